@@ -1,0 +1,23 @@
+const path = require('node:path');
+
+// Tests run TypeScript sources directly (no build step): @swc/jest transpiles, and workspace packages
+// resolve to their src/. ESM-only dependencies are transpiled to CommonJS too.
+const esmOnly = ['cookie', 'set-cookie-parser'];
+
+module.exports = {
+  testEnvironment: 'node',
+  testMatch: ['<rootDir>/test/**/*.test.ts', '<rootDir>/src/**/*.test.ts'],
+  transform: {
+    '^.+\\.(t|j)sx?$': [
+      '@swc/jest',
+      { jsc: { target: 'es2022', parser: { syntax: 'typescript' } }, module: { type: 'commonjs' } },
+    ],
+  },
+  transformIgnorePatterns: [`/node_modules/(?!(\\.pnpm/)?(${esmOnly.join('|')})[@/])`],
+  moduleNameMapper: {
+    '^@npq/([a-z-]+)$': path.join(__dirname, 'packages/$1/src'),
+    '^@npq/([a-z-]+)/(.*)$': path.join(__dirname, 'packages/$1/src/$2'),
+  },
+  testTimeout: 30000,
+  maxWorkers: 2,
+};

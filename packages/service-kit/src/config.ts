@@ -1,0 +1,110 @@
+import { z } from 'zod';
+
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const port = z.coerce.number().int().min(0).max(65535);
+const positiveInt = z.coerce.number().int().positive();
+
+const DEV_ADMIN_TOKEN = 'dev-admin-token';
+const DEV_INTERNAL_SECRET = 'dev-internal-secret';
+const DEV_TOKEN_HMAC_SECRET = 'dev-token-hmac-secret';
+const DEV_DQT_API_KEY = 'dev-dqt-api-key';
+
+/**
+ * Every variable the platform reads. Defaults serve local development; `NODE_ENV=production` refuses to
+ * start while a secret still has its development default.
+ */
+const schema = z
+  .object({
+    NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    DATABASE_URL: z.string().url().default('postgres://postgres@127.0.0.1:5432/npq'),
+    REDIS_URL: z.string().url().default('redis://127.0.0.1:6379'),
+    NATS_URL: z.string().default('nats://127.0.0.1:4222'),
+    /** Prefix for every subject, stream, durable and queue name: isolates test runs and environments. */
+    NPQ_NAMESPACE: z
+      .string()
+      .regex(/^[a-z0-9_]*$/, 'lower-case letters, digits and underscores only')
+      .default(''),
+    GATEWAY_HOST: z.string().default('0.0.0.0'),
+    GATEWAY_PORT: port.default(3000),
+    SERVICE_HOST: z.string().default('127.0.0.1'),
+    APPLICATIONS_PORT: port.default(3001),
+    TRAINING_PORT: port.default(3002),
+    FINANCE_PORT: port.default(3003),
+    APPLICATIONS_URL: z.string().url().default('http://127.0.0.1:3001'),
+    TRAINING_URL: z.string().url().default('http://127.0.0.1:3002'),
+    FINANCE_URL: z.string().url().default('http://127.0.0.1:3003'),
+    NPQ_ADMIN_TOKEN: z.string().min(8).default(DEV_ADMIN_TOKEN),
+    INTERNAL_API_SECRET: z.string().min(8).default(DEV_INTERNAL_SECRET),
+    TOKEN_HMAC_SECRET: z.string().min(8).default(DEV_TOKEN_HMAC_SECRET),
+    SANDBOX: bool.default(true),
+    RATE_LIMIT_MAX: positiveInt.default(1000),
+    RATE_LIMIT_WINDOW_S: positiveInt.default(300),
+    BODY_LIMIT_BYTES: positiveInt.default(1024 * 1024),
+    READ_YOUR_WRITES_TIMEOUT_MS: z.coerce.number().int().min(0).default(2000),
+    OUTBOX_POLL_MS: positiveInt.default(250),
+    DQT_API_URL: z.string().url().default('http://127.0.0.1:3099'),
+    DQT_API_KEY: z.string().min(1).default(DEV_DQT_API_KEY),
+    DQT_TIMEOUT_MS: positiveInt.default(30000),
+  })
+  .superRefine((c, ctx) => {
+    if (c.NODE_ENV !== 'production') return;
+    const devSecrets: [keyof typeof c, string][] = [
+      ['NPQ_ADMIN_TOKEN', DEV_ADMIN_TOKEN],
+      ['INTERNAL_API_SECRET', DEV_INTERNAL_SECRET],
+      ['TOKEN_HMAC_SECRET', DEV_TOKEN_HMAC_SECRET],
+      ['DQT_API_KEY', DEV_DQT_API_KEY],
+    ];
+    for (const [key, dev] of devSecrets) {
+      if (c[key] === dev) {
+        ctx.addIssue({ code: 'custom', path: [key], message: 'must be set in production' });
+      }
+    }
+    if (c.SANDBOX) {
+      ctx.addIssue({ code: 'custom', path: ['SANDBOX'], message: 'must be false in production' });
+    }
+  });
+
+export type Config = z.infer<typeof schema>;
+
+/** Variable-name prefixes that belong to us: an unknown one is almost certainly a typo. */
+const OWNED_PREFIXES = ['NPQ_', 'RATE_LIMIT_', 'DQT_', 'GATEWAY_', 'OUTBOX_', 'READ_YOUR_WRITES_'];
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n  ${problems.join('\n  ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/**
+ * Reads and validates the configuration once at boot. Throws a ConfigError listing every problem,
+ * including unknown variables with one of our prefixes (a typo such as RATE_LIMT_MAX would otherwise be
+ * silently ignored).
+ */
+export function loadConfig(
+  env: NodeJS.ProcessEnv = process.env,
+  overrides: Partial<Record<keyof Config, string | number | boolean>> = {},
+): Config {
+  const known = new Set(Object.keys(schema.shape));
+  const problems: string[] = [];
+  for (const key of Object.keys(env)) {
+    if (!known.has(key) && OWNED_PREFIXES.some((p) => key.startsWith(p))) {
+      problems.push(`${key}: unknown variable (typo?)`);
+    }
+  }
+  const input: Record<string, string | undefined> = {};
+  for (const key of known) {
+    const value = key in overrides ? overrides[key as keyof Config] : env[key];
+    input[key] = value === undefined || value === '' ? undefined : String(value);
+  }
+  const parsed = schema.safeParse(input);
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) problems.push(`${issue.path.join('.')}: ${issue.message}`);
+  }
+  if (problems.length > 0 || !parsed.success) throw new ConfigError(problems);
+  return parsed.data;
+}

@@ -1,0 +1,164 @@
+import { randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
+import { headers as natsHeaders, type JetStreamClient } from 'nats';
+import { EVENT_CATALOGUE, type EventEnvelope, type EventName, type EventPayloads, type ServiceName } from '@npq/contracts';
+import { now } from './clock';
+import type { Naming } from './messaging';
+import type { EntityManager, MikroORM } from './orm';
+
+function table(em: EntityManager, name: string): string {
+  return `"${em.config.get('schema')}"."${name}"`;
+}
+
+/** A Postgres array literal for a `= any(?::type[])` binding (knex would expand a JS array into a list). */
+export function pgArray(values: readonly (string | number)[]): string {
+  return `{${values.map(String).join(',')}}`;
+}
+
+export interface EventToStage<N extends EventName> {
+  name: N;
+  aggregateId: string;
+  aggregateVersion: number;
+  data: EventPayloads[N];
+}
+
+/**
+ * Writes an event into the outbox inside the caller's transaction: the event exists if and only if the
+ * state change it describes was committed.
+ */
+export async function stageEvent<N extends EventName>(
+  em: EntityManager,
+  producer: ServiceName,
+  naming: Naming,
+  event: EventToStage<N>,
+): Promise<EventEnvelope<N>> {
+  const envelope: EventEnvelope<N> = {
+    id: randomUUID(),
+    name: event.name,
+    version: EVENT_CATALOGUE[event.name].version,
+    producer,
+    occurredAt: now().toISOString(),
+    aggregateId: event.aggregateId,
+    aggregateVersion: event.aggregateVersion,
+    data: event.data,
+  };
+  await em.execute(
+    `insert into ${table(em, 'outbox')} (id, name, subject, aggregate_id, envelope, created_at) values (?, ?, ?, ?, ?, ?)`,
+    [envelope.id, envelope.name, naming.subjectFor(event.name), envelope.aggregateId, JSON.stringify(envelope), new Date()],
+  );
+  return envelope;
+}
+
+interface ClaimedRow {
+  seq: string;
+  id: string;
+  subject: string;
+  envelope: unknown;
+}
+
+export interface RelayOptions {
+  orm: MikroORM;
+  js: JetStreamClient;
+  logger: Logger;
+  pollMs: number;
+  batchSize?: number;
+}
+
+/**
+ * Publishes committed outbox rows to JetStream. Safe with any number of replicas: each batch is claimed
+ * with FOR UPDATE SKIP LOCKED, so two relays never publish the same row at once; a crash after publishing
+ * but before marking the row makes the next relay publish it again, which JetStream drops as a duplicate
+ * (same Nats-Msg-Id) and the consumers' inbox ignores beyond the dedupe window.
+ */
+export class OutboxRelay {
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+  private stopped = true;
+  private readonly batchSize: number;
+
+  constructor(private readonly options: RelayOptions) {
+    this.batchSize = options.batchSize ?? 200;
+  }
+
+  start(): void {
+    if (!this.stopped) return;
+    this.stopped = false;
+    this.schedule(0);
+  }
+
+  private schedule(delayMs: number): void {
+    if (this.stopped) return;
+    this.timer = setTimeout(() => {
+      this.running = this.drain()
+        .catch((err: unknown) => this.options.logger.error({ err }, 'outbox relay pass failed'))
+        .finally(() => {
+          this.running = undefined;
+          this.schedule(this.options.pollMs);
+        });
+    }, delayMs);
+  }
+
+  /** Publishes everything pending, batch after batch. */
+  private async drain(): Promise<void> {
+    while (!this.stopped && (await this.publishPending()) === this.batchSize) {
+      // keep going while batches come back full
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    await this.running;
+  }
+
+  /**
+   * Claims and publishes unpublished rows (only `ids` when given: the command path publishes its own
+   * events at once instead of waiting for the next poll). Returns how many rows were published.
+   */
+  async publishPending(ids?: string[]): Promise<number> {
+    const em = this.options.orm.em.fork();
+    return em.transactional(async (tx) => {
+      const outbox = table(tx, 'outbox');
+      const rows: ClaimedRow[] = ids
+        ? await tx.execute(
+            `select seq, id, subject, envelope from ${outbox} where published_at is null and id = any(?::uuid[]) order by seq for update skip locked`,
+            [pgArray(ids)],
+          )
+        : await tx.execute(
+            `select seq, id, subject, envelope from ${outbox} where published_at is null order by seq limit ? for update skip locked`,
+            [this.batchSize],
+          );
+      const published: string[] = [];
+      try {
+        for (const row of rows) {
+          const h = natsHeaders();
+          h.set('Nats-Msg-Id', row.id);
+          const body = typeof row.envelope === 'string' ? row.envelope : JSON.stringify(row.envelope);
+          await this.options.js.publish(row.subject, new TextEncoder().encode(body), { msgID: row.id, headers: h });
+          published.push(row.seq);
+        }
+      } catch (err) {
+        // Keep what did go out; the rest stays pending for the next pass.
+        this.options.logger.warn({ err, pending: rows.length - published.length }, 'outbox publish interrupted');
+        await tx.execute(`update ${outbox} set attempts = attempts + 1 where seq = any(?::bigint[]) and not (seq = any(?::bigint[]))`, [
+          pgArray(rows.map((r) => r.seq)),
+          pgArray(published),
+        ]);
+      }
+      if (published.length > 0) {
+        await tx.execute(`update ${outbox} set published_at = ? where seq = any(?::bigint[])`, [new Date(), pgArray(published)]);
+      }
+      return published.length;
+    });
+  }
+
+  /** Deletes rows published more than `olderThanDays` ago. */
+  async prune(olderThanDays = 7): Promise<number> {
+    const em = this.options.orm.em.fork();
+    const res: { seq: string }[] = await em.execute(
+      `delete from ${table(em, 'outbox')} where published_at < now() - make_interval(days => ?) returning seq`,
+      [olderThanDays],
+    );
+    return res.length;
+  }
+}

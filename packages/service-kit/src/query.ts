@@ -1,0 +1,121 @@
+import { badRequest } from './errors';
+import { parseIso8601 } from './time';
+
+export type Query = Record<string, unknown>;
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export function isUuid(value: unknown): value is string {
+  return typeof value === 'string' && UUID.test(value);
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** `filter` must be a nested hash (`filter[x]=…`); DfE checks this on every v3 endpoint, before auth. */
+export function assertFilterShape(query: Query): void {
+  if ('filter' in query && !isPlainObject(query.filter)) {
+    throw badRequest("'#/filter' is not a valid field");
+  }
+}
+
+function filters(query: Query): Record<string, unknown> {
+  return isPlainObject(query.filter) ? query.filter : {};
+}
+
+/** A scalar filter value; blank, array and hash values are dropped, as DfE's permitted scalars are. */
+export function scalarFilter(query: Query, key: string): string | undefined {
+  const value = filters(query)[key];
+  if (typeof value !== 'string') return undefined;
+  return value.trim() === '' ? undefined : value;
+}
+
+/** `updated_since` / `created_since`: ISO 8601, inclusive lower bound. */
+export function parseDateFilter(query: Query, key: string): Date | undefined {
+  const raw = filters(query)[key];
+  if (raw === undefined) return undefined;
+  if (typeof raw === 'string' && raw.trim() === '') return undefined;
+  const parsed = typeof raw === 'string' ? parseIso8601(raw) : null;
+  if (!parsed) throw badRequest(`The filter '#/${key}' must be a valid ISO 8601 date`);
+  return parsed;
+}
+
+/** `participant_id`: a comma-delimited list of UUIDs (a trailing comma is tolerated, nothing else). */
+export function parseUuidListFilter(query: Query, key: string): string[] | undefined {
+  const raw = filters(query)[key];
+  if (raw === undefined || raw === '') return undefined;
+  const invalid = badRequest(`The filter '#/${key}' must be a comma-delimited list of valid UUIDs`);
+  if (typeof raw !== 'string') throw invalid;
+  const parts = raw.split(',');
+  while (parts.length > 0 && parts[parts.length - 1] === '') parts.pop();
+  if (parts.length === 0 || !parts.every((p) => UUID.test(p))) throw invalid;
+  return [...new Set(parts.map((p) => p.toLowerCase()))];
+}
+
+/** Ruby's String#to_i: optional leading whitespace and sign, then digits; anything else stops; no digits → 0. */
+export function rubyToInt(value: string): number {
+  const m = /^\s*([+-]?\d+)/.exec(value);
+  return m ? Number.parseInt(m[1]!, 10) : 0;
+}
+
+/** `cohort`: comma-separated start years; a non-numeric year matches nothing. */
+export function parseCohortFilter(query: Query, key = 'cohort'): number[] | undefined {
+  const raw = scalarFilter(query, key);
+  if (raw === undefined) return undefined;
+  return [...new Set(raw.split(',').map(rubyToInt))];
+}
+
+export interface Pagination {
+  page: number;
+  perPage: number;
+  limit: number;
+  offset: number;
+}
+
+export const DEFAULT_PER_PAGE = 100;
+export const MAX_PER_PAGE = 3000;
+const INVALID_PAGE = "The '#/page[page]' and '#/page[per_page]' parameter values must be a valid positive number";
+
+/**
+ * `page[page]` (default 1) and `page[per_page]` (default 100, clamped to 3000). Values < 1 (including 0
+ * and non-numeric values) are a 400; a non-hash `page` is ignored, as DfE does.
+ */
+export function parsePagination(query: Query): Pagination {
+  const raw = isPlainObject(query.page) ? query.page : {};
+  const read = (key: string, fallback: number): number => {
+    const value = raw[key];
+    if (value === undefined) return fallback;
+    if (typeof value !== 'string') throw badRequest(INVALID_PAGE);
+    const n = rubyToInt(value);
+    if (n < 1) throw badRequest(INVALID_PAGE);
+    return n;
+  };
+  const page = read('page', 1);
+  const perPage = Math.min(read('per_page', DEFAULT_PER_PAGE), MAX_PER_PAGE);
+  return { page, perPage, limit: perPage, offset: (page - 1) * perPage };
+}
+
+export interface SortKey {
+  column: string;
+  direction: 'asc' | 'desc';
+}
+
+/**
+ * `sort=-updated_at,created_at`: known fields with an optional `+`/`-` prefix; unknown fields are
+ * silently dropped (DfE). When nothing usable remains, the endpoint's default applies. Callers append
+ * their id tie-break.
+ */
+export function parseSort(query: Query, columns: Record<string, string>, fallback: SortKey[]): SortKey[] {
+  const raw = query.sort;
+  if (typeof raw !== 'string') return fallback;
+  const keys: SortKey[] = [];
+  for (const part of raw.split(',')) {
+    const field = part.trim();
+    const direction = field.startsWith('-') ? 'desc' : 'asc';
+    const name = field.replace(/^[+-]/, '');
+    const column = Object.prototype.hasOwnProperty.call(columns, name) ? columns[name] : undefined;
+    if (column && !keys.some((k) => k.column === column)) keys.push({ column, direction });
+  }
+  return keys.length > 0 ? keys : fallback;
+}
