@@ -13,3 +13,4 @@ export * from './read-your-writes';
 export * from './queues';
 export * from './http';
 export * from './lifecycle';
+export * from './db-cli';

@@ -107,6 +107,8 @@ export interface OrmSettings {
    * At runtime it stays off, because the migrator would otherwise rewrite the snapshot after every `up`.
    */
   snapshot?: boolean;
+  /** Outbox, inbox and parked-message tables (every service that publishes or consumes events). */
+  messagingTables?: boolean;
 }
 
 export function ormOptions(settings: OrmSettings): Options {
@@ -114,7 +116,7 @@ export function ormOptions(settings: OrmSettings): Options {
   return defineConfig({
     clientUrl: settings.clientUrl,
     schema: settings.schema,
-    entities: [...KIT_ENTITIES, ...settings.entities],
+    entities: [...(settings.messagingTables === false ? [] : KIT_ENTITIES), ...settings.entities],
     extensions: [Migrator],
     discovery: { warnWhenNoEntities: false },
     forceUtcTimezone: true,
@@ -145,7 +147,7 @@ export async function migrateUp(orm: MikroORM): Promise<void> {
   const connection = orm.em.fork().getConnection();
   // One migrator at a time per schema: a second replica waits on the lock, then finds nothing pending.
   await connection.transactional(async (trx) => {
-    await connection.execute('select pg_advisory_xact_lock(hashtext($1))', [`migrate:${orm.config.get('schema')}`], 'run', trx);
+    await connection.execute('select pg_advisory_xact_lock(hashtext(?))', [`migrate:${orm.config.get('schema')}`], 'run', trx);
     await orm.getMigrator().up({ transaction: trx });
   });
 }

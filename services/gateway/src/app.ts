@@ -1,0 +1,174 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import replyFrom from '@fastify/reply-from';
+import type { Redis } from 'ioredis';
+import {
+  ApiError,
+  assertFilterShape,
+  createHttpApp,
+  INTERNAL_HEADERS,
+  parseServerDate,
+  type CallerScope,
+  type Config,
+  type HttpApp,
+  type Logger,
+  type MikroORM,
+} from '@npq/service-kit';
+import { Authenticator, type AuthenticatedCaller } from './auth/authenticate';
+import { docsRoutes } from './docs/routes';
+import { leadProviderRoutes } from './lead-providers/routes';
+import { buildRouteTable, type GatewayRoute, type Owner } from './proxy/route-table';
+import { RateLimiter } from './rate-limit/rate-limiter';
+import { tokenRoutes } from './tokens/routes';
+
+export interface GatewayDeps {
+  config: Config;
+  logger: Logger;
+  orm: MikroORM;
+  redis: Redis;
+  /** Redis key prefix shared by every replica of this environment (rate-limit counters). */
+  keyPrefix: string;
+  upstreams?: Partial<Record<Exclude<Owner, 'gateway'>, string>>;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    authenticated: AuthenticatedCaller | undefined;
+  }
+}
+
+const SERVER_DATE_HEADER = 'x-with-server-date';
+/** Headers a client must never be able to set on the internal hop. */
+const STRIPPED = new Set([
+  'authorization',
+  SERVER_DATE_HEADER,
+  ...Object.values(INTERNAL_HEADERS),
+]);
+
+function isThrottled(url: string): boolean {
+  return url.startsWith('/api/') && !url.startsWith('/api/docs');
+}
+
+/**
+ * The only public entry point. Per request, in DfE's order: rate limit (429), sandbox clock header,
+ * routing (404), `filter` shape (400, before authentication), authentication (401), then the proxy to the
+ * owning service with the caller, request id, clock and internal credential in internal headers.
+ */
+export async function buildGateway(deps: GatewayDeps): Promise<HttpApp> {
+  const { config, logger, orm } = deps;
+  const http = createHttpApp({
+    logger,
+    bodyLimit: config.BODY_LIMIT_BYTES,
+    orm,
+    healthChecks: {
+      postgres: () => orm.em.fork().execute('select 1'),
+      redis: () => deps.redis.ping(),
+    },
+  });
+  const app = http.app;
+  const limiter = new RateLimiter(deps.redis, deps.keyPrefix, config.RATE_LIMIT_MAX, config.RATE_LIMIT_WINDOW_S);
+  const authenticator = new Authenticator(orm, config.TOKEN_HMAC_SECRET, config.NPQ_ADMIN_TOKEN, logger);
+  const upstreams: Record<Exclude<Owner, 'gateway'>, string> = {
+    applications: deps.upstreams?.applications ?? config.APPLICATIONS_URL,
+    training: deps.upstreams?.training ?? config.TRAINING_URL,
+    finance: deps.upstreams?.finance ?? config.FINANCE_URL,
+  };
+
+  app.decorateRequest('authenticated', undefined);
+
+  app.addHook('onRequest', async (req, reply) => {
+    const authorization = req.headers.authorization;
+    if (!authorization || !isThrottled(req.url)) return;
+    try {
+      const decision = await limiter.hit(authorization);
+      if (!decision.allowed) {
+        req.log.warn({ retryAfter: decision.retryAfterSeconds }, 'rate limited');
+        // DfE's body and type (rack-attack), plus the Retry-After header DfE omits.
+        return reply
+          .status(429)
+          .header('retry-after', String(decision.retryAfterSeconds))
+          .type('text/plain')
+          .send('Retry later\n');
+      }
+    } catch (err) {
+      // A Redis outage must not take the API down: fail open, loudly.
+      req.log.error({ err }, 'rate limiter unavailable');
+    }
+  });
+
+  app.addHook('onRequest', async (req) => {
+    const raw = req.headers[SERVER_DATE_HEADER];
+    if (!config.SANDBOX || raw === undefined) return;
+    const value = Array.isArray(raw) ? raw[0] : raw;
+    const parsed = value === undefined ? null : parseServerDate(value);
+    if (!parsed) {
+      throw new ApiError(400, {
+        errors: [{ title: 'Bad request', detail: 'The X-With-Server-Date header must be a valid ISO 8601 date and time' }],
+      });
+    }
+    req.frozenNow = parsed;
+  });
+
+  const guard = (scope: CallerScope) => async (req: FastifyRequest) => {
+    assertFilterShape(req.query as Record<string, unknown>);
+    req.authenticated = await authenticator.authenticate(req, scope);
+  };
+
+  await app.register(replyFrom, {
+    undici: { connections: 64, pipelining: 1, keepAliveTimeout: 60_000 },
+    disableRequestLogging: true,
+  });
+
+  const table = buildRouteTable();
+  for (const route of table) {
+    if (route.owner === 'gateway') continue;
+    registerProxyRoute(app, route, upstreams[route.owner], config.INTERNAL_API_SECRET, guard(route.scope));
+  }
+
+  await app.register(async (admin) => {
+    admin.addHook('preHandler', guard('admin'));
+    leadProviderRoutes(admin);
+    tokenRoutes(admin, config.TOKEN_HMAC_SECRET);
+  });
+
+  await docsRoutes(app);
+  return http;
+}
+
+function registerProxyRoute(
+  app: FastifyInstance,
+  route: GatewayRoute,
+  upstream: string,
+  internalSecret: string,
+  preHandler: (req: FastifyRequest) => Promise<void>,
+): void {
+  app.route({
+    method: route.method as 'GET',
+    url: route.url,
+    preHandler,
+    handler: (req: FastifyRequest, reply: FastifyReply) => {
+      const caller = req.authenticated!;
+      const hasBody = req.method !== 'GET' && req.method !== 'DELETE';
+      return reply.from(`${upstream}${req.url}`, {
+        // Re-serialised JSON when there was a body; an ignored or empty body is forwarded as none.
+        body: hasBody ? (req.body === undefined || req.body === null ? null : JSON.stringify(req.body)) : undefined,
+        contentType: hasBody && req.body !== undefined && req.body !== null ? 'application/json' : undefined,
+        rewriteRequestHeaders: (_original, headers) => {
+          const out: Record<string, string | string[] | undefined> = {};
+          for (const [name, value] of Object.entries(headers)) {
+            if (!STRIPPED.has(name.toLowerCase())) out[name] = value;
+          }
+          out[INTERNAL_HEADERS.secret] = internalSecret;
+          out[INTERNAL_HEADERS.scope] = caller.scope;
+          if (caller.leadProviderId) out[INTERNAL_HEADERS.leadProviderId] = caller.leadProviderId;
+          if (req.frozenNow) out[INTERNAL_HEADERS.now] = req.frozenNow.toISOString();
+          out[INTERNAL_HEADERS.requestId] = req.id;
+          return out as never;
+        },
+        onError: (rep, { error }) => {
+          req.log.error({ err: error, owner: route.owner }, 'upstream unavailable');
+          void rep.status(503).send({ error: 'Service unavailable' });
+        },
+      });
+    },
+  });
+}

@@ -1,0 +1,59 @@
+import { randomUUID } from 'node:crypto';
+import type { EntityManager } from '@npq/service-kit';
+import { ApiToken, ApiTokenSchema, type TokenScope } from './entity';
+
+export class ApiTokenRepository {
+  constructor(private readonly em: EntityManager) {}
+
+  /** The active (not revoked) token with this digest and scope. */
+  async findActive(hashedToken: string, scope: TokenScope): Promise<ApiToken | null> {
+    return this.em.findOne(ApiTokenSchema, { hashedToken, scope, revokedAt: null });
+  }
+
+  async findById(id: string): Promise<ApiToken | null> {
+    return this.em.findOne(ApiTokenSchema, { id });
+  }
+
+  async insert(
+    hashedToken: string,
+    scope: TokenScope,
+    leadProviderId: string | null,
+    kind: ApiToken['kind'] = 'minted',
+  ): Promise<ApiToken> {
+    const token = this.em.create(ApiTokenSchema, {
+      id: randomUUID(),
+      hashedToken,
+      scope,
+      leadProviderId,
+      kind,
+      createdAt: new Date(),
+      lastUsedAt: null,
+      revokedAt: null,
+    });
+    await this.em.persistAndFlush(token);
+    return token;
+  }
+
+  /** Inserts the token unless one with this digest exists (idempotent bootstrap seeding). */
+  async upsertBootstrap(hashedToken: string, leadProviderId: string): Promise<void> {
+    await this.em.execute(
+      `insert into gateway.api_tokens (id, hashed_token, scope, lead_provider_id, kind, created_at)
+       values (?, ?, 'lead_provider', ?, 'bootstrap', now())
+       on conflict (hashed_token) do update set revoked_at = null`,
+      [randomUUID(), hashedToken, leadProviderId],
+    );
+  }
+
+  async revoke(token: ApiToken, at: Date): Promise<void> {
+    token.revokedAt ??= at;
+    await this.em.flush();
+  }
+
+  /** Records use; skipped when the stored value is already this recent (one write per token per second). */
+  async touch(id: string, at: Date): Promise<void> {
+    await this.em.execute(
+      `update gateway.api_tokens set last_used_at = ? where id = ? and (last_used_at is null or last_used_at < ?)`,
+      [at, id, new Date(at.getTime() - 1000)],
+    );
+  }
+}
