@@ -2,7 +2,7 @@ const path = require('node:path');
 
 // Tests run TypeScript sources directly (no build step): @swc/jest transpiles, and workspace packages
 // resolve to their src/. ESM-only dependencies are transpiled to CommonJS too.
-const esmOnly = ['cookie', 'set-cookie-parser'];
+const esmOnly = ['cookie', 'set-cookie-parser', 'content-disposition'];
 
 module.exports = {
   testEnvironment: 'node',
@@ -15,6 +15,7 @@ module.exports = {
   },
   transformIgnorePatterns: [`/node_modules/(?!(\\.pnpm/)?(${esmOnly.join('|')})[@/])`],
   moduleNameMapper: {
+    '^@npq/(gateway|applications|training|finance)$': path.join(__dirname, 'services/$1/src'),
     '^@npq/([a-z-]+)$': path.join(__dirname, 'packages/$1/src'),
     '^@npq/([a-z-]+)/(.*)$': path.join(__dirname, 'packages/$1/src/$2'),
   },

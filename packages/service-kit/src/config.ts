@@ -66,7 +66,8 @@ const schema = z
     if (c.SANDBOX) {
       ctx.addIssue({ code: 'custom', path: ['SANDBOX'], message: 'must be false in production' });
     }
-  });
+    // Run even when a field failed, so one boot reports every problem.
+  }, { when: () => true });
 
 export type Config = z.infer<typeof schema>;
 

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
+import { loadConfig } from './config';
 import { createOrm, hasSchemaDrift, migrateUp, type OrmSettings } from './orm';
 
 type Settings = Omit<OrmSettings, 'snapshot' | 'clientUrl'>;
@@ -107,4 +108,16 @@ export async function runDbCli(settings: Settings, databaseUrl: string, argv: st
       out('usage: db <migrate|migration:create [name]|migration:check>');
       return 2;
   }
+}
+
+/** `src/db.ts` of every service: `runDbMain((config) => settings)`. */
+export function runDbMain(settingsFor: (databaseUrl: string) => OrmSettings): void {
+  const config = loadConfig();
+  const { clientUrl: _unused, snapshot: _snapshot, ...settings } = settingsFor(config.DATABASE_URL);
+  runDbCli(settings, config.DATABASE_URL, process.argv.slice(2))
+    .then((code) => process.exit(code))
+    .catch((err: unknown) => {
+      process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+      process.exit(1);
+    });
 }

@@ -60,7 +60,7 @@ function safeEqual(a: string, b: string): boolean {
 /** Maps anything thrown while handling a request to a typed API error (never a 500 for client input). */
 export function toApiError(err: unknown, bodyLimit: number): ApiError {
   if (err instanceof ApiError) return err;
-  const fe = err as Partial<FastifyError>;
+  const fe = (typeof err === 'object' && err !== null ? err : {}) as Partial<FastifyError>;
   if (fe.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return payloadTooLarge(bodyLimit);
   if (fe.validation) return badRequest(fe.message ?? 'Bad request');
   if (typeof fe.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500) {
@@ -95,9 +95,13 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
     bodyLimit,
     requestIdHeader: INTERNAL_HEADERS.requestId,
     genReqId: () => randomUUID(),
-    routerOptions: { ignoreTrailingSlash: false, maxParamLength: 200 },
-    querystringParser: (str) => qs.parse(str, { depth: 3, arrayLimit: 50, parameterLimit: 200 }) as Record<string, unknown>,
-    disableRequestLogging: false,
+    routerOptions: {
+      ignoreTrailingSlash: false,
+      maxParamLength: 200,
+      // Nested `filter[...]`/`page[...]` like Rack; a repeated key keeps its last value, as Rack does.
+      querystringParser: (str: string) =>
+        qs.parse(str, { depth: 3, arrayLimit: 50, parameterLimit: 200, duplicates: 'last' }) as Record<string, unknown>,
+    },
     return503OnClosing: true,
   });
 

@@ -14,3 +14,5 @@ export * from './queues';
 export * from './http';
 export * from './lifecycle';
 export * from './db-cli';
+export * from './runtime';
+export * from './bootstrap';

@@ -134,6 +134,7 @@ export function ormOptions(settings: OrmSettings): Options {
       transactional: true,
       allOrNothing: true,
       emit: 'ts',
+      silent: true,
     },
   });
 }

@@ -36,8 +36,17 @@ export function parseDateFilter(query: Query, key: string): Date | undefined {
   const raw = filters(query)[key];
   if (raw === undefined) return undefined;
   if (typeof raw === 'string' && raw.trim() === '') return undefined;
-  const parsed = typeof raw === 'string' ? parseIso8601(raw) : null;
-  if (!parsed) throw badRequest(`The filter '#/${key}' must be a valid ISO 8601 date`);
+  const invalid = badRequest(`The filter '#/${key}' must be a valid ISO 8601 date`);
+  if (typeof raw !== 'string') throw invalid;
+  // DfE URL-decodes the value a second time, so `%252B01:00` (a double-encoded `+`) works there too.
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(raw.replace(/\+/g, ' '));
+  } catch {
+    throw invalid;
+  }
+  const parsed = parseIso8601(decoded);
+  if (!parsed) throw invalid;
   return parsed;
 }
 

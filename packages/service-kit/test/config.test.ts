@@ -250,7 +250,7 @@ describe('loadConfig in production', () => {
   // The docstring promises "a ConfigError listing every problem"; zod 4 skips the object-level
   // superRefine (production checks) as soon as any field has an issue, so the dev-secret problems are
   // only reported on the next boot.
-  it.failing('lists the production problems together with a field problem', () => {
+  it('lists the production problems together with a field problem', () => {
     const problems = problemsOf({ NODE_ENV: 'production', RATE_LIMIT_MAX: 'abc' });
     expect(problems.some((p) => p.startsWith('RATE_LIMIT_MAX: '))).toBe(true);
     expect(problems).toContain('NPQ_ADMIN_TOKEN: must be set in production');

@@ -1,2 +1,4 @@
 export * from './database';
 export * from './messaging';
+export * from './openapi-validator';
+export * from './api-client';

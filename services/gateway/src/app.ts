@@ -142,7 +142,7 @@ function registerProxyRoute(
   preHandler: (req: FastifyRequest) => Promise<void>,
 ): void {
   app.route({
-    method: route.method as 'GET',
+    method: route.method,
     url: route.url,
     preHandler,
     handler: (req: FastifyRequest, reply: FastifyReply) => {
@@ -162,7 +162,7 @@ function registerProxyRoute(
           if (caller.leadProviderId) out[INTERNAL_HEADERS.leadProviderId] = caller.leadProviderId;
           if (req.frozenNow) out[INTERNAL_HEADERS.now] = req.frozenNow.toISOString();
           out[INTERNAL_HEADERS.requestId] = req.id;
-          return out as never;
+          return out;
         },
         onError: (rep, { error }) => {
           req.log.error({ err: error, owner: route.owner }, 'upstream unavailable');

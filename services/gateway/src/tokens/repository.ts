@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from '@npq/service-kit';
-import { ApiToken, ApiTokenSchema, type TokenScope } from './entity';
+import { type ApiToken, ApiTokenSchema, type TokenScope } from './entity';
 
 export class ApiTokenRepository {
   constructor(private readonly em: EntityManager) {}

@@ -1,0 +1,88 @@
+import type { ServiceName } from '@npq/contracts';
+import type { Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { loadConfig, type Config } from './config';
+import type { EventHandlers } from './consumer';
+import type { HttpApp } from './http';
+import { closeOnSignal, type Closer } from './lifecycle';
+import type { OrmSettings } from './orm';
+import { createQueue, createRedis, createWorker, upsertSchedule } from './queues';
+import { createConsumer, createServiceRuntime, runtimeClosers, type ServiceRuntime } from './runtime';
+
+export interface ServiceDefinition {
+  service: Exclude<ServiceName, 'gateway'>;
+  ormSettings(config: Config): OrmSettings;
+  buildApp(runtime: ServiceRuntime): Promise<HttpApp> | HttpApp;
+  /** Events this service applies to its projections. */
+  handlers: EventHandlers;
+  port(config: Config): number;
+}
+
+function fail(what: string, err: unknown): never {
+  process.stderr.write(`${what}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.exit(1);
+}
+
+/**
+ * `src/server.ts` of every service: HTTP API, outbox relay and event consumer in one process, drained in
+ * that order on SIGTERM (stop taking requests, finish the message in hand, publish what is committed).
+ */
+export function runServer(definition: ServiceDefinition): void {
+  (async () => {
+    const config = loadConfig();
+    const runtime = await createServiceRuntime({ service: definition.service, config, ormSettings: definition.ormSettings(config) });
+    const http = await definition.buildApp(runtime);
+    const consumer = createConsumer(runtime, definition.handlers);
+    closeOnSignal(
+      [
+        { name: 'readiness', close: async () => http.markDraining() },
+        { name: 'http', close: () => http.app.close() },
+        { name: 'event consumer', close: () => consumer.stop() },
+        ...runtimeClosers(runtime),
+      ],
+      runtime.logger,
+    );
+    await consumer.start();
+    runtime.relay.start();
+    await http.app.listen({ host: config.SERVICE_HOST, port: definition.port(config) });
+  })().catch((err: unknown) => fail(`${definition.service} failed to start`, err));
+}
+
+export interface WorkerDefinition {
+  service: Exclude<ServiceName, 'gateway'>;
+  ormSettings(config: Config): OrmSettings;
+  /** The service's own queues; maintenance (outbox pruning) is added for every service. */
+  workers?(runtime: ServiceRuntime, connection: Redis): Promise<Worker[]> | Worker[];
+}
+
+/**
+ * `src/worker.ts` of every service: BullMQ workers for the service's queues plus a daily maintenance
+ * job that prunes published outbox rows. Workers finish their current job before the process exits.
+ */
+export function runWorker(definition: WorkerDefinition): void {
+  (async () => {
+    const config = loadConfig();
+    const runtime = await createServiceRuntime({ service: definition.service, config, ormSettings: definition.ormSettings(config) });
+    const connection = createRedis(config.REDIS_URL, `${definition.service}-worker`);
+    const prefix = runtime.naming.queuePrefix;
+    const maintenanceName = `${definition.service}-maintenance`;
+    const maintenance = createQueue<{ olderThanDays: number }>(maintenanceName, { connection, prefix });
+    await upsertSchedule(maintenance, 'prune-outbox', { pattern: '30 3 * * *' }, { name: 'prune-outbox', data: { olderThanDays: 7 } });
+    const workers: Worker[] = [
+      createWorker<{ olderThanDays: number }>(
+        maintenanceName,
+        async (job) => ({ pruned: await runtime.relay.prune(job.data.olderThanDays) }),
+        { connection, prefix },
+      ) as Worker,
+      ...((await definition.workers?.(runtime, connection)) ?? []),
+    ];
+    const closers: Closer[] = [
+      ...workers.map((w) => ({ name: `worker ${w.name}`, close: () => w.close() })),
+      { name: 'maintenance queue', close: () => maintenance.close() },
+      ...runtimeClosers(runtime),
+      { name: 'redis', close: () => connection.quit() },
+    ];
+    closeOnSignal(closers, runtime.logger);
+    runtime.logger.info({ queues: workers.map((w) => w.name) }, 'workers running');
+  })().catch((err: unknown) => fail(`${definition.service} worker failed to start`, err));
+}

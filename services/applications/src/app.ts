@@ -1,0 +1,17 @@
+import { createHttpApp, runtimeHealthChecks, type HttpApp, type ServiceRuntime } from '@npq/service-kit';
+import { applicationReadRoutes } from './applications/routes';
+import { intakeRoutes } from './intake/routes';
+
+/** The applications service's HTTP API (never listens; server.ts does). */
+export function buildApplicationsApp(runtime: ServiceRuntime): HttpApp {
+  const http = createHttpApp({
+    logger: runtime.logger,
+    bodyLimit: runtime.config.BODY_LIMIT_BYTES,
+    internalSecret: runtime.config.INTERNAL_API_SECRET,
+    orm: runtime.orm,
+    healthChecks: runtimeHealthChecks(runtime),
+  });
+  applicationReadRoutes(http.app);
+  intakeRoutes(http.app, runtime.naming);
+  return http;
+}

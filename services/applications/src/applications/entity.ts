@@ -1,0 +1,91 @@
+import { EntitySchema } from '@mikro-orm/core';
+
+export type ApplicationStatus = 'pending' | 'accepted' | 'rejected';
+
+/** An NPQ application of one person to one lead provider for one course and cohort. */
+export class Application {
+  id!: string;
+  personId!: string;
+  leadProviderId!: string;
+  courseIdentifier!: string;
+  /** e.g. "2025a"; start year and suffix are kept alongside for filtering and display. */
+  cohortIdentifier!: string;
+  cohortStartYear!: number;
+  cohortSuffix!: string;
+  status: ApplicationStatus = 'pending';
+  reasonForRejection: string | null = null;
+  eligibleForFunding = false;
+  fundingEligibilityStatusCode: string | null = null;
+  targetedDeliveryFundingEligibility = false;
+  fundingChoice: string | null = null;
+  schoolUrn: string | null = null;
+  schoolUkprn: string | null = null;
+  privateChildcareProviderUrn: string | null = null;
+  worksInSchool: boolean | null = null;
+  employerName: string | null = null;
+  employmentRole: string | null = null;
+  headteacherStatus: string | null = null;
+  /** Raw catchment; the API shows `teacher_catchment` as "inside the UK and islands". */
+  teacherCatchment: string | null = null;
+  teacherCatchmentCountry: string | null = null;
+  teacherCatchmentIsoCountryCode: string | null = null;
+  ittProvider: string | null = null;
+  leadMentor: boolean | null = null;
+  worksAsSenco: string | null = null;
+  sencoStartDate: string | null = null;
+  fundedPlace: boolean | null = null;
+  scheduleIdentifier: string | null = null;
+  acceptedAt: Date | null = null;
+  /** Projection of the enrolment's training status (owned by training). */
+  trainingStatus: string | null = null;
+  createdAt: Date = new Date();
+  updatedAt: Date = new Date();
+  version = 1;
+}
+
+export const ApplicationSchema = new EntitySchema<Application>({
+  class: Application,
+  tableName: 'applications',
+  properties: {
+    id: { type: 'uuid', primary: true },
+    personId: { type: 'uuid', index: 'applications_person_idx' },
+    leadProviderId: { type: 'uuid' },
+    courseIdentifier: { type: 'string', length: 60 },
+    cohortIdentifier: { type: 'string', length: 5 },
+    cohortStartYear: { type: 'integer' },
+    cohortSuffix: { type: 'string', length: 1 },
+    status: { enum: true, items: ['pending', 'accepted', 'rejected'] },
+    reasonForRejection: { type: 'string', length: 60, nullable: true },
+    eligibleForFunding: { type: 'boolean' },
+    fundingEligibilityStatusCode: { type: 'string', length: 60, nullable: true },
+    targetedDeliveryFundingEligibility: { type: 'boolean' },
+    fundingChoice: { type: 'string', length: 20, nullable: true },
+    schoolUrn: { type: 'string', length: 20, nullable: true },
+    schoolUkprn: { type: 'string', length: 20, nullable: true },
+    privateChildcareProviderUrn: { type: 'string', length: 20, nullable: true },
+    worksInSchool: { type: 'boolean', nullable: true },
+    employerName: { type: 'text', nullable: true },
+    employmentRole: { type: 'text', nullable: true },
+    headteacherStatus: { type: 'string', length: 40, nullable: true },
+    teacherCatchment: { type: 'string', length: 40, nullable: true },
+    teacherCatchmentCountry: { type: 'text', nullable: true },
+    teacherCatchmentIsoCountryCode: { type: 'string', length: 3, nullable: true },
+    ittProvider: { type: 'text', nullable: true },
+    leadMentor: { type: 'boolean', nullable: true },
+    worksAsSenco: { type: 'string', length: 40, nullable: true },
+    sencoStartDate: { type: 'date', nullable: true },
+    fundedPlace: { type: 'boolean', nullable: true },
+    scheduleIdentifier: { type: 'string', length: 40, nullable: true },
+    acceptedAt: { type: 'Date', columnType: 'timestamptz', nullable: true },
+    trainingStatus: { type: 'string', length: 20, nullable: true },
+    createdAt: { type: 'Date', columnType: 'timestamptz' },
+    updatedAt: { type: 'Date', columnType: 'timestamptz' },
+    version: { type: 'integer' },
+  },
+  indexes: [
+    // Provider-scoped lists in default and updated_at order (keyset-friendly, id tie-break).
+    { name: 'applications_lp_created_idx', properties: ['leadProviderId', 'createdAt', 'id'] },
+    { name: 'applications_lp_updated_idx', properties: ['leadProviderId', 'updatedAt', 'id'] },
+    { name: 'applications_person_course_cohort_idx', properties: ['personId', 'courseIdentifier', 'cohortIdentifier'] },
+  ],
+});

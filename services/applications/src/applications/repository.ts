@@ -1,0 +1,162 @@
+import type { EntityManager, SortKey } from '@npq/service-kit';
+import { pgArray } from '@npq/service-kit';
+import type { ApplicationView } from './serializer';
+
+const ALTERNATIVES = `('npq-additional-support-offer', 'npq-early-headship-coaching-offer')`;
+
+/**
+ * DfE's "previously funded": the same person has another accepted, funding-eligible application for the
+ * same course (ASO and EHCO count as one) whose funded place is not false. Any provider, any cohort.
+ */
+const PREVIOUSLY_FUNDED = `exists (
+  select 1 from applications.applications o
+  where o.person_id = a.person_id and o.id <> a.id and o.status = 'accepted' and o.eligible_for_funding
+    and (o.funded_place is null or o.funded_place)
+    and (o.course_identifier = a.course_identifier
+         or (a.course_identifier in ${ALTERNATIVES} and o.course_identifier in ${ALTERNATIVES})))`;
+
+const SELECT = `
+  select a.id, a.person_id, a.course_identifier, a.cohort_start_year, a.cohort_suffix, a.status,
+    a.reason_for_rejection, a.eligible_for_funding, a.funding_eligibility_status_code,
+    a.targeted_delivery_funding_eligibility, a.funding_choice, a.school_urn, a.school_ukprn,
+    a.private_childcare_provider_urn, a.works_in_school, a.employer_name, a.employment_role,
+    a.headteacher_status, a.teacher_catchment, a.teacher_catchment_country,
+    a.teacher_catchment_iso_country_code, a.itt_provider, a.lead_mentor, a.works_as_senco,
+    to_char(a.senco_start_date, 'YYYY-MM-DD') as senco_start_date, a.funded_place, a.schedule_identifier,
+    a.created_at, a.updated_at, p.full_name, p.email, p.trn, p.trn_verified, p.significantly_updated_at,
+    ${PREVIOUSLY_FUNDED} as previously_funded
+  from applications.applications a
+  join applications.people p on p.id = a.person_id`;
+
+interface Row {
+  id: string;
+  person_id: string;
+  course_identifier: string;
+  cohort_start_year: number;
+  cohort_suffix: string;
+  status: string;
+  reason_for_rejection: string | null;
+  eligible_for_funding: boolean;
+  funding_eligibility_status_code: string | null;
+  targeted_delivery_funding_eligibility: boolean;
+  funding_choice: string | null;
+  school_urn: string | null;
+  school_ukprn: string | null;
+  private_childcare_provider_urn: string | null;
+  works_in_school: boolean | null;
+  employer_name: string | null;
+  employment_role: string | null;
+  headteacher_status: string | null;
+  teacher_catchment: string | null;
+  teacher_catchment_country: string | null;
+  teacher_catchment_iso_country_code: string | null;
+  itt_provider: string | null;
+  lead_mentor: boolean | null;
+  works_as_senco: string | null;
+  senco_start_date: string | null;
+  funded_place: boolean | null;
+  schedule_identifier: string | null;
+  created_at: Date;
+  updated_at: Date;
+  full_name: string;
+  email: string | null;
+  trn: string | null;
+  trn_verified: boolean;
+  significantly_updated_at: Date;
+  previously_funded: boolean;
+}
+
+function toView(r: Row): ApplicationView {
+  return {
+    id: r.id,
+    personId: r.person_id,
+    courseIdentifier: r.course_identifier,
+    cohortStartYear: r.cohort_start_year,
+    cohortSuffix: r.cohort_suffix,
+    status: r.status,
+    reasonForRejection: r.reason_for_rejection,
+    eligibleForFunding: r.eligible_for_funding,
+    fundingEligibilityStatusCode: r.funding_eligibility_status_code,
+    targetedDeliveryFundingEligibility: r.targeted_delivery_funding_eligibility,
+    fundingChoice: r.funding_choice,
+    schoolUrn: r.school_urn,
+    schoolUkprn: r.school_ukprn,
+    privateChildcareProviderUrn: r.private_childcare_provider_urn,
+    worksInSchool: r.works_in_school,
+    employerName: r.employer_name,
+    employmentRole: r.employment_role,
+    headteacherStatus: r.headteacher_status,
+    teacherCatchment: r.teacher_catchment,
+    teacherCatchmentCountry: r.teacher_catchment_country,
+    teacherCatchmentIsoCountryCode: r.teacher_catchment_iso_country_code,
+    ittProvider: r.itt_provider,
+    leadMentor: r.lead_mentor,
+    worksAsSenco: r.works_as_senco,
+    sencoStartDate: r.senco_start_date,
+    fundedPlace: r.funded_place,
+    scheduleIdentifier: r.schedule_identifier,
+    createdAt: new Date(r.created_at),
+    updatedAt: new Date(r.updated_at),
+    fullName: r.full_name,
+    email: r.email,
+    trn: r.trn,
+    trnVerified: r.trn_verified,
+    significantlyUpdatedAt: new Date(r.significantly_updated_at),
+    previouslyFunded: r.previously_funded,
+  };
+}
+
+export interface ApplicationListQuery {
+  leadProviderId: string;
+  cohorts?: number[];
+  participantIds?: string[];
+  updatedSince?: Date;
+  sort: SortKey[];
+  limit: number;
+  offset: number;
+}
+
+/** Sortable columns of the application list (DfE sorts on `applications.*` columns). */
+export const APPLICATION_SORT_COLUMNS: Record<string, string> = {
+  created_at: 'a.created_at',
+  updated_at: 'a.updated_at',
+};
+
+export class ApplicationReadRepository {
+  constructor(private readonly em: EntityManager) {}
+
+  /** One page of the provider's applications; bounded by LIMIT, ordered with an id tie-break. */
+  async list(q: ApplicationListQuery): Promise<ApplicationView[]> {
+    const where = ['a.lead_provider_id = ?'];
+    const params: unknown[] = [q.leadProviderId];
+    if (q.cohorts) {
+      where.push('a.cohort_start_year = any(?::int[])');
+      params.push(pgArray(q.cohorts));
+    }
+    if (q.participantIds) {
+      where.push('a.person_id = any(?::uuid[])');
+      params.push(pgArray(q.participantIds));
+    }
+    if (q.updatedSince) {
+      where.push('(a.updated_at >= ? or p.significantly_updated_at >= ?)');
+      params.push(q.updatedSince, q.updatedSince);
+    }
+    const order = [...q.sort.map((k) => `${k.column} ${k.direction}`), 'a.id asc'].join(', ');
+    params.push(q.limit, q.offset);
+    const rows: Row[] = await this.em.execute(
+      `${SELECT} where ${where.join(' and ')} order by ${order} limit ? offset ?`,
+      params,
+    );
+    return rows.map(toView);
+  }
+
+  async findForProvider(id: string, leadProviderId: string): Promise<ApplicationView | null> {
+    const rows: Row[] = await this.em.execute(`${SELECT} where a.id = ? and a.lead_provider_id = ?`, [id, leadProviderId]);
+    return rows[0] ? toView(rows[0]) : null;
+  }
+
+  async findById(id: string): Promise<ApplicationView | null> {
+    const rows: Row[] = await this.em.execute(`${SELECT} where a.id = ?`, [id]);
+    return rows[0] ? toView(rows[0]) : null;
+  }
+}

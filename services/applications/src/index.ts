@@ -1,0 +1,3 @@
+export { buildApplicationsApp } from './app';
+export { applicationsService } from './definition';
+export { applicationsOrmSettings, APPLICATIONS_SCHEMA } from './orm-settings';

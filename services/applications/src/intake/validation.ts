@@ -1,0 +1,238 @@
+import {
+  cohortByIdentifier,
+  FUNDING_CHOICES,
+  HEADTEACHER_STATUSES,
+  isCourseIdentifier,
+  leadProviderById,
+  TEACHER_CATCHMENTS,
+  WORKS_AS_SENCO_VALUES,
+  type Cohort,
+  type CourseIdentifier,
+} from '@npq/contracts';
+import { isUuid, isValidDateOnly, ValidationErrors } from '@npq/service-kit';
+
+/** The intake attributes, validated and normalised. */
+export interface IntakeInput {
+  leadProviderId: string;
+  courseIdentifier: CourseIdentifier;
+  cohort: Cohort;
+  participantId: string | null;
+  fullName: string | null;
+  email: string | null;
+  trn: string | null;
+  trnVerified: boolean;
+  eligibleForFunding: boolean;
+  targetedDeliveryFundingEligibility: boolean;
+  fundingChoice: string | null;
+  schoolUrn: string | null;
+  schoolUkprn: string | null;
+  privateChildcareProviderUrn: string | null;
+  worksInSchool: boolean | null;
+  employerName: string | null;
+  employmentRole: string | null;
+  headteacherStatus: string | null;
+  teacherCatchment: string | null;
+  teacherCatchmentCountry: string | null;
+  teacherCatchmentIsoCountryCode: string | null;
+  ittProvider: string | null;
+  leadMentor: boolean | null;
+  worksAsSenco: string | null;
+  sencoStartDate: string | null;
+  fundedPlace: boolean | null;
+}
+
+const KNOWN_ATTRIBUTES = [
+  'lead_provider_id',
+  'course_identifier',
+  'cohort',
+  'cohort_suffix',
+  'participant_id',
+  'full_name',
+  'email',
+  'teacher_reference_number',
+  'teacher_reference_number_validated',
+  'eligible_for_funding',
+  'targeted_delivery_funding_eligibility',
+  'funding_choice',
+  'school_urn',
+  'school_ukprn',
+  'private_childcare_provider_urn',
+  'works_in_school',
+  'employer_name',
+  'employment_role',
+  'headteacher_status',
+  'teacher_catchment',
+  'teacher_catchment_country',
+  'teacher_catchment_iso_country_code',
+  'itt_provider',
+  'lead_mentor',
+  'works_as_senco',
+  'senco_start_date',
+  'funded_place',
+] as const;
+
+const IDENTITY_ATTRIBUTES = ['full_name', 'email', 'teacher_reference_number', 'teacher_reference_number_validated'];
+
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+const TRN = /^\d{7}$/;
+
+/**
+ * Reads one attribute at a time, recording a field error (title = attribute, as DfE's 422s) for a wrong
+ * type, enum or format. Nothing is coerced: `"true"` is not a boolean.
+ */
+class Reader {
+  readonly errors = new ValidationErrors();
+  constructor(private readonly attrs: Record<string, unknown>) {}
+
+  has(key: string): boolean {
+    return Object.prototype.hasOwnProperty.call(this.attrs, key);
+  }
+
+  string(key: string, opts: { required?: boolean; max?: number; pattern?: RegExp; patternMessage?: string } = {}): string | null {
+    const value = this.attrs[key];
+    if (value === undefined || value === null || value === '') {
+      if (opts.required) this.errors.add(key, `The '#/${key}' attribute is required`);
+      return null;
+    }
+    if (typeof value !== 'string') {
+      this.errors.add(key, `The '#/${key}' attribute must be a string`);
+      return null;
+    }
+    const trimmed = value.trim();
+    if (trimmed === '') {
+      if (opts.required) this.errors.add(key, `The '#/${key}' attribute is required`);
+      return null;
+    }
+    if (opts.max !== undefined && trimmed.length > opts.max) {
+      this.errors.add(key, `The '#/${key}' attribute must be at most ${opts.max} characters`);
+      return null;
+    }
+    if (opts.pattern && !opts.pattern.test(trimmed)) {
+      this.errors.add(key, opts.patternMessage ?? `The '#/${key}' attribute is not in a valid format`);
+      return null;
+    }
+    return trimmed;
+  }
+
+  oneOf(key: string, allowed: readonly string[], required = false): string | null {
+    const value = this.attrs[key];
+    if (value === undefined || value === null) {
+      if (required) this.errors.add(key, `The '#/${key}' attribute is required`);
+      return null;
+    }
+    if (typeof value !== 'string' || !allowed.includes(value)) {
+      this.errors.add(key, `The '#/${key}' attribute must be one of: ${allowed.join(', ')}`);
+      return null;
+    }
+    return value;
+  }
+
+  boolean(key: string, fallback: boolean | null): boolean | null {
+    const value = this.attrs[key];
+    if (value === undefined || value === null) return fallback;
+    if (typeof value !== 'boolean') {
+      this.errors.add(key, `The '#/${key}' attribute must be true or false`);
+      return fallback;
+    }
+    return value;
+  }
+}
+
+/** Validates an intake request's `data.attributes`; throws DfE's 422 envelope listing every problem. */
+export function validateIntake(attrs: Record<string, unknown>): IntakeInput {
+  const r = new Reader(attrs);
+  const { errors } = r;
+
+  for (const key of Object.keys(attrs)) {
+    if (!(KNOWN_ATTRIBUTES as readonly string[]).includes(key)) errors.add(key, `'#/${key}' is not a known attribute`);
+  }
+
+  const leadProviderId = r.string('lead_provider_id', { required: true });
+  if (leadProviderId !== null && (!isUuid(leadProviderId) || !leadProviderById(leadProviderId.toLowerCase()))) {
+    errors.add('lead_provider_id', `The '#/lead_provider_id' is not a current lead provider`);
+  }
+
+  const course = r.string('course_identifier', { required: true });
+  if (course !== null && !isCourseIdentifier(course)) {
+    errors.add('course_identifier', `The entered '#/course_identifier' is not recognised`);
+  }
+
+  const cohortYear = r.string('cohort', { required: true, pattern: /^\d{4}$/, patternMessage: "The '#/cohort' must be a start year such as \"2025\"" });
+  const suffix = r.has('cohort_suffix')
+    ? r.string('cohort_suffix', { pattern: /^[a-z]$/, patternMessage: "The '#/cohort_suffix' must be one lower-case letter" })
+    : 'a';
+  const cohort = cohortYear !== null && suffix !== null ? cohortByIdentifier(`${cohortYear}${suffix}`) : undefined;
+  if (cohortYear !== null && suffix !== null && !cohort) {
+    errors.add('cohort', `The cohort ${cohortYear}${suffix} does not exist`);
+  }
+
+  const participantId = r.string('participant_id');
+  if (participantId !== null && !isUuid(participantId)) {
+    errors.add('participant_id', `The '#/participant_id' must be a UUID`);
+  }
+  if (participantId !== null) {
+    for (const key of IDENTITY_ATTRIBUTES) {
+      if (r.has(key)) {
+        errors.add(key, `The '#/${key}' cannot be given with '#/participant_id'; change the participant instead`);
+      }
+    }
+  }
+
+  const fullName = participantId === null ? r.string('full_name', { required: true, max: 200 }) : null;
+  const email = participantId === null ? r.string('email', { max: 254, pattern: EMAIL, patternMessage: "The '#/email' is not a valid email address" }) : null;
+  const trn =
+    participantId === null
+      ? r.string('teacher_reference_number', { pattern: TRN, patternMessage: "The '#/teacher_reference_number' must be 7 digits" })
+      : null;
+  const trnVerified = participantId === null ? (r.boolean('teacher_reference_number_validated', false) ?? false) : false;
+  if (trnVerified && trn === null && !errors.has('teacher_reference_number')) {
+    errors.add('teacher_reference_number_validated', `A TRN can only be validated when '#/teacher_reference_number' is given`);
+  }
+
+  const sencoStartDate = r.string('senco_start_date');
+  if (sencoStartDate !== null && !isValidDateOnly(sencoStartDate)) {
+    errors.add('senco_start_date', `The '#/senco_start_date' must be a date in the format YYYY-MM-DD`);
+  }
+
+  let fundedPlace = r.boolean('funded_place', null);
+  if (cohort?.funding === 'zero') {
+    if (fundedPlace === true) errors.add('funded_place', `The '#/funded_place' field should be false for unfunded cohorts.`);
+    fundedPlace = false;
+  } else if (cohort?.funding === 'full' && fundedPlace !== null) {
+    errors.add('funded_place', `The '#/funded_place' field should not be set for cohorts that do not have a funding cap.`);
+  }
+
+  const input: IntakeInput = {
+    leadProviderId: leadProviderId?.toLowerCase() ?? '',
+    courseIdentifier: course as CourseIdentifier,
+    cohort: cohort!,
+    participantId: participantId?.toLowerCase() ?? null,
+    fullName,
+    email,
+    trn,
+    trnVerified,
+    eligibleForFunding: r.boolean('eligible_for_funding', false) ?? false,
+    targetedDeliveryFundingEligibility: r.boolean('targeted_delivery_funding_eligibility', false) ?? false,
+    fundingChoice: r.oneOf('funding_choice', FUNDING_CHOICES),
+    schoolUrn: r.string('school_urn', { pattern: /^\d{5,7}$/, patternMessage: "The '#/school_urn' must be 5 to 7 digits" }),
+    schoolUkprn: r.string('school_ukprn', { pattern: /^\d{8}$/, patternMessage: "The '#/school_ukprn' must be 8 digits" }),
+    privateChildcareProviderUrn: r.string('private_childcare_provider_urn', { max: 20 }),
+    worksInSchool: r.boolean('works_in_school', null),
+    employerName: r.string('employer_name', { max: 500 }),
+    employmentRole: r.string('employment_role', { max: 500 }),
+    headteacherStatus: r.oneOf('headteacher_status', HEADTEACHER_STATUSES),
+    teacherCatchment: r.oneOf('teacher_catchment', TEACHER_CATCHMENTS),
+    teacherCatchmentCountry: r.string('teacher_catchment_country', { max: 200 }),
+    teacherCatchmentIsoCountryCode: r.string('teacher_catchment_iso_country_code', {
+      pattern: /^[A-Z]{3}$/,
+      patternMessage: "The '#/teacher_catchment_iso_country_code' must be three upper-case letters",
+    }),
+    ittProvider: r.string('itt_provider', { max: 500 }),
+    leadMentor: r.boolean('lead_mentor', null),
+    worksAsSenco: r.oneOf('works_as_senco', WORKS_AS_SENCO_VALUES),
+    sencoStartDate: errors.has('senco_start_date') ? null : sencoStartDate,
+    fundedPlace,
+  };
+  errors.throwIfAny();
+  return input;
+}

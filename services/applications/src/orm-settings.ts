@@ -1,0 +1,15 @@
+import path from 'node:path';
+import type { OrmSettings } from '@npq/service-kit';
+import { ApplicationSchema } from './applications/entity';
+import { ParticipantIdChangeSchema, PersonSchema } from './people/entity';
+
+export const APPLICATIONS_SCHEMA = 'applications';
+
+export function applicationsOrmSettings(clientUrl: string): OrmSettings {
+  return {
+    schema: APPLICATIONS_SCHEMA,
+    clientUrl,
+    entities: [PersonSchema, ParticipantIdChangeSchema, ApplicationSchema],
+    migrationsDir: path.join(__dirname, 'migrations'),
+  };
+}

@@ -1,0 +1,4 @@
+import { runServer } from '@npq/service-kit';
+import { applicationsService } from './definition';
+
+runServer(applicationsService);

@@ -1,0 +1,4 @@
+import { runWorker } from '@npq/service-kit';
+import { applicationsService } from './definition';
+
+runWorker(applicationsService);

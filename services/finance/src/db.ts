@@ -1,0 +1,4 @@
+import { runDbMain } from '@npq/service-kit';
+import { financeOrmSettings } from './orm-settings';
+
+runDbMain(financeOrmSettings);

@@ -1,0 +1,4 @@
+import { runWorker } from '@npq/service-kit';
+import { financeService } from './definition';
+
+runWorker(financeService);

@@ -1,0 +1,4 @@
+import { runDbMain } from '@npq/service-kit';
+import { trainingOrmSettings } from './orm-settings';
+
+runDbMain(trainingOrmSettings);

@@ -1,0 +1,3 @@
+export { buildTrainingApp } from './app';
+export { trainingService } from './definition';
+export { trainingOrmSettings, TRAINING_SCHEMA } from './orm-settings';

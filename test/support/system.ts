@@ -1,0 +1,180 @@
+import type { AddressInfo } from 'node:net';
+import { buildGateway, gatewayOrmSettings, seedGateway } from '@npq/gateway';
+import { applicationsService } from '@npq/applications';
+import { trainingService } from '@npq/training';
+import { financeService } from '@npq/finance';
+import { LEAD_PROVIDERS } from '@npq/contracts';
+import {
+  connectMessaging,
+  createConsumer,
+  createLogger,
+  createOrm,
+  createRedis,
+  createServiceRuntime,
+  deleteStream,
+  loadConfig,
+  migrateUp,
+  type Config,
+  type EventConsumer,
+  type HttpApp,
+  type MikroORM,
+  type ServiceDefinition,
+  type ServiceRuntime,
+} from '@npq/service-kit';
+import {
+  ApiClient,
+  createTestDatabase,
+  TEST_NATS_URL,
+  TEST_REDIS_URL,
+  testNamespace,
+  type Inject,
+  type TestDatabase,
+} from '@npq/test-kit';
+import type { Redis } from 'ioredis';
+
+export const ADMIN_TOKEN = 'test-admin-token';
+
+export interface RunningService {
+  definition: ServiceDefinition;
+  runtime: ServiceRuntime;
+  http: HttpApp;
+  consumer: EventConsumer;
+  url: string;
+}
+
+export interface System {
+  config: Config;
+  db: TestDatabase;
+  gateway: HttpApp;
+  gatewayOrm: MikroORM;
+  redis: Redis;
+  services: Record<'applications' | 'training' | 'finance', RunningService>;
+  /** Bootstrap token per lead provider id. */
+  tokens: Record<string, string>;
+  /** A client with no credentials. */
+  anonymous: ApiClient;
+  admin: ApiClient;
+  /** A client authenticated as the given lead provider (default: the first one). */
+  provider(leadProviderId?: string): ApiClient;
+  inject: Inject;
+  close(): Promise<void>;
+}
+
+export interface SystemOptions {
+  config?: Partial<Record<keyof Config, string | number | boolean>>;
+  /** Services to leave stopped (to test what happens when a consumer is down). */
+  without?: ('applications' | 'training' | 'finance')[];
+}
+
+const DEFINITIONS = { applications: applicationsService, training: trainingService, finance: financeService };
+
+async function startService(definition: ServiceDefinition, config: Config): Promise<RunningService> {
+  const logger = createLogger(definition.service, config.LOG_LEVEL);
+  const runtime = await createServiceRuntime({ service: definition.service, config, ormSettings: definition.ormSettings(config), logger });
+  await migrateUp(runtime.orm);
+  const http = await definition.buildApp(runtime);
+  const consumer = createConsumer(runtime, definition.handlers);
+  await consumer.start();
+  runtime.relay.start();
+  await http.app.listen({ host: '127.0.0.1', port: 0 });
+  const { port } = http.app.server.address() as AddressInfo;
+  return { definition, runtime, http, consumer, url: `http://127.0.0.1:${port}` };
+}
+
+async function stopService(s: RunningService): Promise<void> {
+  await s.http.app.close();
+  await s.consumer.stop();
+  await s.runtime.relay.stop();
+  await s.runtime.messaging.nc.drain();
+  await s.runtime.orm.close(true);
+}
+
+/**
+ * The whole platform in one process, on a database, stream and Redis prefix of its own: every service
+ * listening on a real port (the gateway proxies over real HTTP), consumers and relays running. Tests talk
+ * to the gateway exactly as a provider or a DfE operator would.
+ */
+export async function startSystem(options: SystemOptions = {}): Promise<System> {
+  const db = await createTestDatabase();
+  const namespace = testNamespace();
+  const baseConfig = loadConfig(
+    {},
+    {
+      DATABASE_URL: db.url,
+      REDIS_URL: TEST_REDIS_URL,
+      NATS_URL: TEST_NATS_URL,
+      NPQ_NAMESPACE: namespace,
+      NPQ_ADMIN_TOKEN: ADMIN_TOKEN,
+      LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+      SANDBOX: true,
+      RATE_LIMIT_MAX: 100_000,
+      READ_YOUR_WRITES_TIMEOUT_MS: 5000,
+      OUTBOX_POLL_MS: 100,
+      ...options.config,
+    },
+  );
+
+  const names = (['applications', 'training', 'finance'] as const).filter((n) => !options.without?.includes(n));
+  const started = await Promise.all(names.map((n) => startService(DEFINITIONS[n], baseConfig)));
+  const services = Object.fromEntries(started.map((s) => [s.definition.service, s])) as System['services'];
+
+  const gatewayOrm = await createOrm(gatewayOrmSettings(db.url));
+  await migrateUp(gatewayOrm);
+  const seeded = await seedGateway(gatewayOrm, baseConfig);
+  const redis = createRedis(TEST_REDIS_URL, 'gateway-test');
+  const unreachable = 'http://127.0.0.1:9';
+  const gateway = await buildGateway({
+    config: baseConfig,
+    logger: createLogger('gateway', baseConfig.LOG_LEVEL),
+    orm: gatewayOrm,
+    redis,
+    keyPrefix: `npq_${namespace}`,
+    upstreams: {
+      applications: services.applications?.url ?? unreachable,
+      training: services.training?.url ?? unreachable,
+      finance: services.finance?.url ?? unreachable,
+    },
+  });
+  await gateway.app.ready();
+
+  const inject: Inject = async (req) => {
+    const res = await gateway.app.inject({
+      method: req.method as 'GET',
+      url: req.url,
+      headers: req.headers,
+      ...(req.payload !== undefined ? { payload: req.payload } : {}),
+    });
+    return { statusCode: res.statusCode, headers: res.headers, body: res.body };
+  };
+  const tokens = Object.fromEntries(seeded.map((t) => [t.leadProviderId, t.token]));
+  const anonymous = new ApiClient(inject);
+
+  return {
+    config: baseConfig,
+    db,
+    gateway,
+    gatewayOrm,
+    redis,
+    services,
+    tokens,
+    anonymous,
+    admin: anonymous.withToken(ADMIN_TOKEN),
+    provider: (leadProviderId = LEAD_PROVIDERS[0].id) => anonymous.withToken(tokens[leadProviderId]),
+    inject,
+    close: async () => {
+      await gateway.app.close();
+      await Promise.all(started.map(stopService));
+      const anyRuntime = started[0]?.runtime;
+      if (anyRuntime) {
+        const m = await connectMessaging(TEST_NATS_URL, anyRuntime.naming, 'cleanup');
+        await deleteStream(m.jsm, anyRuntime.naming);
+        await m.nc.drain();
+      }
+      const keys = await redis.keys(`npq_${namespace}*`);
+      if (keys.length > 0) await redis.del(...keys);
+      await redis.quit();
+      await gatewayOrm.close(true);
+      await db.drop();
+    },
+  };
+}
