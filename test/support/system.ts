@@ -57,6 +57,8 @@ export interface System {
   /** A client authenticated as the given lead provider (default: the first one). */
   provider(leadProviderId?: string): ApiClient;
   inject: Inject;
+  /** Another gateway replica on the same database, Redis prefix and services (config may differ). */
+  startGateway(config?: SystemOptions['config']): Promise<{ client: ApiClient; close(): Promise<void> }>;
   close(): Promise<void>;
 }
 
@@ -70,7 +72,12 @@ const DEFINITIONS = { applications: applicationsService, training: trainingServi
 
 async function startService(definition: ServiceDefinition, config: Config): Promise<RunningService> {
   const logger = createLogger(definition.service, config.LOG_LEVEL);
-  const runtime = await createServiceRuntime({ service: definition.service, config, ormSettings: definition.ormSettings(config), logger });
+  const runtime = await createServiceRuntime({
+    service: definition.service,
+    config,
+    ormSettings: definition.ormSettings(config),
+    logger,
+  });
   await migrateUp(runtime.orm);
   const http = await definition.buildApp(runtime);
   const consumer = createConsumer(runtime, definition.handlers);
@@ -97,24 +104,24 @@ async function stopService(s: RunningService): Promise<void> {
 export async function startSystem(options: SystemOptions = {}): Promise<System> {
   const db = await createTestDatabase();
   const namespace = testNamespace();
-  const baseConfig = loadConfig(
-    {},
-    {
-      DATABASE_URL: db.url,
-      REDIS_URL: TEST_REDIS_URL,
-      NATS_URL: TEST_NATS_URL,
-      NPQ_NAMESPACE: namespace,
-      NPQ_ADMIN_TOKEN: ADMIN_TOKEN,
-      LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
-      SANDBOX: true,
-      RATE_LIMIT_MAX: 100_000,
-      READ_YOUR_WRITES_TIMEOUT_MS: 5000,
-      OUTBOX_POLL_MS: 100,
-      ...options.config,
-    },
-  );
+  const baseConfigInput = {
+    DATABASE_URL: db.url,
+    REDIS_URL: TEST_REDIS_URL,
+    NATS_URL: TEST_NATS_URL,
+    NPQ_NAMESPACE: namespace,
+    NPQ_ADMIN_TOKEN: ADMIN_TOKEN,
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    SANDBOX: true,
+    RATE_LIMIT_MAX: 100_000,
+    READ_YOUR_WRITES_TIMEOUT_MS: 5000,
+    OUTBOX_POLL_MS: 100,
+    ...options.config,
+  };
+  const baseConfig = loadConfig({}, baseConfigInput);
 
-  const names = (['applications', 'training', 'finance'] as const).filter((n) => !options.without?.includes(n));
+  const names = (['applications', 'training', 'finance'] as const).filter(
+    (n) => !options.without?.includes(n),
+  );
   const started = await Promise.all(names.map((n) => startService(DEFINITIONS[n], baseConfig)));
   const services = Object.fromEntries(started.map((s) => [s.definition.service, s])) as System['services'];
 
@@ -123,29 +130,36 @@ export async function startSystem(options: SystemOptions = {}): Promise<System> 
   const seeded = await seedGateway(gatewayOrm, baseConfig);
   const redis = createRedis(TEST_REDIS_URL, 'gateway-test');
   const unreachable = 'http://127.0.0.1:9';
-  const gateway = await buildGateway({
-    config: baseConfig,
-    logger: createLogger('gateway', baseConfig.LOG_LEVEL),
-    orm: gatewayOrm,
-    redis,
-    keyPrefix: `npq_${namespace}`,
-    upstreams: {
-      applications: services.applications?.url ?? unreachable,
-      training: services.training?.url ?? unreachable,
-      finance: services.finance?.url ?? unreachable,
-    },
-  });
-  await gateway.app.ready();
-
-  const inject: Inject = async (req) => {
-    const res = await gateway.app.inject({
-      method: req.method as 'GET',
-      url: req.url,
-      headers: req.headers,
-      ...(req.payload !== undefined ? { payload: req.payload } : {}),
+  const makeGateway = async (config: Config) => {
+    const app = await buildGateway({
+      config,
+      logger: createLogger('gateway', config.LOG_LEVEL),
+      orm: gatewayOrm,
+      redis,
+      keyPrefix: `npq_${namespace}`,
+      upstreams: {
+        applications: services.applications?.url ?? unreachable,
+        training: services.training?.url ?? unreachable,
+        finance: services.finance?.url ?? unreachable,
+      },
     });
-    return { statusCode: res.statusCode, headers: res.headers, body: res.body };
+    await app.app.ready();
+    return app;
   };
+  const injectInto =
+    (http: HttpApp): Inject =>
+    async (req) => {
+      const res = await http.app.inject({
+        method: req.method as 'GET',
+        url: req.url,
+        headers: req.headers,
+        ...(req.payload !== undefined ? { payload: req.payload } : {}),
+      });
+      return { statusCode: res.statusCode, headers: res.headers, body: res.body };
+    };
+  const gateway = await makeGateway(baseConfig);
+  const inject = injectInto(gateway);
+  const extraGateways: HttpApp[] = [];
   const tokens = Object.fromEntries(seeded.map((t) => [t.leadProviderId, t.token]));
   const anonymous = new ApiClient(inject);
 
@@ -161,7 +175,14 @@ export async function startSystem(options: SystemOptions = {}): Promise<System> 
     admin: anonymous.withToken(ADMIN_TOKEN),
     provider: (leadProviderId = LEAD_PROVIDERS[0].id) => anonymous.withToken(tokens[leadProviderId]),
     inject,
+    startGateway: async (overrides = {}) => {
+      const config = loadConfig({}, { ...baseConfigInput, ...overrides });
+      const replica = await makeGateway(config);
+      extraGateways.push(replica);
+      return { client: new ApiClient(injectInto(replica)), close: () => replica.app.close() };
+    },
     close: async () => {
+      await Promise.all(extraGateways.map((g) => g.app.close()));
       await gateway.app.close();
       await Promise.all(started.map(stopService));
       const anyRuntime = started[0]?.runtime;

@@ -125,7 +125,7 @@ export async function buildGateway(deps: GatewayDeps): Promise<HttpApp> {
   }
 
   await app.register(async (admin) => {
-    admin.addHook('preHandler', guard('admin'));
+    admin.addHook('onRequest', guard('admin'));
     leadProviderRoutes(admin);
     tokenRoutes(admin, config.TOKEN_HMAC_SECRET);
   });
@@ -139,12 +139,13 @@ function registerProxyRoute(
   route: GatewayRoute,
   upstream: string,
   internalSecret: string,
-  preHandler: (req: FastifyRequest) => Promise<void>,
+  guard: (req: FastifyRequest) => Promise<void>,
 ): void {
   app.route({
     method: route.method,
     url: route.url,
-    preHandler,
+    // Before the body is read: like DfE, an unauthenticated request is a 401 whatever its body.
+    onRequest: guard,
     handler: (req: FastifyRequest, reply: FastifyReply) => {
       const caller = req.authenticated!;
       const hasBody = req.method !== 'GET' && req.method !== 'DELETE';

@@ -1,0 +1,83 @@
+import path from 'node:path';
+
+/** Everything the benchmark can be told through the environment (all optional). */
+export interface BenchSettings {
+  /** Measured seconds per scenario (BENCH_DURATION, default 10). */
+  durationS: number;
+  /** Warm-up seconds per scenario, not reported (BENCH_WARMUP, default 3). */
+  warmupS: number;
+  /** Concurrent autocannon connections (BENCH_CONNECTIONS, default 10). */
+  connections: number;
+  /** Applications seeded per lead provider (BENCH_APPLICATIONS_PER_PROVIDER, default 12,500). */
+  applicationsPerProvider: number;
+  /** People seeded; the surplus applications go to people who already have one (BENCH_PEOPLE, default 85,000). */
+  people: number;
+  /** How many of the benchmarked provider's application ids the show scenarios rotate over (BENCH_SHOW_IDS). */
+  showIds: number;
+  /** Postgres server, without a database (BENCH_DATABASE_SERVER). */
+  databaseServer: string;
+  /** Dedicated database, dropped and recreated at start (BENCH_DATABASE, default npq_bench). */
+  databaseName: string;
+  /** Keep the database at the end (BENCH_KEEP_DB=1); otherwise it is dropped. */
+  keepDb: boolean;
+  /** Reuse an already seeded database as it is (BENCH_REUSE_DB=1): skips drop, migrate and data seeding. */
+  reuseDb: boolean;
+  /** Run `pnpm -w build` even when every dist/ entry point exists (BENCH_BUILD=1). */
+  forceBuild: boolean;
+  /** Gateway port; the applications, training and finance services take the next three (BENCH_PORT_BASE, 3100). */
+  portBase: number;
+  redisUrl: string;
+  natsUrl: string;
+  /** NPQ_NAMESPACE of the benchmarked system (BENCH_NAMESPACE, default bench). */
+  namespace: string;
+  internalSecret: string;
+  /** Repository root and the test package (where results are written). */
+  repoRoot: string;
+  testDir: string;
+  resultsDir: string;
+}
+
+function int(name: string, fallback: number, min = 1): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min) throw new Error(`${name} must be an integer >= ${min} (got ${JSON.stringify(raw)})`);
+  return n;
+}
+
+function flag(name: string): boolean {
+  return ['1', 'true', 'yes'].includes((process.env[name] ?? '').toLowerCase());
+}
+
+export function readSettings(): BenchSettings {
+  const testDir = path.resolve(__dirname, '..');
+  const databaseName = process.env.BENCH_DATABASE ?? 'npq_bench';
+  if (!/^[a-z0-9_]+$/.test(databaseName)) throw new Error('BENCH_DATABASE: lower-case letters, digits and underscores only');
+  const namespace = process.env.BENCH_NAMESPACE ?? 'bench';
+  if (!/^[a-z0-9_]+$/.test(namespace)) throw new Error('BENCH_NAMESPACE: lower-case letters, digits and underscores only');
+  return {
+    durationS: int('BENCH_DURATION', 10),
+    warmupS: int('BENCH_WARMUP', 3, 0),
+    connections: int('BENCH_CONNECTIONS', 10),
+    applicationsPerProvider: int('BENCH_APPLICATIONS_PER_PROVIDER', 12_500),
+    people: int('BENCH_PEOPLE', 85_000),
+    showIds: int('BENCH_SHOW_IDS', 2_000),
+    databaseServer: (process.env.BENCH_DATABASE_SERVER ?? 'postgres://postgres@127.0.0.1:5432').replace(/\/+$/, ''),
+    databaseName,
+    keepDb: flag('BENCH_KEEP_DB'),
+    reuseDb: flag('BENCH_REUSE_DB'),
+    forceBuild: flag('BENCH_BUILD'),
+    portBase: int('BENCH_PORT_BASE', 3100),
+    redisUrl: process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379',
+    natsUrl: process.env.BENCH_NATS_URL ?? 'nats://127.0.0.1:4222',
+    namespace,
+    internalSecret: 'bench-internal-secret',
+    repoRoot: path.resolve(testDir, '..'),
+    testDir,
+    resultsDir: path.join(testDir, 'bench', 'results'),
+  };
+}
+
+export function databaseUrl(s: BenchSettings, database = s.databaseName): string {
+  return `${s.databaseServer}/${database}`;
+}
