@@ -100,6 +100,8 @@ export class EventConsumer {
     const handler = name ? this.options.handlers[name] : undefined;
     if (!name || !handler) {
       msg.ack();
+      // Nothing to apply here; still confirm, so a read-your-writes wait listing this service ends.
+      if (name) this.confirmRaw(msg);
       return;
     }
     let envelope: EventEnvelope;
@@ -138,6 +140,15 @@ export class EventConsumer {
       await handler(em, envelope);
       return true;
     });
+  }
+
+  private confirmRaw(msg: JsMsg): void {
+    try {
+      const { id } = JSON.parse(decoder.decode(msg.data)) as { id?: unknown };
+      if (typeof id === 'string') this.confirm(id);
+    } catch {
+      // not an envelope: nobody can be waiting for it
+    }
   }
 
   private confirm(eventId: string): void {

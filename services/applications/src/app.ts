@@ -1,4 +1,5 @@
 import { createHttpApp, runtimeHealthChecks, type HttpApp, type ServiceRuntime } from '@npq/service-kit';
+import { applicationCommandRoutes } from './applications/command-routes';
 import { applicationReadRoutes } from './applications/routes';
 import { intakeRoutes } from './intake/routes';
 
@@ -12,6 +13,7 @@ export function buildApplicationsApp(runtime: ServiceRuntime): HttpApp {
     healthChecks: runtimeHealthChecks(runtime),
   });
   applicationReadRoutes(http.app);
+  applicationCommandRoutes(http.app, runtime);
   intakeRoutes(http.app, runtime.naming);
   return http;
 }

@@ -1,6 +1,6 @@
 import type { ServiceDefinition, WorkerDefinition } from '@npq/service-kit';
 import { buildApplicationsApp } from './app';
-import { applicationsHandlers } from './consumers';
+import { applicationsHandlers } from './projections/handlers';
 import { applicationsOrmSettings } from './orm-settings';
 
 export const applicationsService: ServiceDefinition & WorkerDefinition = {

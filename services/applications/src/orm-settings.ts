@@ -2,6 +2,7 @@ import path from 'node:path';
 import type { OrmSettings } from '@npq/service-kit';
 import { ApplicationSchema } from './applications/entity';
 import { ParticipantIdChangeSchema, PersonSchema } from './people/entity';
+import { DeclarationProjectionSchema } from './projections/entity';
 
 export const APPLICATIONS_SCHEMA = 'applications';
 
@@ -9,7 +10,7 @@ export function applicationsOrmSettings(clientUrl: string): OrmSettings {
   return {
     schema: APPLICATIONS_SCHEMA,
     clientUrl,
-    entities: [PersonSchema, ParticipantIdChangeSchema, ApplicationSchema],
+    entities: [PersonSchema, ParticipantIdChangeSchema, ApplicationSchema, DeclarationProjectionSchema],
     migrationsDir: path.join(__dirname, 'migrations'),
   };
 }

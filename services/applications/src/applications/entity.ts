@@ -38,6 +38,8 @@ export class Application {
   acceptedAt: Date | null = null;
   /** Projection of the enrolment's training status (owned by training). */
   trainingStatus: string | null = null;
+  /** Version of the last enrolment event applied (training owns the enrolment). */
+  enrolmentVersion = 0;
   createdAt: Date = new Date();
   updatedAt: Date = new Date();
   version = 1;
@@ -78,6 +80,7 @@ export const ApplicationSchema = new EntitySchema<Application>({
     scheduleIdentifier: { type: 'string', length: 40, nullable: true },
     acceptedAt: { type: 'Date', columnType: 'timestamptz', nullable: true },
     trainingStatus: { type: 'string', length: 20, nullable: true },
+    enrolmentVersion: { type: 'integer', default: 0 },
     createdAt: { type: 'Date', columnType: 'timestamptz' },
     updatedAt: { type: 'Date', columnType: 'timestamptz' },
     version: { type: 'integer' },
@@ -87,5 +90,12 @@ export const ApplicationSchema = new EntitySchema<Application>({
     { name: 'applications_lp_created_idx', properties: ['leadProviderId', 'createdAt', 'id'] },
     { name: 'applications_lp_updated_idx', properties: ['leadProviderId', 'updatedAt', 'id'] },
     { name: 'applications_person_course_cohort_idx', properties: ['personId', 'courseIdentifier', 'cohortIdentifier'] },
+    {
+      name: 'applications_one_accepted_per_course_idx',
+      // The database's own guarantee that a person is never accepted twice for one course (ASO and EHCO
+      // count as one) in one cohort, whichever provider accepts: the backstop behind the accept lock.
+      expression: (table, c, indexName) =>
+        `create unique index "${indexName}" on ${String(table)} ("${c.personId}", (case when "${c.courseIdentifier}" in ('npq-additional-support-offer', 'npq-early-headship-coaching-offer') then 'ehco-aso' else "${c.courseIdentifier}" end), "${c.cohortIdentifier}") where "${c.status}" = 'accepted' and coalesce("${c.trainingStatus}", 'active') <> 'withdrawn'`,
+    },
   ],
 });

@@ -1,0 +1,343 @@
+#!/usr/bin/env bash
+# Starts the whole platform on this machine: installs what it needs (pnpm, Node dependencies; Postgres,
+# Redis and NATS when none is reachable), builds, migrates, seeds, then runs the gateway, the three services
+# and the three workers as children of this script and prints the gateway URL and tokens.
+#
+#   bash scripts/start.sh              full start
+#   bash scripts/start.sh --no-build   quick restart: skip pnpm install and the build
+#
+# Every variable of packages/service-kit/src/config.ts is passed through to every process, e.g.
+#   NPQ_ADMIN_TOKEN=x RATE_LIMIT_MAX=5 SANDBOX=false bash scripts/start.sh
+# Variables of this script only (names outside the platform's prefixes, which the config would reject):
+#   START_TIMEOUT_S  seconds to wait for every /health/ready (default 90)
+#   STOP_TIMEOUT_S   seconds between SIGTERM and SIGKILL when stopping (default 20)
+#   INFRA_TIMEOUT_S  passed to scripts/ensure-infra.sh (default 60)
+#
+# Ctrl-C (SIGINT) or SIGTERM stops every process this script started (never Postgres, Redis or NATS).
+# Logs: .run/logs/<process>.log (JSON lines).
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+
+PNPM_VERSION=12.4.2
+SERVICES=(gateway applications training finance)
+START_TIMEOUT_S="${START_TIMEOUT_S:-90}"
+STOP_TIMEOUT_S="${STOP_TIMEOUT_S:-20}"
+LOG_DIR="$ROOT/.run/logs"
+
+BUILD=true
+for arg in "$@"; do
+  case "$arg" in
+    --no-build) BUILD=false ;;
+    -h | --help)
+      sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'
+      exit 0
+      ;;
+    *)
+      echo "unknown argument: $arg (try --help)" >&2
+      exit 2
+      ;;
+  esac
+done
+
+say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
+warn() { printf '[start] %s\n' "$*" >&2; }
+die() {
+  printf '[start] ERROR: %s\n' "$*" >&2
+  exit 1
+}
+
+# ---------------------------------------------------------------------------------------------------------
+# Children: name -> pid. Each runs in its own session (setsid) so that a Ctrl-C in the terminal reaches only
+# this script, which then stops them in order with one SIGTERM each (a second signal would force-exit them).
+NAMES=()
+PIDS=()
+
+stop_children() {
+  [[ ${#PIDS[@]} -gt 0 ]] || return 0
+  local i pid alive deadline
+  say "Stopping ${#PIDS[@]} processes (SIGTERM, then SIGKILL after ${STOP_TIMEOUT_S}s)"
+  for i in "${!PIDS[@]}"; do
+    kill -TERM "${PIDS[$i]}" 2>/dev/null || true
+  done
+  deadline=$((SECONDS + STOP_TIMEOUT_S))
+  while :; do
+    alive=()
+    for i in "${!PIDS[@]}"; do
+      if kill -0 "${PIDS[$i]}" 2>/dev/null; then alive+=("$i"); fi
+    done
+    [[ ${#alive[@]} -gt 0 ]] || break
+    if ((SECONDS >= deadline)); then
+      for i in "${alive[@]}"; do
+        pid="${PIDS[$i]}"
+        warn "${NAMES[$i]} (pid $pid) did not stop in time: SIGKILL"
+        kill -KILL -- "-$pid" 2>/dev/null || kill -KILL "$pid" 2>/dev/null || true
+      done
+      break
+    fi
+    sleep 0.2
+  done
+  # Reap them so that none is left as a zombie of this shell.
+  for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
+  say "Stopped"
+  PIDS=()
+  NAMES=()
+}
+
+on_exit() {
+  stop_children
+  if [[ -f "$ROOT/.run/start.pid" && "$(cat "$ROOT/.run/start.pid" 2>/dev/null)" == "$$" ]]; then
+    rm -f "$ROOT/.run/start.pid"
+  fi
+}
+
+on_signal() {
+  local signal="$1"
+  trap '' INT TERM
+  echo
+  say "Received SIG$signal"
+  stop_children
+  [[ "$signal" == INT ]] && exit 130
+  exit 143
+}
+
+trap 'on_signal INT' INT
+trap 'on_signal TERM' TERM
+trap on_exit EXIT
+
+if command -v setsid >/dev/null 2>&1; then DETACH=(setsid); else DETACH=(); fi
+
+spawn() {
+  local name="$1"
+  shift
+  local log="$LOG_DIR/$name.log"
+  : >"$log"
+  # exec: the recorded pid is the node process itself.
+  "${DETACH[@]}" bash -c 'exec "$@"' "$name" "$@" >>"$log" 2>&1 </dev/null &
+  NAMES+=("$name")
+  PIDS+=("$!")
+}
+
+show_log_tail() {
+  local name="$1"
+  echo "---- last lines of .run/logs/$name.log ----" >&2
+  tail -n 40 "$LOG_DIR/$name.log" >&2 || true
+  echo "--------------------------------------------" >&2
+}
+
+# Exits (stopping everything) if one of the children has died.
+check_children() {
+  local i status
+  for i in "${!PIDS[@]}"; do
+    if ! kill -0 "${PIDS[$i]}" 2>/dev/null; then
+      status=0
+      wait "${PIDS[$i]}" 2>/dev/null || status=$?
+      warn "${NAMES[$i]} (pid ${PIDS[$i]}) exited with status $status"
+      show_log_tail "${NAMES[$i]}"
+      unset 'PIDS[i]' 'NAMES[i]'
+      PIDS=("${PIDS[@]}")
+      NAMES=("${NAMES[@]}")
+      stop_children
+      exit 1
+    fi
+  done
+}
+
+# HTTP status of a GET (000 when nothing answers). curl if present, otherwise bash's /dev/tcp.
+http_status() {
+  local host="$1" port="$2" path="$3"
+  if command -v curl >/dev/null 2>&1; then
+    curl -s -o /dev/null -m 3 -w '%{http_code}' "http://$host:$port$path" 2>/dev/null || true
+    return 0
+  fi
+  timeout 3 bash -c '
+    exec 3<>"/dev/tcp/$0/$1" || exit 1
+    printf "GET %s HTTP/1.0\r\nHost: %s\r\nConnection: close\r\n\r\n" "$2" "$0" >&3
+    IFS=" " read -r _ code _ <&3 && printf "%s" "$code"' "$host" "$port" "$path" 2>/dev/null || printf '000'
+}
+
+port_in_use() { timeout 2 bash -c 'exec 3<>"/dev/tcp/$0/$1"' "$1" "$2" 2>/dev/null; }
+
+# ---------------------------------------------------------------------------------------------------------
+# Configuration this script needs to know about (the processes read the same variables themselves).
+GATEWAY_PORT_VALUE="${GATEWAY_PORT:-3000}"
+declare -A SERVICE_PORT=(
+  [applications]="${APPLICATIONS_PORT:-3001}"
+  [training]="${TRAINING_PORT:-3002}"
+  [finance]="${FINANCE_PORT:-3003}"
+)
+ADMIN_TOKEN="${NPQ_ADMIN_TOKEN:-dev-admin-token}"
+GATEWAY_HOST_VALUE="${GATEWAY_HOST:-0.0.0.0}"
+SERVICE_HOST_VALUE="${SERVICE_HOST:-127.0.0.1}"
+case "$GATEWAY_HOST_VALUE" in
+  0.0.0.0 | :: | "[::]") PUBLIC_HOST=localhost GATEWAY_PROBE_HOST=127.0.0.1 ;;
+  *) PUBLIC_HOST="$GATEWAY_HOST_VALUE" GATEWAY_PROBE_HOST="$GATEWAY_HOST_VALUE" ;;
+esac
+case "$SERVICE_HOST_VALUE" in
+  0.0.0.0 | :: | "[::]") PROBE_HOST=127.0.0.1 ;;
+  *) PROBE_HOST="$SERVICE_HOST_VALUE" ;;
+esac
+[[ "$PUBLIC_HOST" == *:* ]] && PUBLIC_HOST="[$PUBLIC_HOST]"
+GATEWAY_URL="http://$PUBLIC_HOST:$GATEWAY_PORT_VALUE"
+
+mkdir -p "$LOG_DIR"
+
+# Refuse early when another instance (or anything else) holds our ports: the processes would die anyway.
+if [[ -f "$ROOT/.run/start.pid" ]] && kill -0 "$(cat "$ROOT/.run/start.pid")" 2>/dev/null; then
+  die "scripts/start.sh is already running (pid $(cat "$ROOT/.run/start.pid")); stop it with Ctrl-C or: kill $(cat "$ROOT/.run/start.pid")"
+fi
+for p in "$GATEWAY_PORT_VALUE" "${SERVICE_PORT[applications]}" "${SERVICE_PORT[training]}" "${SERVICE_PORT[finance]}"; do
+  if port_in_use 127.0.0.1 "$p"; then
+    die "port $p is already in use (another instance running?); stop it or choose other ports (GATEWAY_PORT, APPLICATIONS_PORT, TRAINING_PORT, FINANCE_PORT)"
+  fi
+done
+echo $$ >"$ROOT/.run/start.pid"
+
+# ---------------------------------------------------------------------------------------------------------
+command -v node >/dev/null 2>&1 || die "Node.js is not installed: install Node.js 20.19 or later (https://nodejs.org) and run this again"
+node -e 'const [a,b]=process.versions.node.split(".").map(Number); process.exit(a>20||(a===20&&b>=19)?0:1)' ||
+  die "Node.js $(node -v) is too old: this project needs 20.19 or later"
+
+if [[ "$BUILD" == true ]]; then
+  if ! command -v pnpm >/dev/null 2>&1; then
+    say "Installing pnpm $PNPM_VERSION"
+    npm install -g "pnpm@$PNPM_VERSION" >&2
+  fi
+  say "Installing dependencies (pnpm install --frozen-lockfile)"
+  pnpm install --frozen-lockfile
+else
+  [[ -d node_modules ]] || die "--no-build: node_modules is missing; run without --no-build first"
+  for svc in "${SERVICES[@]}"; do
+    [[ -f "services/$svc/dist/server.js" ]] || die "--no-build: services/$svc/dist is missing; run without --no-build first"
+  done
+fi
+
+say "Checking PostgreSQL, Redis and NATS"
+bash "$ROOT/scripts/ensure-infra.sh"
+
+if [[ "$BUILD" == true ]]; then
+  say "Building (pnpm build)"
+  pnpm build >"$LOG_DIR/build.log" 2>&1 || {
+    tail -n 60 "$LOG_DIR/build.log" >&2
+    die "pnpm build failed (full output in .run/logs/build.log)"
+  }
+fi
+
+say "Migrating (${SERVICES[*]})"
+for svc in "${SERVICES[@]}"; do
+  node "services/$svc/dist/db.js" migrate >"$LOG_DIR/migrate-$svc.log" 2>&1 || {
+    show_log_tail "migrate-$svc"
+    die "migrations of $svc failed"
+  }
+done
+
+say "Seeding"
+SEED_JSON=""
+for svc in "${SERVICES[@]}"; do
+  [[ -f "services/$svc/src/seed.ts" ]] || continue
+  [[ -f "services/$svc/dist/seed.js" ]] || die "services/$svc/dist/seed.js is missing: run without --no-build"
+  node "services/$svc/dist/seed.js" >"$LOG_DIR/seed-$svc.log" 2>&1 || {
+    show_log_tail "seed-$svc"
+    die "seeding $svc failed"
+  }
+  if [[ "$svc" == gateway ]]; then
+    SEED_JSON="$(grep -E '^\{"tokens":' "$LOG_DIR/seed-$svc.log" | tail -n 1 || true)"
+    [[ -n "$SEED_JSON" ]] || warn "the gateway seed printed no token JSON (see .run/logs/seed-gateway.log)"
+  fi
+done
+
+say "Starting processes (logs in .run/logs/)"
+for svc in applications training finance; do
+  spawn "$svc" node "services/$svc/dist/server.js"
+done
+spawn gateway node services/gateway/dist/server.js
+for svc in applications training finance; do
+  spawn "$svc-worker" node "services/$svc/dist/worker.js"
+done
+
+say "Waiting for /health/ready"
+declare -A READY=()
+deadline=$((SECONDS + START_TIMEOUT_S))
+while :; do
+  check_children
+  pending=()
+  for name in gateway applications training finance; do
+    [[ -n "${READY[$name]:-}" ]] && continue
+    if [[ "$name" == gateway ]]; then
+      code="$(http_status "$GATEWAY_PROBE_HOST" "$GATEWAY_PORT_VALUE" /health/ready)"
+    else
+      code="$(http_status "$PROBE_HOST" "${SERVICE_PORT[$name]}" /health/ready)"
+    fi
+    if [[ "$code" == 200 ]]; then READY[$name]=1; else pending+=("$name:$code"); fi
+  done
+  [[ ${#pending[@]} -eq 0 ]] && break
+  if ((SECONDS >= deadline)); then
+    for entry in "${pending[@]}"; do
+      warn "${entry%%:*} is not ready after ${START_TIMEOUT_S}s (last /health/ready status: ${entry#*:})"
+      show_log_tail "${entry%%:*}"
+    done
+    stop_children
+    exit 1
+  fi
+  sleep 0.5
+done
+# Workers have no HTTP endpoint: they count as started when they are still running a moment later.
+sleep 1
+check_children
+
+# ---------------------------------------------------------------------------------------------------------
+TOKENS_TEXT=""
+FIRST_TOKEN=""
+if [[ -n "$SEED_JSON" ]]; then
+  TOKENS_TEXT="$(printf '%s' "$SEED_JSON" | node -e '
+    let s = ""; process.stdin.on("data", (d) => (s += d)).on("end", () => {
+      for (const t of JSON.parse(s).tokens) console.log(`${t.leadProviderName}\t${t.leadProviderId}\t${t.token}`);
+    });')"
+  FIRST_TOKEN="$(printf '%s\n' "$TOKENS_TEXT" | head -n 1 | cut -f3)"
+fi
+
+echo
+say "NPQ Lead Provider API is running"
+cat <<EOF
+  Gateway:      $GATEWAY_URL
+  Swagger UI:   $GATEWAY_URL/api/docs/v3
+  Admin token:  $ADMIN_TOKEN   (NPQ_ADMIN_TOKEN; for /admin/v1)
+  Sandbox:      ${SANDBOX:-true}   Logs: .run/logs/   Processes: gateway, applications, training, finance, 3 workers
+
+  API tokens (one per lead provider, for /api/v3):
+EOF
+if [[ -n "$TOKENS_TEXT" ]]; then
+  while IFS=$'\t' read -r name id token; do
+    printf '    %-36s %s\n' "$name" "$token"
+  done <<<"$TOKENS_TEXT"
+else
+  echo "    (none seeded: NODE_ENV=production; create one with POST /admin/v1/lead-providers/{id}/api-tokens)"
+fi
+cat <<EOF
+
+  Try:
+    curl -s $GATEWAY_URL/health/ready
+    curl -s -H 'Authorization: Bearer ${FIRST_TOKEN:-<api token>}' $GATEWAY_URL/api/v3/npq-applications
+    curl -s -H 'Authorization: Bearer $ADMIN_TOKEN' $GATEWAY_URL/admin/v1/lead-providers
+
+  Press Ctrl-C to stop.
+EOF
+
+# Stay in the foreground; if any process dies, show why and stop the others.
+while :; do
+  died=""
+  status=0
+  wait -n -p died "${PIDS[@]}" 2>/dev/null || status=$?
+  [[ -n "$died" ]] || continue
+  for i in "${!PIDS[@]}"; do
+    [[ "${PIDS[$i]}" == "$died" ]] || continue
+    warn "${NAMES[$i]} (pid $died) exited with status $status"
+    show_log_tail "${NAMES[$i]}"
+    unset 'PIDS[i]' 'NAMES[i]'
+  done
+  PIDS=("${PIDS[@]}")
+  NAMES=("${NAMES[@]}")
+  stop_children
+  exit 1
+done

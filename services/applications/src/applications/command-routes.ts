@@ -1,0 +1,64 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import {
+  assertFilterShape,
+  isUuid,
+  notFound,
+  readAttributes,
+  requireLeadProvider,
+  type Query,
+  type ServiceRuntime,
+} from '@npq/service-kit';
+import { acceptApplication, changeFundedPlace, rejectApplication, type CommandResult } from './commands';
+import { ApplicationReadRepository } from './repository';
+import { serializeApplication } from './serializer';
+
+type WithId = FastifyRequest<{ Params: { id: string } }>;
+
+/** Resolves the caller and the application before the body is read (DfE looks the application up first). */
+async function target(req: WithId): Promise<{ leadProviderId: string; applicationId: string }> {
+  const leadProviderId = requireLeadProvider(req);
+  assertFilterShape(req.query as Query);
+  const applicationId = req.params.id.toLowerCase();
+  if (!isUuid(applicationId)) throw notFound();
+  if (!(await new ApplicationReadRepository(req.em).findForProvider(applicationId, leadProviderId))) throw notFound();
+  return { leadProviderId, applicationId };
+}
+
+/**
+ * Accept, reject and change-funded-place. Each answers only once the services that consume its events have
+ * applied them, so the provider's next request (participants, declarations) already sees the change.
+ */
+export function applicationCommandRoutes(app: FastifyInstance, runtime: ServiceRuntime): void {
+  const respond = async (req: WithId, result: CommandResult) => {
+    await runtime.readYourWrites.publishAndWait(result.events);
+    const view = await new ApplicationReadRepository(req.em.fork()).findById(result.applicationId);
+    if (!view) throw notFound();
+    return { data: serializeApplication(view) };
+  };
+
+  app.post<{ Params: { id: string } }>('/api/v3/npq-applications/:id/accept', async (req) => {
+    const { leadProviderId, applicationId } = await target(req);
+    const attrs = readAttributes(req.body, {
+      allowMissingData: true,
+      permitted: ['funded_place', 'schedule_identifier'],
+      requirePermittedKey: true,
+    });
+    const result = await acceptApplication(req.em, runtime.naming, leadProviderId, applicationId, {
+      fundedPlace: attrs?.funded_place,
+      scheduleIdentifier: attrs?.schedule_identifier,
+    });
+    return respond(req, result);
+  });
+
+  app.post<{ Params: { id: string } }>('/api/v3/npq-applications/:id/reject', async (req) => {
+    const { leadProviderId, applicationId } = await target(req);
+    return respond(req, await rejectApplication(req.em, runtime.naming, leadProviderId, applicationId));
+  });
+
+  app.put<{ Params: { id: string } }>('/api/v3/npq-applications/:id/change-funded-place', async (req) => {
+    const { leadProviderId, applicationId } = await target(req);
+    // No `data` at all is not a 400 here: it is "funded_place missing", reported with the other checks.
+    const attrs = readAttributes(req.body, { allowMissingData: true, permitted: ['funded_place'] });
+    return respond(req, await changeFundedPlace(req.em, runtime.naming, leadProviderId, applicationId, attrs?.funded_place));
+  });
+}

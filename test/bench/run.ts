@@ -1,0 +1,321 @@
+/**
+ * `pnpm bench`: throughput and latency of the applications read routes, through the gateway and straight
+ * against the applications service, on a realistic volume of data.
+ *
+ * 1. Builds the workspace if a dist/ entry point is missing (BENCH_BUILD=1 forces it).
+ * 2. Recreates a dedicated database (npq_bench), migrates every service, seeds the gateway (one token per
+ *    lead provider) and then 100,000 applications of 85,000 people across the 8 providers with set-based
+ *    SQL (see seed.ts), then VACUUM ANALYZE.
+ * 3. Starts the gateway and the three services from dist/ on ports 3100–3103 with their own namespace.
+ * 4. For each scenario, runs autocannon in a separate process (load.ts): a warm-up, then the measured run.
+ *    Scenarios: list page 1 (`page[per_page]=100`), show by id (a random id of the provider's per request),
+ *    list page 50, and list with `filter[updated_since]` (30 days), each via the gateway and direct.
+ * 5. Prints a Markdown report (req/s, p50/p99, non-2xx, gateway overhead, CPU split) and writes it to
+ *    bench/results/latest.md. Nothing is asserted; non-2xx responses are flagged loudly.
+ * 6. Stops every process it started (also on failure or Ctrl-C) and drops the database unless BENCH_KEEP_DB=1.
+ *
+ * Settings (environment): BENCH_DURATION (s, 10), BENCH_WARMUP (s, 3), BENCH_CONNECTIONS (10),
+ * BENCH_ONLY (comma list of list,show,page50,updated_since), BENCH_APPLICATIONS_PER_PROVIDER (12500),
+ * BENCH_PEOPLE (85000), BENCH_KEEP_DB, BENCH_REUSE_DB (keep an already seeded database), BENCH_BUILD,
+ * BENCH_PORT_BASE (3100), BENCH_DATABASE (npq_bench), BENCH_DATABASE_SERVER, BENCH_REDIS_URL,
+ * BENCH_NATS_URL, BENCH_NAMESPACE (bench). See settings.ts.
+ */
+import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { LEAD_PROVIDERS } from '@npq/contracts';
+import { ProcessGroup, run, waitForHttp } from './processes';
+import { psql } from './psql';
+import { failures, renderReport, type Environment } from './report';
+import { runScenario, type Pids, type Scenario, type ScenarioResult } from './scenarios';
+import { countUpdatedSince, sampleApplicationIds, seedSql, summarise } from './seed';
+import { databaseUrl, readSettings, type BenchSettings } from './settings';
+
+const SERVICES = ['gateway', 'applications', 'training', 'finance'] as const;
+type ServiceName = (typeof SERVICES)[number];
+
+const log = (line: string) => process.stderr.write(`[bench] ${line}\n`);
+
+function portOf(s: BenchSettings, service: ServiceName): number {
+  return s.portBase + SERVICES.indexOf(service);
+}
+
+/** The environment every process of the benchmarked system reads (packages/service-kit/src/config.ts). */
+function systemEnv(s: BenchSettings): NodeJS.ProcessEnv {
+  return {
+    ...process.env,
+    NODE_ENV: 'development',
+    LOG_LEVEL: 'warn',
+    DATABASE_URL: databaseUrl(s),
+    REDIS_URL: s.redisUrl,
+    NATS_URL: s.natsUrl,
+    NPQ_NAMESPACE: s.namespace,
+    GATEWAY_HOST: '127.0.0.1',
+    GATEWAY_PORT: String(portOf(s, 'gateway')),
+    SERVICE_HOST: '127.0.0.1',
+    APPLICATIONS_PORT: String(portOf(s, 'applications')),
+    TRAINING_PORT: String(portOf(s, 'training')),
+    FINANCE_PORT: String(portOf(s, 'finance')),
+    APPLICATIONS_URL: `http://127.0.0.1:${portOf(s, 'applications')}`,
+    TRAINING_URL: `http://127.0.0.1:${portOf(s, 'training')}`,
+    FINANCE_URL: `http://127.0.0.1:${portOf(s, 'finance')}`,
+    INTERNAL_API_SECRET: s.internalSecret,
+    SANDBOX: 'false',
+    RATE_LIMIT_MAX: '100000000',
+  };
+}
+
+const distFile = (s: BenchSettings, service: ServiceName, file: string) => path.join(s.repoRoot, 'services', service, 'dist', file);
+
+function newestMtime(dir: string): number {
+  let newest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const full = path.join(dir, entry.name);
+    newest = Math.max(newest, entry.isDirectory() ? newestMtime(full) : statSync(full).mtimeMs);
+  }
+  return newest;
+}
+
+/** Returns warnings for the report. */
+async function ensureBuilt(group: ProcessGroup, s: BenchSettings): Promise<string[]> {
+  const needed = [
+    ...SERVICES.flatMap((svc) => [distFile(s, svc, 'server.js'), distFile(s, svc, 'db.js')]),
+    distFile(s, 'gateway', 'seed.js'),
+  ];
+  const missing = needed.filter((f) => !existsSync(f));
+  if (missing.length > 0 || s.forceBuild) {
+    log(missing.length > 0 ? `dist/ incomplete (${path.relative(s.repoRoot, missing[0]!)}…): running pnpm -w build` : 'BENCH_BUILD=1: running pnpm -w build');
+    await run(group, 'pnpm', ['-w', 'build'], { cwd: s.repoRoot });
+    return [];
+  }
+  // Other people edit the sources while dist/ stays as it was: say so rather than benchmark stale code quietly.
+  const roots = [...SERVICES.map((svc) => path.join(s.repoRoot, 'services', svc)), ...['contracts', 'service-kit'].map((p) => path.join(s.repoRoot, 'packages', p))];
+  const stale = roots.filter((root) => newestMtime(path.join(root, 'src')) > newestMtime(path.join(root, 'dist')));
+  if (stale.length === 0) return [];
+  const warning = `src/ is newer than dist/ in ${stale.map((r) => path.relative(s.repoRoot, r)).join(', ')}: measured dist/ as built (BENCH_BUILD=1 rebuilds first)`;
+  log(`WARNING: ${warning}`);
+  return [warning];
+}
+
+async function gitCommit(group: ProcessGroup, s: BenchSettings): Promise<string> {
+  try {
+    const head = (await run(group, 'git', ['rev-parse', '--short', 'HEAD'], { cwd: s.repoRoot })).stdout.trim();
+    const dirty = (await run(group, 'git', ['status', '--porcelain', '--untracked-files=no'], { cwd: s.repoRoot })).stdout.trim() !== '';
+    return dirty ? `${head} (working tree modified)` : head;
+  } catch {
+    return 'unknown';
+  }
+}
+
+async function prepareDatabase(group: ProcessGroup, s: BenchSettings): Promise<void> {
+  const admin = databaseUrl(s, 'postgres');
+  if (!s.reuseDb) {
+    log(`recreating database ${s.databaseName}`);
+    await psql(group, admin, `drop database if exists "${s.databaseName}" with (force);`);
+  }
+  const exists = await psql(group, admin, `select 1 from pg_database where datname = '${s.databaseName}';`);
+  if (exists.length === 0) await psql(group, admin, `create database "${s.databaseName}";`);
+  const env = systemEnv(s);
+  await Promise.all(SERVICES.map((svc) => run(group, process.execPath, [distFile(s, svc, 'db.js'), 'migrate'], { cwd: s.repoRoot, env })));
+  log('migrations applied');
+}
+
+async function seedGatewayTokens(group: ProcessGroup, s: BenchSettings): Promise<Map<string, string>> {
+  const { stdout } = await run(group, process.execPath, [distFile(s, 'gateway', 'seed.js')], { cwd: s.repoRoot, env: systemEnv(s) });
+  const line = stdout.trim().split('\n').pop() ?? '';
+  const { tokens } = JSON.parse(line) as { tokens: { leadProviderId: string; token: string }[] };
+  return new Map(tokens.map((t) => [t.leadProviderId, t.token]));
+}
+
+async function seedData(group: ProcessGroup, s: BenchSettings): Promise<void> {
+  const url = databaseUrl(s);
+  const [[count = '0'] = []] = await psql(group, url, 'select count(*) from applications.applications;');
+  if (Number(count) > 0) {
+    log(`BENCH_REUSE_DB: keeping the ${count} applications already in ${s.databaseName}`);
+    return;
+  }
+  const started = Date.now();
+  log(`seeding ${s.applicationsPerProvider * LEAD_PROVIDERS.length} applications and ${s.people} people`);
+  await psql(group, url, seedSql({ applicationsPerProvider: s.applicationsPerProvider, people: s.people }));
+  log(`seeded and analysed in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+}
+
+async function startSystem(group: ProcessGroup, s: BenchSettings): Promise<Pids> {
+  const env = systemEnv(s);
+  const children = SERVICES.map((svc) => ({ svc, child: group.startServer(svc, distFile(s, svc, 'server.js'), env, s.repoRoot) }));
+  await Promise.all(
+    children.map(({ svc, child }) => waitForHttp(`http://127.0.0.1:${portOf(s, svc)}/health/ready`, child, 60_000, group.logPath(svc))),
+  );
+  log(`system up: gateway :${portOf(s, 'gateway')}, applications :${portOf(s, 'applications')} (logs in ${path.relative(process.cwd(), group.logDir)})`);
+  const pid = (svc: ServiceName) => children.find((c) => c.svc === svc)?.child.pid;
+  return { gateway: pid('gateway'), applications: pid('applications') };
+}
+
+/** A UTC instant without milliseconds, as providers send it. */
+function isoSeconds(d: Date): string {
+  return d.toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+function buildScenarios(s: BenchSettings, leadProviderId: string, token: string, ids: string[], updatedSinceNote: string, since: Date): Scenario[] {
+  const gateway = { origin: `http://127.0.0.1:${portOf(s, 'gateway')}`, headers: { authorization: `Bearer ${token}` } };
+  const direct = {
+    origin: `http://127.0.0.1:${portOf(s, 'applications')}`,
+    headers: { 'x-npq-internal-secret': s.internalSecret, 'x-npq-scope': 'lead_provider', 'x-npq-lead-provider-id': leadProviderId },
+  };
+  const base = '/api/v3/npq-applications';
+  const routes: Omit<Scenario, 'target' | 'origin' | 'headers'>[] = [
+    { pair: 'list', label: 'List, page 1 of 100', route: `${base}?page[per_page]=100`, paths: [`${base}?page[per_page]=100`] },
+    {
+      pair: 'show',
+      label: 'Show by id',
+      route: `${base}/{id}`,
+      paths: ids.map((id) => `${base}/${id}`),
+      note: `a random one of ${ids.length} of the provider's application ids per request`,
+    },
+    {
+      pair: 'page50',
+      label: 'List, page 50 of 100',
+      route: `${base}?page[per_page]=100&page[page]=50`,
+      paths: [`${base}?page[per_page]=100&page[page]=50`],
+    },
+    {
+      pair: 'updated_since',
+      label: 'List, updated_since 30 days',
+      route: `${base}?page[per_page]=100&filter[updated_since]=${isoSeconds(since)}`,
+      paths: [`${base}?page[per_page]=100&filter[updated_since]=${encodeURIComponent(isoSeconds(since))}`],
+      note: updatedSinceNote,
+    },
+  ];
+  const only = (process.env.BENCH_ONLY ?? '').split(',').map((x) => x.trim()).filter(Boolean);
+  const unknown = only.filter((o) => !routes.some((r) => r.pair === o));
+  if (unknown.length > 0) throw new Error(`BENCH_ONLY: unknown scenario(s) ${unknown.join(', ')} (known: ${routes.map((r) => r.pair).join(', ')})`);
+  return routes
+    .filter((r) => only.length === 0 || only.includes(r.pair))
+    .flatMap((r) => [
+      { ...r, target: 'gateway' as const, ...gateway },
+      { ...r, target: 'direct' as const, ...direct },
+    ]);
+}
+
+/**
+ * One request per scenario before any load: each must answer 200, and the gateway and the service must
+ * return the same body (otherwise the two figures would not measure the same work).
+ */
+async function sanityCheck(scenarios: Scenario[]): Promise<void> {
+  const bodies = new Map<string, string>();
+  for (const sc of scenarios) {
+    const res = await fetch(`${sc.origin}${sc.paths[0]!}`, { headers: sc.headers });
+    const text = await res.text();
+    if (res.status !== 200) throw new Error(`${sc.label} via ${sc.target}: HTTP ${res.status} ${text.slice(0, 300)}`);
+    const body = JSON.parse(text) as { data: unknown };
+    if (sc.pair === 'list' && (!Array.isArray(body.data) || body.data.length !== 100)) {
+      throw new Error(`${sc.label} via ${sc.target}: expected 100 applications, got ${Array.isArray(body.data) ? body.data.length : typeof body.data}`);
+    }
+    const other = bodies.get(sc.pair);
+    if (other !== undefined && other !== text) log(`WARNING: ${sc.label}: the gateway and the service answered different bodies`);
+    bodies.set(sc.pair, text);
+  }
+}
+
+async function postgresVersion(group: ProcessGroup, s: BenchSettings): Promise<string> {
+  const [[version = 'PostgreSQL ?'] = []] = await psql(group, databaseUrl(s, 'postgres'), 'show server_version;');
+  return `PostgreSQL ${version.split(' ')[0]}`;
+}
+
+async function main(group: ProcessGroup, s: BenchSettings): Promise<number> {
+  const warnings = await ensureBuilt(group, s);
+  const commit = await gitCommit(group, s);
+  await prepareDatabase(group, s);
+  const tokens = await seedGatewayTokens(group, s);
+  await seedData(group, s);
+  const url = databaseUrl(s);
+  const data = await summarise(group, url);
+
+  const provider = LEAD_PROVIDERS[0];
+  const token = tokens.get(provider.id);
+  if (!token) throw new Error(`the gateway seed printed no token for ${provider.name}`);
+  const ids = await sampleApplicationIds(group, url, provider.id, s.showIds);
+  const since = new Date(Date.now() - 30 * 24 * 3600 * 1000);
+  const matching = await countUpdatedSince(group, url, provider.id, since);
+  const perProvider = Math.round(data.applications / Math.max(1, data.providers));
+  const scenarios = buildScenarios(s, provider.id, token, ids, `matches ${matching.toLocaleString('en-GB')} of the provider's ${perProvider.toLocaleString('en-GB')} applications`, since);
+
+  const pids = await startSystem(group, s);
+  await sanityCheck(scenarios);
+  log(`benchmarking as ${provider.name}: ${scenarios.length} scenarios × (${s.warmupS} s warm-up + ${s.durationS} s), ${s.connections} connections`);
+
+  const results: ScenarioResult[] = [];
+  for (const sc of scenarios) {
+    const r = await runScenario(group, sc, { connections: s.connections, warmupS: s.warmupS, durationS: s.durationS }, pids, s.testDir);
+    results.push(r);
+    const flag = r.load.non2xx > 0 || r.load.errors > 0 ? `  !! non-2xx ${r.load.non2xx}, errors ${r.load.errors} ${JSON.stringify(r.load.statusCodes)}` : '';
+    log(`${sc.label.padEnd(30)} ${sc.target.padEnd(7)} ${r.load.requestsPerSecond.toFixed(0).padStart(6)} req/s  p50 ${r.load.p50} ms  p99 ${r.load.p99} ms${flag}`);
+  }
+
+  const cpus = os.cpus();
+  const env: Environment = {
+    date: new Date(),
+    cpus: cpus.length,
+    cpuModel: cpus[0]?.model.trim() ?? 'unknown CPU',
+    memoryGiB: os.totalmem() / 1024 ** 3,
+    os: `${os.type()} ${os.release()}`,
+    node: process.version,
+    postgres: await postgresVersion(group, s),
+    connections: s.connections,
+    warmupS: s.warmupS,
+    durationS: s.durationS,
+    commit,
+    warnings,
+  };
+  const report = renderReport(env, data, results);
+  process.stdout.write(`\n${report}\n`);
+  mkdirSync(s.resultsDir, { recursive: true });
+  const file = path.join(s.resultsDir, 'latest.md');
+  writeFileSync(file, report);
+  log(`report written to ${path.relative(process.cwd(), file)}`);
+
+  const bad = failures(results);
+  if (bad.length > 0) {
+    process.stderr.write(
+      `\n${'!'.repeat(78)}\n!! ${bad.length} scenario(s) had non-2xx responses or connection errors: their figures are NOT valid.\n` +
+        `!! See ${path.relative(process.cwd(), s.resultsDir)}/logs/*.log\n${'!'.repeat(78)}\n\n`,
+    );
+  }
+  return 0; // results are printed, not asserted
+}
+
+async function cleanup(group: ProcessGroup, s: BenchSettings): Promise<void> {
+  await group.stopAll();
+  if (s.keepDb) {
+    log(`keeping database ${s.databaseName} (BENCH_KEEP_DB=1)`);
+    return;
+  }
+  try {
+    await psql(group, databaseUrl(s, 'postgres'), `drop database if exists "${s.databaseName}" with (force);`);
+    log(`dropped database ${s.databaseName}`);
+  } catch (err) {
+    log(`could not drop ${s.databaseName}: ${err instanceof Error ? err.message : String(err)}`);
+  }
+}
+
+const settings = readSettings();
+const group = new ProcessGroup(path.join(settings.resultsDir, 'logs'));
+let cleaning: Promise<void> | undefined;
+const cleanupOnce = () => (cleaning ??= cleanup(group, settings));
+
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    log(`${signal}: stopping`);
+    void cleanupOnce().finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
+  });
+}
+
+void main(group, settings)
+  .catch((err: unknown) => {
+    process.stderr.write(`[bench] failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    return 1;
+  })
+  .then(async (code) => {
+    await cleanupOnce();
+    process.exit(code);
+  });
