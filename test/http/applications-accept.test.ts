@@ -9,7 +9,7 @@ afterAll(async () => {
   await system?.close();
 });
 
-const accept = (id: string, body?: unknown, lp = AMBITION.id, headers: Record<string, string> = {}) =>
+const accept = (id: string, body?: unknown, lp: string = AMBITION.id, headers: Record<string, string> = {}) =>
   system.provider(lp).post(`/api/v3/npq-applications/${id}/accept`, body, { headers });
 const acceptBody = (attributes: Record<string, unknown>) => ({ data: { type: 'npq-application-accept', attributes } });
 const errors = (...items: [string, string][]) => ({ errors: items.map(([title, detail]) => ({ title, detail })) });

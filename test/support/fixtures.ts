@@ -50,3 +50,39 @@ export async function createApplication(admin: ApiClient, overrides: Record<stri
   if (res.status !== 201) throw new Error(`intake failed: ${res.status} ${res.text}`);
   return res.body.data as { id: string; type: string; attributes: Record<string, any> };
 }
+
+/** The same person applying again (identity attributes must not be repeated). */
+export function samePerson(participantId: string): Record<string, unknown> {
+  return {
+    participant_id: participantId,
+    full_name: undefined,
+    email: undefined,
+    teacher_reference_number: undefined,
+    teacher_reference_number_validated: undefined,
+  };
+}
+
+/**
+ * Creates an application and accepts it as its lead provider. Capped cohorts get `funded_place: true`
+ * unless `accept` says otherwise; zero cohorts `false`. `at` sets the sandbox clock for the accept.
+ */
+export async function createAcceptedApplication(
+  system: { admin: ApiClient; provider(leadProviderId?: string): ApiClient },
+  overrides: Record<string, unknown> = {},
+  options: { accept?: Record<string, unknown>; at?: string } = {},
+) {
+  const app = await createApplication(system.admin, overrides);
+  const cohort = `${(overrides.cohort as string | undefined) ?? '2025'}${(overrides.cohort_suffix as string | undefined) ?? 'a'}`;
+  const fundedPlace = cohort === '2026a' ? false : ['2021a', '2022a', '2023a'].includes(cohort) ? undefined : true;
+  const attributes = { ...(fundedPlace === undefined ? {} : { funded_place: fundedPlace }), ...options.accept };
+  const lp = (overrides.lead_provider_id as string | undefined) ?? AMBITION.id;
+  const res = await system
+    .provider(lp)
+    .post(
+      `/api/v3/npq-applications/${app.id}/accept`,
+      Object.keys(attributes).length > 0 ? { data: { type: 'npq-application-accept', attributes } } : undefined,
+      options.at ? { headers: { 'x-with-server-date': options.at } } : {},
+    );
+  if (res.status !== 200) throw new Error(`accept failed: ${res.status} ${res.text}`);
+  return res.body.data as { id: string; type: string; attributes: Record<string, any> };
+}
