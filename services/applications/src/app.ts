@@ -2,6 +2,7 @@ import { createHttpApp, runtimeHealthChecks, type HttpApp, type ServiceRuntime }
 import { applicationCommandRoutes } from './applications/command-routes';
 import { applicationReadRoutes } from './applications/routes';
 import { intakeRoutes } from './intake/routes';
+import { peopleRoutes } from './people/routes';
 
 /** The applications service's HTTP API (never listens; server.ts does). */
 export function buildApplicationsApp(runtime: ServiceRuntime): HttpApp {
@@ -14,6 +15,7 @@ export function buildApplicationsApp(runtime: ServiceRuntime): HttpApp {
   });
   applicationReadRoutes(http.app);
   applicationCommandRoutes(http.app, runtime);
-  intakeRoutes(http.app, runtime.naming);
+  intakeRoutes(http.app, runtime);
+  peopleRoutes(http.app, runtime);
   return http;
 }

@@ -72,3 +72,37 @@ export function stageApplicationEvent(
     },
   });
 }
+
+export function stagePersonUpdated(em: EntityManager, naming: Naming, person: Person): Promise<EventEnvelope> {
+  return stageEvent(em, 'applications', naming, {
+    name: 'person.updated',
+    aggregateId: person.id,
+    aggregateVersion: person.version,
+    data: { person: personSnapshot(person) },
+  });
+}
+
+export function stageParticipantMerged(
+  em: EntityManager,
+  naming: Naming,
+  change: { id: string; createdAt: Date },
+  kept: Person,
+  retired: Person,
+  movedApplicationIds: string[],
+): Promise<EventEnvelope> {
+  return stageEvent(em, 'applications', naming, {
+    name: 'participant.merged',
+    // The kept person is the aggregate: its version orders this against its other events.
+    aggregateId: kept.id,
+    aggregateVersion: kept.version,
+    data: {
+      changeId: change.id,
+      fromParticipantId: retired.id,
+      toParticipantId: kept.id,
+      changedAt: change.createdAt.toISOString(),
+      movedApplicationIds,
+      keptPerson: personSnapshot(kept),
+      retiredPerson: personSnapshot(retired),
+    },
+  });
+}

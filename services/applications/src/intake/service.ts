@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
+import type { EventEnvelope } from '@npq/contracts';
 import { now, unprocessable, type EntityManager, type Naming } from '@npq/service-kit';
 import { Application, ApplicationSchema } from '../applications/entity';
 import { ApplicationReadRepository } from '../applications/repository';
@@ -18,9 +19,14 @@ async function previouslyFunded(em: EntityManager, applicationId: string): Promi
  * Records a new application from the registration service: for the named participant, or for a new
  * person. One transaction: person, application and the `application.created` event.
  */
-export async function intakeApplication(em: EntityManager, naming: Naming, input: IntakeInput): Promise<ApplicationView> {
+export async function intakeApplication(
+  em: EntityManager,
+  naming: Naming,
+  input: IntakeInput,
+): Promise<{ view: ApplicationView; events: EventEnvelope[] }> {
   const at = now();
   let applicationId = '';
+  const events: EventEnvelope[] = [];
   try {
     await em.transactional(async (tx) => {
       let person: Person | null;
@@ -90,7 +96,9 @@ export async function intakeApplication(em: EntityManager, naming: Naming, input
       });
       await tx.flush();
       applicationId = application.id;
-      await stageApplicationEvent(tx, naming, 'application.created', application, person, await previouslyFunded(tx, application.id));
+      events.push(
+        await stageApplicationEvent(tx, naming, 'application.created', application, person, await previouslyFunded(tx, application.id)),
+      );
     });
   } catch (err) {
     if (err instanceof UniqueConstraintViolationException) throw EMAIL_TAKEN;
@@ -98,5 +106,5 @@ export async function intakeApplication(em: EntityManager, naming: Naming, input
   }
   const view = await new ApplicationReadRepository(em).findById(applicationId);
   if (!view) throw new Error('application vanished after intake');
-  return view;
+  return { view, events };
 }

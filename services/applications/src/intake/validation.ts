@@ -9,7 +9,8 @@ import {
   type Cohort,
   type CourseIdentifier,
 } from '@npq/contracts';
-import { isUuid, isValidDateOnly, ValidationErrors } from '@npq/service-kit';
+import { isUuid, isValidDateOnly } from '@npq/service-kit';
+import { AttributeReader, EMAIL_FORMAT, TRN_FORMAT } from '../attribute-reader';
 
 /** The intake attributes, validated and normalised. */
 export interface IntakeInput {
@@ -73,79 +74,12 @@ const KNOWN_ATTRIBUTES = [
 
 const IDENTITY_ATTRIBUTES = ['full_name', 'email', 'teacher_reference_number', 'teacher_reference_number_validated'];
 
-const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
-const TRN = /^\d{7}$/;
-
-/**
- * Reads one attribute at a time, recording a field error (title = attribute, as DfE's 422s) for a wrong
- * type, enum or format. Nothing is coerced: `"true"` is not a boolean.
- */
-class Reader {
-  readonly errors = new ValidationErrors();
-  constructor(private readonly attrs: Record<string, unknown>) {}
-
-  has(key: string): boolean {
-    return Object.prototype.hasOwnProperty.call(this.attrs, key);
-  }
-
-  string(key: string, opts: { required?: boolean; max?: number; pattern?: RegExp; patternMessage?: string } = {}): string | null {
-    const value = this.attrs[key];
-    if (value === undefined || value === null || value === '') {
-      if (opts.required) this.errors.add(key, `The '#/${key}' attribute is required`);
-      return null;
-    }
-    if (typeof value !== 'string') {
-      this.errors.add(key, `The '#/${key}' attribute must be a string`);
-      return null;
-    }
-    const trimmed = value.trim();
-    if (trimmed === '') {
-      if (opts.required) this.errors.add(key, `The '#/${key}' attribute is required`);
-      return null;
-    }
-    if (opts.max !== undefined && trimmed.length > opts.max) {
-      this.errors.add(key, `The '#/${key}' attribute must be at most ${opts.max} characters`);
-      return null;
-    }
-    if (opts.pattern && !opts.pattern.test(trimmed)) {
-      this.errors.add(key, opts.patternMessage ?? `The '#/${key}' attribute is not in a valid format`);
-      return null;
-    }
-    return trimmed;
-  }
-
-  oneOf(key: string, allowed: readonly string[], required = false): string | null {
-    const value = this.attrs[key];
-    if (value === undefined || value === null) {
-      if (required) this.errors.add(key, `The '#/${key}' attribute is required`);
-      return null;
-    }
-    if (typeof value !== 'string' || !allowed.includes(value)) {
-      this.errors.add(key, `The '#/${key}' attribute must be one of: ${allowed.join(', ')}`);
-      return null;
-    }
-    return value;
-  }
-
-  boolean(key: string, fallback: boolean | null): boolean | null {
-    const value = this.attrs[key];
-    if (value === undefined || value === null) return fallback;
-    if (typeof value !== 'boolean') {
-      this.errors.add(key, `The '#/${key}' attribute must be true or false`);
-      return fallback;
-    }
-    return value;
-  }
-}
-
 /** Validates an intake request's `data.attributes`; throws DfE's 422 envelope listing every problem. */
 export function validateIntake(attrs: Record<string, unknown>): IntakeInput {
-  const r = new Reader(attrs);
+  const r = new AttributeReader(attrs);
   const { errors } = r;
 
-  for (const key of Object.keys(attrs)) {
-    if (!(KNOWN_ATTRIBUTES as readonly string[]).includes(key)) errors.add(key, `'#/${key}' is not a known attribute`);
-  }
+  r.rejectUnknown(KNOWN_ATTRIBUTES);
 
   const leadProviderId = r.string('lead_provider_id', { required: true });
   if (leadProviderId !== null && (!isUuid(leadProviderId) || !leadProviderById(leadProviderId.toLowerCase()))) {
@@ -179,10 +113,10 @@ export function validateIntake(attrs: Record<string, unknown>): IntakeInput {
   }
 
   const fullName = participantId === null ? r.string('full_name', { required: true, max: 200 }) : null;
-  const email = participantId === null ? r.string('email', { max: 254, pattern: EMAIL, patternMessage: "The '#/email' is not a valid email address" }) : null;
+  const email = participantId === null ? r.string('email', { max: 254, pattern: EMAIL_FORMAT, patternMessage: "The '#/email' is not a valid email address" }) : null;
   const trn =
     participantId === null
-      ? r.string('teacher_reference_number', { pattern: TRN, patternMessage: "The '#/teacher_reference_number' must be 7 digits" })
+      ? r.string('teacher_reference_number', { pattern: TRN_FORMAT, patternMessage: "The '#/teacher_reference_number' must be 7 digits" })
       : null;
   const trnVerified = participantId === null ? (r.boolean('teacher_reference_number_validated', false) ?? false) : false;
   if (trnVerified && trn === null && !errors.has('teacher_reference_number')) {

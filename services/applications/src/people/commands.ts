@@ -1,0 +1,186 @@
+import { randomUUID } from 'node:crypto';
+import { LockMode, UniqueConstraintViolationException } from '@mikro-orm/core';
+import type { EventEnvelope } from '@npq/contracts';
+import { notFound, now, unprocessable, type EntityManager, type Naming } from '@npq/service-kit';
+import { AttributeReader, EMAIL_FORMAT, TRN_FORMAT } from '../attribute-reader';
+import { ApplicationSchema } from '../applications/entity';
+import { stageParticipantMerged, stagePersonUpdated } from '../events';
+import { ParticipantIdChangeSchema, PersonSchema, type ParticipantIdChange, type Person } from './entity';
+
+const IDENTITY_ATTRIBUTES = ['full_name', 'email', 'teacher_reference_number', 'teacher_reference_number_validated'] as const;
+
+const EMAIL_TAKEN = unprocessable([{ title: 'email', detail: "The '#/email' is already used by another participant" }]);
+
+function replaced(person: Person) {
+  return unprocessable([
+    { title: 'participant_id', detail: `The participant_id '${person.id}' has been replaced with '${person.retiredIntoId}'.` },
+  ]);
+}
+
+export interface PersonCommandResult {
+  person: Person;
+  events: EventEnvelope[];
+}
+
+/**
+ * PATCH /admin/v1/participants/{id}: identity changes. Only the attributes sent change; any change is a
+ * "significant update" (it moves the person's applications and participant record in updated_since
+ * feeds). A new name keeps the old one in `previous_names`.
+ */
+export async function updateParticipant(
+  em: EntityManager,
+  naming: Naming,
+  participantId: string,
+  attrs: Record<string, unknown>,
+): Promise<PersonCommandResult> {
+  const r = new AttributeReader(attrs);
+  r.rejectUnknown(IDENTITY_ATTRIBUTES);
+  const fullName = r.has('full_name') ? r.string('full_name', { required: true, max: 200 }) : undefined;
+  const email = r.has('email')
+    ? r.string('email', { max: 254, pattern: EMAIL_FORMAT, patternMessage: "The '#/email' is not a valid email address" })
+    : undefined;
+  const trn = r.has('teacher_reference_number')
+    ? r.string('teacher_reference_number', { pattern: TRN_FORMAT, patternMessage: "The '#/teacher_reference_number' must be 7 digits" })
+    : undefined;
+  const trnVerified = r.has('teacher_reference_number_validated') ? r.boolean('teacher_reference_number_validated', null) : undefined;
+  if (r.has('teacher_reference_number_validated') && trnVerified === null && !r.errors.has('teacher_reference_number_validated')) {
+    r.errors.add('teacher_reference_number_validated', "The '#/teacher_reference_number_validated' attribute must be true or false");
+  }
+  r.errors.throwIfAny();
+
+  try {
+    return await em.transactional(async (tx) => {
+      const person = await tx.findOne(PersonSchema, { id: participantId }, { lockMode: LockMode.PESSIMISTIC_WRITE });
+      if (!person) throw notFound();
+      if (person.retiredIntoId) throw replaced(person);
+
+      const nextTrn = trn === undefined ? person.trn : trn;
+      const nextVerified = trnVerified === undefined || trnVerified === null ? person.trnVerified && nextTrn === person.trn : trnVerified;
+      if (nextVerified && !nextTrn) {
+        throw unprocessable([
+          {
+            title: 'teacher_reference_number_validated',
+            detail: "A TRN can only be validated when '#/teacher_reference_number' is given",
+          },
+        ]);
+      }
+      if (email && email.toLowerCase() !== person.email?.toLowerCase()) {
+        const taken: unknown[] = await tx.execute(
+          'select 1 from applications.people where lower(email) = lower(?) and retired_into_id is null and id <> ? limit 1',
+          [email, person.id],
+        );
+        if (taken.length > 0) throw EMAIL_TAKEN;
+      }
+
+      const changed =
+        (fullName !== undefined && fullName !== person.fullName) ||
+        (email !== undefined && email !== person.email) ||
+        nextTrn !== person.trn ||
+        nextVerified !== person.trnVerified;
+      if (!changed) return { person, events: [] };
+
+      if (fullName !== undefined && fullName !== null && fullName !== person.fullName) {
+        person.previousNames = [...person.previousNames.filter((n) => n !== person.fullName), person.fullName];
+        person.fullName = fullName;
+      }
+      if (email !== undefined) person.email = email;
+      person.trn = nextTrn;
+      person.trnVerified = nextVerified;
+      const at = now();
+      person.updatedAt = at;
+      person.significantlyUpdatedAt = at;
+      person.version += 1;
+      await tx.flush();
+      return { person, events: [await stagePersonUpdated(tx, naming, person)] };
+    });
+  } catch (err) {
+    if (err instanceof UniqueConstraintViolationException) throw EMAIL_TAKEN;
+    throw err;
+  }
+}
+
+export interface MergeResult {
+  change: ParticipantIdChange;
+  events: EventEnvelope[];
+}
+
+/**
+ * POST /admin/v1/participants/{id}/merge: retires `{id}` into `into_participant_id` (DfE's
+ * Users::MergeAndArchive): every application moves to the kept person, the retired person's own id changes
+ * move too (a circular one is dropped), and a change from → to is recorded. Unlike DfE we refuse a merge
+ * that would leave one person accepted twice for the same course and cohort.
+ */
+export async function mergeParticipants(
+  em: EntityManager,
+  naming: Naming,
+  retiredId: string,
+  intoId: unknown,
+): Promise<MergeResult> {
+  return em.transactional(async (tx) => {
+    const retired = await tx.findOne(PersonSchema, { id: retiredId });
+    if (!retired) throw notFound();
+    const invalid = (detail: string) => unprocessable([{ title: 'into_participant_id', detail }]);
+    if (typeof intoId !== 'string' || intoId.trim() === '') throw invalid("The '#/into_participant_id' must be present");
+    const into = intoId.trim().toLowerCase();
+    if (into === retired.id) throw invalid('A participant cannot be merged into itself');
+    if (retired.retiredIntoId) throw replaced(retired);
+
+    // Both people locked in a fixed order, so two merges of the same pair cannot deadlock or interleave.
+    const locked = await tx.find(PersonSchema, { id: { $in: [retired.id, into] } }, { lockMode: LockMode.PESSIMISTIC_WRITE, orderBy: { id: 'asc' } });
+    const kept = locked.find((p) => p.id === into);
+    if (!kept) throw invalid(`The participant '${into}' does not exist`);
+    if (kept.retiredIntoId) throw invalid(`The participant '${into}' has been replaced with '${kept.retiredIntoId}'`);
+    if (retired.retiredIntoId) throw replaced(retired);
+
+    const clash: { course_identifier: string; cohort_identifier: string }[] = await tx.execute(
+      `select a.course_identifier, a.cohort_identifier from applications.applications a
+       join applications.applications b on b.cohort_identifier = a.cohort_identifier
+         and (b.course_identifier = a.course_identifier
+              or (a.course_identifier in ('npq-additional-support-offer', 'npq-early-headship-coaching-offer')
+                  and b.course_identifier in ('npq-additional-support-offer', 'npq-early-headship-coaching-offer')))
+       where a.person_id = ? and b.person_id = ? and a.status = 'accepted' and b.status = 'accepted'
+         and coalesce(a.training_status, 'active') <> 'withdrawn' and coalesce(b.training_status, 'active') <> 'withdrawn'
+       limit 1`,
+      [retired.id, kept.id],
+    );
+    if (clash[0]) {
+      throw invalid(
+        `Both participants have an accepted application for ${clash[0].course_identifier} in cohort ${clash[0].cohort_identifier}; withdraw or reject one first`,
+      );
+    }
+
+    const at = now();
+    const moved = await tx.find(ApplicationSchema, { personId: retired.id }, { lockMode: LockMode.PESSIMISTIC_WRITE, orderBy: { id: 'asc' } });
+    for (const application of moved) {
+      application.personId = kept.id;
+      application.updatedAt = at;
+      application.version += 1;
+    }
+    // The retired person's own history follows them; a change that would now point back at itself goes.
+    const inherited = await tx.find(ParticipantIdChangeSchema, { personId: retired.id });
+    for (const change of inherited) {
+      if (change.fromParticipantId === kept.id && change.toParticipantId === retired.id) tx.remove(change);
+      else {
+        change.personId = kept.id;
+        change.updatedAt = at;
+      }
+    }
+    const change = tx.create(ParticipantIdChangeSchema, {
+      id: randomUUID(),
+      personId: kept.id,
+      fromParticipantId: retired.id,
+      toParticipantId: kept.id,
+      createdAt: at,
+      updatedAt: at,
+    });
+    retired.retiredIntoId = kept.id;
+    retired.retiredAt = at;
+    retired.updatedAt = at;
+    retired.version += 1;
+    kept.updatedAt = at;
+    kept.version += 1;
+    await tx.flush();
+    const event = await stageParticipantMerged(tx, naming, change, kept, retired, moved.map((a) => a.id));
+    return { change, events: [event] };
+  });
+}
