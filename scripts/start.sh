@@ -41,8 +41,9 @@ for arg in "$@"; do
   esac
 done
 
-say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
-warn() { printf '[start] %s\n' "$*" >&2; }
+# Output never fails the script: after a Ctrl-C the reader of a pipe (| tee) may be gone already.
+say() { printf '\033[1m==> %s\033[0m\n' "$*" 2>/dev/null || true; }
+warn() { printf '[start] %s\n' "$*" >&2 2>/dev/null || true; }
 die() {
   printf '[start] ERROR: %s\n' "$*" >&2
   exit 1
@@ -86,6 +87,7 @@ stop_children() {
 }
 
 on_exit() {
+  trap '' PIPE
   stop_children
   if [[ -f "$ROOT/.run/start.pid" && "$(cat "$ROOT/.run/start.pid" 2>/dev/null)" == "$$" ]]; then
     rm -f "$ROOT/.run/start.pid"
@@ -94,8 +96,8 @@ on_exit() {
 
 on_signal() {
   local signal="$1"
-  trap '' INT TERM
-  echo
+  trap '' INT TERM PIPE
+  printf "\n" 2>/dev/null || true
   say "Received SIG$signal"
   stop_children
   [[ "$signal" == INT ]] && exit 130
@@ -308,7 +310,7 @@ cat <<EOF
   API tokens (one per lead provider, for /api/v3):
 EOF
 if [[ -n "$TOKENS_TEXT" ]]; then
-  while IFS=$'\t' read -r name id token; do
+  while IFS=$'\t' read -r name _id token; do
     printf '    %-36s %s\n' "$name" "$token"
   done <<<"$TOKENS_TEXT"
 else
