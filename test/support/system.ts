@@ -2,7 +2,7 @@ import type { AddressInfo } from 'node:net';
 import { buildGateway, gatewayOrmSettings, seedGateway } from '@npq/gateway';
 import { applicationsService } from '@npq/applications';
 import { trainingService } from '@npq/training';
-import { financeService } from '@npq/finance';
+import { financeService, seedFinance, startFinanceWorkers, type FinanceWorkers } from '@npq/finance';
 import { LEAD_PROVIDERS } from '@npq/contracts';
 import {
   connectMessaging,
@@ -57,6 +57,8 @@ export interface System {
   /** A client authenticated as the given lead provider (default: the first one). */
   provider(leadProviderId?: string): ApiClient;
   inject: Inject;
+  /** Finance (issue 5): the statement worker's queues and processors, when started with `financeWorker`. */
+  financeWorkers?: FinanceWorkers;
   /** Another gateway replica on the same database, Redis prefix and services (config may differ). */
   startGateway(config?: SystemOptions['config']): Promise<{ client: ApiClient; close(): Promise<void> }>;
   close(): Promise<void>;
@@ -66,6 +68,11 @@ export interface SystemOptions {
   config?: Partial<Record<keyof Config, string | number | boolean>>;
   /** Services to leave stopped (to test what happens when a consumer is down). */
   without?: ('applications' | 'training' | 'finance')[];
+  /**
+   * Finance (issue 5): run the finance statement worker (payment runs, cut-off jobs) in-process on the
+   * finance service's runtime. No daily schedule and no cut-off on start, so tests control time.
+   */
+  financeWorker?: boolean;
 }
 
 const DEFINITIONS = { applications: applicationsService, training: trainingService, finance: financeService };
@@ -125,6 +132,19 @@ export async function startSystem(options: SystemOptions = {}): Promise<System> 
   const started = await Promise.all(names.map((n) => startService(DEFINITIONS[n], baseConfig)));
   const services = Object.fromEntries(started.map((s) => [s.definition.service, s])) as System['services'];
 
+  // --- finance (issue 5): seed contracts, statements and delivery partners after finance's migrations; ---
+  // --- optionally run the statement worker in-process.                                                 ---
+  let financeWorkers: FinanceWorkers | undefined;
+  let financeWorkerRedis: Redis | undefined;
+  if (services.finance) {
+    await seedFinance(services.finance.runtime.orm);
+    if (options.financeWorker) {
+      financeWorkerRedis = createRedis(TEST_REDIS_URL, 'finance-worker-test');
+      financeWorkers = await startFinanceWorkers(services.finance.runtime, financeWorkerRedis, { schedule: false, runCutoffOnStart: false });
+    }
+  }
+  // --- end finance ---
+
   const gatewayOrm = await createOrm(gatewayOrmSettings(db.url));
   await migrateUp(gatewayOrm);
   const seeded = await seedGateway(gatewayOrm, baseConfig);
@@ -175,6 +195,7 @@ export async function startSystem(options: SystemOptions = {}): Promise<System> 
     admin: anonymous.withToken(ADMIN_TOKEN),
     provider: (leadProviderId = LEAD_PROVIDERS[0].id) => anonymous.withToken(tokens[leadProviderId]),
     inject,
+    financeWorkers,
     startGateway: async (overrides = {}) => {
       const config = loadConfig({}, { ...baseConfigInput, ...overrides });
       const replica = await makeGateway(config);
@@ -184,6 +205,9 @@ export async function startSystem(options: SystemOptions = {}): Promise<System> 
     close: async () => {
       await Promise.all(extraGateways.map((g) => g.app.close()));
       await gateway.app.close();
+      // finance (issue 5): stop the in-process statement worker before its runtime closes.
+      await financeWorkers?.close();
+      await financeWorkerRedis?.quit();
       await Promise.all(started.map(stopService));
       const anyRuntime = started[0]?.runtime;
       if (anyRuntime) {

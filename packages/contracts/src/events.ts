@@ -52,6 +52,12 @@ export interface PersonSnapshotV1 {
   retiredIntoParticipantId: string | null;
   createdAt: string;
   significantlyUpdatedAt: string;
+  /**
+   * The person's aggregate version (bumped by every change to the person, including touches on accept or
+   * reject and merges). Orders snapshots that arrive through different events; `significantlyUpdatedAt`
+   * cannot, because the sandbox clock may move it backwards.
+   */
+  version?: number;
 }
 
 export interface ApplicationEventV1 {
@@ -178,8 +184,9 @@ export const EVENT_CATALOGUE = {
     subject: 'npq.applications.application.created.v1',
     version: 1,
     producer: 'applications',
-    consumers: [],
-    description: 'A new application arrived through intake (no consumer needs it yet; kept for audit/replay).',
+    consumers: ['training'],
+    description:
+      'A new application arrived through intake; training keeps every application of a person for the participant updated_at rules.',
   },
   'application.accepted': {
     subject: 'npq.applications.application.accepted.v1',

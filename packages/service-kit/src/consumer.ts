@@ -1,10 +1,19 @@
 import type { Logger } from 'pino';
 import { AckPolicy, DeliverPolicy, type ConsumerMessages, type JsMsg } from 'nats';
 import { eventNameForSubject, type EventEnvelope, type EventName } from '@npq/contracts';
-import type { Messaging } from './messaging';
+import type { Messaging, Naming } from './messaging';
 import type { EntityManager, MikroORM } from './orm';
 
-export type EventHandler<N extends EventName> = (em: EntityManager, envelope: EventEnvelope<N>) => Promise<void>;
+/** What a handler may need besides the event: e.g. the naming to stage its own events in the same transaction. */
+export interface EventContext {
+  naming: Naming;
+}
+
+export type EventHandler<N extends EventName> = (
+  em: EntityManager,
+  envelope: EventEnvelope<N>,
+  context: EventContext,
+) => Promise<void>;
 export type EventHandlers = { [N in EventName]?: EventHandler<N> };
 
 export interface ConsumerOptions {
@@ -137,7 +146,7 @@ export class EventConsumer {
         [envelope.id, this.options.consumer, envelope.name],
       );
       if (inserted.length === 0) return false;
-      await handler(em, envelope);
+      await handler(em, envelope, { naming: this.options.messaging.naming });
       return true;
     });
   }

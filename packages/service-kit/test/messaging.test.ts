@@ -221,9 +221,9 @@ describe('event consumer', () => {
       maxDeliver: 3,
       retryDelayMs: 20,
       handlers: {
-        'person.updated': async (em, envelope) => {
+        'person.updated': async (em, envelope, context) => {
           if (failing.has(envelope.aggregateId)) throw new Error('cannot apply');
-          await countInto('poison')(em, envelope);
+          await countInto('poison')(em, envelope, context);
         },
       },
       logger,

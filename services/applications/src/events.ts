@@ -15,6 +15,7 @@ export function personSnapshot(p: Person): PersonSnapshotV1 {
     retiredIntoParticipantId: p.retiredIntoId,
     createdAt: p.createdAt.toISOString(),
     significantlyUpdatedAt: p.significantlyUpdatedAt.toISOString(),
+    version: p.version,
   };
 }
 

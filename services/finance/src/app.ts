@@ -1,12 +1,44 @@
-import { createHttpApp, runtimeHealthChecks, type HttpApp, type ServiceRuntime } from '@npq/service-kit';
+import {
+  createHttpApp,
+  createQueue,
+  createRedis,
+  runtimeHealthChecks,
+  type HttpApp,
+  type Queue,
+  type ServiceRuntime,
+} from '@npq/service-kit';
+import type { Redis } from 'ioredis';
+import { declarationRoutes } from './declarations/routes';
+import { deliveryPartnerRoutes } from './delivery-partners/routes';
+import { PAYMENT_QUEUE, type PaymentJobData } from './jobs/queues';
+import { adminStatementRoutes } from './statements/admin-routes';
+import { statementRoutes } from './statements/routes';
 
 /** The finance service's HTTP API (never listens; server.ts does). */
 export function buildFinanceApp(runtime: ServiceRuntime): HttpApp {
-  return createHttpApp({
+  const http = createHttpApp({
     logger: runtime.logger,
     bodyLimit: runtime.config.BODY_LIMIT_BYTES,
     internalSecret: runtime.config.INTERNAL_API_SECRET,
     orm: runtime.orm,
     healthChecks: runtimeHealthChecks(runtime),
   });
+  // Authorising a payment queues the payment run for the worker; the connection opens on first use.
+  let redis: Redis | undefined;
+  let paymentQueue: Queue<PaymentJobData> | undefined;
+  const queue = () => {
+    redis ??= createRedis(runtime.config.REDIS_URL, 'finance');
+    paymentQueue ??= createQueue<PaymentJobData>(PAYMENT_QUEUE, { connection: redis, prefix: runtime.naming.queuePrefix });
+    return paymentQueue;
+  };
+  http.app.addHook('onClose', async () => {
+    await paymentQueue?.close();
+    await redis?.quit();
+  });
+
+  declarationRoutes(http.app, runtime);
+  statementRoutes(http.app);
+  adminStatementRoutes(http.app, { runtime, paymentQueue: queue });
+  deliveryPartnerRoutes(http.app);
+  return http;
 }

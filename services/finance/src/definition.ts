@@ -1,7 +1,8 @@
 import type { ServiceDefinition, WorkerDefinition } from '@npq/service-kit';
 import { buildFinanceApp } from './app';
-import { financeHandlers } from './consumers';
+import { startFinanceWorkers } from './jobs/workers';
 import { financeOrmSettings } from './orm-settings';
+import { financeHandlers } from './projections/handlers';
 
 export const financeService: ServiceDefinition & WorkerDefinition = {
   service: 'finance',
@@ -9,4 +10,6 @@ export const financeService: ServiceDefinition & WorkerDefinition = {
   buildApp: buildFinanceApp,
   handlers: financeHandlers,
   port: (config) => config.FINANCE_PORT,
+  // The statement worker: daily cut-off (and once on start, catching up), payment runs.
+  workers: async (runtime, connection) => (await startFinanceWorkers(runtime, connection)).workers,
 };

@@ -1,12 +1,24 @@
 import { createHttpApp, runtimeHealthChecks, type HttpApp, type ServiceRuntime } from '@npq/service-kit';
+import { outcomeDeliveryRoutes } from './dqt/admin-routes';
+import { participantActionRoutes } from './enrolments/command-routes';
+import { outcomeRoutes } from './outcomes/routes';
+import { participantReadRoutes } from './participants/routes';
+import { qualificationRoutes } from './qualifications/routes';
 
 /** The training service's HTTP API (never listens; server.ts does). */
 export function buildTrainingApp(runtime: ServiceRuntime): HttpApp {
-  return createHttpApp({
+  const http = createHttpApp({
     logger: runtime.logger,
     bodyLimit: runtime.config.BODY_LIMIT_BYTES,
     internalSecret: runtime.config.INTERNAL_API_SECRET,
     orm: runtime.orm,
     healthChecks: runtimeHealthChecks(runtime),
   });
+  // Fastify matches the static `/participants/npq/outcomes` before `/participants/npq/:id`.
+  outcomeRoutes(http.app, runtime);
+  participantReadRoutes(http.app);
+  participantActionRoutes(http.app, runtime);
+  qualificationRoutes(http.app);
+  outcomeDeliveryRoutes(http.app);
+  return http;
 }

@@ -1,7 +1,27 @@
-import type { ServiceDefinition, WorkerDefinition } from '@npq/service-kit';
+import type { Redis } from 'ioredis';
+import type { ServiceDefinition, ServiceRuntime, Worker, WorkerDefinition } from '@npq/service-kit';
 import { buildTrainingApp } from './app';
-import { trainingHandlers } from './consumers';
+import { DqtPushService, type DqtWorkerOptions } from './dqt/worker';
 import { trainingOrmSettings } from './orm-settings';
+import { trainingHandlers } from './projections/handlers';
+
+/** The DQT push service of a training runtime (the worker process; tests build their own with shorter delays). */
+export function createDqtPushService(
+  runtime: ServiceRuntime,
+  connection: Redis,
+  overrides: Partial<DqtWorkerOptions> = {},
+): DqtPushService {
+  return new DqtPushService({
+    orm: runtime.orm,
+    logger: runtime.logger,
+    connection,
+    prefix: runtime.naming.queuePrefix,
+    apiUrl: runtime.config.DQT_API_URL,
+    apiKey: runtime.config.DQT_API_KEY,
+    timeoutMs: runtime.config.DQT_TIMEOUT_MS,
+    ...overrides,
+  });
+}
 
 export const trainingService: ServiceDefinition & WorkerDefinition = {
   service: 'training',
@@ -9,4 +29,5 @@ export const trainingService: ServiceDefinition & WorkerDefinition = {
   buildApp: buildTrainingApp,
   handlers: trainingHandlers,
   port: (config) => config.TRAINING_PORT,
+  workers: async (runtime, connection): Promise<Worker[]> => createDqtPushService(runtime, connection).start(),
 };

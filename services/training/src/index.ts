@@ -1,3 +1,5 @@
 export { buildTrainingApp } from './app';
-export { trainingService } from './definition';
+export { trainingService, createDqtPushService } from './definition';
 export { trainingOrmSettings, TRAINING_SCHEMA } from './orm-settings';
+export { DqtPushService, DQT_PUSH_QUEUE, type DqtWorkerOptions } from './dqt/worker';
+export { attemptsToCover, backoffDelay, DQT_BACKOFF, ONE_DAY_MS } from './dqt/backoff';

@@ -460,9 +460,10 @@ export interface paths {
         };
         /**
          * Retrieve the NPQ qualifications of a teacher
-         * @description Passed NPQ outcomes (plus legacy outcomes imported from DQT) for a TRN, newest `award_date` first. An
-         *     unknown TRN gives 200 with an empty `qualifications` list. Needs a token of scope
-         *     `teacher_record_service`; a lead provider token gets 401.
+         * @description Passed NPQ outcomes of every participant with this TRN (any lead provider), newest `award_date` first; a pass
+         *     whose declaration was voided afterwards (its current outcome is `voided`) is left out, and the same
+         *     qualification on the same date is listed once. An unknown TRN gives 200 with an empty `qualifications` list.
+         *     Needs a token of scope `teacher_record_service`; a lead provider token gets 401.
          */
         get: operations["getTeacherRecordQualifications"];
         put?: never;
@@ -1772,6 +1773,11 @@ export interface components {
         /** @description Per-course breakdown of a statement. */
         AdminStatementCourse: {
             course_identifier: components["schemas"]["CourseIdentifier"];
+            /**
+             * @description Standalone payments: the contract is shown with its own calculation but excluded from the statement's
+             *     totals.
+             */
+            special_course: boolean;
             /** @description Billable started declarations. */
             started: number;
             /** @description Billable retained-1 declarations. */
@@ -1784,9 +1790,11 @@ export interface components {
             refundable: number;
             output_per_participant: components["schemas"]["MoneyAmount"];
             output_payment_subtotal: components["schemas"]["MoneyAmount"];
+            /** @description Output payments clawed back on this statement, as a negative amount. */
             clawback_payment: components["schemas"]["MoneyAmount"];
             service_fees: components["schemas"]["MoneyAmount"];
             targeted_delivery_funding: components["schemas"]["MoneyAmount"];
+            /** @description Targeted delivery funding clawed back, as a negative amount. */
             targeted_delivery_funding_clawback: components["schemas"]["MoneyAmount"];
             course_total: components["schemas"]["MoneyAmount"];
         };
@@ -1810,8 +1818,14 @@ export interface components {
             total_output_payment: components["schemas"]["MoneyAmount"];
             total_service_fees: components["schemas"]["MoneyAmount"];
             total_targeted_delivery_funding: components["schemas"]["MoneyAmount"];
+            /** @description Output and targeted delivery funding clawed back, as a negative amount. */
             total_clawbacks: components["schemas"]["MoneyAmount"];
             total_adjustments: components["schemas"]["MoneyAmount"];
+            /**
+             * @description Service fees + output payments + clawbacks (negative) + adjustments + reconcile amount + targeted
+             *     delivery funding, computed exactly and rounded half up to pence only for display. Special-course
+             *     contracts are excluded.
+             */
             total_payment: components["schemas"]["MoneyAmount"];
             total_starts: number;
             total_retained: number;

@@ -1,0 +1,103 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import {
+  assertFilterShape,
+  isUuid,
+  list,
+  notFound,
+  parseCohortFilter,
+  parseDateFilter,
+  parsePagination,
+  parseUuidListFilter,
+  readAttributes,
+  requireLeadProvider,
+  type EntityManager,
+  type Query,
+  type ServiceRuntime,
+} from '@npq/service-kit';
+import { assertModifiable, changeDeliveryPartner, createDeclaration, voidDeclaration, type DeclarationCommandResult } from './commands';
+import { DeclarationRepository } from './repository';
+import { serializeDeclaration, type DeclarationResource } from './serializer';
+import { validateCreate } from './validation';
+
+type WithId = FastifyRequest<{ Params: { id: string } }>;
+
+const CREATE_ATTRIBUTES = [
+  'participant_id',
+  'declaration_type',
+  'declaration_date',
+  'course_identifier',
+  'has_passed',
+  'delivery_partner_id',
+  'secondary_delivery_partner_id',
+] as const;
+
+export async function loadDeclarationResource(em: EntityManager, id: string): Promise<DeclarationResource> {
+  const repo = new DeclarationRepository(em);
+  const view = await repo.findById(id);
+  if (!view) throw notFound();
+  const extras = await repo.extras([view]);
+  return serializeDeclaration(view, extras.get(view.id)!);
+}
+
+/** The v3 declaration endpoints: thin; rules live in validation.ts and commands.ts. */
+export function declarationRoutes(app: FastifyInstance, runtime: ServiceRuntime): void {
+  /** Waits until the consumers of the command's events applied them, then answers from a fresh read. */
+  const respond = async (req: FastifyRequest, result: DeclarationCommandResult) => {
+    await runtime.readYourWrites.publishAndWait(result.events);
+    return { data: await loadDeclarationResource(req.em.fork(), result.declarationId) };
+  };
+
+  app.get('/api/v3/participant-declarations', async (req) => {
+    const leadProviderId = requireLeadProvider(req);
+    const query = req.query as Query;
+    assertFilterShape(query);
+    const participantIds = parseUuidListFilter(query, 'participant_id');
+    const updatedSince = parseDateFilter(query, 'updated_since');
+    const cohorts = parseCohortFilter(query);
+    const { limit, offset } = parsePagination(query);
+    const repo = new DeclarationRepository(req.em);
+    const views = await repo.list({ leadProviderId, participantIds, cohorts, updatedSince, limit, offset });
+    const extras = await repo.extras(views);
+    return list(views.map((v) => serializeDeclaration(v, extras.get(v.id)!)));
+  });
+
+  app.get<{ Params: { id: string } }>('/api/v3/participant-declarations/:id', async (req) => {
+    const leadProviderId = requireLeadProvider(req);
+    assertFilterShape(req.query as Query);
+    if (!isUuid(req.params.id)) throw notFound();
+    const repo = new DeclarationRepository(req.em);
+    const view = await repo.findVisible(req.params.id.toLowerCase(), leadProviderId);
+    if (!view) throw notFound();
+    const extras = await repo.extras([view]);
+    return { data: serializeDeclaration(view, extras.get(view.id)!) };
+  });
+
+  app.post('/api/v3/participant-declarations', async (req) => {
+    const leadProviderId = requireLeadProvider(req);
+    assertFilterShape(req.query as Query);
+    const attrs = readAttributes(req.body, { permitted: CREATE_ATTRIBUTES })!;
+    const valid = await validateCreate(req.em, leadProviderId, attrs);
+    return respond(req, await createDeclaration(req.em, runtime.naming, valid));
+  });
+
+  /** 404/403 before anything else (DfE's controller checks ownership before reading the body). */
+  const target = async (req: WithId): Promise<{ leadProviderId: string; id: string }> => {
+    const leadProviderId = requireLeadProvider(req);
+    assertFilterShape(req.query as Query);
+    if (!isUuid(req.params.id)) throw notFound();
+    const id = req.params.id.toLowerCase();
+    await assertModifiable(req.em, id, leadProviderId);
+    return { leadProviderId, id };
+  };
+
+  app.put<{ Params: { id: string } }>('/api/v3/participant-declarations/:id/void', async (req) => {
+    const { leadProviderId, id } = await target(req);
+    return respond(req, await voidDeclaration(req.em, runtime.naming, leadProviderId, id));
+  });
+
+  app.put<{ Params: { id: string } }>('/api/v3/participant-declarations/:id/change-delivery-partner', async (req) => {
+    const { leadProviderId, id } = await target(req);
+    const attrs = readAttributes(req.body, { permitted: ['delivery_partner_id', 'secondary_delivery_partner_id'] })!;
+    return respond(req, await changeDeliveryPartner(req.em, leadProviderId, id, attrs));
+  });
+}

@@ -1,0 +1,89 @@
+import {
+  createQueue,
+  createWorker,
+  today,
+  upsertSchedule,
+  type Queue,
+  type ServiceRuntime,
+  type Worker,
+} from '@npq/service-kit';
+import type { Redis } from 'ioredis';
+import { CUTOFF_QUEUE, PAYMENT_QUEUE, paymentJobId, type CutoffJobData, type PaymentJobData } from './queues';
+import { runPaymentRun, runStatementCutoff } from './statement-runs';
+
+export interface FinanceWorkerOptions {
+  /** Register the daily 00:05 UTC cut-off (job scheduler). Default true. */
+  schedule?: boolean;
+  /** Run the cut-off once at start, catching up whatever was missed while no worker ran. Default true. */
+  runCutoffOnStart?: boolean;
+}
+
+export interface FinanceWorkers {
+  workers: Worker[];
+  queues: Queue[];
+  close(): Promise<void>;
+}
+
+/**
+ * The statement worker: the cut-off rollover (daily and on start) and payment runs. Exported so tests can
+ * run the same processors in-process on the system's runtime.
+ */
+export async function startFinanceWorkers(runtime: ServiceRuntime, connection: Redis, options: FinanceWorkerOptions = {}): Promise<FinanceWorkers> {
+  const prefix = runtime.naming.queuePrefix;
+  const cutoffQueue = createQueue<CutoffJobData>(CUTOFF_QUEUE, { connection, prefix });
+  const paymentQueue = createQueue<PaymentJobData>(PAYMENT_QUEUE, { connection, prefix });
+
+  const cutoff = createWorker<CutoffJobData>(
+    CUTOFF_QUEUE,
+    async (job) => {
+      const asOf = job.data.asOf ?? today();
+      const result = await runStatementCutoff(runtime.orm, runtime.naming, asOf);
+      await runtime.relay.publishPending(result.events.map((e) => e.id)).catch(() => 0);
+      // A payment authorised while Redis was unreachable has no job yet: queue it now (same id, so at most once).
+      const authorised: { id: string }[] = await runtime.orm.em
+        .fork()
+        .execute(`select id from finance.statements where state = 'payable' and marked_as_paid_at is not null`);
+      for (const { id } of authorised) {
+        await paymentQueue.add('payment-run', { statementId: id }, { jobId: paymentJobId(id) });
+      }
+      runtime.logger.info(
+        { asOf, statements: result.statementsMarkedPayable, declarations: result.declarationsMarkedPayable },
+        'statement cut-off done',
+      );
+      return { asOf, statementsMarkedPayable: result.statementsMarkedPayable, declarationsMarkedPayable: result.declarationsMarkedPayable };
+    },
+    { connection, prefix },
+  );
+
+  const payment = createWorker<PaymentJobData>(
+    PAYMENT_QUEUE,
+    async (job) => {
+      const result = await runPaymentRun(runtime.orm, runtime.naming, job.data.statementId);
+      await runtime.relay.publishPending(result.events.map((e) => e.id)).catch(() => 0);
+      runtime.logger.info(
+        { statementId: result.statementId, paid: result.paid, declarationsPaid: result.declarationsPaid, clawedBack: result.declarationsClawedBack },
+        'payment run done',
+      );
+      return { paid: result.paid, declarationsPaid: result.declarationsPaid, declarationsClawedBack: result.declarationsClawedBack };
+    },
+    { connection, prefix, concurrency: 2 },
+  );
+
+  if (options.schedule ?? true) {
+    await upsertSchedule(cutoffQueue, 'daily-statement-cutoff', { pattern: '5 0 * * *', tz: 'UTC' }, { name: 'statement-cutoff', data: {} });
+  }
+  if (options.runCutoffOnStart ?? true) {
+    await cutoffQueue.add('statement-cutoff', {});
+  }
+
+  const workers = [cutoff, payment] as Worker[];
+  const queues = [cutoffQueue, paymentQueue] as Queue[];
+  return {
+    workers,
+    queues,
+    close: async () => {
+      await Promise.all(workers.map((w) => w.close()));
+      await Promise.all(queues.map((q) => q.close()));
+    },
+  };
+}

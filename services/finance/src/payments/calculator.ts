@@ -1,0 +1,162 @@
+import { isUpliftIneligible } from '../reference';
+import { money, sum, ZERO, type Money } from './money';
+
+/** A contract's terms (its template) for one course on one statement. */
+export interface ContractTerms {
+  courseIdentifier: string;
+  recruitmentTarget: number;
+  perParticipant: string;
+  outputPaymentPercentage: number;
+  serviceFeePercentage: number;
+  numberOfPaymentPeriods: number;
+  serviceFeeInstallments: number;
+  /** NULL: calculate (recruitment target × per-participant fee); any value, including 0.00, is used as is. */
+  monthlyServiceFee: string | null;
+  targetedDeliveryFundingPerParticipant: string;
+  /** Standalone payments: shown, but excluded from the statement's totals. */
+  specialCourse: boolean;
+}
+
+/**
+ * Distinct participants per declaration type on the statement for the contract's course (a participant
+ * counts once per type and course): billable items (eligible, payable, paid), refundable items
+ * (awaiting/clawed back), and the targeted-delivery-funding subsets of started declarations.
+ */
+export interface CourseCounts {
+  started: number;
+  retained1: number;
+  retained2: number;
+  completed: number;
+  refundable: number;
+  tdf: number;
+  tdfRefundable: number;
+}
+
+export const NO_COUNTS: CourseCounts = { started: 0, retained1: 0, retained2: 0, completed: 0, refundable: 0, tdf: 0, tdfRefundable: 0 };
+
+export interface CourseCalculation {
+  courseIdentifier: string;
+  specialCourse: boolean;
+  counts: CourseCounts;
+  billable: number;
+  outputPerParticipant: Money;
+  outputPaymentSubtotal: Money;
+  /** Positive amount to claw back (shown negative). */
+  clawbackPayment: Money;
+  serviceFees: Money;
+  targetedDeliveryFunding: Money;
+  /** Positive amount to claw back (shown negative). */
+  targetedDeliveryFundingClawback: Money;
+  courseTotal: Money;
+}
+
+export interface StatementPeriod {
+  year: number;
+  month: number;
+  cohortStartYear: number;
+}
+
+/** TDF is paid on statements up to October 2025 for cohorts from 2022 (reference-and-finance §2.4). */
+export function usesTargetedDeliveryFunding(p: StatementPeriod): boolean {
+  return (p.year < 2025 || (p.year === 2025 && p.month <= 10)) && p.cohortStartYear >= 2022;
+}
+
+/** Statements::CourseCalculator: output payments, clawbacks, service fee and TDF for one contract. */
+export function calculateCourse(contract: ContractTerms, counts: CourseCounts, period: StatementPeriod): CourseCalculation {
+  const perParticipant = money(contract.perParticipant);
+  const outputPerParticipant =
+    contract.outputPaymentPercentage === 0
+      ? ZERO
+      : perParticipant.times(contract.outputPaymentPercentage).dividedBy(100 * contract.numberOfPaymentPeriods);
+  const billable = counts.started + counts.retained1 + counts.retained2 + counts.completed;
+  const outputPaymentSubtotal = outputPerParticipant.times(billable);
+  // Clawbacks use THIS statement's contract, whatever the statement that paid them used.
+  const clawbackPayment = outputPerParticipant.times(counts.refundable);
+  const serviceFeePerParticipant =
+    contract.serviceFeePercentage === 0
+      ? ZERO
+      : perParticipant.times(contract.serviceFeePercentage).dividedBy(100 * contract.serviceFeeInstallments);
+  const serviceFees =
+    contract.monthlyServiceFee === null
+      ? serviceFeePerParticipant.times(contract.recruitmentTarget)
+      : money(contract.monthlyServiceFee);
+  const hasTdf = usesTargetedDeliveryFunding(period) && !isUpliftIneligible(contract.courseIdentifier);
+  const tdfRate = money(contract.targetedDeliveryFundingPerParticipant);
+  const targetedDeliveryFunding = hasTdf ? tdfRate.times(counts.tdf) : ZERO;
+  const targetedDeliveryFundingClawback = hasTdf ? tdfRate.times(counts.tdfRefundable) : ZERO;
+  return {
+    courseIdentifier: contract.courseIdentifier,
+    specialCourse: contract.specialCourse,
+    counts,
+    billable,
+    outputPerParticipant,
+    outputPaymentSubtotal,
+    clawbackPayment,
+    serviceFees,
+    targetedDeliveryFunding,
+    targetedDeliveryFundingClawback,
+    courseTotal: serviceFees
+      .plus(outputPaymentSubtotal)
+      .minus(clawbackPayment)
+      .plus(targetedDeliveryFunding)
+      .minus(targetedDeliveryFundingClawback),
+  };
+}
+
+export interface StatementCalculation {
+  courses: CourseCalculation[];
+  totalOutputPayment: Money;
+  totalServiceFees: Money;
+  totalTargetedDeliveryFunding: Money;
+  /** Positive amount clawed back (output and TDF); shown negative. */
+  totalClawbacks: Money;
+  totalAdjustments: Money;
+  reconcileAmount: Money;
+  totalPayment: Money;
+  totalStarts: number;
+  totalRetained: number;
+  totalCompleted: number;
+  totalVoided: number;
+}
+
+/**
+ * Statements::SummaryCalculator: one course calculation per contract (ordered by course identifier);
+ * special-course contracts are excluded from every total. Nothing is rounded here.
+ */
+export function calculateStatement(input: {
+  period: StatementPeriod;
+  contracts: { terms: ContractTerms; counts: CourseCounts }[];
+  adjustments: string[];
+  reconcileAmount: string | null;
+  voidedDeclarations: number;
+}): StatementCalculation {
+  const courses = [...input.contracts]
+    .sort((a, b) => (a.terms.courseIdentifier < b.terms.courseIdentifier ? -1 : a.terms.courseIdentifier > b.terms.courseIdentifier ? 1 : 0))
+    .map((c) => calculateCourse(c.terms, c.counts, input.period));
+  const counted = courses.filter((c) => !c.specialCourse);
+  const totalOutputPayment = sum(counted.map((c) => c.outputPaymentSubtotal));
+  const totalServiceFees = sum(counted.map((c) => c.serviceFees));
+  const totalTargetedDeliveryFunding = sum(counted.map((c) => c.targetedDeliveryFunding));
+  const totalClawbacks = sum(counted.map((c) => c.clawbackPayment.plus(c.targetedDeliveryFundingClawback)));
+  const totalAdjustments = sum(input.adjustments.map((a) => money(a)));
+  const reconcileAmount = money(input.reconcileAmount ?? 0);
+  return {
+    courses,
+    totalOutputPayment,
+    totalServiceFees,
+    totalTargetedDeliveryFunding,
+    totalClawbacks,
+    totalAdjustments,
+    reconcileAmount,
+    totalPayment: totalServiceFees
+      .plus(totalOutputPayment)
+      .minus(totalClawbacks)
+      .plus(totalAdjustments)
+      .plus(reconcileAmount)
+      .plus(totalTargetedDeliveryFunding),
+    totalStarts: counted.reduce((n, c) => n + c.counts.started, 0),
+    totalRetained: counted.reduce((n, c) => n + c.counts.retained1 + c.counts.retained2, 0),
+    totalCompleted: counted.reduce((n, c) => n + c.counts.completed, 0),
+    totalVoided: input.voidedDeclarations,
+  };
+}

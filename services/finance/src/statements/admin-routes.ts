@@ -1,0 +1,106 @@
+import { randomUUID } from 'node:crypto';
+import type { FastifyInstance } from 'fastify';
+import { consumersOf } from '@npq/contracts';
+import {
+  badRequest,
+  isUuid,
+  isValidDateOnly,
+  list,
+  notFound,
+  parseCohortFilter,
+  parsePagination,
+  requireAdmin,
+  scalarFilter,
+  unprocessable,
+  type Query,
+  type Queue,
+  type ServiceRuntime,
+} from '@npq/service-kit';
+import { readAdminAttributes } from '../admin-attributes';
+import { paymentJobId, type PaymentJobData } from '../jobs/queues';
+import { runStatementCutoff } from '../jobs/statement-runs';
+import { calculateStatements } from '../payments/repository';
+import { authorisePayment } from './commands';
+import { STATEMENT_STATES } from './entity';
+import { StatementRepository, type StatementView } from './repository';
+import { serializeAdminStatement } from './serializer';
+
+export interface AdminStatementDeps {
+  runtime: ServiceRuntime;
+  /** Where authorised payments are queued for the worker. */
+  paymentQueue: () => Queue<PaymentJobData>;
+}
+
+/** DfE operations on statements: read with the payment calculation, authorise payment, run the cut-off. */
+export function adminStatementRoutes(app: FastifyInstance, deps: AdminStatementDeps): void {
+  const withCalculation = async (em: Parameters<typeof calculateStatements>[0], rows: StatementView[]) => {
+    const calculations = await calculateStatements(em, rows);
+    return rows.map((s) => serializeAdminStatement(s, calculations.get(s.id)!));
+  };
+
+  app.get('/admin/v1/statements', async (req) => {
+    requireAdmin(req);
+    const query = req.query as Query;
+    const { limit, offset } = parsePagination(query);
+    const leadProviderId = scalarFilter(query, 'lead_provider_id');
+    const state = scalarFilter(query, 'state');
+    if (state !== undefined && !(STATEMENT_STATES as readonly string[]).includes(state)) {
+      throw badRequest(`The filter '#/state' must be one of ${STATEMENT_STATES.join(', ')}`);
+    }
+    if (leadProviderId !== undefined && !isUuid(leadProviderId)) return list([]);
+    const rows = await new StatementRepository(req.em).listAll({
+      leadProviderId: leadProviderId?.toLowerCase(),
+      cohorts: parseCohortFilter(query),
+      state,
+      limit,
+      offset,
+    });
+    return list(await withCalculation(req.em, rows));
+  });
+
+  app.get<{ Params: { id: string } }>('/admin/v1/statements/:id', async (req) => {
+    requireAdmin(req);
+    if (!isUuid(req.params.id)) throw notFound();
+    const row = await new StatementRepository(req.em).findById(req.params.id.toLowerCase());
+    if (!row) throw notFound();
+    return { data: (await withCalculation(req.em, [row]))[0] };
+  });
+
+  app.post<{ Params: { id: string } }>('/admin/v1/statements/:id/authorise-payment', async (req, reply) => {
+    requireAdmin(req);
+    if (!isUuid(req.params.id)) throw notFound();
+    const statement = await authorisePayment(req.em, req.params.id.toLowerCase());
+    // After the commit. If Redis is unreachable the authorisation stands: the worker's next cut-off run
+    // queues every authorised, unpaid statement (same job id, so never twice).
+    try {
+      await deps.paymentQueue().add('payment-run', { statementId: statement.id }, { jobId: paymentJobId(statement.id) });
+    } catch (err) {
+      req.log.error({ err, statementId: statement.id }, 'could not queue the payment run; the next cut-off run will');
+    }
+    return reply.status(202).send({ data: (await withCalculation(req.em.fork(), [statement]))[0] });
+  });
+
+  app.post('/admin/v1/finance/statement-cutoffs', async (req) => {
+    requireAdmin(req);
+    const attrs = readAdminAttributes(req.body, ['as_of']);
+    const asOf = attrs.as_of;
+    if (typeof asOf !== 'string' || !isValidDateOnly(asOf)) {
+      throw unprocessable([{ title: 'as_of', detail: "The '#/as_of' must be a date in the format YYYY-MM-DD" }]);
+    }
+    const result = await runStatementCutoff(deps.runtime.orm, deps.runtime.naming, asOf);
+    // Answer once applications and training have the declarations' new states (statement events have no
+    // consumers to wait for; the relay publishes them).
+    await deps.runtime.readYourWrites.publishAndWait(result.events.filter((e) => consumersOf(e.name).length > 0));
+    return {
+      data: {
+        id: randomUUID(),
+        type: 'statement-cutoff',
+        attributes: {
+          as_of: asOf,
+          statements_marked_payable: result.statementsMarkedPayable,
+          declarations_marked_payable: result.declarationsMarkedPayable,
+        },
+      },
+    };
+  });
+}

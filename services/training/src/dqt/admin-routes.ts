@@ -1,0 +1,77 @@
+import { randomUUID } from 'node:crypto';
+import type { FastifyInstance } from 'fastify';
+import {
+  assertFilterShape,
+  badRequest,
+  isUuid,
+  list,
+  notFound,
+  now,
+  parsePagination,
+  requireAdmin,
+  scalarFilter,
+  single,
+  toRfc3339,
+  unprocessable,
+  type Query,
+} from '@npq/service-kit';
+import type { ApiComponents } from '@npq/contracts';
+import { DELIVERY_STATES, DeliveryRepository, type DeliveryView } from './deliveries';
+import type { DeliveryState } from './entity';
+
+type Schemas = ApiComponents['schemas'];
+
+export function serializeDelivery(d: DeliveryView): Schemas['OutcomeDelivery'] {
+  return single(d.id, 'outcome-delivery' as const, {
+    outcome_id: d.outcomeId,
+    participant_id: d.participantId,
+    trn: d.trn,
+    course_identifier: d.courseIdentifier as Schemas['OutcomeCourseIdentifier'],
+    qualification_type: d.qualificationType as Schemas['QualificationShortCode'],
+    completion_date: d.completionDate,
+    state: d.state,
+    attempts: d.attempts,
+    last_status_code: d.lastStatusCode,
+    last_error: d.lastError,
+    last_attempt_at: toRfc3339(d.lastAttemptAt),
+    sent_at: toRfc3339(d.sentAt),
+    created_at: toRfc3339(d.createdAt),
+    updated_at: toRfc3339(d.updatedAt),
+  }).data;
+}
+
+/** Ops' view of DQT pushes, and re-sending one. */
+export function outcomeDeliveryRoutes(app: FastifyInstance): void {
+  app.get('/admin/v1/outcome-deliveries', async (req) => {
+    requireAdmin(req);
+    const query = req.query as Query;
+    assertFilterShape(query);
+    const state = scalarFilter(query, 'state');
+    if (state !== undefined && !(DELIVERY_STATES as readonly string[]).includes(state)) {
+      throw badRequest(`The filter '#/state' must be one of ${DELIVERY_STATES.join(', ')}`);
+    }
+    const { limit, offset } = parsePagination(query);
+    const rows = await new DeliveryRepository(req.em).list({ state: state as DeliveryState | undefined, limit, offset });
+    return list(rows.map(serializeDelivery));
+  });
+
+  /**
+   * Puts a failed (or stuck pending) delivery back in the queue under a new job id; the worker's sweep
+   * queues it. A delivery already sent cannot be sent again.
+   */
+  app.post<{ Params: { id: string } }>('/admin/v1/outcome-deliveries/:id/retry', async (req, reply) => {
+    requireAdmin(req);
+    assertFilterShape(req.query as Query);
+    if (!isUuid(req.params.id)) throw notFound();
+    const id = req.params.id.toLowerCase();
+    const delivery = await req.em.transactional(async (tx) => {
+      const repo = new DeliveryRepository(tx);
+      const found = await repo.lockById(id);
+      if (!found) throw notFound();
+      if (found.state === 'sent') throw unprocessable([{ title: 'state', detail: 'The outcome delivery has already been sent' }]);
+      await repo.requeue(id, `${found.outcomeId}-retry-${randomUUID().slice(0, 8)}`, now());
+      return repo.findById(id);
+    });
+    return reply.status(202).send({ data: serializeDelivery(delivery!) });
+  });
+}

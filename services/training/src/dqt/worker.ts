@@ -1,0 +1,212 @@
+import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
+import type { Redis } from 'ioredis';
+import {
+  createQueue,
+  createWorker,
+  now,
+  upsertSchedule,
+  type Logger,
+  type MikroORM,
+  type Queue,
+  type Worker,
+} from '@npq/service-kit';
+import { attemptsToCover, backoffDelay, DQT_BACKOFF, ONE_DAY_MS, type BackoffSettings } from './backoff';
+import { DqtClient, redactExcerpt, type DqtResult } from './client';
+import { DeliveryRepository, type DeliveryView } from './deliveries';
+
+export const DQT_PUSH_QUEUE = 'training-dqt-push';
+export const DQT_SWEEP_QUEUE = 'training-dqt-sweep';
+
+/** Job data: ids only (never a TRN, name or email). */
+export interface PushJob {
+  deliveryId: string;
+}
+
+export interface DqtWorkerOptions {
+  orm: MikroORM;
+  logger: Logger;
+  connection: Redis;
+  /** Namespace prefix (runtime.naming.queuePrefix). */
+  prefix: string;
+  apiUrl: string;
+  apiKey: string;
+  timeoutMs: number;
+  backoff?: BackoffSettings;
+  /** Defaults to enough attempts for retries to span a day. */
+  attempts?: number;
+  /** How long a push waits when an older push of the same participant is still pending. */
+  orderingDelayMs?: number;
+  /** How often pending deliveries are (re)queued. */
+  sweepEveryMs?: number;
+  sweepBatch?: number;
+  /** A pending delivery untouched for this long has its job checked (lost or finished jobs are repaired). */
+  staleAfterMs?: number;
+  concurrency?: number;
+  lockDurationMs?: number;
+  stalledIntervalMs?: number;
+}
+
+type Verdict = { state: 'sent' | 'retry' | 'failed'; statusCode: number | null; error: string | null; excerpt: string | null };
+
+/** 204 is success; 429 and 5xx (and no answer at all) are worth retrying; any other answer never will be. */
+export function judge(result: DqtResult): Verdict {
+  if (result.kind === 'network') return { state: 'retry', statusCode: null, error: redactExcerpt(result.error), excerpt: null };
+  const excerpt = result.body === '' ? null : redactExcerpt(result.body);
+  if (result.status === 204) return { state: 'sent', statusCode: 204, error: null, excerpt };
+  const error = `DQT answered ${result.status}${excerpt ? `: ${excerpt}` : ''}`;
+  if (result.status === 429 || result.status >= 500) return { state: 'retry', statusCode: result.status, error, excerpt };
+  return { state: 'failed', statusCode: result.status, error, excerpt };
+}
+
+/**
+ * The DQT outcome push (DESIGN "DQT push"). Deliveries are written with their outcome; a sweep queues
+ * every pending one as a BullMQ job whose id is the delivery's job id (the outcome id), so a delivery is
+ * never queued twice. A job sends one PUT, records the attempt and either finishes (204), retries with
+ * backoff (429, 5xx, network, timeout) or fails for good (any other answer). Pushes for one participant
+ * go out in order: a job whose participant has an older pending push puts itself back for a moment.
+ */
+export class DqtPushService {
+  readonly queue: Queue<PushJob>;
+  private readonly sweepQueue: Queue<Record<string, never>>;
+  private readonly client: DqtClient;
+  private readonly backoff: BackoffSettings;
+  readonly attempts: number;
+  private readonly inFlight = new Set<AbortController>();
+  private workers: Worker[] = [];
+
+  constructor(private readonly options: DqtWorkerOptions) {
+    this.backoff = options.backoff ?? DQT_BACKOFF;
+    this.attempts = options.attempts ?? attemptsToCover(ONE_DAY_MS, this.backoff);
+    this.client = new DqtClient(options.apiUrl, options.apiKey, options.timeoutMs);
+    const { connection, prefix } = options;
+    this.queue = createQueue<PushJob>(DQT_PUSH_QUEUE, {
+      connection,
+      prefix,
+      defaultJobOptions: {
+        attempts: this.attempts,
+        backoff: { type: 'dqt' },
+        removeOnComplete: { age: 7 * 24 * 3600, count: 100_000 },
+        removeOnFail: false,
+      },
+    });
+    this.sweepQueue = createQueue(DQT_SWEEP_QUEUE, {
+      connection,
+      prefix,
+      defaultJobOptions: { attempts: 1, removeOnComplete: { count: 10 }, removeOnFail: { count: 100 } },
+    });
+  }
+
+  async start(): Promise<Worker[]> {
+    const { connection, prefix } = this.options;
+    const push = createWorker<PushJob>(DQT_PUSH_QUEUE, (job, token) => this.process(job, token), {
+      connection,
+      prefix,
+      concurrency: this.options.concurrency ?? 5,
+      settings: { backoffStrategy: (attemptsMade: number) => backoffDelay(attemptsMade, this.backoff) },
+      ...(this.options.lockDurationMs ? { lockDuration: this.options.lockDurationMs } : {}),
+      ...(this.options.stalledIntervalMs ? { stalledInterval: this.options.stalledIntervalMs } : {}),
+    });
+    const sweep = createWorker(DQT_SWEEP_QUEUE, async () => ({ queued: await this.sweep() }), { connection, prefix });
+    // Connection trouble is logged, never an unhandled 'error' event (BullMQ reconnects by itself).
+    for (const emitter of [push, sweep, this.queue, this.sweepQueue] as const) {
+      (emitter as Worker).on('error', (err: Error) => this.options.logger.error({ err, queue: emitter.name }, 'queue error'));
+    }
+    // Ready before anyone can close them: closing a worker whose connection is still being set up makes
+    // BullMQ emit an error nobody listens to.
+    await Promise.all([push.waitUntilReady(), sweep.waitUntilReady()]);
+    await upsertSchedule(this.sweepQueue, 'dqt-sweep', { every: this.options.sweepEveryMs ?? 10_000 }, { name: 'sweep', data: {} });
+    this.workers = [push as Worker, sweep as Worker];
+    return this.workers;
+  }
+
+  /**
+   * Queues every pending delivery (oldest first, bounded). Adding a job id that exists is a no-op, so this
+   * is safe to run as often as wanted, from any number of workers. A pending delivery whose job has
+   * finished without settling it (a crash between the two) is repaired here.
+   */
+  async sweep(): Promise<number> {
+    const repo = new DeliveryRepository(this.options.orm.em.fork());
+    const pending = await repo.pending(this.options.sweepBatch ?? 500);
+    if (pending.length === 0) return 0;
+    const staleBefore = Date.now() - (this.options.staleAfterMs ?? 10 * 60_000);
+    for (const d of pending.filter((p) => p.updatedAt.getTime() < staleBefore)) {
+      const state = await this.queue.getJobState(d.jobId);
+      if (state === 'failed') await repo.markFailed(d.id, d.lastError ?? 'retries exhausted', now());
+      else if (state === 'completed') await repo.requeue(d.id, `${d.outcomeId}-resweep-${Date.now()}`, now());
+    }
+    const still = await repo.pending(this.options.sweepBatch ?? 500);
+    await this.queue.addBulk(still.map((d) => ({ name: 'push', data: { deliveryId: d.id }, opts: { jobId: d.jobId } })));
+    return still.length;
+  }
+
+  /** Stops the workers. `force` drops in-flight requests at once, as a killed process would. */
+  async close(force = false): Promise<void> {
+    if (force) for (const c of this.inFlight) c.abort();
+    await Promise.all(this.workers.map((w) => w.close(force)));
+    await Promise.all([this.queue.close(), this.sweepQueue.close()]);
+  }
+
+  private async process(job: Job<PushJob>, token: string | undefined): Promise<{ sent: boolean; skipped?: string }> {
+    const repo = new DeliveryRepository(this.options.orm.em.fork());
+    const delivery = await repo.findById(job.data.deliveryId);
+    // Settled already (e.g. a previous run finished the push but not the job), or re-queued by an admin
+    // under another job id: nothing to do for this job.
+    if (!delivery) return { sent: false, skipped: 'unknown delivery' };
+    if (delivery.state !== 'pending') return { sent: delivery.state === 'sent', skipped: delivery.state };
+    if (delivery.jobId !== job.id) return { sent: false, skipped: 'superseded job' };
+
+    if (await repo.hasOlderPending(delivery)) {
+      await job.moveToDelayed(Date.now() + (this.options.orderingDelayMs ?? 2_000), token);
+      throw new DelayedError();
+    }
+    const startedAt = now();
+    const verdict = await this.send(delivery);
+    const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+    const state = verdict.state === 'retry' && lastAttempt ? 'failed' : verdict.state;
+    await this.record(delivery, { ...verdict, state }, startedAt);
+    this.options.logger.info(
+      { deliveryId: delivery.id, outcomeId: delivery.outcomeId, status: verdict.statusCode, state, attempt: job.attemptsMade + 1 },
+      'DQT push attempted',
+    );
+    if (state === 'sent') return { sent: true };
+    if (state === 'failed') throw new UnrecoverableError(verdict.error ?? 'DQT push failed');
+    throw new Error(verdict.error ?? 'DQT push failed; will retry');
+  }
+
+  /** One PUT to DQT; in-flight requests are tracked so a forced stop can drop them. */
+  private async send(delivery: DeliveryView): Promise<Verdict> {
+    const controller = new AbortController();
+    this.inFlight.add(controller);
+    try {
+      return judge(
+        await this.client.push(
+          { trn: delivery.trn, completionDate: delivery.completionDate, qualificationType: delivery.qualificationType },
+          controller.signal,
+        ),
+      );
+    } finally {
+      this.inFlight.delete(controller);
+    }
+  }
+
+  /** Every attempt is recorded, whatever its result. */
+  private async record(delivery: DeliveryView, verdict: Verdict, startedAt: Date): Promise<void> {
+    try {
+      await this.options.orm.em.fork().transactional((em) =>
+        new DeliveryRepository(em).recordAttempt(delivery, {
+          attempt: delivery.attempts + 1,
+          startedAt,
+          finishedAt: now(),
+          statusCode: verdict.statusCode,
+          error: verdict.error,
+          responseExcerpt: verdict.excerpt,
+          outcome: verdict.state,
+        }),
+      );
+    } catch (err) {
+      // Not recorded (e.g. shutting down): the job fails this attempt and runs again, which re-checks state.
+      this.options.logger.error({ err, deliveryId: delivery.id }, 'could not record DQT attempt');
+      throw err;
+    }
+  }
+}

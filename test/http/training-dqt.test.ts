@@ -1,0 +1,417 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Redis } from 'ioredis';
+import { createDqtPushService, type DqtPushService } from '@npq/training';
+import { createRedis } from '@npq/service-kit';
+import { TEST_REDIS_URL } from '@npq/test-kit';
+import { startSystem, type System } from '../support/system';
+import { AMBITION, BPN, createAcceptedApplication, samePerson } from '../support/fixtures';
+import { changeDeclaration, declare } from '../support/events';
+import { eventually } from '../support/eventually';
+
+const DQT_KEY = 'test-dqt-key';
+
+interface DqtRequest {
+  method: string;
+  path: string;
+  trn: string;
+  authorization: string | undefined;
+  contentType: string | undefined;
+  body: { completionDate: string | null; qualificationType: string };
+  at: number;
+}
+
+type Reply = { status: number; body?: string };
+
+/**
+ * A stand-in for DQT's qualifications API on a real local port: records every request and answers with
+ * whatever the test scripts per TRN (204 by default). A reply may be a promise, to hold a request.
+ */
+class FakeDqt {
+  readonly requests: DqtRequest[] = [];
+  private readonly scripts = new Map<string, (req: DqtRequest, nth: number) => Reply | Promise<Reply>>();
+  private server: Server | undefined;
+  url = '';
+
+  script(trn: string, reply: (req: DqtRequest, nth: number) => Reply | Promise<Reply>): void {
+    this.scripts.set(trn, reply);
+  }
+
+  for(trn: string): DqtRequest[] {
+    return this.requests.filter((r) => r.trn === trn);
+  }
+
+  async start(): Promise<void> {
+    this.server = createServer((req, res) => void this.handle(req, res));
+    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
+    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+  }
+
+  async stop(): Promise<void> {
+    this.server?.closeAllConnections();
+    await new Promise((resolve) => this.server?.close(resolve));
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    let raw = '';
+    for await (const chunk of req) raw += String(chunk);
+    const url = new URL(req.url ?? '/', 'http://dqt');
+    const trn = url.searchParams.get('trn') ?? '';
+    const record: DqtRequest = {
+      method: req.method ?? '',
+      path: url.pathname,
+      trn,
+      authorization: req.headers.authorization,
+      contentType: req.headers['content-type'],
+      body: JSON.parse(raw || '{}'),
+      at: Date.now(),
+    };
+    this.requests.push(record);
+    const script = this.scripts.get(trn);
+    const reply = script ? await script(record, this.for(trn).length) : { status: 204 };
+    if (res.destroyed) return;
+    res.writeHead(reply.status, reply.body ? { 'content-type': 'application/json' } : {});
+    res.end(reply.body ?? '');
+  }
+}
+
+let system: System;
+let dqt: FakeDqt;
+let redis: Redis;
+const services: DqtPushService[] = [];
+
+beforeAll(async () => {
+  dqt = new FakeDqt();
+  await dqt.start();
+  system = await startSystem({ config: { DQT_API_URL: dqt.url, DQT_API_KEY: DQT_KEY, DQT_TIMEOUT_MS: 5000 } });
+  redis = createRedis(TEST_REDIS_URL, 'training-dqt-test');
+});
+afterAll(async () => {
+  await Promise.all(services.map((s) => s.close(true)));
+  await redis?.quit();
+  await system?.close();
+  await dqt?.stop();
+});
+
+/** A DQT worker in this process with short delays (retries from 50 ms, sweep every 100 ms). */
+async function startWorker(): Promise<DqtPushService> {
+  const service = createDqtPushService(system.services.training.runtime, redis, {
+    backoff: { baseMs: 50, capMs: 400, minJitter: 0.75 },
+    attempts: 6,
+    orderingDelayMs: 50,
+    sweepEveryMs: 100,
+    lockDurationMs: 1000,
+    stalledIntervalMs: 300,
+  });
+  services.push(service);
+  await service.start();
+  return service;
+}
+
+async function stopWorker(service: DqtPushService, force = false): Promise<void> {
+  await service.close(force);
+  services.splice(services.indexOf(service), 1);
+}
+
+const usedTrns = new Set<string>();
+/** A fresh 7-digit TRN, so DQT requests of one test are told apart by it. */
+function newTrn(): string {
+  for (;;) {
+    const trn = String(5_000_000 + Math.floor(Math.random() * 4_999_999));
+    if (!usedTrns.has(trn)) {
+      usedTrns.add(trn);
+      return trn;
+    }
+  }
+}
+
+const deliveries = async (query = '') => (await system.admin.get(`/admin/v1/outcome-deliveries${query}`)).body.data as any[];
+const deliveryOf = async (outcomeId: string) => (await deliveries('?page[per_page]=3000')).find((d) => d.attributes.outcome_id === outcomeId);
+type AttemptRow = { attempt: number; status_code: number | null; error: string | null; response_excerpt: string | null };
+const attempts = (deliveryId: string) =>
+  system.services.training.runtime.orm.em
+    .fork()
+    .execute<AttemptRow[]>(
+      `select attempt, status_code, error, response_excerpt from training.outcome_delivery_attempts where delivery_id = ? order by seq`,
+      [deliveryId],
+    );
+
+/** A senior leadership participant with a completed, passed declaration: the outcome is recorded at once. */
+async function passedOutcome(trn: string, options: { validated?: boolean; course?: string; participantId?: string; lp?: string } = {}) {
+  const lp = options.lp ?? AMBITION.id;
+  const identity = options.participantId
+    ? samePerson(options.participantId)
+    : { teacher_reference_number: trn, teacher_reference_number_validated: options.validated ?? true };
+  const app = await createAcceptedApplication(
+    system,
+    { ...identity, course_identifier: options.course ?? 'npq-senior-leadership', lead_provider_id: lp },
+    { at: '2025-09-01T00:00:00Z' },
+  );
+  const declaration = await declare(system, app, lp, { type: 'completed', date: '2026-06-01T12:00:00Z', hasPassed: true });
+  const outcomes = await system.provider(lp).get(`/api/v3/participants/npq/${app.attributes.participant_id}/outcomes`);
+  const outcome = outcomes.body.data.at(-1);
+  return { app, declaration, outcomeId: outcome.id as string, participantId: app.attributes.participant_id as string };
+}
+
+describe('DQT push worker', () => {
+  it('pushes a pass: PUT with the TRN, bearer key, completion date and short code; 204 marks it sent', async () => {
+    const worker = await startWorker();
+    try {
+      const trn = newTrn();
+      const { outcomeId, participantId } = await passedOutcome(trn);
+      const sent = await eventually(() => deliveryOf(outcomeId), (d) => d?.attributes.state === 'sent');
+      expect(sent.attributes).toMatchObject({
+        outcome_id: outcomeId,
+        participant_id: participantId,
+        trn,
+        course_identifier: 'npq-senior-leadership',
+        qualification_type: 'NPQSL',
+        completion_date: '2026-06-01',
+        state: 'sent',
+        attempts: 1,
+        last_status_code: 204,
+        last_error: null,
+      });
+      expect(sent.attributes.sent_at).toEqual(sent.attributes.last_attempt_at);
+      expect(dqt.for(trn)).toEqual([
+        {
+          method: 'PUT',
+          path: '/v2/npq-qualifications',
+          trn,
+          authorization: `Bearer ${DQT_KEY}`,
+          contentType: 'application/json',
+          body: { completionDate: '2026-06-01', qualificationType: 'NPQSL' },
+          at: expect.any(Number),
+        },
+      ]);
+      expect((await deliveries('?filter[state]=sent&page[per_page]=3000')).map((d) => d.id)).toContain(sent.id);
+      expect((await deliveries('?filter[state]=pending&page[per_page]=3000')).map((d) => d.id)).not.toContain(sent.id);
+      // Job data holds ids only: no TRN, names or emails.
+      const job = await worker.queue.getJob(outcomeId);
+      expect(Object.keys(job?.data ?? {})).toEqual(['deliveryId']);
+    } finally {
+      await stopWorker(worker);
+    }
+  });
+
+  it('retries 503 with backoff, then records the 204 (every attempt recorded)', async () => {
+    const worker = await startWorker();
+    try {
+      const trn = newTrn();
+      dqt.script(trn, (_req, nth) => (nth <= 2 ? { status: 503, body: '{"title":"Service unavailable"}' } : { status: 204 }));
+      const { outcomeId } = await passedOutcome(trn);
+      const sent = await eventually(() => deliveryOf(outcomeId), (d) => d?.attributes.state === 'sent', 10_000);
+      expect(sent.attributes).toMatchObject({ attempts: 3, last_status_code: 204, last_error: null });
+      expect(dqt.for(trn)).toHaveLength(3);
+      const gaps = dqt.for(trn).slice(1).map((r, i) => r.at - dqt.for(trn)[i]!.at);
+      expect(gaps[0]).toBeGreaterThanOrEqual(30);
+      expect((await attempts(sent.id)).map((a) => [a.attempt, a.status_code, a.error])).toEqual([
+        [1, 503, 'DQT answered 503: {"title":"Service unavailable"}'],
+        [2, 503, 'DQT answered 503: {"title":"Service unavailable"}'],
+        [3, 204, null],
+      ]);
+    } finally {
+      await stopWorker(worker);
+    }
+  });
+
+  it('treats 429 and network failures as retryable', async () => {
+    const trn = newTrn();
+    dqt.script(trn, (_req, nth) => {
+      if (nth === 1) return { status: 429 };
+      if (nth === 2) return new Promise<Reply>(() => undefined); // never answers: the client times out
+      return { status: 204 };
+    });
+    // A worker with a short DQT timeout.
+    const impatient = createDqtPushService(system.services.training.runtime, redis, {
+      backoff: { baseMs: 50, capMs: 400, minJitter: 0.75 },
+      attempts: 6,
+      timeoutMs: 300,
+      sweepEveryMs: 100,
+    });
+    services.push(impatient);
+    await impatient.start();
+    try {
+      const { outcomeId } = await passedOutcome(trn);
+      const sent = await eventually(() => deliveryOf(outcomeId), (d) => d?.attributes.state === 'sent', 10_000);
+      expect((await attempts(sent.id)).map((a) => [a.status_code, a.error])).toEqual([
+        [429, 'DQT answered 429'],
+        [null, 'timed out after 300 ms'],
+        [204, null],
+      ]);
+    } finally {
+      await stopWorker(impatient, true);
+    }
+  });
+
+  it('fails permanently on another 4xx, shows it to ops without personal data, and an admin retry re-sends it', async () => {
+    const worker = await startWorker();
+    try {
+      const trn = newTrn();
+      dqt.script(trn, (_req, nth) =>
+        nth === 1
+          ? { status: 400, body: JSON.stringify({ title: 'Invalid', detail: `Teacher ${trn} (someone@example.com) has no such qualification` }) }
+          : { status: 204 },
+      );
+      const { outcomeId } = await passedOutcome(trn);
+      const failed = await eventually(() => deliveryOf(outcomeId), (d) => d?.attributes.state === 'failed', 10_000);
+      expect(failed.attributes).toMatchObject({ state: 'failed', attempts: 1, last_status_code: 400, sent_at: null });
+      expect(failed.attributes.last_error).toBe(
+        'DQT answered 400: {"title":"Invalid","detail":"Teacher [number] ([email]) has no such qualification"}',
+      );
+      expect(failed.attributes.last_error).not.toContain(trn);
+      // No retry for a permanent failure.
+      await new Promise((r) => setTimeout(r, 400));
+      expect(dqt.for(trn)).toHaveLength(1);
+      expect((await deliveries('?filter[state]=failed&page[per_page]=3000')).map((d) => d.id)).toContain(failed.id);
+
+      const retried = await system.admin.post(`/admin/v1/outcome-deliveries/${failed.id}/retry`);
+      expect(retried.status).toBe(202);
+      expect(retried.body.data).toMatchObject({ id: failed.id, type: 'outcome-delivery', attributes: { state: 'pending' } });
+      const sent = await eventually(() => deliveryOf(outcomeId), (d) => d?.attributes.state === 'sent', 10_000);
+      expect(sent.attributes).toMatchObject({ attempts: 2, last_status_code: 204, last_error: null });
+      expect(dqt.for(trn)).toHaveLength(2);
+
+      const again = await system.admin.post(`/admin/v1/outcome-deliveries/${failed.id}/retry`);
+      expect(again.status).toBe(422);
+      expect(again.body).toEqual({ errors: [{ title: 'state', detail: 'The outcome delivery has already been sent' }] });
+      expect((await system.admin.post('/admin/v1/outcome-deliveries/0b0b0b0b-0000-4000-8000-000000000000/retry')).status).toBe(404);
+    } finally {
+      await stopWorker(worker);
+    }
+  });
+
+  it('retracts a sent pass when the completed declaration is voided (completionDate null)', async () => {
+    const worker = await startWorker();
+    try {
+      const trn = newTrn();
+      const { outcomeId, declaration, participantId } = await passedOutcome(trn);
+      await eventually(() => deliveryOf(outcomeId), (d) => d?.attributes.state === 'sent');
+      await changeDeclaration(system, declaration, 'declaration.voided', 'voided');
+      const outcomes = await system.provider().get(`/api/v3/participants/npq/${participantId}/outcomes`);
+      const voided = outcomes.body.data.at(-1);
+      expect(voided.attributes.state).toBe('voided');
+      const retraction = await eventually(() => deliveryOf(voided.id), (d) => d?.attributes.state === 'sent');
+      expect(retraction.attributes).toMatchObject({ completion_date: null, qualification_type: 'NPQSL' });
+      expect(dqt.for(trn).map((r) => r.body)).toEqual([
+        { completionDate: '2026-06-01', qualificationType: 'NPQSL' },
+        { completionDate: null, qualificationType: 'NPQSL' },
+      ]);
+    } finally {
+      await stopWorker(worker);
+    }
+  });
+
+  it('sends nothing for a fail that retracts nothing', async () => {
+    const worker = await startWorker();
+    try {
+      const trn = newTrn();
+      const app = await createAcceptedApplication(
+        system,
+        { teacher_reference_number: trn, course_identifier: 'npq-headship' },
+        { at: '2025-09-01T00:00:00Z' },
+      );
+      await declare(system, app, AMBITION.id, { type: 'completed', date: '2026-06-01T12:00:00Z', hasPassed: false });
+      const outcomes = await system.provider().get(`/api/v3/participants/npq/${app.attributes.participant_id}/outcomes`);
+      expect(outcomes.body.data.map((o: any) => o.attributes.state)).toEqual(['failed']);
+      await new Promise((r) => setTimeout(r, 400));
+      expect(await deliveryOf(outcomes.body.data[0].id)).toBeUndefined();
+      expect(dqt.for(trn)).toEqual([]);
+    } finally {
+      await stopWorker(worker);
+    }
+  });
+
+  it('pushes in order for one participant: a newer push waits while an older one is retrying', async () => {
+    const trn = newTrn();
+    // The first push (NPQSL) fails twice before DQT accepts it; the second (NPQLT) would go at once.
+    dqt.script(trn, (req) => {
+      const earlier = dqt.for(trn).filter((r) => r.body.qualificationType === req.body.qualificationType).length;
+      return req.body.qualificationType === 'NPQSL' && earlier <= 2 ? { status: 500 } : { status: 204 };
+    });
+    // Both pushes are pending before any worker runs, so both jobs start together.
+    const first = await passedOutcome(trn);
+    const second = await passedOutcome(trn, { participantId: first.participantId, course: 'npq-leading-teaching', lp: BPN.id });
+    const worker = await startWorker();
+    try {
+      await eventually(() => deliveryOf(second.outcomeId), (d) => d?.attributes.state === 'sent', 10_000);
+      expect((await deliveryOf(first.outcomeId)).attributes.state).toBe('sent');
+      expect(dqt.for(trn).map((r) => [r.body.qualificationType, r.body.completionDate])).toEqual([
+        ['NPQSL', '2026-06-01'],
+        ['NPQSL', '2026-06-01'],
+        ['NPQSL', '2026-06-01'],
+        ['NPQLT', '2026-06-01'],
+      ]);
+    } finally {
+      await stopWorker(worker);
+    }
+  });
+
+  it('a worker stopped mid-request resumes in another one without recording the push twice', async () => {
+    const trn = newTrn();
+    let release: (reply: Reply) => void = () => undefined;
+    const held = new Promise<Reply>((resolve) => (release = resolve));
+    dqt.script(trn, (_req, nth) => (nth === 1 ? held : { status: 204 }));
+    const first = await startWorker();
+    const { outcomeId } = await passedOutcome(trn);
+    await eventually(async () => dqt.for(trn).length, (n) => n === 1, 10_000);
+    // Killed while DQT holds the request: the request is dropped, the job is left to another worker.
+    await stopWorker(first, true);
+    const second = await startWorker();
+    try {
+      const sent = await eventually(() => deliveryOf(outcomeId), (d) => d?.attributes.state === 'sent', 15_000);
+      release({ status: 204 });
+      await new Promise((r) => setTimeout(r, 200));
+      // DQT may see the push twice (it is idempotent), but it is recorded sent once.
+      expect(dqt.for(trn).length).toBeGreaterThanOrEqual(2);
+      // The dropped request is recorded as an attempt without an answer; the resumed one as the success.
+      expect((await attempts(sent.id)).map((a) => [a.attempt, a.status_code, a.error])).toEqual([
+        [1, null, 'the worker stopped before DQT answered'],
+        [2, 204, null],
+      ]);
+      const after = await deliveryOf(outcomeId);
+      expect(after.attributes.state).toBe('sent');
+      expect(after.attributes.sent_at).toBe(sent.attributes.sent_at);
+    } finally {
+      release({ status: 204 });
+      await stopWorker(second);
+    }
+  });
+
+  it('pushes nothing for a participant without a validated TRN', async () => {
+    const worker = await startWorker();
+    try {
+      const trn = newTrn();
+      const { outcomeId } = await passedOutcome(trn, { validated: false });
+      await new Promise((r) => setTimeout(r, 400));
+      expect(await deliveryOf(outcomeId)).toBeUndefined();
+      expect(dqt.for(trn)).toEqual([]);
+    } finally {
+      await stopWorker(worker);
+    }
+  });
+
+  it('pushes nothing for EHCO (it has no outcomes)', async () => {
+    const worker = await startWorker();
+    try {
+      const trn = newTrn();
+      const app = await createAcceptedApplication(system, {
+        teacher_reference_number: trn,
+        cohort: '2023',
+        course_identifier: 'npq-early-headship-coaching-offer',
+      });
+      await declare(system, app, AMBITION.id, { type: 'completed', date: '2024-06-01T12:00:00Z', hasPassed: true });
+      await new Promise((r) => setTimeout(r, 400));
+      expect(dqt.for(trn)).toEqual([]);
+    } finally {
+      await stopWorker(worker);
+    }
+  });
+
+  it('refuses an unknown state filter', async () => {
+    const res = await system.admin.get('/admin/v1/outcome-deliveries?filter[state]=lost');
+    expect(res.status).toBe(400);
+    expect(res.body).toEqual({ errors: [{ title: 'Bad request', detail: "The filter '#/state' must be one of pending, sent, failed" }] });
+    expect((await system.provider().get('/admin/v1/outcome-deliveries')).status).toBe(401);
+  });
+});
