@@ -125,7 +125,11 @@ export const APPLICATION_SORT_COLUMNS: Record<string, string> = {
 export class ApplicationReadRepository {
   constructor(private readonly em: EntityManager) {}
 
-  /** One page of the provider's applications; bounded by LIMIT, ordered with an id tie-break. */
+  /**
+   * One page of the provider's applications, ordered with an id tie-break. The page's ids are chosen first
+   * (an index range scan, LIMIT/OFFSET on ids only); the joins and the per-row "previously funded" check
+   * then run for those rows alone, so a deep page costs no more than the first.
+   */
   async list(q: ApplicationListQuery): Promise<ApplicationView[]> {
     const where = ['a.lead_provider_id = ?'];
     const params: unknown[] = [q.leadProviderId];
@@ -138,13 +142,19 @@ export class ApplicationReadRepository {
       params.push(pgArray(q.participantIds));
     }
     if (q.updatedSince) {
-      where.push('(a.updated_at >= ? or p.significantly_updated_at >= ?)');
+      where.push(
+        '(a.updated_at >= ? or exists (select 1 from applications.people p where p.id = a.person_id and p.significantly_updated_at >= ?))',
+      );
       params.push(q.updatedSince, q.updatedSince);
     }
     const order = [...q.sort.map((k) => `${k.column} ${k.direction}`), 'a.id asc'].join(', ');
     params.push(q.limit, q.offset);
     const rows: Row[] = await this.em.execute(
-      `${SELECT} where ${where.join(' and ')} order by ${order} limit ? offset ?`,
+      `with page as (
+         select a.id, row_number() over (order by ${order}) as position
+         from applications.applications a where ${where.join(' and ')} order by ${order} limit ? offset ?
+       )
+       ${SELECT} join page on page.id = a.id order by page.position`,
       params,
     );
     return rows.map(toView);
