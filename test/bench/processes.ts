@@ -19,7 +19,9 @@ export function run(
 ): Promise<RunResult> {
   const { input, ...spawnOptions } = options;
   return new Promise((resolve, reject) => {
-    const child = group.track(spawn(command, args, { ...spawnOptions, stdio: ['pipe', 'pipe', 'pipe'], detached: true }));
+    const child = group.track(
+      spawn(command, args, { ...spawnOptions, stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'], detached: true }),
+    );
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     child.stdout!.on('data', (b: Buffer) => out.push(b));
@@ -31,7 +33,11 @@ export function run(
       if (code === 0) resolve({ stdout, stderr });
       else reject(new Error(`${path.basename(command)} ${args.join(' ').slice(0, 200)} exited with ${code ?? signal}\n${stderr.trim()}`));
     });
-    child.stdin!.end(input ?? '');
+    if (input !== undefined) {
+      // A child that exits without reading all of its input is reported by its exit code, not by EPIPE.
+      child.stdin!.on('error', () => undefined);
+      child.stdin!.end(input);
+    }
   });
 }
 

@@ -18,6 +18,9 @@ export interface Environment {
   warnings: string[];
 }
 
+/** "Other" CPU (% of one core) above which a scenario's figures are called noisy. */
+export const NOISY_OTHER_CPU = 25;
+
 const fmt = (n: number, digits = 0) => n.toLocaleString('en-GB', { minimumFractionDigits: digits, maximumFractionDigits: digits });
 const ms = (n: number) => n.toLocaleString('en-GB', { maximumFractionDigits: Math.abs(n) < 10 ? 1 : 0 });
 const signedMs = (n: number) => `${n >= 0 ? '+' : '−'}${ms(Math.abs(n))}`;
@@ -41,7 +44,17 @@ export function renderReport(env: Environment, data: DataSummary, results: Scena
     `${env.date.toISOString()} · commit ${env.commit} · ${env.cpus} × ${env.cpuModel}, ${fmt(env.memoryGiB)} GiB · ` +
       `${env.os} · Node ${env.node} · ${env.postgres}`,
   );
-  for (const w of env.warnings) out.push('', `**Warning:** ${w}`);
+  const noisy = results.filter((r) => (r.cpu.other ?? 0) > NOISY_OTHER_CPU);
+  const warnings = [
+    ...env.warnings,
+    ...(noisy.length > 0
+      ? [
+          `other processes used more than ${NOISY_OTHER_CPU}% of a core during ${noisy.length} scenario(s) ` +
+            `(see "other" below): the figures are noisy; rerun on a quiet machine`,
+        ]
+      : []),
+  ];
+  for (const w of warnings) out.push('', `**Warning:** ${w}`);
   out.push('');
   out.push(
     `Data: ${fmt(data.applications)} applications across ${data.providers} lead providers ` +
@@ -54,7 +67,7 @@ export function renderReport(env: Environment, data: DataSummary, results: Scena
   out.push('');
   out.push(
     `Load: autocannon in a separate process, ${env.connections} connections, ${env.warmupS} s warm-up then ${env.durationS} s measured per scenario. ` +
-      `Gateway, applications service, Postgres and the load generator share the same ${env.cpus} CPUs.`,
+      `Gateway, applications service, Postgres, Redis and the load generator share the same ${env.cpus} CPUs.`,
   );
   out.push('');
 
@@ -109,9 +122,18 @@ export function renderReport(env: Environment, data: DataSummary, results: Scena
   out.push('');
   out.push(
     table(
-      ['Scenario', 'Via', 'gateway', 'applications', 'postgres (all)', 'load generator'],
-      results.map((r) => [r.scenario.label, r.scenario.target, pct(r.cpu.gateway), pct(r.cpu.applications), pct(r.cpu.postgres), pct(r.cpu.loader)]),
-      ['l', 'l', 'r', 'r', 'r', 'r'],
+      ['Scenario', 'Via', 'gateway', 'applications', 'postgres', 'redis', 'load generator', 'other'],
+      results.map((r) => [
+        r.scenario.label,
+        r.scenario.target,
+        pct(r.cpu.gateway),
+        pct(r.cpu.applications),
+        pct(r.cpu.postgres),
+        pct(r.cpu.redis),
+        pct(r.cpu.loader),
+        pct(r.cpu.other),
+      ]),
+      ['l', 'l', 'r', 'r', 'r', 'r', 'r', 'r'],
     ),
   );
   out.push('');
@@ -126,6 +148,10 @@ export function renderReport(env: Environment, data: DataSummary, results: Scena
     '- req/s is autocannon\'s mean of per-second counts; latencies are whole milliseconds and cover 2xx responses only. ' +
       '"direct" calls the applications service with the internal headers the gateway would add; the gateway adds a Redis rate-limit ' +
       'hit, a token lookup in Postgres and an HTTP hop.',
+  );
+  out.push(
+    '- CPU: "postgres" is the backends of the benchmark database plus Postgres processes that exited meanwhile ' +
+      '(parallel workers); "other" is the rest of the machine\'s busy time (kernel, other people\'s work).',
   );
   const bad = failures(results);
   if (bad.length > 0) {

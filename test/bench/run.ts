@@ -2,11 +2,13 @@
  * `pnpm bench`: throughput and latency of the applications read routes, through the gateway and straight
  * against the applications service, on a realistic volume of data.
  *
- * 1. Builds the workspace if a dist/ entry point is missing (BENCH_BUILD=1 forces it).
- * 2. Recreates a dedicated database (npq_bench), migrates every service, seeds the gateway (one token per
+ * 1. Builds the gateway, the applications service and their dependencies if a dist/ entry point is missing
+ *    (BENCH_BUILD=1 forces it).
+ * 2. Recreates a dedicated database (npq_bench), migrates the services, seeds the gateway (one token per
  *    lead provider) and then 100,000 applications of 85,000 people across the 8 providers with set-based
  *    SQL (see seed.ts), then VACUUM ANALYZE.
- * 3. Starts the gateway and the three services from dist/ on ports 3100–3103 with their own namespace.
+ * 3. Starts the gateway and the applications service from dist/ on ports 3100 and 3101 with a namespace of
+ *    their own (BENCH_ALL_SERVICES=1 adds training and finance on 3102 and 3103).
  * 4. For each scenario, runs autocannon in a separate process (load.ts): a warm-up, then the measured run.
  *    Scenarios: list page 1 (`page[per_page]=100`), show by id (a random id of the provider's per request),
  *    list page 50, and list with `filter[updated_since]` (30 days), each via the gateway and direct.
@@ -17,8 +19,8 @@
  * Settings (environment): BENCH_DURATION (s, 10), BENCH_WARMUP (s, 3), BENCH_CONNECTIONS (10),
  * BENCH_ONLY (comma list of list,show,page50,updated_since), BENCH_APPLICATIONS_PER_PROVIDER (12500),
  * BENCH_PEOPLE (85000), BENCH_KEEP_DB, BENCH_REUSE_DB (keep an already seeded database), BENCH_BUILD,
- * BENCH_PORT_BASE (3100), BENCH_DATABASE (npq_bench), BENCH_DATABASE_SERVER, BENCH_REDIS_URL,
- * BENCH_NATS_URL, BENCH_NAMESPACE (bench). See settings.ts.
+ * BENCH_ALL_SERVICES, BENCH_PORT_BASE (3100), BENCH_DATABASE (npq_bench), BENCH_DATABASE_SERVER,
+ * BENCH_REDIS_URL, BENCH_NATS_URL, BENCH_NAMESPACE (bench). See settings.ts.
  */
 import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -26,13 +28,18 @@ import path from 'node:path';
 import { LEAD_PROVIDERS } from '@npq/contracts';
 import { ProcessGroup, run, waitForHttp } from './processes';
 import { psql } from './psql';
-import { failures, renderReport, type Environment } from './report';
+import { failures, NOISY_OTHER_CPU, renderReport, type Environment } from './report';
 import { runScenario, type Pids, type Scenario, type ScenarioResult } from './scenarios';
 import { countUpdatedSince, sampleApplicationIds, seedSql, summarise } from './seed';
 import { databaseUrl, readSettings, type BenchSettings } from './settings';
 
 const SERVICES = ['gateway', 'applications', 'training', 'finance'] as const;
 type ServiceName = (typeof SERVICES)[number];
+
+/** The services this run migrates and starts (ports stay fixed by position in SERVICES either way). */
+function servicesToRun(s: BenchSettings): ServiceName[] {
+  return s.allServices ? [...SERVICES] : ['gateway', 'applications'];
+}
 
 const log = (line: string) => process.stderr.write(`[bench] ${line}\n`);
 
@@ -79,17 +86,30 @@ function newestMtime(dir: string): number {
 /** Returns warnings for the report. */
 async function ensureBuilt(group: ProcessGroup, s: BenchSettings): Promise<string[]> {
   const needed = [
-    ...SERVICES.flatMap((svc) => [distFile(s, svc, 'server.js'), distFile(s, svc, 'db.js')]),
+    ...servicesToRun(s).flatMap((svc) => [distFile(s, svc, 'server.js'), distFile(s, svc, 'db.js')]),
     distFile(s, 'gateway', 'seed.js'),
+    ...['contracts', 'service-kit'].map((p) => path.join(s.repoRoot, 'packages', p, 'dist', 'index.js')),
   ];
-  const missing = needed.filter((f) => !existsSync(f));
-  if (missing.length > 0 || s.forceBuild) {
-    log(missing.length > 0 ? `dist/ incomplete (${path.relative(s.repoRoot, missing[0]!)}…): running pnpm -w build` : 'BENCH_BUILD=1: running pnpm -w build');
-    await run(group, 'pnpm', ['-w', 'build'], { cwd: s.repoRoot });
+  const missing = () => needed.filter((f) => !existsSync(f));
+  const before = missing();
+  if (before.length > 0 || s.forceBuild) {
+    // The services this run starts and what they depend on (`pkg...`), so a half-edited service elsewhere
+    // cannot fail the build.
+    const args = s.allServices
+      ? ['-w', 'build']
+      : ['-r', ...servicesToRun(s).flatMap((svc) => ['--filter', `@npq/${svc}...`]), 'build'];
+    const why = before.length > 0 ? `dist/ incomplete (${path.relative(s.repoRoot, before[0]!)}…)` : 'BENCH_BUILD=1';
+    log(`${why}: running pnpm ${args.join(' ')}`);
+    await run(group, 'pnpm', args, { cwd: s.repoRoot });
+    const after = missing();
+    if (after.length > 0) {
+      // Every package's build starts with `rm -rf dist`, so a build running elsewhere in the tree can empty it.
+      throw new Error(`${path.relative(s.repoRoot, after[0]!)} is missing after the build: is another build running in this tree?`);
+    }
     return [];
   }
   // Other people edit the sources while dist/ stays as it was: say so rather than benchmark stale code quietly.
-  const roots = [...SERVICES.map((svc) => path.join(s.repoRoot, 'services', svc)), ...['contracts', 'service-kit'].map((p) => path.join(s.repoRoot, 'packages', p))];
+  const roots = [...servicesToRun(s).map((svc) => path.join(s.repoRoot, 'services', svc)), ...['contracts', 'service-kit'].map((p) => path.join(s.repoRoot, 'packages', p))];
   const stale = roots.filter((root) => newestMtime(path.join(root, 'src')) > newestMtime(path.join(root, 'dist')));
   if (stale.length === 0) return [];
   const warning = `src/ is newer than dist/ in ${stale.map((r) => path.relative(s.repoRoot, r)).join(', ')}: measured dist/ as built (BENCH_BUILD=1 rebuilds first)`;
@@ -116,8 +136,9 @@ async function prepareDatabase(group: ProcessGroup, s: BenchSettings): Promise<v
   const exists = await psql(group, admin, `select 1 from pg_database where datname = '${s.databaseName}';`);
   if (exists.length === 0) await psql(group, admin, `create database "${s.databaseName}";`);
   const env = systemEnv(s);
-  await Promise.all(SERVICES.map((svc) => run(group, process.execPath, [distFile(s, svc, 'db.js'), 'migrate'], { cwd: s.repoRoot, env })));
-  log('migrations applied');
+  const services = servicesToRun(s);
+  await Promise.all(services.map((svc) => run(group, process.execPath, [distFile(s, svc, 'db.js'), 'migrate'], { cwd: s.repoRoot, env })));
+  log(`migrations applied (${services.join(', ')})`);
 }
 
 async function seedGatewayTokens(group: ProcessGroup, s: BenchSettings): Promise<Map<string, string>> {
@@ -142,7 +163,7 @@ async function seedData(group: ProcessGroup, s: BenchSettings): Promise<void> {
 
 async function startSystem(group: ProcessGroup, s: BenchSettings): Promise<Pids> {
   const env = systemEnv(s);
-  const children = SERVICES.map((svc) => ({ svc, child: group.startServer(svc, distFile(s, svc, 'server.js'), env, s.repoRoot) }));
+  const children = servicesToRun(s).map((svc) => ({ svc, child: group.startServer(svc, distFile(s, svc, 'server.js'), env, s.repoRoot) }));
   await Promise.all(
     children.map(({ svc, child }) => waitForHttp(`http://127.0.0.1:${portOf(s, svc)}/health/ready`, child, 60_000, group.logPath(svc))),
   );
@@ -246,9 +267,12 @@ async function main(group: ProcessGroup, s: BenchSettings): Promise<number> {
 
   const results: ScenarioResult[] = [];
   for (const sc of scenarios) {
-    const r = await runScenario(group, sc, { connections: s.connections, warmupS: s.warmupS, durationS: s.durationS }, pids, s.testDir);
+    const load = { connections: s.connections, warmupS: s.warmupS, durationS: s.durationS };
+    const r = await runScenario(group, sc, load, { ...pids, database: s.databaseName }, s.testDir);
     results.push(r);
-    const flag = r.load.non2xx > 0 || r.load.errors > 0 ? `  !! non-2xx ${r.load.non2xx}, errors ${r.load.errors} ${JSON.stringify(r.load.statusCodes)}` : '';
+    const flag =
+      (r.load.non2xx > 0 || r.load.errors > 0 ? `  !! non-2xx ${r.load.non2xx}, errors ${r.load.errors} ${JSON.stringify(r.load.statusCodes)}` : '') +
+      ((r.cpu.other ?? 0) > NOISY_OTHER_CPU ? `  (noisy: other processes used ${r.cpu.other!.toFixed(0)}% of a core)` : '');
     log(`${sc.label.padEnd(30)} ${sc.target.padEnd(7)} ${r.load.requestsPerSecond.toFixed(0).padStart(6)} req/s  p50 ${r.load.p50} ms  p99 ${r.load.p99} ms${flag}`);
   }
 
@@ -301,10 +325,16 @@ async function cleanup(group: ProcessGroup, s: BenchSettings): Promise<void> {
 const settings = readSettings();
 const group = new ProcessGroup(path.join(settings.resultsDir, 'logs'));
 let cleaning: Promise<void> | undefined;
+let interrupted = false;
 const cleanupOnce = () => (cleaning ??= cleanup(group, settings));
 
+process.on('uncaughtException', (err) => {
+  process.stderr.write(`[bench] failed: ${err.stack ?? err.message}\n`);
+  void cleanupOnce().finally(() => process.exit(1));
+});
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.on(signal, () => {
+    interrupted = true;
     log(`${signal}: stopping`);
     void cleanupOnce().finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
   });
@@ -312,6 +342,7 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
 
 void main(group, settings)
   .catch((err: unknown) => {
+    if (interrupted) return 130; // the children were stopped under it; nothing to report
     process.stderr.write(`[bench] failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
     return 1;
   })

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
-import { postgresCpuSeconds, processCpuSeconds } from './cpu';
+import { cpuSecondsByName, machineBusySeconds, postgresCpuSeconds, processCpuSeconds } from './cpu';
 import type { LoadResult, LoadSpec } from './load';
 import type { ProcessGroup } from './processes';
 
@@ -26,8 +26,16 @@ export interface Scenario {
 export interface CpuShare {
   gateway?: number;
   applications?: number;
+  /** Postgres backends connected to the benchmark database, and its parallel workers. */
   postgres?: number;
+  /** The whole Redis server (the gateway's rate-limit counters). */
+  redis?: number;
   loader: number;
+  /**
+   * Everything else the machine did meanwhile (the kernel, other people's builds and tests): busy CPU of
+   * the whole machine minus the five above. High values mean noisy figures.
+   */
+  other?: number;
 }
 
 export interface ScenarioResult {
@@ -39,6 +47,11 @@ export interface ScenarioResult {
 export interface Pids {
   gateway?: number;
   applications?: number;
+}
+
+/** What to sample CPU time of: the two servers and the Postgres backends of this database. */
+export interface Watched extends Pids {
+  database: string;
 }
 
 function percent(before: number | undefined, after: number | undefined, seconds: number): number | undefined {
@@ -53,16 +66,17 @@ export function runScenario(
   group: ProcessGroup,
   scenario: Scenario,
   load: Pick<LoadSpec, 'connections' | 'warmupS' | 'durationS'>,
-  pids: Pids,
+  watched: Watched,
   cwd: string,
 ): Promise<ScenarioResult> {
+  const { database, ...pids } = watched;
   const spec: LoadSpec = { origin: scenario.origin, paths: scenario.paths, headers: scenario.headers, ...load };
   const child = group.track(
     spawn(process.execPath, [...process.execArgv, path.join(__dirname, 'load.ts')], { cwd, stdio: ['pipe', 'pipe', 'pipe'], detached: true }),
   );
   const stderr: Buffer[] = [];
   child.stderr!.on('data', (b: Buffer) => stderr.push(b));
-  let start: { at: number; gateway?: number; applications?: number; postgres?: number } | undefined;
+  let start: { at: number; gateway?: number; applications?: number; postgres?: number; redis?: number; machine?: number } | undefined;
   let result: LoadResult | undefined;
   createInterface({ input: child.stdout! }).on('line', (line) => {
     const message = JSON.parse(line) as { phase?: string } | LoadResult;
@@ -71,12 +85,15 @@ export function runScenario(
         at: Date.now(),
         gateway: processCpuSeconds(pids.gateway),
         applications: processCpuSeconds(pids.applications),
-        postgres: postgresCpuSeconds(),
+        postgres: postgresCpuSeconds(database),
+        redis: cpuSecondsByName('redis-server'),
+        machine: machineBusySeconds(),
       };
     } else {
       result = message as LoadResult;
     }
   });
+  child.stdin!.on('error', () => undefined); // reported by the exit code instead
   child.stdin!.end(JSON.stringify(spec));
   return new Promise((resolve, reject) => {
     child.on('error', reject);
@@ -86,16 +103,19 @@ export function runScenario(
         return;
       }
       const seconds = result.durationS || (Date.now() - start.at) / 1000;
-      resolve({
-        scenario,
-        load: result,
-        cpu: {
-          gateway: percent(start.gateway, processCpuSeconds(pids.gateway), seconds),
-          applications: percent(start.applications, processCpuSeconds(pids.applications), seconds),
-          postgres: percent(start.postgres, postgresCpuSeconds(), seconds),
-          loader: (result.loaderCpuSeconds / seconds) * 100,
-        },
-      });
+      const cpu: CpuShare = {
+        gateway: percent(start.gateway, processCpuSeconds(pids.gateway), seconds),
+        applications: percent(start.applications, processCpuSeconds(pids.applications), seconds),
+        postgres: percent(start.postgres, postgresCpuSeconds(database), seconds),
+        redis: percent(start.redis, cpuSecondsByName('redis-server'), seconds),
+        loader: (result.loaderCpuSeconds / seconds) * 100,
+      };
+      const machine = percent(start.machine, machineBusySeconds(), seconds);
+      if (machine !== undefined) {
+        const ours = (cpu.gateway ?? 0) + (cpu.applications ?? 0) + (cpu.postgres ?? 0) + (cpu.redis ?? 0) + cpu.loader;
+        cpu.other = Math.max(0, machine - ours);
+      }
+      resolve({ scenario, load: result, cpu });
     });
   });
 }

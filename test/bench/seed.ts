@@ -74,7 +74,9 @@ function courseGroupCase(column: string): string {
  *   them for the same course, so the "previously funded" subquery finds matches);
  * - applications: provider i mod 8 (exactly `applicationsPerProvider` each); created_at spread over the
  *   last three years; cohort = the latest cohort whose registration had opened; status mostly decided for
- *   older applications, mostly pending for the last 90 days; about 65% eligible for funding.
+ *   older applications, mostly pending for the last 90 days; about 65% eligible for funding; never two
+ *   accepted (not withdrawn) applications of one person for one course and cohort (the later is rejected
+ *   with other_application_in_this_cohort_accepted).
  */
 export function seedSql(volume: SeedVolume): string {
   const providers = LEAD_PROVIDERS.map((lp) => lp.id);
@@ -143,6 +145,10 @@ select b.*,
     else case when r_status < 0.08 then 'pending' when r_status < 0.73 then 'accepted' else 'rejected' end
   end as status,
   r_funding < 0.65 as eligible,
+  case when r8 < 0.85 then 'active' when r8 < 0.9 then 'deferred' else 'withdrawn' end as training_status,
+  false as superseded,
+  case when b.course_identifier in ('npq-additional-support-offer', 'npq-early-headship-coaching-offer')
+    then 'ehco-aso' else b.course_identifier end as course_key,
   r3 < 0.88 as works_in_school,
   case when r5 < 0.95 then 'england' when r5 < 0.97 then 'wales' when r5 < 0.98 then 'scotland'
     when r5 < 0.99 then 'northern_ireland' else 'another' end as catchment,
@@ -156,6 +162,15 @@ cross join lateral (
   limit 1
 ) c;
 
+-- One accepted (not withdrawn) application per person, course (ASO and EHCO count as one) and cohort, as
+-- applications_one_accepted_per_course_idx requires: a later one is rejected, as DfE would reject it.
+update seed_applications s set status = 'rejected', superseded = true
+from (
+  select i, row_number() over (partition by person_id, course_key, cohort_identifier order by i) as rn
+  from seed_applications where status = 'accepted' and training_status <> 'withdrawn'
+) d
+where d.i = s.i and d.rn > 1;
+
 insert into applications.applications (id, person_id, lead_provider_id, course_identifier, cohort_identifier,
   cohort_start_year, cohort_suffix, status, reason_for_rejection, eligible_for_funding,
   funding_eligibility_status_code, targeted_delivery_funding_eligibility, funding_choice, school_urn, school_ukprn,
@@ -165,7 +180,8 @@ insert into applications.applications (id, person_id, lead_provider_id, course_i
   updated_at, version)
 select s.id, s.person_id, s.lead_provider_id, s.course_identifier, s.cohort_identifier,
   s.cohort_start_year, s.cohort_suffix, s.status,
-  case when s.status = 'rejected' then case when r1 < 0.5 then 'registration_expired'
+  case when s.superseded then 'other_application_in_this_cohort_accepted'
+    when s.status = 'rejected' then case when r1 < 0.5 then 'registration_expired'
     when r1 < 0.85 then 'rejected_by_provider' else 'other_application_in_this_cohort_accepted' end end,
   s.eligible,
   case when s.eligible then 'funded' else ${pick(INELIGIBLE_CODES, 'r2')} end,
@@ -194,7 +210,7 @@ select s.id, s.person_id, s.lead_provider_id, s.course_identifier, s.cohort_iden
     when 'support' then 'npq-aso-december'
     else 'npq-ehco-december' end end,
   case when s.status = 'accepted' then least(now(), s.created_at + r1 * 30 * ${day}) end,
-  case when s.status = 'accepted' then case when r8 < 0.85 then 'active' when r8 < 0.9 then 'deferred' else 'withdrawn' end end,
+  case when s.status = 'accepted' then s.training_status end,
   s.created_at,
   least(now(), s.created_at + r3 * 45 * ${day}),
   case when s.status = 'pending' then 1 else 2 end

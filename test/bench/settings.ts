@@ -22,6 +22,11 @@ export interface BenchSettings {
   keepDb: boolean;
   /** Reuse an already seeded database as it is (BENCH_REUSE_DB=1): skips drop, migrate and data seeding. */
   reuseDb: boolean;
+  /**
+   * Also migrate and start training and finance (BENCH_ALL_SERVICES=1). Off by default: the measured routes
+   * only touch the gateway and applications, and an unrelated service should not be able to break the run.
+   */
+  allServices: boolean;
   /** Run `pnpm -w build` even when every dist/ entry point exists (BENCH_BUILD=1). */
   forceBuild: boolean;
   /** Gateway port; the applications, training and finance services take the next three (BENCH_PORT_BASE, 3100). */
@@ -66,6 +71,7 @@ export function readSettings(): BenchSettings {
     databaseName,
     keepDb: flag('BENCH_KEEP_DB'),
     reuseDb: flag('BENCH_REUSE_DB'),
+    allServices: flag('BENCH_ALL_SERVICES'),
     forceBuild: flag('BENCH_BUILD'),
     portBase: int('BENCH_PORT_BASE', 3100),
     redisUrl: process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379',
