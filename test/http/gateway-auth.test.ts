@@ -80,6 +80,24 @@ describe('lead provider authentication', () => {
     expect(after.body).toEqual(DENIED);
   });
 
+  it('refuses a revoked token at once on every gateway replica, even one that had just verified it', async () => {
+    const { id, token } = await mintToken(BPN.id);
+    const replica = await system.startGateway();
+    try {
+      const viaReplica = replica.client.withToken(token);
+      expect((await viaReplica.get(LIST)).status).toBe(200);
+      expect((await system.admin.delete(`/admin/v1/api-tokens/${id}`)).status).toBe(204);
+      const after = await eventually(
+        () => viaReplica.get(LIST),
+        (r) => r.status === 401,
+        2000,
+      );
+      expect(after.body).toEqual(DENIED);
+    } finally {
+      await replica.close();
+    }
+  });
+
   it('scopes a new token to its lead provider', async () => {
     const app = await createApplication(system.admin, { lead_provider_id: BPN.id });
     const { token } = await mintToken(BPN.id);

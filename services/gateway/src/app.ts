@@ -14,6 +14,7 @@ import {
   type MikroORM,
 } from '@npq/service-kit';
 import { Authenticator, type AuthenticatedCaller } from './auth/authenticate';
+import { TokenCache } from './auth/token-cache';
 import { docsRoutes } from './docs/routes';
 import { leadProviderRoutes } from './lead-providers/routes';
 import { buildRouteTable, type GatewayRoute, type Owner } from './proxy/route-table';
@@ -44,6 +45,9 @@ const STRIPPED = new Set([
   ...Object.values(INTERNAL_HEADERS),
 ]);
 
+/** How long a verified token is trusted without asking the database (revocations evict at once). */
+const TOKEN_CACHE_TTL_MS = 10_000;
+
 function isThrottled(url: string): boolean {
   return url.startsWith('/api/') && !url.startsWith('/api/docs');
 }
@@ -66,7 +70,10 @@ export async function buildGateway(deps: GatewayDeps): Promise<HttpApp> {
   });
   const app = http.app;
   const limiter = new RateLimiter(deps.redis, deps.keyPrefix, config.RATE_LIMIT_MAX, config.RATE_LIMIT_WINDOW_S);
-  const authenticator = new Authenticator(orm, config.TOKEN_HMAC_SECRET, config.NPQ_ADMIN_TOKEN, logger);
+  const tokenCache = new TokenCache(TOKEN_CACHE_TTL_MS, deps.redis, `${deps.keyPrefix}:api-token-revoked`, logger);
+  await tokenCache.listen();
+  app.addHook('onClose', () => tokenCache.close());
+  const authenticator = new Authenticator(orm, config.TOKEN_HMAC_SECRET, config.NPQ_ADMIN_TOKEN, tokenCache, logger);
   const upstreams: Record<Exclude<Owner, 'gateway'>, string> = {
     applications: deps.upstreams?.applications ?? config.APPLICATIONS_URL,
     training: deps.upstreams?.training ?? config.TRAINING_URL,
@@ -127,7 +134,7 @@ export async function buildGateway(deps: GatewayDeps): Promise<HttpApp> {
   await app.register(async (admin) => {
     admin.addHook('onRequest', guard('admin'));
     leadProviderRoutes(admin);
-    tokenRoutes(admin, config.TOKEN_HMAC_SECRET);
+    tokenRoutes(admin, config.TOKEN_HMAC_SECRET, tokenCache);
   });
 
   await docsRoutes(app);

@@ -142,10 +142,14 @@ export class ApplicationReadRepository {
       params.push(pgArray(q.participantIds));
     }
     if (q.updatedSince) {
-      where.push(
-        '(a.updated_at >= ? or exists (select 1 from applications.people p where p.id = a.person_id and p.significantly_updated_at >= ?))',
-      );
-      params.push(q.updatedSince, q.updatedSince);
+      // Two index-driven branches instead of an OR across tables (which scans the provider's rows):
+      // applications changed since, and applications of people significantly changed since.
+      where.push(`a.id in (
+        select u.id from applications.applications u where u.lead_provider_id = ? and u.updated_at >= ?
+        union
+        select s.id from applications.people p join applications.applications s on s.person_id = p.id
+        where p.significantly_updated_at >= ? and s.lead_provider_id = ?)`);
+      params.push(q.leadProviderId, q.updatedSince, q.updatedSince, q.leadProviderId);
     }
     const order = [...q.sort.map((k) => `${k.column} ${k.direction}`), 'a.id asc'].join(', ');
     params.push(q.limit, q.offset);

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { isUuid, notFound, single, toRfc3339 } from '@npq/service-kit';
+import type { TokenCache } from '../auth/token-cache';
 import { LeadProviderRepository } from '../lead-providers/repository';
 import type { ApiToken } from './entity';
 import { ApiTokenRepository } from './repository';
@@ -14,7 +15,7 @@ function serializeCreatedToken(token: ApiToken, clear: string) {
   });
 }
 
-export function tokenRoutes(app: FastifyInstance, hmacSecret: string): void {
+export function tokenRoutes(app: FastifyInstance, hmacSecret: string, cache: TokenCache): void {
   app.post<{ Params: { id: string } }>('/admin/v1/lead-providers/:id/api-tokens', async (req, reply) => {
     if (!isUuid(req.params.id)) throw notFound();
     const lp = await new LeadProviderRepository(req.em).findById(req.params.id);
@@ -36,6 +37,7 @@ export function tokenRoutes(app: FastifyInstance, hmacSecret: string): void {
     const token = await repo.findById(req.params.id);
     if (!token) throw notFound();
     await repo.revoke(token, new Date());
+    await cache.revoke(token.id);
     return reply.status(204).send();
   });
 }
