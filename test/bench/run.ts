@@ -3,7 +3,7 @@
  * against the applications service, on a realistic volume of data.
  *
  * 1. Builds the gateway, the applications service and their dependencies if a dist/ entry point is missing
- *    (BENCH_BUILD=1 forces it).
+ *    (also when src/ is newer than dist/; BENCH_BUILD=1 forces it).
  * 2. Recreates a dedicated database (npq_bench), migrates the services, seeds the gateway (one token per
  *    lead provider) and then 100,000 applications of 85,000 people across the 8 providers with set-based
  *    SQL (see seed.ts), then VACUUM ANALYZE.
@@ -83,7 +83,10 @@ function newestMtime(dir: string): number {
   return newest;
 }
 
-/** Returns warnings for the report. */
+/**
+ * Builds what this run starts when dist/ is missing, older than src/ (never benchmark stale code), or when
+ * BENCH_BUILD=1. Returns warnings for the report.
+ */
 async function ensureBuilt(group: ProcessGroup, s: BenchSettings): Promise<string[]> {
   const needed = [
     ...servicesToRun(s).flatMap((svc) => [distFile(s, svc, 'server.js'), distFile(s, svc, 'db.js')]),
@@ -91,30 +94,32 @@ async function ensureBuilt(group: ProcessGroup, s: BenchSettings): Promise<strin
     ...['contracts', 'service-kit'].map((p) => path.join(s.repoRoot, 'packages', p, 'dist', 'index.js')),
   ];
   const missing = () => needed.filter((f) => !existsSync(f));
-  const before = missing();
-  if (before.length > 0 || s.forceBuild) {
-    // The services this run starts and what they depend on (`pkg...`), so a half-edited service elsewhere
-    // cannot fail the build.
-    const args = s.allServices
-      ? ['-w', 'build']
-      : ['-r', ...servicesToRun(s).flatMap((svc) => ['--filter', `@npq/${svc}...`]), 'build'];
-    const why = before.length > 0 ? `dist/ incomplete (${path.relative(s.repoRoot, before[0]!)}…)` : 'BENCH_BUILD=1';
-    log(`${why}: running pnpm ${args.join(' ')}`);
-    await run(group, 'pnpm', args, { cwd: s.repoRoot });
-    const after = missing();
-    if (after.length > 0) {
-      // Every package's build starts with `rm -rf dist`, so a build running elsewhere in the tree can empty it.
-      throw new Error(`${path.relative(s.repoRoot, after[0]!)} is missing after the build: is another build running in this tree?`);
-    }
-    return [];
-  }
-  // Other people edit the sources while dist/ stays as it was: say so rather than benchmark stale code quietly.
-  const roots = [...servicesToRun(s).map((svc) => path.join(s.repoRoot, 'services', svc)), ...['contracts', 'service-kit'].map((p) => path.join(s.repoRoot, 'packages', p))];
+  const roots = [
+    ...servicesToRun(s).map((svc) => path.join(s.repoRoot, 'services', svc)),
+    ...['contracts', 'service-kit'].map((p) => path.join(s.repoRoot, 'packages', p)),
+  ];
   const stale = roots.filter((root) => newestMtime(path.join(root, 'src')) > newestMtime(path.join(root, 'dist')));
-  if (stale.length === 0) return [];
-  const warning = `src/ is newer than dist/ in ${stale.map((r) => path.relative(s.repoRoot, r)).join(', ')}: measured dist/ as built (BENCH_BUILD=1 rebuilds first)`;
-  log(`WARNING: ${warning}`);
-  return [warning];
+  const before = missing();
+  if (before.length === 0 && stale.length === 0 && !s.forceBuild) return [];
+  // The services this run starts and what they depend on (`pkg...`), so a half-edited service elsewhere
+  // cannot fail the build.
+  const args = s.allServices
+    ? ['-w', 'build']
+    : ['-r', ...servicesToRun(s).flatMap((svc) => ['--filter', `@npq/${svc}...`]), 'build'];
+  const why =
+    before.length > 0
+      ? `dist/ incomplete (${path.relative(s.repoRoot, before[0]!)}…)`
+      : stale.length > 0
+        ? `src/ newer than dist/ in ${stale.map((r) => path.relative(s.repoRoot, r)).join(', ')}`
+        : 'BENCH_BUILD=1';
+  log(`${why}: running pnpm ${args.join(' ')}`);
+  await run(group, 'pnpm', args, { cwd: s.repoRoot });
+  const after = missing();
+  if (after.length > 0) {
+    // Every package's build starts with `rm -rf dist`, so a build running elsewhere in the tree can empty it.
+    throw new Error(`${path.relative(s.repoRoot, after[0]!)} is missing after the build: is another build running in this tree?`);
+  }
+  return [];
 }
 
 async function gitCommit(group: ProcessGroup, s: BenchSettings): Promise<string> {
