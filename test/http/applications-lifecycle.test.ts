@@ -1,5 +1,6 @@
 import { startSystem, type System } from '../support/system';
 import { AMBITION, BPN, createAcceptedApplication, createApplication, samePerson } from '../support/fixtures';
+import { acceptedParticipant, at, declareOk, startedAttributes } from '../support/finance';
 
 let system: System;
 beforeAll(async () => {
@@ -176,5 +177,39 @@ describe('eligible_for_funding and the previously-funded override', () => {
       eligible_for_funding: true,
       ineligible_for_funding_reason: null,
     });
+  });
+});
+
+describe('rules that depend on declarations (finance → applications)', () => {
+  it('refuses reject and change-funded-place while a live declaration exists, and allows them once it is voided', async () => {
+    const { applicationId, participantId } = await acceptedParticipant(system);
+    const declaration = await declareOk(system.provider(), startedAttributes(participantId));
+    expect(declaration.attributes.state).toBe('eligible');
+
+    const blockedReject = await reject(applicationId);
+    expect(blockedReject.status).toBe(422);
+    expect(blockedReject.body).toEqual(
+      errors([
+        'application',
+        'This application has declarations that prevent it from being rejected. Void the declarations first, or contact us for assistance.',
+      ]),
+    );
+    const blockedChange = await changeFundedPlace(applicationId, fundedPlaceBody(false));
+    expect(blockedChange.status).toBe(422);
+    expect(blockedChange.body).toEqual(
+      errors([
+        'application',
+        'You cannot change the funded place because declarations have been submitted. You will need to void the existing declarations and resubmit them after changing the funded place.',
+      ]),
+    );
+
+    const voided = await system.provider().put(`/api/v3/participant-declarations/${declaration.id}/void`, undefined, at('2025-10-16T09:00:00Z'));
+    expect(voided.status).toBe(200);
+    expect(voided.body.data.attributes.state).toBe('voided');
+    // The void's response waited for applications, so the very next request is allowed.
+    expect((await changeFundedPlace(applicationId, fundedPlaceBody(false))).status).toBe(200);
+    const rejected = await reject(applicationId);
+    expect(rejected.status).toBe(200);
+    expect(rejected.body.data.attributes.status).toBe('rejected');
   });
 });
