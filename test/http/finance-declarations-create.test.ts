@@ -513,8 +513,10 @@ describe('POST /api/v3/participant-declarations: withdrawal', () => {
     const p = await acceptedParticipant(system);
     await publishWithdrawal(system, p, '2025-10-05T12:00:00Z', BPN.id);
     expect((await declare(provider(), startedAttributes(p.participantId))).status).toBe(200);
+    // The provider's own withdrawal on the same date (training's withdraw endpoint, after a started declaration) does.
     const q = await acceptedParticipant(system);
-    await publishWithdrawal(system, q, '2025-10-05T12:00:00Z', AMBITION.id, 50);
+    await declareOk(provider(), startedAttributes(q.participantId, { declaration_date: '2025-10-01T10:00:00Z' }), '2025-10-02T09:00:00Z');
+    expect((await act(q.participantId, 'withdraw', '2025-10-05T12:00:00Z')).status).toBe(200);
     expect((await declare(provider(), startedAttributes(q.participantId))).body).toEqual(withdrawn('2025-10-05T12:00:00Z'));
   });
 });

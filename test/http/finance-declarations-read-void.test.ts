@@ -9,7 +9,6 @@ import {
   declareOk,
   errors,
   EVERYWHERE_PARTNER,
-  publishOutcome,
   startedAttributes,
   transferApplication,
 } from '../support/finance';
@@ -114,6 +113,16 @@ describe('GET /api/v3/participant-declarations', () => {
 });
 
 describe('has_passed and updated_at follow the latest outcome', () => {
+  /** An outcome submitted to training, which publishes it and waits for finance to apply it. */
+  const submitOutcome = async (participantId: string, state: 'passed' | 'failed', serverDate: string) => {
+    const res = await ambition().post(
+      `/api/v3/participants/npq/${participantId}/outcomes`,
+      { data: { type: 'npq-outcome-confirmation', attributes: { course_identifier: 'npq-headship', state, completion_date: '2025-12-01' } } },
+      at(serverDate),
+    );
+    expect(res.status).toBe(200);
+  };
+
   it('reads the latest outcome training records (passed, failed, voided → null)', async () => {
     const p = await acceptedParticipant(system);
     const d = await declareOk(
@@ -122,10 +131,10 @@ describe('has_passed and updated_at follow the latest outcome', () => {
       '2025-12-02T09:00:00Z',
     );
     expect(d.attributes.has_passed).toBe(true);
-    await publishOutcome(system, d, 'failed', '2025-12-05T10:00:00Z');
+    await submitOutcome(p.participantId, 'failed', '2025-12-05T10:00:00Z');
     const failed = await ambition().get(`/api/v3/participant-declarations/${d.id}`);
     expect(failed.body.data.attributes).toMatchObject({ has_passed: false, updated_at: '2025-12-05T10:00:00Z' });
-    await publishOutcome(system, d, 'passed', '2025-12-06T10:00:00Z');
+    await submitOutcome(p.participantId, 'passed', '2025-12-06T10:00:00Z');
     expect((await ambition().get(`/api/v3/participant-declarations/${d.id}`)).body.data.attributes.has_passed).toBe(true);
     const since = await ambition().get('/api/v3/participant-declarations?filter[updated_since]=2025-12-06T10:00:00Z&page[per_page]=3000');
     expect(since.body.data.map((x: { id: string }) => x.id)).toContain(d.id);
@@ -137,6 +146,7 @@ describe('a declaration on an application transferred to another provider', () =
   beforeAll(async () => {
     const app = await createAcceptedApplication(system, {}, { at: '2025-09-15T10:00:00Z' });
     declaration = await declareOk(ambition(), startedAttributes(app.attributes.participant_id));
+    // No endpoint transfers an application (DfE does it by hand), so transferApplication publishes the event.
     await transferApplication(system, app, BPN.id);
   });
 

@@ -1,10 +1,14 @@
+import { DEFERRAL_REASONS, WITHDRAWAL_REASONS } from '@npq/contracts';
 import { startSystem, type System } from '../support/system';
 import { AMBITION, BPN, createAcceptedApplication, createApplication, samePerson } from '../support/fixtures';
-import { changeDeclaration, declare } from '../support/events';
+import { publishDeclaration } from '../support/events';
+import { eventually } from '../support/eventually';
+import { declareFor, payStatement, voidOk, type DeclareForOptions } from '../support/finance';
 
+// The finance statement worker runs in-process: one test pays a declaration and claws it back.
 let system: System;
 beforeAll(async () => {
-  system = await startSystem();
+  system = await startSystem({ financeWorker: true });
 });
 afterAll(async () => {
   await system?.close();
@@ -18,6 +22,8 @@ const act = (id: string, name: string, attributes: Attributes, headers: Record<s
 const errors = (...items: [string, string][]) => ({ errors: items.map(([title, detail]) => ({ title, detail })) });
 const enrolmentOf = (res: any, applicationId: string) =>
   res.body.data.attributes.npq_enrolments.find((e: any) => e.npq_application_id === applicationId);
+/** A declaration through finance's endpoint as Ambition (started on 2025-10-10 unless told otherwise). */
+const declare = (app: { attributes: Attributes }, options: DeclareForOptions = {}) => declareFor(system, app, AMBITION.id, options);
 
 const MSG = {
   course: "The entered '#/course_identifier' is not recognised for the given participant. Check details and try again.",
@@ -97,7 +103,7 @@ describe('participant actions: common checks', () => {
 
   it('ignores attributes the action does not read', async () => {
     const { app, id, course } = await enrolled();
-    await declare(system, app, AMBITION.id);
+    await declare(app);
     const res = await act(id, 'defer', { course_identifier: course, reason: 'other', schedule_identifier: 'npq-leadership-spring', cohort: 2030, colour: 'red' });
     expect(res.status).toBe(200);
     expect(enrolmentOf(res, app.id)).toMatchObject({ training_status: 'deferred', schedule_identifier: 'npq-leadership-autumn', cohort: '2025' });
@@ -109,8 +115,8 @@ describe('PUT .../defer', () => {
     const { app, id, course } = await enrolled();
     const blank = await act(id, 'defer', { course_identifier: course });
     expect(blank.body).toEqual(errors(['reason', MSG.reason], ['participant_id', MSG.noDeclarations]));
-    const declaration = await declare(system, app, AMBITION.id, { type: 'retained-1' });
-    await changeDeclaration(system, declaration, 'declaration.voided', 'voided');
+    const declaration = await declare(app, { type: 'retained-1' });
+    await voidOk(system.provider(), declaration.id);
     const ok = await act(id, 'defer', { course_identifier: course, reason: 'long-term-sickness' }, { 'x-with-server-date': '2025-11-20T09:30:00Z' });
     expect(ok.status).toBe(200);
     expect(ok.body.data.id).toBe(id);
@@ -126,7 +132,7 @@ describe('PUT .../defer', () => {
 
   it('refuses when already deferred or withdrawn', async () => {
     const { app, id, course } = await enrolled();
-    await declare(system, app, AMBITION.id);
+    await declare(app);
     expect((await act(id, 'defer', { course_identifier: course, reason: 'other' })).status).toBe(200);
     const again = await act(id, 'defer', { course_identifier: course, reason: 'career-break' });
     expect(again.status).toBe(422);
@@ -137,9 +143,9 @@ describe('PUT .../defer', () => {
   });
 
   it('accepts every deferral reason', async () => {
-    for (const reason of ['bereavement', 'long-term-sickness', 'parental-leave', 'career-break', 'other']) {
+    for (const reason of DEFERRAL_REASONS) {
       const { app, id, course } = await enrolled();
-      await declare(system, app, AMBITION.id);
+      await declare(app);
       const res = await act(id, 'defer', { course_identifier: course, reason });
       expect(res.status).toBe(200);
       expect(enrolmentOf(res, app.id).deferral.reason).toBe(reason);
@@ -153,7 +159,7 @@ describe('PUT .../resume', () => {
     const active = await act(id, 'resume', { course_identifier: course });
     expect(active.status).toBe(422);
     expect(active.body).toEqual(errors(['participant_id', MSG.alreadyActive]));
-    await declare(system, app, AMBITION.id);
+    await declare(app);
     expect((await act(id, 'defer', { course_identifier: course, reason: 'other' })).status).toBe(200);
     const resumed = await act(id, 'resume', { course_identifier: course }, { 'x-with-server-date': '2025-12-01T00:00:00Z' });
     expect(resumed.status).toBe(200);
@@ -171,12 +177,12 @@ describe('PUT .../withdraw', () => {
     const bad = await act(id, 'withdraw', { course_identifier: course, reason: 'bored' });
     // The started-declaration check is skipped once another error exists.
     expect(bad.body).toEqual(errors(['reason', MSG.reason]));
-    await declare(system, app, AMBITION.id, { type: 'retained-1' });
+    await declare(app, { type: 'retained-1' });
     const noStarted = await act(id, 'withdraw', { course_identifier: course, reason: 'other' });
     expect(noStarted.status).toBe(422);
     expect(noStarted.body).toEqual(errors(['participant_id', MSG.noStarted]));
-    const started = await declare(system, app, AMBITION.id, { type: 'started' });
-    await changeDeclaration(system, started, 'declaration.voided', 'voided');
+    const started = await declare(app, { type: 'started' });
+    await voidOk(system.provider(), started.id);
     const ok = await act(
       id,
       'withdraw',
@@ -195,7 +201,7 @@ describe('PUT .../withdraw', () => {
 
   it('withdraws a deferred participant; the withdrawal shows the latest withdrawal, the deferral goes', async () => {
     const { app, id, course } = await enrolled();
-    await declare(system, app, AMBITION.id);
+    await declare(app);
     expect((await act(id, 'defer', { course_identifier: course, reason: 'other' })).status).toBe(200);
     expect((await act(id, 'withdraw', { course_identifier: course, reason: 'change-in-career' }, { 'x-with-server-date': '2026-01-01T00:00:00Z' })).status).toBe(200);
     expect((await act(id, 'resume', { course_identifier: course })).status).toBe(200);
@@ -208,35 +214,12 @@ describe('PUT .../withdraw', () => {
   });
 
   it('accepts every withdrawal reason and nothing else', async () => {
-    const reasons = [
-      'insufficient-capacity-to-undertake-programme',
-      'personal-reason-health-or-pregnancy-related',
-      'personal-reason-moving-school',
-      'personal-reason-other',
-      'insufficient-capacity',
-      'change-in-developmental-or-personal-priorities',
-      'change-in-school-circumstances',
-      'change-in-school-leadership',
-      'quality-of-programme-structure-not-suitable.',
-      'quality-of-programme-content-not-suitable',
-      'quality-of-programme-facilitation-not-effective',
-      'quality-of-programme-accessibility',
-      'quality-of-programme-other',
-      'programme-not-appropriate-for-role-and-cpd-needs',
-      'started-in-error',
-      'expected-commitment-unclear',
-      'assessment-requirements-not-met',
-      'change-in-career',
-      'disengaged-and-unresponsive',
-      'non-payment-of-invoice',
-      'other',
-    ];
     const { app, id, course } = await enrolled();
-    await declare(system, app, AMBITION.id);
+    await declare(app);
     for (const reason of ['quality-of-programme-structure-not-suitable', 'bereavement', 42, null]) {
       expect((await act(id, 'withdraw', { course_identifier: course, reason })).body).toEqual(errors(['reason', MSG.reason]));
     }
-    for (const reason of reasons) {
+    for (const reason of WITHDRAWAL_REASONS) {
       const res = await act(id, 'withdraw', { course_identifier: course, reason });
       expect(res.status).toBe(200);
       expect(enrolmentOf(res, app.id).withdrawal.reason).toBe(reason);
@@ -311,7 +294,7 @@ describe('PUT .../change-schedule', () => {
 
   it('refuses a withdrawn participant', async () => {
     const { app, id, course } = await enrolled();
-    await declare(system, app, AMBITION.id, { date: '2026-02-01T00:00:00Z' });
+    await declare(app, { date: '2026-02-01T00:00:00Z' });
     expect((await act(id, 'withdraw', { course_identifier: course, reason: 'other' })).status).toBe(200);
     const res = await change(id, { course_identifier: course, schedule_identifier: 'npq-leadership-spring' });
     expect(res.body).toEqual(errors(['participant_id', MSG.alreadyWithdrawn]));
@@ -319,7 +302,7 @@ describe('PUT .../change-schedule', () => {
 
   it('lets a deferred participant change schedule', async () => {
     const { app, id, course } = await enrolled();
-    await declare(system, app, AMBITION.id, { date: '2026-02-01T00:00:00Z' });
+    await declare(app, { date: '2026-02-01T00:00:00Z' });
     expect((await act(id, 'defer', { course_identifier: course, reason: 'other' })).status).toBe(200);
     const res = await change(id, { course_identifier: course, schedule_identifier: 'npq-leadership-spring', cohort: '2025' });
     expect(res.status).toBe(422);
@@ -330,14 +313,26 @@ describe('PUT .../change-schedule', () => {
   it('refuses to invalidate live declarations: dated on or before the new start (00:00), or of a type it does not allow', async () => {
     const { app, id, course } = await enrolled();
     // npq-leadership-spring (2025b) applies from 2026-01-01.
-    const onStart = await declare(system, app, AMBITION.id, { date: '2026-01-01T00:00:00Z' });
-    const before = await declare(system, app, AMBITION.id, { type: 'retained-1', date: '2025-12-31T23:59:59Z' });
+    const onStart = await declare(app, { date: '2026-01-01T00:00:00Z' });
+    const before = await declare(app, { type: 'retained-1', date: '2025-12-31T23:59:59Z' });
     const res = await change(id, { course_identifier: course, schedule_identifier: 'npq-leadership-spring' });
     // The message once, however many declarations; the cohort check is skipped (not the only error).
     expect(res.body).toEqual(errors(['schedule_identifier', MSG.invalidates]));
     // Voided (and ineligible, clawed-back...) declarations do not count.
-    await changeDeclaration(system, onStart, 'declaration.voided', 'voided');
-    await changeDeclaration(system, before, 'declaration.state-changed', 'clawed_back');
+    await voidOk(system.provider(), onStart.id);
+    // `before` is paid on its statement, voided (awaiting clawback on the next one), then clawed back when
+    // that one is paid. The payment run's events reach training without a read-your-writes wait.
+    const paidOn = await payStatement(system, before.attributes.statement_id);
+    const clawback = await voidOk(system.provider(), before.id, `${paidOn}T10:00:00Z`);
+    expect(clawback.attributes.state).toBe('awaiting-clawback');
+    await payStatement(system, clawback.attributes.clawback_statement_id);
+    await eventually(
+      () =>
+        system.services.training.runtime.orm.em
+          .fork()
+          .execute<{ state: string }[]>(`select state from training.declarations where id = ?`, [before.id]),
+      (rows) => rows[0]?.state === 'clawed_back',
+    );
     const ok = await change(id, { course_identifier: course, schedule_identifier: 'npq-leadership-spring' });
     expect(ok.status).toBe(200);
 
@@ -346,8 +341,9 @@ describe('PUT .../change-schedule', () => {
       { course_identifier: 'npq-leading-teaching', cohort: '2025' },
       { accept: { schedule_identifier: 'npq-specialist-autumn' } },
     );
-    // A retained-2 (which specialist schedules do not allow) on a specialist course.
-    await declare(system, specialist, AMBITION.id, { type: 'retained-2', date: '2026-06-01T00:00:00Z' });
+    // A retained-2 (which specialist schedules do not allow) on a specialist course. Finance refuses to make
+    // one (the type is not in the schedule), so no endpoint can: this publishes the event finance would send.
+    await publishDeclaration(system, specialist, AMBITION.id, { type: 'retained-2', date: '2026-06-01T00:00:00Z' });
     const typed = await change(specialist.attributes.participant_id, {
       course_identifier: 'npq-leading-teaching',
       schedule_identifier: 'npq-specialist-spring',
@@ -358,7 +354,7 @@ describe('PUT .../change-schedule', () => {
 
   it('refuses a cohort change while live declarations exist', async () => {
     const { app, id, course } = await enrolled();
-    await declare(system, app, AMBITION.id, { date: '2026-11-01T00:00:00Z' });
+    await declare(app, { date: '2026-11-01T00:00:00Z' });
     const res = await change(id, { course_identifier: course, schedule_identifier: 'npq-leadership-autumn', cohort: 2026 });
     expect(res.status).toBe(422);
     expect(res.body).toEqual(errors(['cohort', MSG.cohortDeclarations]));
@@ -404,7 +400,7 @@ describe('concurrency', () => {
 
   it('ten concurrent defers: exactly one succeeds and one deferred state row is written', async () => {
     const { app, id, course } = await enrolled();
-    await declare(system, app, AMBITION.id);
+    await declare(app);
     const results = await Promise.all(
       Array.from({ length: 10 }, () => act(id, 'defer', { course_identifier: course, reason: 'other' })),
     );
@@ -416,7 +412,7 @@ describe('concurrency', () => {
   it('a defer racing a withdraw leaves a state consistent with the history', async () => {
     for (let round = 0; round < 5; round++) {
       const { app, id, course } = await enrolled();
-      await declare(system, app, AMBITION.id);
+      await declare(app);
       const [deferred, withdrawn] = await Promise.all([
         act(id, 'defer', { course_identifier: course, reason: 'other' }),
         act(id, 'withdraw', { course_identifier: course, reason: 'other' }),

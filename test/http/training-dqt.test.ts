@@ -6,8 +6,8 @@ import { createRedis } from '@npq/service-kit';
 import { TEST_REDIS_URL } from '@npq/test-kit';
 import { startSystem, type System } from '../support/system';
 import { AMBITION, BPN, createAcceptedApplication, samePerson } from '../support/fixtures';
-import { changeDeclaration, declare } from '../support/events';
 import { eventually } from '../support/eventually';
+import { declareFor, voidOk } from '../support/finance';
 
 const DQT_KEY = 'test-dqt-key';
 
@@ -147,7 +147,7 @@ async function passedOutcome(trn: string, options: { validated?: boolean; course
     { ...identity, course_identifier: options.course ?? 'npq-senior-leadership', lead_provider_id: lp },
     { at: '2025-09-01T00:00:00Z' },
   );
-  const declaration = await declare(system, app, lp, { type: 'completed', date: '2026-06-01T12:00:00Z', hasPassed: true });
+  const declaration = await declareFor(system, app, lp, { type: 'completed', date: '2026-06-01T12:00:00Z', hasPassed: true });
   const outcomes = await system.provider(lp).get(`/api/v3/participants/npq/${app.attributes.participant_id}/outcomes`);
   const outcome = outcomes.body.data.at(-1);
   return { app, declaration, outcomeId: outcome.id as string, participantId: app.attributes.participant_id as string };
@@ -287,7 +287,7 @@ describe('DQT push worker', () => {
       const trn = newTrn();
       const { outcomeId, declaration, participantId } = await passedOutcome(trn);
       await eventually(() => deliveryOf(outcomeId), (d) => d?.attributes.state === 'sent');
-      await changeDeclaration(system, declaration, 'declaration.voided', 'voided');
+      await voidOk(system.provider(), declaration.id);
       const outcomes = await system.provider().get(`/api/v3/participants/npq/${participantId}/outcomes`);
       const voided = outcomes.body.data.at(-1);
       expect(voided.attributes.state).toBe('voided');
@@ -311,7 +311,7 @@ describe('DQT push worker', () => {
         { teacher_reference_number: trn, course_identifier: 'npq-headship' },
         { at: '2025-09-01T00:00:00Z' },
       );
-      await declare(system, app, AMBITION.id, { type: 'completed', date: '2026-06-01T12:00:00Z', hasPassed: false });
+      await declareFor(system, app, AMBITION.id, { type: 'completed', date: '2026-06-01T12:00:00Z', hasPassed: false });
       const outcomes = await system.provider().get(`/api/v3/participants/npq/${app.attributes.participant_id}/outcomes`);
       expect(outcomes.body.data.map((o: any) => o.attributes.state)).toEqual(['failed']);
       await new Promise((r) => setTimeout(r, 400));
@@ -400,7 +400,7 @@ describe('DQT push worker', () => {
         cohort: '2023',
         course_identifier: 'npq-early-headship-coaching-offer',
       });
-      await declare(system, app, AMBITION.id, { type: 'completed', date: '2024-06-01T12:00:00Z', hasPassed: true });
+      await declareFor(system, app, AMBITION.id, { type: 'completed', date: '2024-06-01T12:00:00Z', hasPassed: true });
       await new Promise((r) => setTimeout(r, 400));
       expect(dqt.for(trn)).toEqual([]);
     } finally {

@@ -1,10 +1,12 @@
 import { startSystem, type System } from '../support/system';
 import { AMBITION, BPN, CHURCH, createAcceptedApplication, createApplication, samePerson } from '../support/fixtures';
-import { changeDeclaration, declare } from '../support/events';
+import { publishDeclaration, publishDeclarationVoided } from '../support/events';
+import { declareFor, payStatement, transferApplication, voidOk } from '../support/finance';
 
+// The finance statement worker runs in-process: one test pays a completed declaration and claws it back.
 let system: System;
 beforeAll(async () => {
-  system = await startSystem();
+  system = await startSystem({ financeWorker: true });
 });
 afterAll(async () => {
   await system?.close();
@@ -31,23 +33,37 @@ const MSG = {
   noCompleted: "The participant has not had a 'completed' declaration submitted for them. Therefore you cannot update their outcome.",
 };
 
-/** An accepted senior leadership participant with a completed declaration (no outcome yet). */
-async function completed(options: { lp?: string; state?: 'eligible' | 'ineligible' | 'submitted' | 'paid'; trnValidated?: boolean } = {}) {
+/** An accepted senior leadership participant (npq-leadership-autumn 2025, from 2025-10-01). */
+const seniorLeader = (lp: string) =>
+  createAcceptedApplication(system, { course_identifier: 'npq-senior-leadership', lead_provider_id: lp }, { at: '2025-09-01T00:00:00Z' });
+
+/**
+ * An accepted senior leadership participant with a completed declaration made through finance. Finance
+ * requires has_passed on it, which records the outcome at once: failed, so a later pass is a new outcome.
+ */
+async function completed(options: { lp?: string } = {}) {
   const lp = options.lp ?? AMBITION.id;
-  const app = await createAcceptedApplication(
-    system,
-    { course_identifier: 'npq-senior-leadership', lead_provider_id: lp, teacher_reference_number_validated: options.trnValidated ?? true },
-    { at: '2025-09-01T00:00:00Z' },
-  );
-  const declaration = await declare(system, app, lp, { type: 'completed', date: '2026-06-01T10:00:00Z', state: options.state ?? 'eligible' });
+  const app = await seniorLeader(lp);
+  const declaration = await declareFor(system, app, lp, { type: 'completed', date: '2026-06-01T10:00:00Z', hasPassed: false });
   return { app, id: app.attributes.participant_id as string, declaration };
+}
+
+/**
+ * The same with no outcome yet. No endpoint can make it: finance refuses a completed leadership declaration
+ * without has_passed, and has_passed records an outcome. So this publishes the event finance would send.
+ */
+async function completedWithoutOutcome() {
+  const app = await seniorLeader(AMBITION.id);
+  await publishDeclaration(system, app, AMBITION.id, { type: 'completed', date: '2026-06-01T10:00:00Z' });
+  return { app, id: app.attributes.participant_id as string };
 }
 
 const passed = { course_identifier: 'npq-senior-leadership', state: 'passed', completion_date: '2026-06-15' };
 
 describe('POST /api/v3/participants/npq/{id}/outcomes', () => {
   it('records an outcome and answers 200 with it', async () => {
-    const { app, id } = await completed();
+    // Without an outcome yet (no endpoint makes that), so the list holds only the one recorded here.
+    const { app, id } = await completedWithoutOutcome();
     const res = await submit(id, passed, { 'x-with-server-date': '2026-07-01T08:00:00Z' });
     expect(res.status).toBe(200);
     expect(res.body).toEqual({
@@ -142,22 +158,35 @@ describe('POST /api/v3/participants/npq/{id}/outcomes', () => {
   });
 
   it('needs a completed declaration for exactly that course that is not voided or clawed back', async () => {
-    const app = await createAcceptedApplication(system, { course_identifier: 'npq-senior-leadership' }, { at: '2025-09-01T00:00:00Z' });
+    const trn = String(4000000 + Math.floor(Math.random() * 999999));
+    const app = await createAcceptedApplication(
+      system,
+      { course_identifier: 'npq-senior-leadership', teacher_reference_number: trn },
+      { at: '2025-09-01T00:00:00Z' },
+    );
     const id = app.attributes.participant_id as string;
-    await declare(system, app, AMBITION.id, { type: 'retained-2' });
+    await declareFor(system, app, AMBITION.id, { type: 'retained-2', date: '2025-11-01T10:00:00Z' });
     expect((await submit(id, passed)).body).toEqual(errors(['base', MSG.noCompleted]));
-    const voided = await declare(system, app, AMBITION.id, { type: 'completed', date: '2026-06-01T00:00:00Z' });
-    await changeDeclaration(system, voided, 'declaration.voided', 'voided');
+    const voided = await declareFor(system, app, AMBITION.id, { type: 'completed', date: '2026-06-01T00:00:00Z', hasPassed: true });
+    await voidOk(system.provider(), voided.id);
     expect((await submit(id, passed)).body).toEqual(errors(['base', MSG.noCompleted]));
     // Another course of the same person does not count.
     expect((await submit(id, { ...passed, course_identifier: 'npq-headship' })).body).toEqual(errors(['base', MSG.noCompleted]));
-    // An ineligible (duplicate) completed declaration does.
-    await declare(system, app, AMBITION.id, { type: 'completed', date: '2026-06-02T00:00:00Z', state: 'ineligible' });
+    // An ineligible (duplicate) completed declaration does: another person with the same TRN declared first.
+    const twin = await createAcceptedApplication(
+      system,
+      { course_identifier: 'npq-senior-leadership', lead_provider_id: BPN.id, teacher_reference_number: trn, teacher_reference_number_validated: false },
+      { at: '2025-09-01T00:00:00Z' },
+    );
+    await declareFor(system, twin, BPN.id, { type: 'completed', date: '2026-06-01T00:00:00Z', hasPassed: false });
+    const duplicate = await declareFor(system, app, AMBITION.id, { type: 'completed', date: '2026-06-02T00:00:00Z', hasPassed: false });
+    expect(duplicate.attributes).toMatchObject({ state: 'ineligible', ineligible_for_funding_reason: 'duplicate_declaration' });
     expect((await submit(id, passed)).status).toBe(200);
   });
 
   it('is idempotent: passed over passed (any date), or the same state and date, returns the existing outcome', async () => {
-    const { id } = await completed();
+    // Without an outcome yet (no endpoint makes that), so the history holds only the outcomes submitted here.
+    const { id } = await completedWithoutOutcome();
     const first = await submit(id, passed);
     expect(first.status).toBe(200);
     const again = await submit(id, { ...passed, completion_date: '2026-06-20' });
@@ -174,7 +203,8 @@ describe('POST /api/v3/participants/npq/{id}/outcomes', () => {
   });
 
   it('concurrent identical submissions record one outcome', async () => {
-    const { id } = await completed();
+    // Without an outcome yet (no endpoint makes that), so exactly one outcome shows afterwards.
+    const { id } = await completedWithoutOutcome();
     const results = await Promise.all(Array.from({ length: 8 }, () => submit(id, passed)));
     expect(results.every((r) => r.status === 200)).toBe(true);
     expect(new Set(results.map((r) => r.body.data.id)).size).toBe(1);
@@ -182,10 +212,12 @@ describe('POST /api/v3/participants/npq/{id}/outcomes', () => {
   });
 
   it('on a transferred application: the new provider may record it, but only the declaring provider lists it', async () => {
-    const app = await createAcceptedApplication(system, { course_identifier: 'npq-senior-leadership', lead_provider_id: CHURCH.id });
+    const app = await seniorLeader(BPN.id);
     const id = app.attributes.participant_id as string;
-    // A completed declaration made by BPN on CHURCH's application.
-    await declare(system, app, CHURCH.id, { type: 'completed', date: '2026-06-01T00:00:00Z', leadProviderId: BPN.id });
+    // A completed declaration made by BPN, then the application moves to CHURCH. No endpoint transfers an
+    // application (DfE does it by hand), so transferApplication publishes the application event.
+    await declareFor(system, app, BPN.id, { type: 'completed', date: '2026-06-01T00:00:00Z', hasPassed: false });
+    await transferApplication(system, app, CHURCH.id);
     const res = await submit(id, passed, {}, CHURCH.id);
     expect(res.status).toBe(200);
     expect((await outcomesOf(id, CHURCH.id)).body).toEqual({ data: [] });
@@ -197,7 +229,7 @@ describe('outcomes from declarations', () => {
   it('a completed declaration with has_passed records the outcome, voiding it records voided', async () => {
     const app = await createAcceptedApplication(system, { course_identifier: 'npq-leading-literacy', lead_provider_id: BPN.id }, { at: '2025-09-01T00:00:00Z' });
     const id = app.attributes.participant_id as string;
-    const declaration = await declare(system, app, BPN.id, {
+    const declaration = await declareFor(system, app, BPN.id, {
       type: 'completed',
       date: '2026-05-31T23:30:00Z',
       hasPassed: true,
@@ -215,7 +247,7 @@ describe('outcomes from declarations', () => {
         updated_at: '2026-06-01T09:00:00Z',
       },
     ]);
-    await changeDeclaration(system, declaration, 'declaration.voided', 'voided', '2026-06-10T00:00:00Z');
+    await voidOk(system.provider(BPN.id), declaration.id, '2026-06-10T00:00:00Z');
     const afterVoid = await outcomesOf(id, BPN.id);
     expect(afterVoid.body.data.map((o: any) => [o.attributes.state, o.attributes.completion_date, o.attributes.created_at])).toEqual([
       ['passed', '2026-05-31T00:00:00+00:00', '2026-06-01T09:00:00Z'],
@@ -230,23 +262,35 @@ describe('outcomes from declarations', () => {
   it('has_passed false records failed; a completed declaration without has_passed, or on EHCO, records nothing', async () => {
     const app = await createAcceptedApplication(system, { course_identifier: 'npq-headship' }, { at: '2025-09-01T00:00:00Z' });
     const id = app.attributes.participant_id as string;
-    await declare(system, app, AMBITION.id, { type: 'completed', date: '2026-06-01T00:00:00Z', hasPassed: null });
+    // Finance refuses a completed headship declaration without has_passed, so no endpoint can make this one.
+    await publishDeclaration(system, app, AMBITION.id, { type: 'completed', date: '2026-06-01T00:00:00Z', hasPassed: null });
     expect((await outcomesOf(id)).body.data).toEqual([]);
-    await declare(system, app, AMBITION.id, { type: 'completed', date: '2026-06-02T00:00:00Z', hasPassed: false });
+    await declareFor(system, app, AMBITION.id, { type: 'completed', date: '2026-06-02T00:00:00Z', hasPassed: false });
     expect((await outcomesOf(id)).body.data.map((o: any) => o.attributes.state)).toEqual(['failed']);
 
     const ehco = await createAcceptedApplication(system, { cohort: '2023', course_identifier: 'npq-early-headship-coaching-offer' });
-    const voidable = await declare(system, ehco, AMBITION.id, { type: 'completed', date: '2024-06-02T00:00:00Z', hasPassed: true });
-    await changeDeclaration(system, voidable, 'declaration.voided', 'voided');
+    const voidable = await declareFor(system, ehco, AMBITION.id, { type: 'completed', date: '2024-06-02T00:00:00Z', hasPassed: true });
+    await voidOk(system.provider(), voidable.id);
     expect((await outcomesOf(ehco.attributes.participant_id)).body.data).toEqual([]);
   });
 
   it('voiding a completed declaration without an outcome still records voided; a clawback does too', async () => {
-    const app = await createAcceptedApplication(system, { course_identifier: 'npq-senco' }, { at: '2025-09-01T00:00:00Z' });
+    const senco = () => createAcceptedApplication(system, { course_identifier: 'npq-senco' }, { at: '2025-09-01T00:00:00Z' });
+    const app = await senco();
     const id = app.attributes.participant_id as string;
-    const declaration = await declare(system, app, AMBITION.id, { type: 'completed', date: '2026-06-01T00:00:00Z', state: 'paid' });
-    await changeDeclaration(system, declaration, 'declaration.voided', 'awaiting_clawback');
+    // Finance never makes a completed senco declaration without has_passed (which records an outcome), so no
+    // endpoint can produce this one: these are the events finance would send for it, paid and then voided.
+    const declaration = await publishDeclaration(system, app, AMBITION.id, { type: 'completed', date: '2026-06-01T00:00:00Z', state: 'paid' });
+    await publishDeclarationVoided(system, declaration, 'awaiting_clawback');
     expect((await outcomesOf(id)).body.data.map((o: any) => o.attributes.state)).toEqual(['voided']);
+
+    // A clawback through finance: paid by the payment run, then voided.
+    const other = await senco();
+    const paid = await declareFor(system, other, AMBITION.id, { type: 'completed', date: '2026-06-01T00:00:00Z', hasPassed: true });
+    const paidOn = await payStatement(system, paid.attributes.statement_id);
+    const clawback = await voidOk(system.provider(), paid.id, `${paidOn}T10:00:00Z`);
+    expect(clawback.attributes.state).toBe('awaiting-clawback');
+    expect((await outcomesOf(other.attributes.participant_id)).body.data.map((o: any) => o.attributes.state)).toEqual(['passed', 'voided']);
   });
 });
 
@@ -282,7 +326,8 @@ describe('outcome lists', () => {
   });
 
   it('follows a merge: the outcome belongs to the kept participant', async () => {
-    const { id: retired } = await completed();
+    // Without an outcome yet (no endpoint makes that), so the kept participant shows exactly the one submitted.
+    const { id: retired } = await completedWithoutOutcome();
     const outcome = await submit(retired, passed);
     const kept = await createApplication(system.admin, { lead_provider_id: BPN.id });
     const to = kept.attributes.participant_id as string;
@@ -320,10 +365,10 @@ describe('GET /api/teacher-record-service/v1/qualifications/{trn}', () => {
       { ...samePerson(id), course_identifier: 'npq-headship', lead_provider_id: CHURCH.id },
       { at: '2025-09-01T00:00:00Z' },
     );
-    await declare(system, first, AMBITION.id, { type: 'completed', date: '2026-03-01T00:00:00Z', hasPassed: true });
-    await declare(system, second, BPN.id, { type: 'completed', date: '2026-05-01T00:00:00Z', hasPassed: true });
-    const retracted = await declare(system, third, CHURCH.id, { type: 'completed', date: '2026-04-01T00:00:00Z', hasPassed: true });
-    await changeDeclaration(system, retracted, 'declaration.voided', 'voided');
+    await declareFor(system, first, AMBITION.id, { type: 'completed', date: '2026-03-01T00:00:00Z', hasPassed: true });
+    await declareFor(system, second, BPN.id, { type: 'completed', date: '2026-05-01T00:00:00Z', hasPassed: true });
+    const retracted = await declareFor(system, third, CHURCH.id, { type: 'completed', date: '2026-04-01T00:00:00Z', hasPassed: true });
+    await voidOk(system.provider(CHURCH.id), retracted.id);
 
     const res = await trs.get(`/api/teacher-record-service/v1/qualifications/${trn}`);
     expect(res.status).toBe(200);

@@ -1,6 +1,6 @@
 import { startSystem, type System } from '../support/system';
 import { AMBITION, BPN, CHURCH, createAcceptedApplication, createApplication, samePerson } from '../support/fixtures';
-import { declare } from '../support/events';
+import { declareFor } from '../support/finance';
 
 let system: System;
 beforeAll(async () => {
@@ -200,9 +200,9 @@ describe('GET /api/v3/participants/npq', () => {
   });
 
   it('filters by training_status, and refuses an unknown one with 422', async () => {
-    const app = await createAcceptedApplication(system, { lead_provider_id: BPN.id, course_identifier: 'npq-headship' });
+    const app = await createAcceptedApplication(system, { lead_provider_id: BPN.id, course_identifier: 'npq-headship' }, { at: '2025-09-15T10:00:00Z' });
     const id = app.attributes.participant_id as string;
-    await declare(system, app, BPN.id);
+    await declareFor(system, app, BPN.id);
     const deferred = await action(id, 'defer', { course_identifier: 'npq-headship', reason: 'bereavement' }, {}, BPN.id);
     expect(deferred.status).toBe(200);
     expect(ids(await index('?filter[training_status]=deferred', BPN.id))).toContain(id);
@@ -227,7 +227,7 @@ describe('GET /api/v3/participants/npq', () => {
       { ...samePerson(id), lead_provider_id: BPN.id, course_identifier: 'npq-leading-teaching' },
       { at: '2025-09-03T00:00:00Z' },
     );
-    await declare(system, second, BPN.id);
+    await declareFor(system, second, BPN.id);
     const withdrawal = await action(id, 'withdraw', { course_identifier: 'npq-leading-teaching', reason: 'other' }, { 'x-with-server-date': '2025-12-01T00:00:00Z' }, BPN.id);
     expect(withdrawal.status).toBe(200);
     const active = (await index('?filter[training_status]=active', BPN.id)).body.data.find((p: any) => p.id === id);

@@ -17,8 +17,7 @@ const decoder = new TextDecoder();
  * subject, Nats-Msg-Id), then waits until every consumer the catalogue names has confirmed applying it:
  * the read-your-writes wait a producing command would do.
  *
- * Used to stand in for finance's declaration endpoint, which is built concurrently (issue 5): the
- * training tests that need declarations publish `declaration.*` events through this.
+ * Only for situations no endpoint can produce; every test that uses it says why at the call.
  */
 export async function publishEvent<N extends EventName>(
   system: System,
@@ -62,41 +61,39 @@ export async function publishEvent<N extends EventName>(
 }
 
 /** A declaration as finance would announce it, and the version of its last event. */
-export interface TestDeclaration {
+export interface PublishedDeclaration {
   snapshot: DeclarationSnapshotV1;
   version: number;
 }
 
-export interface DeclareOptions {
+export interface PublishDeclarationOptions {
   type?: DeclarationSnapshotV1['declarationType'];
   /** RFC 3339; default 2025-11-01T10:00:00Z. */
   date?: string;
   state?: DeclarationSnapshotV1['state'];
   hasPassed?: boolean | null;
-  /** The submitting provider; default the application's. */
-  leadProviderId?: string;
-  /** When finance created it (the event's occurredAt and createdAt). */
-  at?: string;
 }
 
 type AcceptedApplication = { id: string; attributes: Record<string, any> };
 
 /**
- * Stands in for `POST /api/v3/participant-declarations` (finance, issue 5): publishes the
- * `declaration.created` event finance would emit and waits until applications and training applied it.
+ * The `declaration.created` event finance would emit, for a declaration finance itself would refuse to
+ * make (a completed leadership declaration without `has_passed`, a type the schedule does not allow).
+ * Finance never hears of it; applications and training apply it. Real declarations: `declareFor` in
+ * ./finance.
  */
-export async function declare(
+export async function publishDeclaration(
   system: System,
   application: AcceptedApplication,
   leadProviderId: string,
-  options: DeclareOptions = {},
-): Promise<TestDeclaration> {
-  const at = new Date(options.at ?? Date.now());
+  options: PublishDeclarationOptions = {},
+): Promise<PublishedDeclaration> {
+  const at = new Date();
   const snapshot: DeclarationSnapshotV1 = {
     declarationId: randomUUID(),
     applicationId: application.id,
     participantId: application.attributes.participant_id,
-    leadProviderId: options.leadProviderId ?? leadProviderId,
+    leadProviderId,
     courseIdentifier: application.attributes.course_identifier,
     declarationType: options.type ?? 'started',
     declarationDate: options.date ?? '2025-11-01T10:00:00Z',
@@ -109,16 +106,15 @@ export async function declare(
   return { snapshot, version: 1 };
 }
 
-/** Stands in for finance's void (or a statement run with `declaration.state-changed`). */
-export async function changeDeclaration(
+/** The `declaration.voided` event finance would emit for a declaration made by `publishDeclaration`. */
+export async function publishDeclarationVoided(
   system: System,
-  declaration: TestDeclaration,
-  name: 'declaration.voided' | 'declaration.state-changed',
-  state: DeclarationSnapshotV1['state'],
-  at: string = new Date().toISOString(),
-): Promise<TestDeclaration> {
+  declaration: PublishedDeclaration,
+  state: 'voided' | 'awaiting_clawback',
+): Promise<PublishedDeclaration> {
+  const at = new Date().toISOString();
   const snapshot: DeclarationSnapshotV1 = { ...declaration.snapshot, state, updatedAt: at };
   const version = declaration.version + 1;
-  await publishEvent(system, name, { id: snapshot.declarationId, version }, { declaration: snapshot }, new Date(at));
+  await publishEvent(system, 'declaration.voided', { id: snapshot.declarationId, version }, { declaration: snapshot }, new Date(at));
   return { snapshot, version };
 }

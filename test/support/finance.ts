@@ -1,9 +1,9 @@
-import { randomUUID } from 'node:crypto';
-import { EVENT_CATALOGUE, type EventEnvelope, type EventName, type EventPayloads } from '@npq/contracts';
+import { addCalendarDays } from '@npq/contracts';
 import { SEED_DELIVERY_PARTNERS } from '@npq/finance';
 import type { ApiClient, ApiResponse } from '@npq/test-kit';
-import { AMBITION, createAcceptedApplication } from './fixtures';
+import { createAcceptedApplication } from './fixtures';
 import { eventually } from './eventually';
+import { publishEvent } from './events';
 import type { System } from './system';
 
 /** A seeded delivery partner partnered with every provider in every cohort. */
@@ -53,6 +53,46 @@ export async function declare(
 export async function declareOk(client: ApiClient, attributes: Record<string, unknown>, serverDate?: string) {
   const res = await declare(client, attributes, serverDate);
   if (res.status !== 200) throw new Error(`declare failed: ${res.status} ${res.text}`);
+  return res.body.data as { id: string; type: string; attributes: Record<string, any> };
+}
+
+export interface DeclareForOptions {
+  /** Default `started`. */
+  type?: string;
+  /** RFC 3339; default 2025-10-10T10:00:00Z (autumn 2025 schedules start on 2025-10-01). */
+  date?: string;
+  /** Required on completed declarations of leadership and specialist courses (it records the outcome). */
+  hasPassed?: boolean;
+  /** The request's sandbox clock; default an hour after the declaration date. */
+  at?: string;
+}
+
+/**
+ * Declares for an accepted application (its participant and course) through POST
+ * /api/v3/participant-declarations as `leadProviderId`, with EVERYWHERE_PARTNER; expects 200 and returns
+ * the declaration resource. Answering 200 means training and applications have applied it.
+ */
+export async function declareFor(
+  system: System,
+  application: { attributes: Record<string, any> },
+  leadProviderId: string,
+  options: DeclareForOptions = {},
+) {
+  const date = options.date ?? '2025-10-10T10:00:00Z';
+  const attributes = startedAttributes(application.attributes.participant_id, {
+    course_identifier: application.attributes.course_identifier,
+    declaration_type: options.type ?? 'started',
+    declaration_date: date,
+    ...(options.hasPassed === undefined ? {} : { has_passed: options.hasPassed }),
+  });
+  const serverDate = options.at ?? new Date(Date.parse(date) + 3_600_000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  return declareOk(system.provider(leadProviderId), attributes, serverDate);
+}
+
+/** Voids a declaration as the provider that made it (PUT .../void); expects 200 and returns the resource. */
+export async function voidOk(client: ApiClient, id: string, serverDate?: string) {
+  const res = await client.put(`/api/v3/participant-declarations/${id}/void`, undefined, serverDate ? at(serverDate) : {});
+  if (res.status !== 200) throw new Error(`void failed: ${res.status} ${res.text}`);
   return res.body.data as { id: string; type: string; attributes: Record<string, any> };
 }
 
@@ -114,56 +154,30 @@ export async function authoriseAndPay(system: System, statementId: string, serve
 }
 
 /**
- * Publishes a real event envelope on the system's stream, as its producing service would, and waits until
- * finance confirms it applied it. For events whose producing endpoint is not built yet (training's
- * withdraw) and for situations no endpoint can create (an application transferred to another provider).
+ * Pays an output-fee statement through the admin API (needs `startSystem({ financeWorker: true })`): the
+ * cut-off the day after its cut-off date, then authorise-payment on that day. Returns that day.
  */
-export async function publishEvent<N extends EventName>(
-  system: System,
-  name: N,
-  aggregateId: string,
-  aggregateVersion: number,
-  data: EventPayloads[N],
-): Promise<EventEnvelope<N>> {
-  const { messaging, naming } = system.services.finance.runtime;
-  const envelope: EventEnvelope<N> = {
-    id: randomUUID(),
-    name,
-    version: EVENT_CATALOGUE[name].version,
-    producer: EVENT_CATALOGUE[name].producer,
-    occurredAt: new Date().toISOString(),
-    aggregateId,
-    aggregateVersion,
-    data,
-  };
-  const confirmed = new Promise<void>((resolve) => {
-    const sub = messaging.nc.subscribe(naming.ackSubject(envelope.id), {
-      callback: (_err, msg) => {
-        if (new TextDecoder().decode(msg.data) === 'finance') {
-          sub.unsubscribe();
-          resolve();
-        }
-      },
-    });
-  });
-  await messaging.nc.flush();
-  await messaging.js.publish(naming.subjectFor(name), new TextEncoder().encode(JSON.stringify(envelope)), { msgID: envelope.id });
-  await Promise.race([
-    confirmed,
-    new Promise((_, reject) => setTimeout(() => reject(new Error(`finance did not apply ${name} in time`)), 5000)),
-  ]);
-  return envelope;
+export async function payStatement(system: System, statementId: string): Promise<string> {
+  const res = await system.admin.get(`/admin/v1/statements/${statementId}`);
+  if (res.status !== 200) throw new Error(`admin statement failed: ${res.status} ${res.text}`);
+  const dayAfter = addCalendarDays(res.body.data.attributes.cut_off_date as string, 1);
+  await runCutoff(system, dayAfter);
+  await authoriseAndPay(system, statementId, `${dayAfter}T09:00:00Z`);
+  return dayAfter;
 }
 
-/** Withdraws an enrolment the way training announces it (`enrolment.training-status-changed`). */
+/**
+ * A withdrawal recorded by ANOTHER provider, as training announces it (`enrolment.training-status-changed`).
+ * No endpoint lets a provider withdraw another provider's participant (it happens after a transfer), so
+ * this publishes the event; use the withdraw endpoint for a provider's own withdrawals.
+ */
 export async function publishWithdrawal(
   system: System,
   p: { applicationId: string; participantId: string },
   changedAt: string,
-  leadProviderId: string = AMBITION.id,
-  version = 2,
+  leadProviderId: string,
 ) {
-  return publishEvent(system, 'enrolment.training-status-changed', p.applicationId, version, {
+  return publishEvent(system, 'enrolment.training-status-changed', { id: p.applicationId, version: 2 }, {
     applicationId: p.applicationId,
     participantId: p.participantId,
     leadProviderId,
@@ -175,8 +189,9 @@ export async function publishWithdrawal(
 
 /**
  * Moves an application to another provider the only way this platform can: an application event with a
- * newer version (DfE transfers applications between providers by hand). Finance then shows the previous
- * provider's declarations to the new one, read-only.
+ * newer version (DfE transfers applications between providers by hand; no endpoint does). Finance then
+ * shows the previous provider's declarations to the new one, read-only; training lets the new provider
+ * act on the participant.
  */
 export async function transferApplication(
   system: System,
@@ -184,7 +199,7 @@ export async function transferApplication(
   toLeadProviderId: string,
 ) {
   const a = application.attributes;
-  return publishEvent(system, 'application.accepted', application.id, 1000, {
+  return publishEvent(system, 'application.accepted', { id: application.id, version: 1000 }, {
     application: {
       applicationId: application.id,
       participantId: a.participant_id,
@@ -216,26 +231,5 @@ export async function transferApplication(
       createdAt: a.created_at,
       significantlyUpdatedAt: a.updated_at,
     },
-  });
-}
-
-/** An outcome as training records it (`outcome.recorded`), e.g. one posted later through the outcomes endpoint. */
-export async function publishOutcome(
-  system: System,
-  d: { id: string; attributes: Record<string, any> },
-  state: 'passed' | 'failed' | 'voided',
-  createdAt: string,
-) {
-  const outcomeId = randomUUID();
-  return publishEvent(system, 'outcome.recorded', outcomeId, 1, {
-    outcomeId,
-    declarationId: d.id,
-    applicationId: d.attributes.application_id,
-    participantId: d.attributes.participant_id,
-    leadProviderId: AMBITION.id,
-    courseIdentifier: d.attributes.course_identifier,
-    state,
-    completionDate: d.attributes.declaration_date.slice(0, 10),
-    createdAt,
   });
 }

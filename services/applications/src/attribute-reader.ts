@@ -3,6 +3,9 @@ import { ValidationErrors } from '@npq/service-kit';
 export const EMAIL_FORMAT = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 export const TRN_FORMAT = /^\d{7}$/;
 
+/** A person's identity attributes: an intake for an existing participant must not repeat them; PATCH takes only them. */
+export const IDENTITY_ATTRIBUTES = ['full_name', 'email', 'teacher_reference_number', 'teacher_reference_number_validated'] as const;
+
 /**
  * Reads one attribute at a time, recording a field error (title = attribute, as DfE's 422s) for a wrong
  * type, enum or format. Nothing is coerced: `"true"` is not a boolean.

@@ -77,6 +77,14 @@ export function insideCatchment(application: { teacherCatchment: string | null; 
   return application.cohortStartYear < 2024 && (application.schoolUrn ?? '').startsWith('1');
 }
 
+/**
+ * A constant list from @npq/contracts as a SQL list literal, `('a', 'b')`: for index predicates and query
+ * fragments shared by several clauses, where a bound parameter cannot stand.
+ */
+export function sqlList(values: readonly string[]): string {
+  return `(${values.map((v) => `'${v.replace(/'/g, "''")}'`).join(', ')})`;
+}
+
 /** Declaration state as the API shows it (`awaiting_clawback` → `awaiting-clawback`). */
 export function dasherize(state: string): string {
   return state.replace(/_/g, '-');

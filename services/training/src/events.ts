@@ -1,6 +1,5 @@
-import type { EventEnvelope } from '@npq/contracts';
+import type { EventEnvelope, TrainingStatus } from '@npq/contracts';
 import { stageEvent, type EntityManager, type Naming } from '@npq/service-kit';
-import type { TrainingStatus } from './enrolments/entity';
 import type { OutcomeView } from './outcomes/repository';
 
 export interface EnrolmentRef {

@@ -4,6 +4,7 @@ import {
   defaultScheduleFor,
   findSchedule,
   isScheduleValidForCourse,
+  LIVE_DECLARATION_STATES,
   rebrandedAlternatives,
   type CourseIdentifier,
   type EventEnvelope,
@@ -42,9 +43,6 @@ export const MESSAGES = {
   changeWithDeclarations:
     'You cannot change the funded place because declarations have been submitted. You will need to void the existing declarations and resubmit them after changing the funded place.',
 } as const;
-
-/** States of a declaration that will be, or has been, paid: they block reject and change-funded-place. */
-const LIVE_DECLARATION_STATES = ['submitted', 'eligible', 'payable', 'paid'];
 
 export interface CommandResult {
   applicationId: string;
@@ -96,6 +94,7 @@ async function hasAnotherAcceptedApplication(em: EntityManager, application: App
   return rows.length > 0;
 }
 
+/** Live declarations (they will be, or have been, paid) block reject and change-funded-place. */
 async function hasLiveDeclarations(em: EntityManager, applicationId: string): Promise<boolean> {
   const rows: unknown[] = await em.execute(
     `select 1 from applications.declarations where application_id = ? and state = any(?::text[]) limit 1`,

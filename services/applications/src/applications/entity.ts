@@ -1,6 +1,8 @@
 import { EntitySchema } from '@mikro-orm/core';
+import { APPLICATION_STATUSES, REBRANDED_COURSE_IDENTIFIERS, type ApplicationStatus } from '@npq/contracts';
 
-export type ApplicationStatus = 'pending' | 'accepted' | 'rejected';
+/** ASO and EHCO, one course for acceptance and funding, as a SQL list: `('npq-additional-support-offer', …)`. */
+export const REBRANDED_COURSES_SQL = `(${REBRANDED_COURSE_IDENTIFIERS.map((c) => `'${c}'`).join(', ')})`;
 
 /** An NPQ application of one person to one lead provider for one course and cohort. */
 export class Application {
@@ -45,6 +47,29 @@ export class Application {
   version = 1;
 }
 
+/** What an intake says about the application beyond who, which provider, course and cohort (stored as given). */
+export type ApplicationDetails = Pick<
+  Application,
+  | 'eligibleForFunding'
+  | 'targetedDeliveryFundingEligibility'
+  | 'fundingChoice'
+  | 'schoolUrn'
+  | 'schoolUkprn'
+  | 'privateChildcareProviderUrn'
+  | 'worksInSchool'
+  | 'employerName'
+  | 'employmentRole'
+  | 'headteacherStatus'
+  | 'teacherCatchment'
+  | 'teacherCatchmentCountry'
+  | 'teacherCatchmentIsoCountryCode'
+  | 'ittProvider'
+  | 'leadMentor'
+  | 'worksAsSenco'
+  | 'sencoStartDate'
+  | 'fundedPlace'
+>;
+
 export const ApplicationSchema = new EntitySchema<Application>({
   class: Application,
   tableName: 'applications',
@@ -56,7 +81,7 @@ export const ApplicationSchema = new EntitySchema<Application>({
     cohortIdentifier: { type: 'string', length: 5 },
     cohortStartYear: { type: 'integer' },
     cohortSuffix: { type: 'string', length: 1 },
-    status: { enum: true, items: ['pending', 'accepted', 'rejected'] },
+    status: { enum: true, items: [...APPLICATION_STATUSES] },
     reasonForRejection: { type: 'string', length: 60, nullable: true },
     eligibleForFunding: { type: 'boolean' },
     fundingEligibilityStatusCode: { type: 'string', length: 60, nullable: true },
@@ -95,7 +120,7 @@ export const ApplicationSchema = new EntitySchema<Application>({
       // The database's own guarantee that a person is never accepted twice for one course (ASO and EHCO
       // count as one) in one cohort, whichever provider accepts: the backstop behind the accept lock.
       expression: (table, c, indexName) =>
-        `create unique index "${indexName}" on ${String(table)} ("${c.personId}", (case when "${c.courseIdentifier}" in ('npq-additional-support-offer', 'npq-early-headship-coaching-offer') then 'ehco-aso' else "${c.courseIdentifier}" end), "${c.cohortIdentifier}") where "${c.status}" = 'accepted' and coalesce("${c.trainingStatus}", 'active') <> 'withdrawn'`,
+        `create unique index "${indexName}" on ${String(table)} ("${c.personId}", (case when "${c.courseIdentifier}" in ${REBRANDED_COURSES_SQL} then 'ehco-aso' else "${c.courseIdentifier}" end), "${c.cohortIdentifier}") where "${c.status}" = 'accepted' and coalesce("${c.trainingStatus}", 'active') <> 'withdrawn'`,
     },
   ],
 });

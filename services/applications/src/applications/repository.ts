@@ -1,8 +1,8 @@
+import type { ApplicationStatus } from '@npq/contracts';
 import type { EntityManager, SortKey } from '@npq/service-kit';
 import { pgArray } from '@npq/service-kit';
+import { REBRANDED_COURSES_SQL as ALTERNATIVES } from './entity';
 import type { ApplicationView } from './serializer';
-
-const ALTERNATIVES = `('npq-additional-support-offer', 'npq-early-headship-coaching-offer')`;
 
 /**
  * DfE's "previously funded": the same person has another accepted, funding-eligible application for the
@@ -34,7 +34,7 @@ interface Row {
   course_identifier: string;
   cohort_start_year: number;
   cohort_suffix: string;
-  status: string;
+  status: ApplicationStatus;
   reason_for_rejection: string | null;
   eligible_for_funding: boolean;
   funding_eligibility_status_code: string | null;

@@ -1,47 +1,28 @@
 import { teacherCatchmentFlag, type ApiComponents } from '@npq/contracts';
 import { toRfc3339 } from '@npq/service-kit';
+import type { Person } from '../people/entity';
+import type { Application, ApplicationDetails } from './entity';
 
 type Schemas = ApiComponents['schemas'];
 export type ApplicationResource = Schemas['Application'];
 
 /** One application joined with its person and the derived "previously funded" flag. */
-export interface ApplicationView {
-  id: string;
-  personId: string;
-  courseIdentifier: string;
-  cohortStartYear: number;
-  cohortSuffix: string;
-  status: string;
-  reasonForRejection: string | null;
-  eligibleForFunding: boolean;
-  fundingEligibilityStatusCode: string | null;
-  targetedDeliveryFundingEligibility: boolean;
-  fundingChoice: string | null;
-  schoolUrn: string | null;
-  schoolUkprn: string | null;
-  privateChildcareProviderUrn: string | null;
-  worksInSchool: boolean | null;
-  employerName: string | null;
-  employmentRole: string | null;
-  headteacherStatus: string | null;
-  teacherCatchment: string | null;
-  teacherCatchmentCountry: string | null;
-  teacherCatchmentIsoCountryCode: string | null;
-  ittProvider: string | null;
-  leadMentor: boolean | null;
-  worksAsSenco: string | null;
-  sencoStartDate: string | null;
-  fundedPlace: boolean | null;
-  scheduleIdentifier: string | null;
-  createdAt: Date;
-  updatedAt: Date;
-  fullName: string;
-  email: string | null;
-  trn: string | null;
-  trnVerified: boolean;
-  significantlyUpdatedAt: Date;
-  previouslyFunded: boolean;
-}
+export type ApplicationView = Pick<
+  Application,
+  | 'id'
+  | 'personId'
+  | 'courseIdentifier'
+  | 'cohortStartYear'
+  | 'cohortSuffix'
+  | 'status'
+  | 'reasonForRejection'
+  | 'fundingEligibilityStatusCode'
+  | 'scheduleIdentifier'
+  | 'createdAt'
+  | 'updatedAt'
+> &
+  ApplicationDetails &
+  Pick<Person, 'fullName' | 'email' | 'trn' | 'trnVerified' | 'significantlyUpdatedAt'> & { previouslyFunded: boolean };
 
 /** DfE's `eligible_for_dfe_funding?`: a previously funded person is not eligible unless marked so by policy. */
 export function eligibleForDfeFunding(v: Pick<ApplicationView, 'previouslyFunded' | 'fundingEligibilityStatusCode' | 'eligibleForFunding'>): boolean {
@@ -80,7 +61,7 @@ export function serializeApplication(v: ApplicationView): ApplicationResource {
       teacher_reference_number_validated: v.trnVerified,
       school_urn: v.schoolUrn,
       school_ukprn: v.schoolUkprn,
-      status: v.status as Schemas['ApplicationAttributes']['status'],
+      status: v.status,
       reason_for_rejection: v.reasonForRejection as Schemas['ApplicationAttributes']['reason_for_rejection'],
       works_in_school: v.worksInSchool,
       cohort: String(v.cohortStartYear),

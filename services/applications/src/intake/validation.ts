@@ -10,10 +10,11 @@ import {
   type CourseIdentifier,
 } from '@npq/contracts';
 import { isUuid, isValidDateOnly } from '@npq/service-kit';
-import { AttributeReader, EMAIL_FORMAT, TRN_FORMAT } from '../attribute-reader';
+import type { ApplicationDetails } from '../applications/entity';
+import { AttributeReader, EMAIL_FORMAT, IDENTITY_ATTRIBUTES, TRN_FORMAT } from '../attribute-reader';
 
 /** The intake attributes, validated and normalised. */
-export interface IntakeInput {
+export interface IntakeInput extends ApplicationDetails {
   leadProviderId: string;
   courseIdentifier: CourseIdentifier;
   cohort: Cohort;
@@ -22,24 +23,6 @@ export interface IntakeInput {
   email: string | null;
   trn: string | null;
   trnVerified: boolean;
-  eligibleForFunding: boolean;
-  targetedDeliveryFundingEligibility: boolean;
-  fundingChoice: string | null;
-  schoolUrn: string | null;
-  schoolUkprn: string | null;
-  privateChildcareProviderUrn: string | null;
-  worksInSchool: boolean | null;
-  employerName: string | null;
-  employmentRole: string | null;
-  headteacherStatus: string | null;
-  teacherCatchment: string | null;
-  teacherCatchmentCountry: string | null;
-  teacherCatchmentIsoCountryCode: string | null;
-  ittProvider: string | null;
-  leadMentor: boolean | null;
-  worksAsSenco: string | null;
-  sencoStartDate: string | null;
-  fundedPlace: boolean | null;
 }
 
 const KNOWN_ATTRIBUTES = [
@@ -71,8 +54,6 @@ const KNOWN_ATTRIBUTES = [
   'senco_start_date',
   'funded_place',
 ] as const;
-
-const IDENTITY_ATTRIBUTES = ['full_name', 'email', 'teacher_reference_number', 'teacher_reference_number_validated'];
 
 /** Validates an intake request's `data.attributes`; throws DfE's 422 envelope listing every problem. */
 export function validateIntake(attrs: Record<string, unknown>): IntakeInput {

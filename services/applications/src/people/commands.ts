@@ -2,12 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { LockMode, UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { EventEnvelope } from '@npq/contracts';
 import { notFound, now, unprocessable, type EntityManager, type Naming } from '@npq/service-kit';
-import { AttributeReader, EMAIL_FORMAT, TRN_FORMAT } from '../attribute-reader';
-import { ApplicationSchema } from '../applications/entity';
+import { AttributeReader, EMAIL_FORMAT, IDENTITY_ATTRIBUTES, TRN_FORMAT } from '../attribute-reader';
+import { ApplicationSchema, REBRANDED_COURSES_SQL } from '../applications/entity';
 import { stageParticipantMerged, stagePersonUpdated } from '../events';
 import { ParticipantIdChangeSchema, PersonSchema, type ParticipantIdChange, type Person } from './entity';
-
-const IDENTITY_ATTRIBUTES = ['full_name', 'email', 'teacher_reference_number', 'teacher_reference_number_validated'] as const;
 
 const EMAIL_TAKEN = unprocessable([{ title: 'email', detail: "The '#/email' is already used by another participant" }]);
 
@@ -136,8 +134,7 @@ export async function mergeParticipants(
       `select a.course_identifier, a.cohort_identifier from applications.applications a
        join applications.applications b on b.cohort_identifier = a.cohort_identifier
          and (b.course_identifier = a.course_identifier
-              or (a.course_identifier in ('npq-additional-support-offer', 'npq-early-headship-coaching-offer')
-                  and b.course_identifier in ('npq-additional-support-offer', 'npq-early-headship-coaching-offer')))
+              or (a.course_identifier in ${REBRANDED_COURSES_SQL} and b.course_identifier in ${REBRANDED_COURSES_SQL}))
        where a.person_id = ? and b.person_id = ? and a.status = 'accepted' and b.status = 'accepted'
          and coalesce(a.training_status, 'active') <> 'withdrawn' and coalesce(b.training_status, 'active') <> 'withdrawn'
        limit 1`,

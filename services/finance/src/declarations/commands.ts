@@ -1,11 +1,19 @@
 import { randomUUID } from 'node:crypto';
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
-import type { DeclarationState, EventEnvelope } from '@npq/contracts';
+import {
+  BILLABLE_OR_VOIDABLE_STATES,
+  CLAWBACK_STATES,
+  isLiveDeclarationState,
+  REFUNDABLE_STATEMENT_ITEM_STATES,
+  type DeclarationState,
+  type EventEnvelope,
+} from '@npq/contracts';
 import {
   badRequest,
   forbidden,
   notFound,
   now,
+  pgArray,
   today,
   toDateOnly,
   unprocessable,
@@ -18,7 +26,6 @@ import { declarationEventSource, stageDeclarationEvent } from '../events';
 import { isFundable, ProjectionRepository } from '../projections/repository';
 import { cohortOrFail, courseAlternatives, courseHasOutcomes, courseKey } from '../reference';
 import { StatementRepository } from '../statements/repository';
-import { CLAWBACK_STATES } from './entity';
 import { MESSAGES } from './messages';
 import { DeclarationRepository, type DeclarationView } from './repository';
 import { validateDeliveryPartners, type ValidCreate } from './validation';
@@ -167,9 +174,9 @@ async function shouldVoidOutcome(em: EntityManager, d: DeclarationView): Promise
      join finance.applications a on a.id = x.application_id
      left join lateral (select state from finance.outcomes where declaration_id = x.id order by created_at desc, ordinal desc, id desc limit 1) o on true
      where a.participant_id = ? and a.course_identifier = ? and x.lead_provider_id = ? and x.declaration_type = 'completed'
-       and x.state in ('submitted', 'eligible', 'payable', 'paid', 'ineligible')
+       and x.state = any(?::text[])
      order by x.created_at desc, x.id desc limit 1`,
-    [d.participantId, d.courseIdentifier, d.leadProviderId],
+    [d.participantId, d.courseIdentifier, d.leadProviderId, pgArray(BILLABLE_OR_VOIDABLE_STATES)],
   );
   return rows[0]?.state !== 'voided';
 }
@@ -186,7 +193,7 @@ export async function voidDeclaration(em: EntityManager, naming: Naming, leadPro
     if (!d) throw notFound();
     if (d.leadProviderId !== leadProviderId) throw forbidden(MESSAGES.cannotModifyTitle, MESSAGES.cannotModifyDetail);
     const errors = new ValidationErrors();
-    const clawback = (CLAWBACK_STATES as readonly string[]).includes(d.state);
+    const clawback = (CLAWBACK_STATES as readonly DeclarationState[]).includes(d.state);
     const at = now();
     const cohort = cohortOrFail(d.cohortIdentifier);
 
@@ -202,8 +209,8 @@ export async function voidDeclaration(em: EntityManager, naming: Naming, leadPro
       );
     } else {
       const refunded: unknown[] = await tx.execute(
-        `select 1 from finance.statement_items where declaration_id = ? and state in ('awaiting_clawback', 'clawed_back') limit 1`,
-        [id],
+        `select 1 from finance.statement_items where declaration_id = ? and state = any(?::text[]) limit 1`,
+        [id, pgArray(REFUNDABLE_STATEMENT_ITEM_STATES)],
       );
       if (refunded.length > 0) errors.add('declaration', MESSAGES.alreadyRefunded);
       const statement = await new StatementRepository(tx).nextOutputFeeStatement(d.leadProviderId, d.cohortIdentifier, today(), true);
@@ -267,7 +274,7 @@ export async function changeDeliveryPartner(
       partners: { primaryId, secondaryId },
       changed: { primary: primaryId !== d.deliveryPartnerId, secondary: secondaryId !== d.secondaryDeliveryPartnerId },
     });
-    if (!errors.any() && (['submitted', 'eligible', 'payable', 'paid'] as string[]).includes(d.state)) {
+    if (!errors.any() && isLiveDeclarationState(d.state)) {
       const live = await declarations.findLiveOfType(d.applicationId, d.declarationType, d.id);
       if (live) errors.add('base', MESSAGES.duplicateOnApplication(live.state));
     }

@@ -1,23 +1,6 @@
 import { EntitySchema } from '@mikro-orm/core';
-import type { DeclarationState } from '@npq/contracts';
-
-export const DECLARATION_STATES = [
-  'submitted',
-  'eligible',
-  'payable',
-  'paid',
-  'voided',
-  'ineligible',
-  'awaiting_clawback',
-  'clawed_back',
-] as const satisfies readonly DeclarationState[];
-
-/** DfE's `billable_or_changeable`: a declaration in one of these occupies its application's slot for its type. */
-export const LIVE_STATES = ['submitted', 'eligible', 'payable', 'paid'] as const;
-/** States `void` turns into `voided` (anything else is a clawback or refused). */
-export const VOIDABLE_STATES = ['submitted', 'eligible', 'payable', 'ineligible'] as const;
-export const CLAWBACK_STATES = ['paid', 'awaiting_clawback', 'clawed_back'] as const;
-export const UPLIFT_PAID_STATES = ['paid', 'awaiting_clawback', 'clawed_back'] as const;
+import { DECLARATION_STATES, LIVE_DECLARATION_STATES, type DeclarationState } from '@npq/contracts';
+import { sqlList } from '../reference';
 
 /** A declaration. Course and participant are the application's (so merges and ASO/EHCO read right). */
 export interface DeclarationRow {
@@ -84,7 +67,7 @@ export const DeclarationSchema = new EntitySchema<DeclarationRow>({
       // DfE's idx_unique_declarations: at most one live declaration per application and type. The final
       // guard behind the create lock (an ASO and an EHCO request for one application take different locks).
       expression: (table, c, indexName) =>
-        `create unique index "${indexName}" on ${String(table)} ("${c.applicationId}", "${c.declarationType}") where "${c.state}" in ('submitted', 'eligible', 'payable', 'paid')`,
+        `create unique index "${indexName}" on ${String(table)} ("${c.applicationId}", "${c.declarationType}") where "${c.state}" in ${sqlList(LIVE_DECLARATION_STATES)}`,
     },
   ],
 });

@@ -1,7 +1,10 @@
-import type { DeclarationState } from '@npq/contracts';
+import {
+  BILLABLE_STATEMENT_ITEM_STATES,
+  LIVE_DECLARATION_STATES,
+  REFUNDABLE_STATEMENT_ITEM_STATES,
+  type DeclarationState,
+} from '@npq/contracts';
 import { pgArray, type EntityManager } from '@npq/service-kit';
-import { BILLABLE_ITEM_STATES, REFUNDABLE_ITEM_STATES } from '../statements/entity';
-import { LIVE_STATES } from './entity';
 
 /** A declaration joined with its application (participant and course are the application's). */
 export interface DeclarationView {
@@ -206,8 +209,8 @@ export class DeclarationRepository {
     const latest = new Map(outcomes.map((o) => [o.declaration_id, o.state]));
     for (const v of views) {
       const mine = items.filter((i) => i.declaration_id === v.id);
-      const billable = mine.find((i) => (BILLABLE_ITEM_STATES as readonly string[]).includes(i.state));
-      const refundable = mine.find((i) => (REFUNDABLE_ITEM_STATES as readonly string[]).includes(i.state));
+      const billable = mine.find((i) => (BILLABLE_STATEMENT_ITEM_STATES as readonly string[]).includes(i.state));
+      const refundable = mine.find((i) => (REFUNDABLE_STATEMENT_ITEM_STATES as readonly string[]).includes(i.state));
       const outcome = latest.get(v.id);
       result.set(v.id, {
         statementId: billable?.statement_id ?? null,
@@ -236,7 +239,7 @@ export class DeclarationRepository {
        where a.participant_id = ? and a.course_identifier = ? and d.declaration_date = ? and d.declaration_type = ?
          and d.lead_provider_id = ? and d.state = any(?::text[])
        order by d.created_at asc, d.id asc limit 1`,
-      [q.participantId, q.courseIdentifier, q.declarationDate, q.declarationType, q.leadProviderId, pgArray(LIVE_STATES)],
+      [q.participantId, q.courseIdentifier, q.declarationDate, q.declarationType, q.leadProviderId, pgArray(LIVE_DECLARATION_STATES)],
     );
     return rows[0] ?? null;
   }
@@ -246,7 +249,7 @@ export class DeclarationRepository {
     const rows: { id: string; state: string }[] = await this.em.execute(
       `select id, state from finance.declarations where application_id = ? and declaration_type = ? and state = any(?::text[])
          and id <> ? order by created_at asc, id asc limit 1`,
-      [applicationId, declarationType, pgArray(LIVE_STATES), exceptId ?? '00000000-0000-0000-0000-000000000000'],
+      [applicationId, declarationType, pgArray(LIVE_DECLARATION_STATES), exceptId ?? '00000000-0000-0000-0000-000000000000'],
     );
     return rows[0] ?? null;
   }
@@ -271,7 +274,7 @@ export class DeclarationRepository {
        where p.trn = ? and a.participant_id <> ? and d.id <> ? and d.declaration_type = ? and d.superseded_by_id is null
          and d.state = any(?::text[]) and a.course_identifier = any(?::text[])
        order by d.created_at asc, d.id asc limit 1`,
-      [q.trn, q.participantId, q.declarationId, q.declarationType, pgArray(LIVE_STATES), pgArray(q.courses)],
+      [q.trn, q.participantId, q.declarationId, q.declarationType, pgArray(LIVE_DECLARATION_STATES), pgArray(q.courses)],
     );
     return rows[0]?.id ?? null;
   }

@@ -1,7 +1,6 @@
-import type { ApiComponents } from '@npq/contracts';
+import { isUpliftPaidState, type ApiComponents } from '@npq/contracts';
 import { toRfc3339 } from '@npq/service-kit';
 import { dasherize, isUpliftIneligible, leadProviderName } from '../reference';
-import { UPLIFT_PAID_STATES } from './entity';
 import type { DeclarationExtras, DeclarationView } from './repository';
 
 type Schemas = ApiComponents['schemas'];
@@ -11,7 +10,7 @@ export type DeclarationResource = Schemas['ParticipantDeclaration'];
 export function upliftPaid(v: Pick<DeclarationView, 'courseIdentifier' | 'state' | 'declarationType' | 'targetedDeliveryFundingEligibility'>): boolean {
   return (
     !isUpliftIneligible(v.courseIdentifier) &&
-    (UPLIFT_PAID_STATES as readonly string[]).includes(v.state) &&
+    isUpliftPaidState(v.state) &&
     v.declarationType === 'started' &&
     v.targetedDeliveryFundingEligibility
   );

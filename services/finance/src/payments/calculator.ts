@@ -1,21 +1,9 @@
 import { isUpliftIneligible } from '../reference';
+import type { ContractTemplateRow } from '../statements/entity';
 import { money, sum, ZERO, type Money } from './money';
 
 /** A contract's terms (its template) for one course on one statement. */
-export interface ContractTerms {
-  courseIdentifier: string;
-  recruitmentTarget: number;
-  perParticipant: string;
-  outputPaymentPercentage: number;
-  serviceFeePercentage: number;
-  numberOfPaymentPeriods: number;
-  serviceFeeInstallments: number;
-  /** NULL: calculate (recruitment target × per-participant fee); any value, including 0.00, is used as is. */
-  monthlyServiceFee: string | null;
-  targetedDeliveryFundingPerParticipant: string;
-  /** Standalone payments: shown, but excluded from the statement's totals. */
-  specialCourse: boolean;
-}
+export type ContractTerms = Omit<ContractTemplateRow, 'id' | 'createdAt'> & { courseIdentifier: string };
 
 /**
  * Distinct participants per declaration type on the statement for the contract's course (a participant

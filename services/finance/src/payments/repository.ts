@@ -1,4 +1,6 @@
+import { BILLABLE_STATEMENT_ITEM_STATES, REFUNDABLE_STATEMENT_ITEM_STATES } from '@npq/contracts';
 import { pgArray, type EntityManager } from '@npq/service-kit';
+import { sqlList } from '../reference';
 import type { StatementView } from '../statements/repository';
 import { calculateStatement, NO_COUNTS, type ContractTerms, type CourseCounts, type StatementCalculation } from './calculator';
 
@@ -28,8 +30,8 @@ interface CountRowRaw {
   tdf_refundable: string;
 }
 
-const BILLABLE = `si.state in ('eligible', 'payable', 'paid')`;
-const REFUNDABLE = `si.state in ('awaiting_clawback', 'clawed_back')`;
+const BILLABLE = `si.state in ${sqlList(BILLABLE_STATEMENT_ITEM_STATES)}`;
+const REFUNDABLE = `si.state in ${sqlList(REFUNDABLE_STATEMENT_ITEM_STATES)}`;
 const TDF = `d.declaration_type = 'started' and a.targeted_delivery_funding_eligibility and a.eligible_for_funding`;
 
 /**

@@ -1,23 +1,26 @@
+import { REBRANDED_COURSE_IDENTIFIERS } from '@npq/contracts';
 import { pgArray, type EntityManager } from '@npq/service-kit';
+import { sqlList } from '../reference';
+import type { ApplicationRow } from './entity';
 
 /** An accepted application as the declaration rules need it, with finance's own "previously funded". */
-export interface DeclarableApplication {
-  id: string;
-  participantId: string;
-  leadProviderId: string;
-  courseIdentifier: string;
-  cohortIdentifier: string;
-  cohortStartYear: number;
-  scheduleIdentifier: string | null;
-  fundedPlace: boolean | null;
-  eligibleForFunding: boolean;
-  targetedDeliveryFundingEligibility: boolean;
-  teacherCatchment: string | null;
-  schoolUrn: string | null;
-  previouslyFunded: boolean;
-}
+export type DeclarableApplication = Pick<
+  ApplicationRow,
+  | 'id'
+  | 'participantId'
+  | 'leadProviderId'
+  | 'courseIdentifier'
+  | 'cohortIdentifier'
+  | 'cohortStartYear'
+  | 'scheduleIdentifier'
+  | 'fundedPlace'
+  | 'eligibleForFunding'
+  | 'targetedDeliveryFundingEligibility'
+  | 'teacherCatchment'
+  | 'schoolUrn'
+> & { previouslyFunded: boolean };
 
-const ALTERNATIVES = `('npq-additional-support-offer', 'npq-early-headship-coaching-offer')`;
+const ALTERNATIVES = sqlList(REBRANDED_COURSE_IDENTIFIERS);
 
 /**
  * DfE's `previously_funded?`, computed over finance's projection: the same person has another accepted,
@@ -31,6 +34,12 @@ const PREVIOUSLY_FUNDED = `exists (
     and (o.funded_place is null or o.funded_place)
     and (o.course_identifier = a.course_identifier
          or (a.course_identifier in ${ALTERNATIVES} and o.course_identifier in ${ALTERNATIVES})))`;
+
+/** The columns of a DeclarableApplication (`ApplicationRowRaw`). */
+const SELECT_DECLARABLE = `select a.id, a.participant_id, a.lead_provider_id, a.course_identifier, a.cohort_identifier,
+    a.cohort_start_year, a.schedule_identifier, a.funded_place, a.eligible_for_funding,
+    a.targeted_delivery_funding_eligibility, a.teacher_catchment, a.school_urn, ${PREVIOUSLY_FUNDED} as previously_funded
+  from finance.applications a`;
 
 interface ApplicationRowRaw {
   id: string;
@@ -112,10 +121,7 @@ export class ProjectionRepository {
   async findDeclarableApplication(participantId: string, leadProviderId: string, courses: string[]): Promise<DeclarableApplication | null> {
     if (courses.length === 0) return null;
     const rows: ApplicationRowRaw[] = await this.em.execute(
-      `select a.id, a.participant_id, a.lead_provider_id, a.course_identifier, a.cohort_identifier, a.cohort_start_year,
-         a.schedule_identifier, a.funded_place, a.eligible_for_funding, a.targeted_delivery_funding_eligibility,
-         a.teacher_catchment, a.school_urn, ${PREVIOUSLY_FUNDED} as previously_funded
-       from finance.applications a
+      `${SELECT_DECLARABLE}
        where a.participant_id = ? and a.lead_provider_id = ? and a.status = 'accepted' and a.course_identifier = any(?::text[])
        order by a.created_at desc, a.id desc limit 1`,
       [participantId, leadProviderId, pgArray(courses)],
@@ -124,13 +130,7 @@ export class ProjectionRepository {
   }
 
   async findApplication(applicationId: string): Promise<DeclarableApplication | null> {
-    const rows: ApplicationRowRaw[] = await this.em.execute(
-      `select a.id, a.participant_id, a.lead_provider_id, a.course_identifier, a.cohort_identifier, a.cohort_start_year,
-         a.schedule_identifier, a.funded_place, a.eligible_for_funding, a.targeted_delivery_funding_eligibility,
-         a.teacher_catchment, a.school_urn, ${PREVIOUSLY_FUNDED} as previously_funded
-       from finance.applications a where a.id = ?`,
-      [applicationId],
-    );
+    const rows: ApplicationRowRaw[] = await this.em.execute(`${SELECT_DECLARABLE} where a.id = ?`, [applicationId]);
     return rows[0] ? toDeclarable(rows[0]) : null;
   }
 

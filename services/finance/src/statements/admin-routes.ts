@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
-import { consumersOf } from '@npq/contracts';
+import { consumersOf, isStatementState, STATEMENT_STATES } from '@npq/contracts';
 import {
   badRequest,
   isUuid,
@@ -21,7 +21,6 @@ import { paymentJobId, type PaymentJobData } from '../jobs/queues';
 import { runStatementCutoff } from '../jobs/statement-runs';
 import { calculateStatements } from '../payments/repository';
 import { authorisePayment } from './commands';
-import { STATEMENT_STATES } from './entity';
 import { StatementRepository, type StatementView } from './repository';
 import { serializeAdminStatement } from './serializer';
 
@@ -44,7 +43,7 @@ export function adminStatementRoutes(app: FastifyInstance, deps: AdminStatementD
     const { limit, offset } = parsePagination(query);
     const leadProviderId = scalarFilter(query, 'lead_provider_id');
     const state = scalarFilter(query, 'state');
-    if (state !== undefined && !(STATEMENT_STATES as readonly string[]).includes(state)) {
+    if (state !== undefined && !isStatementState(state)) {
       throw badRequest(`The filter '#/state' must be one of ${STATEMENT_STATES.join(', ')}`);
     }
     if (leadProviderId !== undefined && !isUuid(leadProviderId)) return list([]);

@@ -1,22 +1,5 @@
 import { EntitySchema } from '@mikro-orm/core';
-
-export const STATEMENT_STATES = ['open', 'payable', 'paid'] as const;
-export type StatementState = (typeof STATEMENT_STATES)[number];
-
-export const STATEMENT_ITEM_STATES = [
-  'eligible',
-  'payable',
-  'paid',
-  'voided',
-  'ineligible',
-  'awaiting_clawback',
-  'clawed_back',
-] as const;
-export type StatementItemState = (typeof STATEMENT_ITEM_STATES)[number];
-
-/** Item states that pay (`statement_id` of a declaration) and that claw back (`clawback_statement_id`). */
-export const BILLABLE_ITEM_STATES = ['eligible', 'payable', 'paid'] as const;
-export const REFUNDABLE_ITEM_STATES = ['awaiting_clawback', 'clawed_back'] as const;
+import { STATEMENT_ITEM_STATES, STATEMENT_STATES, type StatementItemState, type StatementState } from '@npq/contracts';
 
 /** A monthly statement of one lead provider for one cohort. */
 export interface StatementRow {
@@ -109,9 +92,13 @@ export interface ContractTemplateRow {
   serviceFeePercentage: number;
   numberOfPaymentPeriods: number;
   serviceFeeInstallments: number;
-  /** NULL means "calculate the service fee"; 0.00 means "no service fee". */
+  /**
+   * NULL means "calculate the service fee" (recruitment target × per-participant fee); any value is used as
+   * is, so 0.00 means "no service fee".
+   */
   monthlyServiceFee: string | null;
   targetedDeliveryFundingPerParticipant: string;
+  /** Standalone payments: shown, but excluded from the statement's totals. */
   specialCourse: boolean;
   createdAt: Date;
 }

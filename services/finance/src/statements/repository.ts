@@ -1,24 +1,9 @@
+import type { StatementState } from '@npq/contracts';
 import { pgArray, type EntityManager } from '@npq/service-kit';
-import type { StatementState } from './entity';
+import type { StatementRow } from './entity';
 
-export interface StatementView {
-  id: string;
-  leadProviderId: string;
-  cohortIdentifier: string;
-  cohortStartYear: number;
-  cohortSuffix: string;
-  year: number;
-  month: number;
-  deadlineDate: string;
-  paymentDate: string;
-  outputFee: boolean;
-  state: StatementState;
-  markedAsPaidAt: Date | null;
-  reconcileAmount: string;
-  createdAt: Date;
-  updatedAt: Date;
-  version: number;
-}
+/** A statement as read here: the row itself (dates as `YYYY-MM-DD` text). */
+export type StatementView = StatementRow;
 
 // Dates as text: node-postgres would turn a `date` into a local-time Date.
 const SELECT = `
@@ -94,9 +79,11 @@ function filterClauses(f: StatementFilters & { leadProviderId?: string; state?: 
 export class StatementRepository {
   constructor(private readonly em: EntityManager) {}
 
-  /** A provider's output-fee statements (the only ones it may see), by payment date then id. */
-  async listForProvider(q: StatementFilters & { leadProviderId: string; limit: number; offset: number }): Promise<StatementView[]> {
-    const where = ['s.output_fee'];
+  /** A page of the statements matching `where` and the filters, by payment date then id. */
+  private async list(
+    q: StatementFilters & { leadProviderId?: string; state?: string; limit: number; offset: number },
+    where: string[],
+  ): Promise<StatementView[]> {
     const params: unknown[] = [];
     filterClauses(q, where, params);
     params.push(q.limit, q.offset);
@@ -105,6 +92,11 @@ export class StatementRepository {
       params,
     );
     return rows.map(toView);
+  }
+
+  /** A provider's output-fee statements (the only ones it may see), by payment date then id. */
+  async listForProvider(q: StatementFilters & { leadProviderId: string; limit: number; offset: number }): Promise<StatementView[]> {
+    return this.list(q, ['s.output_fee']);
   }
 
   /** DfE applies the list filters to the show lookup too. */
@@ -118,15 +110,7 @@ export class StatementRepository {
 
   /** Every statement (admin), by payment date then id. */
   async listAll(q: StatementFilters & { leadProviderId?: string; state?: string; limit: number; offset: number }): Promise<StatementView[]> {
-    const where = ['true'];
-    const params: unknown[] = [];
-    filterClauses(q, where, params);
-    params.push(q.limit, q.offset);
-    const rows: Row[] = await this.em.execute(
-      `${SELECT} where ${where.join(' and ')} order by s.payment_date asc, s.id asc limit ? offset ?`,
-      params,
-    );
-    return rows.map(toView);
+    return this.list(q, ['true']);
   }
 
   async findById(id: string): Promise<StatementView | null> {

@@ -1,12 +1,11 @@
 import { EntitySchema } from '@mikro-orm/core';
-
-export type TokenScope = 'lead_provider' | 'teacher_record_service';
+import { API_TOKEN_SCOPES, type ApiTokenScope } from '@npq/contracts';
 
 /** An API token. Only its HMAC-SHA256 digest is stored; the clear token is shown once, at creation. */
 export class ApiToken {
   id!: string;
   hashedToken!: string;
-  scope!: TokenScope;
+  scope!: ApiTokenScope;
   leadProviderId: string | null = null;
   /** Bootstrap tokens are derived from the admin token for local development; minted ones are random. */
   kind: 'minted' | 'bootstrap' = 'minted';
@@ -21,7 +20,7 @@ export const ApiTokenSchema = new EntitySchema<ApiToken>({
   properties: {
     id: { type: 'uuid', primary: true },
     hashedToken: { type: 'string', length: 64, unique: 'api_tokens_hashed_token_unique' },
-    scope: { enum: true, items: ['lead_provider', 'teacher_record_service'] },
+    scope: { enum: true, items: [...API_TOKEN_SCOPES] },
     leadProviderId: { type: 'uuid', nullable: true, index: 'api_tokens_lead_provider_idx' },
     kind: { enum: true, items: ['minted', 'bootstrap'] },
     createdAt: { type: 'Date', columnType: 'timestamptz' },

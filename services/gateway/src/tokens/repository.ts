@@ -1,12 +1,13 @@
 import { randomUUID } from 'node:crypto';
+import type { ApiTokenScope } from '@npq/contracts';
 import type { EntityManager } from '@npq/service-kit';
-import { type ApiToken, ApiTokenSchema, type TokenScope } from './entity';
+import { type ApiToken, ApiTokenSchema } from './entity';
 
 export class ApiTokenRepository {
   constructor(private readonly em: EntityManager) {}
 
   /** The active (not revoked) token with this digest and scope. */
-  async findActive(hashedToken: string, scope: TokenScope): Promise<ApiToken | null> {
+  async findActive(hashedToken: string, scope: ApiTokenScope): Promise<ApiToken | null> {
     return this.em.findOne(ApiTokenSchema, { hashedToken, scope, revokedAt: null });
   }
 
@@ -16,7 +17,7 @@ export class ApiTokenRepository {
 
   async insert(
     hashedToken: string,
-    scope: TokenScope,
+    scope: ApiTokenScope,
     leadProviderId: string | null,
     kind: ApiToken['kind'] = 'minted',
   ): Promise<ApiToken> {

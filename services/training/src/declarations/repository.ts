@@ -1,8 +1,8 @@
-import { LIVE_DECLARATION_STATES, type DeclarationSnapshotV1 } from '@npq/contracts';
+import { BILLABLE_OR_VOIDABLE_STATES, LIVE_DECLARATION_STATES, type DeclarationSnapshotV1 } from '@npq/contracts';
 import { pgArray, type EntityManager } from '@npq/service-kit';
 
 /** States of a completed declaration that can carry an outcome (`Declaration.eligible_for_outcomes`). */
-export const OUTCOME_DECLARATION_STATES = ['submitted', 'eligible', 'payable', 'paid', 'ineligible'] as const;
+export const OUTCOME_DECLARATION_STATES = BILLABLE_OR_VOIDABLE_STATES;
 
 export interface DeclarationRow {
   id: string;

@@ -13,12 +13,12 @@ import {
   type CohortFunding,
   type EventEnvelope,
   type Schedule,
+  type TrainingStatus,
 } from '@npq/contracts';
 import { now, startOfDayUtc, today, ValidationErrors, type EntityManager, type Naming } from '@npq/service-kit';
 import { DeclarationRepository } from '../declarations/repository';
-import { stageScheduleChanged, stageTrainingStatusChanged } from '../events';
+import { stageScheduleChanged, stageTrainingStatusChanged, type EnrolmentRef } from '../events';
 import { ParticipantRepository } from '../participants/repository';
-import type { TrainingStatus } from './entity';
 import { EnrolmentRepository, type EnrolmentRow } from './repository';
 
 export const MESSAGES = {
@@ -103,6 +103,11 @@ async function commonChecks(
   return { em, errors, participantId, leadProviderId, input, enrolment, declarations: new DeclarationRepository(em) };
 }
 
+/** The enrolment as its events name it, at the version the change gave it. */
+function enrolmentRef(enrolment: EnrolmentRow, version: number): EnrolmentRef {
+  return { applicationId: enrolment.id, participantId: enrolment.participant_id, leadProviderId: enrolment.lead_provider_id, version };
+}
+
 async function changeStatus(
   ctx: Context,
   naming: Naming,
@@ -121,7 +126,7 @@ async function changeStatus(
     await stageTrainingStatusChanged(
       ctx.em,
       naming,
-      { applicationId: enrolment.id, participantId: enrolment.participant_id, leadProviderId: enrolment.lead_provider_id, version },
+      enrolmentRef(enrolment, version),
       { trainingStatus: state, reason, changedAt: at },
     ),
   ];
@@ -252,7 +257,7 @@ async function changeSchedule(ctx: Context, naming: Naming): Promise<EventEnvelo
     await stageScheduleChanged(
       ctx.em,
       naming,
-      { applicationId: enrolment.id, participantId: enrolment.participant_id, leadProviderId: enrolment.lead_provider_id, version },
+      enrolmentRef(enrolment, version),
       { scheduleIdentifier: newSchedule.identifier, cohortIdentifier: newCohort.identifier, fundedPlace, changedAt: at },
     ),
   ];

@@ -1,6 +1,5 @@
 import { EntitySchema } from '@mikro-orm/core';
-
-export type TrainingStatus = 'active' | 'deferred' | 'withdrawn';
+import type { TrainingStatus } from '@npq/contracts';
 
 /**
  * The training side of an accepted application (DfE keeps these columns on the application). Created from

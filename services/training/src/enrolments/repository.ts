@@ -1,5 +1,5 @@
 import type { EntityManager } from '@npq/service-kit';
-import type { TrainingStatus } from './entity';
+import type { TrainingStatus } from '@npq/contracts';
 
 /** An accepted application's enrolment, joined with the application it belongs to. */
 export interface EnrolmentRow {

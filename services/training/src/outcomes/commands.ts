@@ -1,9 +1,8 @@
-import { isSubmittableOutcomeState, OUTCOME_COURSE_IDENTIFIERS, type EventEnvelope } from '@npq/contracts';
+import { isSubmittableOutcomeState, OUTCOME_COURSE_IDENTIFIERS, type EventEnvelope, type OutcomeState } from '@npq/contracts';
 import { isValidDateOnly, now, today, ValidationErrors, type EntityManager, type Naming } from '@npq/service-kit';
 import { DeclarationRepository } from '../declarations/repository';
 import { participantIdReplaced } from '../enrolments/commands';
 import { ParticipantRepository } from '../participants/repository';
-import type { OutcomeState } from './entity';
 import { OutcomeRepository, type OutcomeView } from './repository';
 import { appendOutcome, isRepeat } from './service';
 

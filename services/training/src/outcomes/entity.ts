@@ -1,6 +1,5 @@
 import { EntitySchema } from '@mikro-orm/core';
-
-export type OutcomeState = 'passed' | 'failed' | 'voided';
+import type { OutcomeState } from '@npq/contracts';
 
 /**
  * A participant outcome (DfE's participant_outcomes): append-only, the latest per declaration is current.

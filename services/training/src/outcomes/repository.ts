@@ -1,5 +1,5 @@
+import type { OutcomeState } from '@npq/contracts';
 import type { EntityManager } from '@npq/service-kit';
-import type { OutcomeState } from './entity';
 
 /** An outcome with the participant it belongs to now (the declaration's application's person). */
 export interface OutcomeView {

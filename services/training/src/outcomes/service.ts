@@ -1,10 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import type { EventEnvelope } from '@npq/contracts';
+import type { EventEnvelope, OutcomeState } from '@npq/contracts';
 import type { EntityManager, Naming } from '@npq/service-kit';
 import type { DeclarationRow } from '../declarations/repository';
 import { DeliveryRepository } from '../dqt/deliveries';
 import { stageOutcomeRecorded } from '../events';
-import type { OutcomeState } from './entity';
 import { OutcomeRepository, type OutcomeView } from './repository';
 
 export interface RecordedOutcome {

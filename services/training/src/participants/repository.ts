@@ -1,5 +1,5 @@
 import { pgArray, type EntityManager, type SortKey } from '@npq/service-kit';
-import type { TrainingStatus } from '../enrolments/entity';
+import type { TrainingStatus } from '@npq/contracts';
 
 export interface ParticipantIdChangeView {
   fromParticipantId: string;
