@@ -20,7 +20,13 @@ export default tseslint.config(
     },
   },
   {
-    files: ['**/test/**/*.ts', 'test/**/*.ts', '**/*.test.ts', '**/scripts/**/*.ts', 'packages/test-kit/**/*.ts'],
+    files: [
+      '**/test/**/*.ts',
+      'test/**/*.ts',
+      '**/*.test.ts',
+      '**/scripts/**/*.ts',
+      'packages/test-kit/**/*.ts',
+    ],
     rules: {
       '@typescript-eslint/no-unsafe-assignment': 'off',
       '@typescript-eslint/no-unsafe-member-access': 'off',

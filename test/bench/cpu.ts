@@ -26,7 +26,9 @@ function readStat(pid: number | string): Stat | undefined {
     const seconds = (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
     const childrenSeconds = (Number(fields[13]) + Number(fields[14])) / CLOCK_TICKS;
     const ppid = Number(fields[1]);
-    return Number.isFinite(seconds) && Number.isFinite(childrenSeconds) ? { comm, ppid, seconds, childrenSeconds } : undefined;
+    return Number.isFinite(seconds) && Number.isFinite(childrenSeconds)
+      ? { comm, ppid, seconds, childrenSeconds }
+      : undefined;
   } catch {
     return undefined;
   }

@@ -51,7 +51,10 @@ function options(spec: LoadSpec, durationS: number): autocannon.Options {
           requests: [
             {
               method: 'GET',
-              setupRequest: (req: autocannon.Request) => ({ ...req, path: paths[Math.floor(Math.random() * paths.length)]! }),
+              setupRequest: (req: autocannon.Request) => ({
+                ...req,
+                path: paths[Math.floor(Math.random() * paths.length)]!,
+              }),
             },
           ],
         }
@@ -96,6 +99,8 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  process.stderr.write(`load generator failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.stderr.write(
+    `load generator failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+  );
   process.exit(1);
 });

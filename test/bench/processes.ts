@@ -20,7 +20,11 @@ export function run(
   const { input, ...spawnOptions } = options;
   return new Promise((resolve, reject) => {
     const child = group.track(
-      spawn(command, args, { ...spawnOptions, stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'], detached: true }),
+      spawn(command, args, {
+        ...spawnOptions,
+        stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+        detached: true,
+      }),
     );
     const out: Buffer[] = [];
     const err: Buffer[] = [];
@@ -31,7 +35,12 @@ export function run(
       const stdout = Buffer.concat(out).toString('utf8');
       const stderr = Buffer.concat(err).toString('utf8');
       if (code === 0) resolve({ stdout, stderr });
-      else reject(new Error(`${path.basename(command)} ${args.join(' ').slice(0, 200)} exited with ${code ?? signal}\n${stderr.trim()}`));
+      else
+        reject(
+          new Error(
+            `${path.basename(command)} ${args.join(' ').slice(0, 200)} exited with ${code ?? signal}\n${stderr.trim()}`,
+          ),
+        );
     });
     if (input !== undefined) {
       // A child that exits without reading all of its input is reported by its exit code, not by EPIPE.
@@ -62,11 +71,16 @@ export class ProcessGroup {
   startServer(name: string, script: string, env: NodeJS.ProcessEnv, cwd: string): ChildProcess {
     mkdirSync(this.logDir, { recursive: true });
     const log = createWriteStream(path.join(this.logDir, `${name}.log`), { flags: 'w' });
-    const child = this.track(spawn(process.execPath, [script], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true }));
+    const child = this.track(
+      spawn(process.execPath, [script], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true }),
+    );
     child.stdout!.pipe(log);
     child.stderr!.pipe(log);
     child.on('exit', (code, signal) => {
-      if (!this.stopping) process.stderr.write(`!! ${name} exited unexpectedly (${code ?? signal}); see ${log.path as string}\n`);
+      if (!this.stopping)
+        process.stderr.write(
+          `!! ${name} exited unexpectedly (${code ?? signal}); see ${log.path as string}\n`,
+        );
     });
     return child;
   }
@@ -79,9 +93,16 @@ export class ProcessGroup {
     this.stopping = true;
     const alive = [...this.children].filter((c) => c.exitCode === null && c.signalCode === null);
     if (alive.length === 0) return;
-    const exited = alive.map((c) => new Promise<void>((resolve) => (c.exitCode !== null || c.signalCode !== null ? resolve() : c.once('exit', () => resolve()))));
+    const exited = alive.map(
+      (c) =>
+        new Promise<void>((resolve) =>
+          c.exitCode !== null || c.signalCode !== null ? resolve() : c.once('exit', () => resolve()),
+        ),
+    );
     for (const c of alive) signalGroup(c, 'SIGTERM');
-    const timeout = new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), graceMs).unref());
+    const timeout = new Promise<'timeout'>((resolve) =>
+      setTimeout(() => resolve('timeout'), graceMs).unref(),
+    );
     if ((await Promise.race([Promise.all(exited), timeout])) === 'timeout') {
       for (const c of alive) signalGroup(c, 'SIGKILL');
       await Promise.race([Promise.all(exited), new Promise((resolve) => setTimeout(resolve, 2000).unref())]);
@@ -103,7 +124,12 @@ function signalGroup(child: ChildProcess, signal: NodeJS.Signals): void {
 }
 
 /** Polls `url` until it answers 200, the process dies, or the timeout passes. */
-export async function waitForHttp(url: string, child: ChildProcess, timeoutMs: number, logPath: string): Promise<void> {
+export async function waitForHttp(
+  url: string,
+  child: ChildProcess,
+  timeoutMs: number,
+  logPath: string,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let last = '';
   while (Date.now() < deadline) {

@@ -5,10 +5,15 @@ import { run, type ProcessGroup } from './processes';
  * row it printed, unaligned: one line per row, columns separated by `|`. Stops at the first error.
  */
 export async function psql(group: ProcessGroup, url: string, sql: string): Promise<string[][]> {
-  const { stdout } = await run(group, 'psql', ['-X', '-q', '-A', '-t', '-v', 'ON_ERROR_STOP=1', '-d', url, '-f', '-'], {
-    input: sql,
-    env: { ...process.env, PGOPTIONS: '-c client_min_messages=warning' },
-  });
+  const { stdout } = await run(
+    group,
+    'psql',
+    ['-X', '-q', '-A', '-t', '-v', 'ON_ERROR_STOP=1', '-d', url, '-f', '-'],
+    {
+      input: sql,
+      env: { ...process.env, PGOPTIONS: '-c client_min_messages=warning' },
+    },
+  );
   return stdout
     .split('\n')
     .filter((line) => line !== '')

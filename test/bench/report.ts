@@ -21,7 +21,8 @@ export interface Environment {
 /** "Other" CPU (% of one core) above which a scenario's figures are called noisy. */
 export const NOISY_OTHER_CPU = 25;
 
-const fmt = (n: number, digits = 0) => n.toLocaleString('en-GB', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+const fmt = (n: number, digits = 0) =>
+  n.toLocaleString('en-GB', { minimumFractionDigits: digits, maximumFractionDigits: digits });
 const ms = (n: number) => n.toLocaleString('en-GB', { maximumFractionDigits: Math.abs(n) < 10 ? 1 : 0 });
 const signedMs = (n: number) => `${n >= 0 ? '+' : '−'}${ms(Math.abs(n))}`;
 const pct = (n: number | undefined) => (n === undefined ? 'n/a' : `${fmt(n)}%`);
@@ -61,8 +62,12 @@ export function renderReport(env: Environment, data: DataSummary, results: Scena
       `(${data.minPerProvider === data.maxPerProvider ? fmt(data.minPerProvider) : `${fmt(data.minPerProvider)}–${fmt(data.maxPerProvider)}`} each), ` +
       `${fmt(data.people)} people ` +
       `(${fmt(data.peopleWithSeveral)} with more than one application), ${fmt(data.previouslyFunded)} previously funded. ` +
-      `Statuses: ${Object.entries(data.byStatus).map(([k, v]) => `${k} ${fmt(v)}`).join(', ')}. ` +
-      `Cohorts: ${Object.entries(data.byCohort).map(([k, v]) => `${k} ${fmt(v)}`).join(', ')}.`,
+      `Statuses: ${Object.entries(data.byStatus)
+        .map(([k, v]) => `${k} ${fmt(v)}`)
+        .join(', ')}. ` +
+      `Cohorts: ${Object.entries(data.byCohort)
+        .map(([k, v]) => `${k} ${fmt(v)}`)
+        .join(', ')}.`,
   );
   out.push('');
   out.push(
@@ -142,10 +147,12 @@ export function renderReport(env: Environment, data: DataSummary, results: Scena
   out.push('');
   for (const pair of pairs) {
     const r = results.find((x) => x.scenario.pair === pair)!;
-    out.push(`- ${r.scenario.label}: \`GET ${r.scenario.route}\`${r.scenario.note ? ` (${r.scenario.note})` : ''}`);
+    out.push(
+      `- ${r.scenario.label}: \`GET ${r.scenario.route}\`${r.scenario.note ? ` (${r.scenario.note})` : ''}`,
+    );
   }
   out.push(
-    '- req/s is autocannon\'s mean of per-second counts; latencies are whole milliseconds and cover 2xx responses only. ' +
+    "- req/s is autocannon's mean of per-second counts; latencies are whole milliseconds and cover 2xx responses only. " +
       '"direct" calls the applications service with the internal headers the gateway would add; the gateway adds a Redis rate-limit ' +
       'hit, a token lookup in Postgres and an HTTP hop.',
   );
@@ -156,8 +163,15 @@ export function renderReport(env: Environment, data: DataSummary, results: Scena
   const bad = failures(results);
   if (bad.length > 0) {
     out.push('');
-    out.push(`**WARNING: ${bad.length} scenario(s) had non-2xx responses or connection errors; their figures are not valid:** ` +
-      bad.map((r) => `${r.scenario.label} via ${r.scenario.target} (${JSON.stringify(r.load.statusCodes)}, ${r.load.errors} errors)`).join('; '));
+    out.push(
+      `**WARNING: ${bad.length} scenario(s) had non-2xx responses or connection errors; their figures are not valid:** ` +
+        bad
+          .map(
+            (r) =>
+              `${r.scenario.label} via ${r.scenario.target} (${JSON.stringify(r.load.statusCodes)}, ${r.load.errors} errors)`,
+          )
+          .join('; '),
+    );
   }
   out.push('');
   return out.join('\n');

@@ -72,7 +72,8 @@ function systemEnv(s: BenchSettings): NodeJS.ProcessEnv {
   };
 }
 
-const distFile = (s: BenchSettings, service: ServiceName, file: string) => path.join(s.repoRoot, 'services', service, 'dist', file);
+const distFile = (s: BenchSettings, service: ServiceName, file: string) =>
+  path.join(s.repoRoot, 'services', service, 'dist', file);
 
 function newestMtime(dir: string): number {
   let newest = 0;
@@ -98,7 +99,9 @@ async function ensureBuilt(group: ProcessGroup, s: BenchSettings): Promise<strin
     ...servicesToRun(s).map((svc) => path.join(s.repoRoot, 'services', svc)),
     ...['contracts', 'service-kit'].map((p) => path.join(s.repoRoot, 'packages', p)),
   ];
-  const stale = roots.filter((root) => newestMtime(path.join(root, 'src')) > newestMtime(path.join(root, 'dist')));
+  const stale = roots.filter(
+    (root) => newestMtime(path.join(root, 'src')) > newestMtime(path.join(root, 'dist')),
+  );
   const before = missing();
   if (before.length === 0 && stale.length === 0 && !s.forceBuild) return [];
   // The services this run starts and what they depend on (`pkg...`), so a half-edited service elsewhere
@@ -117,15 +120,22 @@ async function ensureBuilt(group: ProcessGroup, s: BenchSettings): Promise<strin
   const after = missing();
   if (after.length > 0) {
     // Every package's build starts with `rm -rf dist`, so a build running elsewhere in the tree can empty it.
-    throw new Error(`${path.relative(s.repoRoot, after[0]!)} is missing after the build: is another build running in this tree?`);
+    throw new Error(
+      `${path.relative(s.repoRoot, after[0]!)} is missing after the build: is another build running in this tree?`,
+    );
   }
   return [];
 }
 
 async function gitCommit(group: ProcessGroup, s: BenchSettings): Promise<string> {
   try {
-    const head = (await run(group, 'git', ['rev-parse', '--short', 'HEAD'], { cwd: s.repoRoot })).stdout.trim();
-    const dirty = (await run(group, 'git', ['status', '--porcelain', '--untracked-files=no'], { cwd: s.repoRoot })).stdout.trim() !== '';
+    const head = (
+      await run(group, 'git', ['rev-parse', '--short', 'HEAD'], { cwd: s.repoRoot })
+    ).stdout.trim();
+    const dirty =
+      (
+        await run(group, 'git', ['status', '--porcelain', '--untracked-files=no'], { cwd: s.repoRoot })
+      ).stdout.trim() !== '';
     return dirty ? `${head} (working tree modified)` : head;
   } catch {
     return 'unknown';
@@ -142,12 +152,19 @@ async function prepareDatabase(group: ProcessGroup, s: BenchSettings): Promise<v
   if (exists.length === 0) await psql(group, admin, `create database "${s.databaseName}";`);
   const env = systemEnv(s);
   const services = servicesToRun(s);
-  await Promise.all(services.map((svc) => run(group, process.execPath, [distFile(s, svc, 'db.js'), 'migrate'], { cwd: s.repoRoot, env })));
+  await Promise.all(
+    services.map((svc) =>
+      run(group, process.execPath, [distFile(s, svc, 'db.js'), 'migrate'], { cwd: s.repoRoot, env }),
+    ),
+  );
   log(`migrations applied (${services.join(', ')})`);
 }
 
 async function seedGatewayTokens(group: ProcessGroup, s: BenchSettings): Promise<Map<string, string>> {
-  const { stdout } = await run(group, process.execPath, [distFile(s, 'gateway', 'seed.js')], { cwd: s.repoRoot, env: systemEnv(s) });
+  const { stdout } = await run(group, process.execPath, [distFile(s, 'gateway', 'seed.js')], {
+    cwd: s.repoRoot,
+    env: systemEnv(s),
+  });
   const line = stdout.trim().split('\n').pop() ?? '';
   const { tokens } = JSON.parse(line) as { tokens: { leadProviderId: string; token: string }[] };
   return new Map(tokens.map((t) => [t.leadProviderId, t.token]));
@@ -168,11 +185,18 @@ async function seedData(group: ProcessGroup, s: BenchSettings): Promise<void> {
 
 async function startSystem(group: ProcessGroup, s: BenchSettings): Promise<Pids> {
   const env = systemEnv(s);
-  const children = servicesToRun(s).map((svc) => ({ svc, child: group.startServer(svc, distFile(s, svc, 'server.js'), env, s.repoRoot) }));
+  const children = servicesToRun(s).map((svc) => ({
+    svc,
+    child: group.startServer(svc, distFile(s, svc, 'server.js'), env, s.repoRoot),
+  }));
   await Promise.all(
-    children.map(({ svc, child }) => waitForHttp(`http://127.0.0.1:${portOf(s, svc)}/health/ready`, child, 60_000, group.logPath(svc))),
+    children.map(({ svc, child }) =>
+      waitForHttp(`http://127.0.0.1:${portOf(s, svc)}/health/ready`, child, 60_000, group.logPath(svc)),
+    ),
   );
-  log(`system up: gateway :${portOf(s, 'gateway')}, applications :${portOf(s, 'applications')} (logs in ${path.relative(process.cwd(), group.logDir)})`);
+  log(
+    `system up: gateway :${portOf(s, 'gateway')}, applications :${portOf(s, 'applications')} (logs in ${path.relative(process.cwd(), group.logDir)})`,
+  );
   const pid = (svc: ServiceName) => children.find((c) => c.svc === svc)?.child.pid;
   return { gateway: pid('gateway'), applications: pid('applications') };
 }
@@ -182,15 +206,34 @@ function isoSeconds(d: Date): string {
   return d.toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
-function buildScenarios(s: BenchSettings, leadProviderId: string, token: string, ids: string[], updatedSinceNote: string, since: Date): Scenario[] {
-  const gateway = { origin: `http://127.0.0.1:${portOf(s, 'gateway')}`, headers: { authorization: `Bearer ${token}` } };
+function buildScenarios(
+  s: BenchSettings,
+  leadProviderId: string,
+  token: string,
+  ids: string[],
+  updatedSinceNote: string,
+  since: Date,
+): Scenario[] {
+  const gateway = {
+    origin: `http://127.0.0.1:${portOf(s, 'gateway')}`,
+    headers: { authorization: `Bearer ${token}` },
+  };
   const direct = {
     origin: `http://127.0.0.1:${portOf(s, 'applications')}`,
-    headers: { 'x-npq-internal-secret': s.internalSecret, 'x-npq-scope': 'lead_provider', 'x-npq-lead-provider-id': leadProviderId },
+    headers: {
+      'x-npq-internal-secret': s.internalSecret,
+      'x-npq-scope': 'lead_provider',
+      'x-npq-lead-provider-id': leadProviderId,
+    },
   };
   const base = '/api/v3/npq-applications';
   const routes: Omit<Scenario, 'target' | 'origin' | 'headers'>[] = [
-    { pair: 'list', label: 'List, page 1 of 100', route: `${base}?page[per_page]=100`, paths: [`${base}?page[per_page]=100`] },
+    {
+      pair: 'list',
+      label: 'List, page 1 of 100',
+      route: `${base}?page[per_page]=100`,
+      paths: [`${base}?page[per_page]=100`],
+    },
     {
       pair: 'show',
       label: 'Show by id',
@@ -212,9 +255,15 @@ function buildScenarios(s: BenchSettings, leadProviderId: string, token: string,
       note: updatedSinceNote,
     },
   ];
-  const only = (process.env.BENCH_ONLY ?? '').split(',').map((x) => x.trim()).filter(Boolean);
+  const only = (process.env.BENCH_ONLY ?? '')
+    .split(',')
+    .map((x) => x.trim())
+    .filter(Boolean);
   const unknown = only.filter((o) => !routes.some((r) => r.pair === o));
-  if (unknown.length > 0) throw new Error(`BENCH_ONLY: unknown scenario(s) ${unknown.join(', ')} (known: ${routes.map((r) => r.pair).join(', ')})`);
+  if (unknown.length > 0)
+    throw new Error(
+      `BENCH_ONLY: unknown scenario(s) ${unknown.join(', ')} (known: ${routes.map((r) => r.pair).join(', ')})`,
+    );
   return routes
     .filter((r) => only.length === 0 || only.includes(r.pair))
     .flatMap((r) => [
@@ -232,19 +281,27 @@ async function sanityCheck(scenarios: Scenario[]): Promise<void> {
   for (const sc of scenarios) {
     const res = await fetch(`${sc.origin}${sc.paths[0]!}`, { headers: sc.headers });
     const text = await res.text();
-    if (res.status !== 200) throw new Error(`${sc.label} via ${sc.target}: HTTP ${res.status} ${text.slice(0, 300)}`);
+    if (res.status !== 200)
+      throw new Error(`${sc.label} via ${sc.target}: HTTP ${res.status} ${text.slice(0, 300)}`);
     const body = JSON.parse(text) as { data: unknown };
     if (sc.pair === 'list' && (!Array.isArray(body.data) || body.data.length !== 100)) {
-      throw new Error(`${sc.label} via ${sc.target}: expected 100 applications, got ${Array.isArray(body.data) ? body.data.length : typeof body.data}`);
+      throw new Error(
+        `${sc.label} via ${sc.target}: expected 100 applications, got ${Array.isArray(body.data) ? body.data.length : typeof body.data}`,
+      );
     }
     const other = bodies.get(sc.pair);
-    if (other !== undefined && other !== text) log(`WARNING: ${sc.label}: the gateway and the service answered different bodies`);
+    if (other !== undefined && other !== text)
+      log(`WARNING: ${sc.label}: the gateway and the service answered different bodies`);
     bodies.set(sc.pair, text);
   }
 }
 
 async function postgresVersion(group: ProcessGroup, s: BenchSettings): Promise<string> {
-  const [[version = 'PostgreSQL ?'] = []] = await psql(group, databaseUrl(s, 'postgres'), 'show server_version;');
+  const [[version = 'PostgreSQL ?'] = []] = await psql(
+    group,
+    databaseUrl(s, 'postgres'),
+    'show server_version;',
+  );
   return `PostgreSQL ${version.split(' ')[0]}`;
 }
 
@@ -264,11 +321,20 @@ async function main(group: ProcessGroup, s: BenchSettings): Promise<number> {
   const since = new Date(Date.now() - 30 * 24 * 3600 * 1000);
   const matching = await countUpdatedSince(group, url, provider.id, since);
   const perProvider = Math.round(data.applications / Math.max(1, data.providers));
-  const scenarios = buildScenarios(s, provider.id, token, ids, `matches ${matching.toLocaleString('en-GB')} of the provider's ${perProvider.toLocaleString('en-GB')} applications`, since);
+  const scenarios = buildScenarios(
+    s,
+    provider.id,
+    token,
+    ids,
+    `matches ${matching.toLocaleString('en-GB')} of the provider's ${perProvider.toLocaleString('en-GB')} applications`,
+    since,
+  );
 
   const pids = await startSystem(group, s);
   await sanityCheck(scenarios);
-  log(`benchmarking as ${provider.name}: ${scenarios.length} scenarios × (${s.warmupS} s warm-up + ${s.durationS} s), ${s.connections} connections`);
+  log(
+    `benchmarking as ${provider.name}: ${scenarios.length} scenarios × (${s.warmupS} s warm-up + ${s.durationS} s), ${s.connections} connections`,
+  );
 
   const results: ScenarioResult[] = [];
   for (const sc of scenarios) {
@@ -276,9 +342,15 @@ async function main(group: ProcessGroup, s: BenchSettings): Promise<number> {
     const r = await runScenario(group, sc, load, { ...pids, database: s.databaseName }, s.testDir);
     results.push(r);
     const flag =
-      (r.load.non2xx > 0 || r.load.errors > 0 ? `  !! non-2xx ${r.load.non2xx}, errors ${r.load.errors} ${JSON.stringify(r.load.statusCodes)}` : '') +
-      ((r.cpu.other ?? 0) > NOISY_OTHER_CPU ? `  (noisy: other processes used ${r.cpu.other!.toFixed(0)}% of a core)` : '');
-    log(`${sc.label.padEnd(30)} ${sc.target.padEnd(7)} ${r.load.requestsPerSecond.toFixed(0).padStart(6)} req/s  p50 ${r.load.p50} ms  p99 ${r.load.p99} ms${flag}`);
+      (r.load.non2xx > 0 || r.load.errors > 0
+        ? `  !! non-2xx ${r.load.non2xx}, errors ${r.load.errors} ${JSON.stringify(r.load.statusCodes)}`
+        : '') +
+      ((r.cpu.other ?? 0) > NOISY_OTHER_CPU
+        ? `  (noisy: other processes used ${r.cpu.other!.toFixed(0)}% of a core)`
+        : '');
+    log(
+      `${sc.label.padEnd(30)} ${sc.target.padEnd(7)} ${r.load.requestsPerSecond.toFixed(0).padStart(6)} req/s  p50 ${r.load.p50} ms  p99 ${r.load.p99} ms${flag}`,
+    );
   }
 
   const cpus = os.cpus();
@@ -320,7 +392,11 @@ async function cleanup(group: ProcessGroup, s: BenchSettings): Promise<void> {
     return;
   }
   try {
-    await psql(group, databaseUrl(s, 'postgres'), `drop database if exists "${s.databaseName}" with (force);`);
+    await psql(
+      group,
+      databaseUrl(s, 'postgres'),
+      `drop database if exists "${s.databaseName}" with (force);`,
+    );
     log(`dropped database ${s.databaseName}`);
   } catch (err) {
     log(`could not drop ${s.databaseName}: ${err instanceof Error ? err.message : String(err)}`);
@@ -348,7 +424,9 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
 void main(group, settings)
   .catch((err: unknown) => {
     if (interrupted) return 130; // the children were stopped under it; nothing to report
-    process.stderr.write(`[bench] failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.stderr.write(
+      `[bench] failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+    );
     return 1;
   })
   .then(async (code) => {

@@ -70,13 +70,31 @@ export function runScenario(
   cwd: string,
 ): Promise<ScenarioResult> {
   const { database, ...pids } = watched;
-  const spec: LoadSpec = { origin: scenario.origin, paths: scenario.paths, headers: scenario.headers, ...load };
+  const spec: LoadSpec = {
+    origin: scenario.origin,
+    paths: scenario.paths,
+    headers: scenario.headers,
+    ...load,
+  };
   const child = group.track(
-    spawn(process.execPath, [...process.execArgv, path.join(__dirname, 'load.ts')], { cwd, stdio: ['pipe', 'pipe', 'pipe'], detached: true }),
+    spawn(process.execPath, [...process.execArgv, path.join(__dirname, 'load.ts')], {
+      cwd,
+      stdio: ['pipe', 'pipe', 'pipe'],
+      detached: true,
+    }),
   );
   const stderr: Buffer[] = [];
   child.stderr!.on('data', (b: Buffer) => stderr.push(b));
-  let start: { at: number; gateway?: number; applications?: number; postgres?: number; redis?: number; machine?: number } | undefined;
+  let start:
+    | {
+        at: number;
+        gateway?: number;
+        applications?: number;
+        postgres?: number;
+        redis?: number;
+        machine?: number;
+      }
+    | undefined;
   let result: LoadResult | undefined;
   createInterface({ input: child.stdout! }).on('line', (line) => {
     const message = JSON.parse(line) as { phase?: string } | LoadResult;
@@ -99,7 +117,11 @@ export function runScenario(
     child.on('error', reject);
     child.on('close', (code, signal) => {
       if (code !== 0 || !result || !start) {
-        reject(new Error(`load generator for "${scenario.label}" exited with ${code ?? signal}\n${Buffer.concat(stderr).toString('utf8').trim()}`));
+        reject(
+          new Error(
+            `load generator for "${scenario.label}" exited with ${code ?? signal}\n${Buffer.concat(stderr).toString('utf8').trim()}`,
+          ),
+        );
         return;
       }
       const seconds = result.durationS || (Date.now() - start.at) / 1000;
@@ -112,7 +134,8 @@ export function runScenario(
       };
       const machine = percent(start.machine, machineBusySeconds(), seconds);
       if (machine !== undefined) {
-        const ours = (cpu.gateway ?? 0) + (cpu.applications ?? 0) + (cpu.postgres ?? 0) + (cpu.redis ?? 0) + cpu.loader;
+        const ours =
+          (cpu.gateway ?? 0) + (cpu.applications ?? 0) + (cpu.postgres ?? 0) + (cpu.redis ?? 0) + cpu.loader;
         cpu.other = Math.max(0, machine - ours);
       }
       resolve({ scenario, load: result, cpu });

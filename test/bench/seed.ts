@@ -32,16 +32,88 @@ const COURSE_WEIGHTS: Record<CourseIdentifier, number> = {
 };
 
 const FIRST_NAMES = [
-  'Amelia', 'Olivia', 'Isla', 'Ava', 'Mia', 'Grace', 'Sophie', 'Emily', 'Hannah', 'Lucy', 'Charlotte', 'Ruth',
-  'Priya', 'Aisha', 'Fatima', 'Zara', 'Chloe', 'Ellie', 'Megan', 'Sarah', 'Oliver', 'George', 'Harry', 'Jack',
-  'Noah', 'Leo', 'Arthur', 'Oscar', 'Thomas', 'James', 'Mohammed', 'Ali', 'Daniel', 'David', 'Samuel', 'Ben',
-  'Rhys', 'Owen', 'Callum', 'Tom',
+  'Amelia',
+  'Olivia',
+  'Isla',
+  'Ava',
+  'Mia',
+  'Grace',
+  'Sophie',
+  'Emily',
+  'Hannah',
+  'Lucy',
+  'Charlotte',
+  'Ruth',
+  'Priya',
+  'Aisha',
+  'Fatima',
+  'Zara',
+  'Chloe',
+  'Ellie',
+  'Megan',
+  'Sarah',
+  'Oliver',
+  'George',
+  'Harry',
+  'Jack',
+  'Noah',
+  'Leo',
+  'Arthur',
+  'Oscar',
+  'Thomas',
+  'James',
+  'Mohammed',
+  'Ali',
+  'Daniel',
+  'David',
+  'Samuel',
+  'Ben',
+  'Rhys',
+  'Owen',
+  'Callum',
+  'Tom',
 ];
 const LAST_NAMES = [
-  'Smith', 'Jones', 'Taylor', 'Brown', 'Williams', 'Wilson', 'Johnson', 'Davies', 'Patel', 'Robinson', 'Wright',
-  'Thompson', 'Evans', 'Walker', 'White', 'Roberts', 'Green', 'Hall', 'Wood', 'Jackson', 'Clarke', 'Khan',
-  'Hughes', 'Edwards', 'Hussain', 'Lewis', 'Turner', 'Hill', 'Moore', 'Cooper', 'Ward', 'Morris', 'King',
-  "O'Brien", 'Baker', 'Harris', 'Martin', 'Begum', 'Shah', 'Ahmed',
+  'Smith',
+  'Jones',
+  'Taylor',
+  'Brown',
+  'Williams',
+  'Wilson',
+  'Johnson',
+  'Davies',
+  'Patel',
+  'Robinson',
+  'Wright',
+  'Thompson',
+  'Evans',
+  'Walker',
+  'White',
+  'Roberts',
+  'Green',
+  'Hall',
+  'Wood',
+  'Jackson',
+  'Clarke',
+  'Khan',
+  'Hughes',
+  'Edwards',
+  'Hussain',
+  'Lewis',
+  'Turner',
+  'Hill',
+  'Moore',
+  'Cooper',
+  'Ward',
+  'Morris',
+  'King',
+  "O'Brien",
+  'Baker',
+  'Harris',
+  'Martin',
+  'Begum',
+  'Shah',
+  'Ahmed',
 ];
 const EMAIL_DOMAINS = ['example-school.org.uk', 'example-academy.sch.uk', 'example-trust.org', 'example.com'];
 const INELIGIBLE_CODES = [
@@ -86,7 +158,8 @@ export function seedSql(volume: SeedVolume): string {
   const pool = Math.max(1, Math.min(people, Math.ceil((surplus * 2) / 3)));
   const courses = weightedCourses();
   const cohorts = COHORTS.map(
-    (c) => `(${literal(c.identifier)}, ${c.startYear}, ${literal(c.suffix)}, date ${literal(c.registrationStartDate)})`,
+    (c) =>
+      `(${literal(c.identifier)}, ${c.startYear}, ${literal(c.suffix)}, date ${literal(c.registrationStartDate)})`,
   ).join(', ');
   const day = `interval '1 day'`;
 
@@ -285,7 +358,12 @@ select 'previously_funded', count(*)::text, '' from applications.applications a 
 }
 
 /** A stable sample of the provider's application ids (the show scenarios pick one at random per request). */
-export async function sampleApplicationIds(group: ProcessGroup, url: string, leadProviderId: string, n: number): Promise<string[]> {
+export async function sampleApplicationIds(
+  group: ProcessGroup,
+  url: string,
+  leadProviderId: string,
+  n: number,
+): Promise<string[]> {
   const rows = await psql(
     group,
     url,
@@ -295,7 +373,12 @@ export async function sampleApplicationIds(group: ProcessGroup, url: string, lea
 }
 
 /** How many of the provider's applications `filter[updated_since]` matches (reported next to that scenario). */
-export async function countUpdatedSince(group: ProcessGroup, url: string, leadProviderId: string, since: Date): Promise<number> {
+export async function countUpdatedSince(
+  group: ProcessGroup,
+  url: string,
+  leadProviderId: string,
+  since: Date,
+): Promise<number> {
   const rows = await psql(
     group,
     url,

@@ -46,7 +46,8 @@ function int(name: string, fallback: number, min = 1): number {
   const raw = process.env[name];
   if (raw === undefined || raw === '') return fallback;
   const n = Number(raw);
-  if (!Number.isInteger(n) || n < min) throw new Error(`${name} must be an integer >= ${min} (got ${JSON.stringify(raw)})`);
+  if (!Number.isInteger(n) || n < min)
+    throw new Error(`${name} must be an integer >= ${min} (got ${JSON.stringify(raw)})`);
   return n;
 }
 
@@ -57,9 +58,11 @@ function flag(name: string): boolean {
 export function readSettings(): BenchSettings {
   const testDir = path.resolve(__dirname, '..');
   const databaseName = process.env.BENCH_DATABASE ?? 'npq_bench';
-  if (!/^[a-z0-9_]+$/.test(databaseName)) throw new Error('BENCH_DATABASE: lower-case letters, digits and underscores only');
+  if (!/^[a-z0-9_]+$/.test(databaseName))
+    throw new Error('BENCH_DATABASE: lower-case letters, digits and underscores only');
   const namespace = process.env.BENCH_NAMESPACE ?? 'bench';
-  if (!/^[a-z0-9_]+$/.test(namespace)) throw new Error('BENCH_NAMESPACE: lower-case letters, digits and underscores only');
+  if (!/^[a-z0-9_]+$/.test(namespace))
+    throw new Error('BENCH_NAMESPACE: lower-case letters, digits and underscores only');
   return {
     durationS: int('BENCH_DURATION', 10),
     warmupS: int('BENCH_WARMUP', 3, 0),
@@ -67,7 +70,10 @@ export function readSettings(): BenchSettings {
     applicationsPerProvider: int('BENCH_APPLICATIONS_PER_PROVIDER', 12_500),
     people: int('BENCH_PEOPLE', 85_000),
     showIds: int('BENCH_SHOW_IDS', 2_000),
-    databaseServer: (process.env.BENCH_DATABASE_SERVER ?? 'postgres://postgres@127.0.0.1:5432').replace(/\/+$/, ''),
+    databaseServer: (process.env.BENCH_DATABASE_SERVER ?? 'postgres://postgres@127.0.0.1:5432').replace(
+      /\/+$/,
+      '',
+    ),
     databaseName,
     keepDb: flag('BENCH_KEEP_DB'),
     reuseDb: flag('BENCH_REUSE_DB'),

@@ -11,13 +11,19 @@ afterAll(async () => {
 
 const accept = (id: string, body?: unknown, lp: string = AMBITION.id, headers: Record<string, string> = {}) =>
   system.provider(lp).post(`/api/v3/npq-applications/${id}/accept`, body, { headers });
-const acceptBody = (attributes: Record<string, unknown>) => ({ data: { type: 'npq-application-accept', attributes } });
-const errors = (...items: [string, string][]) => ({ errors: items.map(([title, detail]) => ({ title, detail })) });
+const acceptBody = (attributes: Record<string, unknown>) => ({
+  data: { type: 'npq-application-accept', attributes },
+});
+const errors = (...items: [string, string][]) => ({
+  errors: items.map(([title, detail]) => ({ title, detail })),
+});
 
 describe('POST /api/v3/npq-applications/{id}/accept', () => {
   it('accepts with the default schedule for the acceptance date, and sets accepted state', async () => {
     const app = await createApplication(system.admin, { cohort: '2023', course_identifier: 'npq-headship' });
-    const res = await accept(app.id, undefined, AMBITION.id, { 'x-with-server-date': '2023-11-02T10:00:00Z' });
+    const res = await accept(app.id, undefined, AMBITION.id, {
+      'x-with-server-date': '2023-11-02T10:00:00Z',
+    });
     expect(res.status).toBe(200);
     expect(res.body.data.attributes).toMatchObject({
       status: 'accepted',
@@ -31,28 +37,46 @@ describe('POST /api/v3/npq-applications/{id}/accept', () => {
   });
 
   it('takes an explicit schedule from the application cohort', async () => {
-    const app = await createApplication(system.admin, { cohort: '2025', course_identifier: 'npq-leading-teaching' });
-    const res = await accept(app.id, acceptBody({ funded_place: true, schedule_identifier: 'npq-specialist-spring' }));
+    const app = await createApplication(system.admin, {
+      cohort: '2025',
+      course_identifier: 'npq-leading-teaching',
+    });
+    const res = await accept(
+      app.id,
+      acceptBody({ funded_place: true, schedule_identifier: 'npq-specialist-spring' }),
+    );
     expect(res.status).toBe(200);
-    expect(res.body.data.attributes).toMatchObject({ schedule_identifier: 'npq-specialist-spring', funded_place: true });
+    expect(res.body.data.attributes).toMatchObject({
+      schedule_identifier: 'npq-specialist-spring',
+      funded_place: true,
+    });
   });
 
   describe('funded place by cohort funding', () => {
     it('capped: requires a JSON boolean', async () => {
       for (const value of [undefined, 'true', null, 1]) {
         const app = await createApplication(system.admin, { cohort: '2025' });
-        const res = await accept(app.id, value === undefined ? undefined : acceptBody({ funded_place: value }));
+        const res = await accept(
+          app.id,
+          value === undefined ? undefined : acceptBody({ funded_place: value }),
+        );
         expect(res.status).toBe(422);
         expect(res.body).toEqual(errors(['funded_place', "Set '#/funded_place' to true or false."]));
       }
     });
 
     it('capped: true only when eligible for funding; false is always fine', async () => {
-      const ineligible = await createApplication(system.admin, { cohort: '2025', eligible_for_funding: false });
+      const ineligible = await createApplication(system.admin, {
+        cohort: '2025',
+        eligible_for_funding: false,
+      });
       const res = await accept(ineligible.id, acceptBody({ funded_place: true }));
       expect(res.status).toBe(422);
       expect(res.body).toEqual(
-        errors(['application', "The participant is not eligible for funding, so '#/funded_place' cannot be set to true."]),
+        errors([
+          'application',
+          "The participant is not eligible for funding, so '#/funded_place' cannot be set to true.",
+        ]),
       );
       const ok = await accept(ineligible.id, acceptBody({ funded_place: false }));
       expect(ok.status).toBe(200);
@@ -70,29 +94,57 @@ describe('POST /api/v3/npq-applications/{id}/accept', () => {
       const app = await createApplication(system.admin, { cohort: '2026', cohort_suffix: 'a' });
       const missing = await accept(app.id);
       expect(missing.status).toBe(422);
-      expect(missing.body).toEqual(errors(['funded_place', "The '#/funded_place' field should be false for unfunded cohorts."]));
+      expect(missing.body).toEqual(
+        errors(['funded_place', "The '#/funded_place' field should be false for unfunded cohorts."]),
+      );
       const ok = await accept(app.id, acceptBody({ funded_place: false }));
       expect(ok.status).toBe(200);
-      expect(ok.body.data.attributes).toMatchObject({ funded_place: false, schedule_identifier: 'npq-leadership-spring' });
+      expect(ok.body.data.attributes).toMatchObject({
+        funded_place: false,
+        schedule_identifier: 'npq-leadership-spring',
+      });
     });
   });
 
   describe('schedule', () => {
     it('refuses a schedule that is not in the application cohort, or not for the course', async () => {
-      const app = await createApplication(system.admin, { cohort: '2024', course_identifier: 'npq-headship' });
-      const missing = await accept(app.id, acceptBody({ funded_place: true, schedule_identifier: 'npq-leadership-spring' }));
+      const app = await createApplication(system.admin, {
+        cohort: '2024',
+        course_identifier: 'npq-headship',
+      });
+      const missing = await accept(
+        app.id,
+        acceptBody({ funded_place: true, schedule_identifier: 'npq-leadership-spring' }),
+      );
       expect(missing.status).toBe(422);
-      expect(missing.body).toEqual(errors(['schedule_identifier', 'The selected schedule cannot be found in the application cohort']));
-      const wrongGroup = await accept(app.id, acceptBody({ funded_place: true, schedule_identifier: 'npq-specialist-autumn' }));
-      expect(wrongGroup.body).toEqual(errors(['schedule_identifier', 'The selected schedule is not valid for the course']));
-      const unknown = await accept(app.id, acceptBody({ funded_place: true, schedule_identifier: 'npq-leadership-summer' }));
-      expect(unknown.body).toEqual(errors(['schedule_identifier', 'The selected schedule cannot be found in the application cohort']));
+      expect(missing.body).toEqual(
+        errors(['schedule_identifier', 'The selected schedule cannot be found in the application cohort']),
+      );
+      const wrongGroup = await accept(
+        app.id,
+        acceptBody({ funded_place: true, schedule_identifier: 'npq-specialist-autumn' }),
+      );
+      expect(wrongGroup.body).toEqual(
+        errors(['schedule_identifier', 'The selected schedule is not valid for the course']),
+      );
+      const unknown = await accept(
+        app.id,
+        acceptBody({ funded_place: true, schedule_identifier: 'npq-leadership-summer' }),
+      );
+      expect(unknown.body).toEqual(
+        errors(['schedule_identifier', 'The selected schedule cannot be found in the application cohort']),
+      );
     });
 
     it('answers 422 when no default schedule exists for the cohort on that date', async () => {
       // 2024 has no spring schedules; a headship acceptance on 2 Jan 2024 defaults to spring.
-      const app = await createApplication(system.admin, { cohort: '2024', course_identifier: 'npq-headship' });
-      const res = await accept(app.id, acceptBody({ funded_place: false }), AMBITION.id, { 'x-with-server-date': '2024-01-02T09:00:00Z' });
+      const app = await createApplication(system.admin, {
+        cohort: '2024',
+        course_identifier: 'npq-headship',
+      });
+      const res = await accept(app.id, acceptBody({ funded_place: false }), AMBITION.id, {
+        'x-with-server-date': '2024-01-02T09:00:00Z',
+      });
       expect(res.status).toBe(422);
       expect(res.body).toEqual(errors(['schedule', 'Schedule cannot be determined']));
     });
@@ -109,7 +161,9 @@ describe('POST /api/v3/npq-applications/{id}/accept', () => {
       const other = await createApplication(system.admin, { cohort: '2023' });
       expect((await system.provider().post(`/api/v3/npq-applications/${other.id}/reject`)).status).toBe(200);
       const rejected = await accept(other.id);
-      expect(rejected.body).toEqual(errors(['application', 'Once rejected an application cannot change state']));
+      expect(rejected.body).toEqual(
+        errors(['application', 'Once rejected an application cannot change state']),
+      );
     });
 
     it('rejects every other application of the person for the course and cohort, at any provider', async () => {
@@ -121,15 +175,39 @@ describe('POST /api/v3/npq-applications/{id}/accept', () => {
         teacher_reference_number: undefined,
         teacher_reference_number_validated: undefined,
       };
-      const atBpn = await createApplication(system.admin, { ...person, lead_provider_id: BPN.id, cohort: '2023', course_identifier: 'npq-senco' });
-      const otherCourse = await createApplication(system.admin, { ...person, lead_provider_id: BPN.id, cohort: '2023', course_identifier: 'npq-headship' });
-      const otherCohort = await createApplication(system.admin, { ...person, lead_provider_id: CHURCH.id, cohort: '2022', course_identifier: 'npq-senco' });
+      const atBpn = await createApplication(system.admin, {
+        ...person,
+        lead_provider_id: BPN.id,
+        cohort: '2023',
+        course_identifier: 'npq-senco',
+      });
+      const otherCourse = await createApplication(system.admin, {
+        ...person,
+        lead_provider_id: BPN.id,
+        cohort: '2023',
+        course_identifier: 'npq-headship',
+      });
+      const otherCohort = await createApplication(system.admin, {
+        ...person,
+        lead_provider_id: CHURCH.id,
+        cohort: '2022',
+        course_identifier: 'npq-senco',
+      });
 
       expect((await accept(first.id)).status).toBe(200);
       const sibling = await system.provider(BPN.id).get(`/api/v3/npq-applications/${atBpn.id}`);
-      expect(sibling.body.data.attributes).toMatchObject({ status: 'rejected', reason_for_rejection: 'other_application_in_this_cohort_accepted' });
-      expect((await system.provider(BPN.id).get(`/api/v3/npq-applications/${otherCourse.id}`)).body.data.attributes.status).toBe('pending');
-      expect((await system.provider(CHURCH.id).get(`/api/v3/npq-applications/${otherCohort.id}`)).body.data.attributes.status).toBe('pending');
+      expect(sibling.body.data.attributes).toMatchObject({
+        status: 'rejected',
+        reason_for_rejection: 'other_application_in_this_cohort_accepted',
+      });
+      expect(
+        (await system.provider(BPN.id).get(`/api/v3/npq-applications/${otherCourse.id}`)).body.data.attributes
+          .status,
+      ).toBe('pending');
+      expect(
+        (await system.provider(CHURCH.id).get(`/api/v3/npq-applications/${otherCohort.id}`)).body.data
+          .attributes.status,
+      ).toBe('pending');
       const late = await accept(atBpn.id, undefined, BPN.id);
       expect(late.body).toEqual(
         errors(
@@ -141,7 +219,10 @@ describe('POST /api/v3/npq-applications/{id}/accept', () => {
 
     it('refuses when the person, or another person with the same verified TRN, is already accepted for the course', async () => {
       // ASO exists only in 2021, where it counts as the same course as EHCO.
-      const first = await createApplication(system.admin, { cohort: '2021', course_identifier: 'npq-early-headship-coaching-offer' });
+      const first = await createApplication(system.admin, {
+        cohort: '2021',
+        course_identifier: 'npq-early-headship-coaching-offer',
+      });
       expect((await accept(first.id)).status).toBe(200);
       // A second person with the same TRN (verified), applying to another provider for ASO (EHCO's alternative).
       const twin = await createApplication(system.admin, {
@@ -152,7 +233,9 @@ describe('POST /api/v3/npq-applications/{id}/accept', () => {
       });
       const res = await accept(twin.id, undefined, BPN.id);
       expect(res.status).toBe(422);
-      expect(res.body).toEqual(errors(['application', 'The participant has already had an application accepted for this course.']));
+      expect(res.body).toEqual(
+        errors(['application', 'The participant has already had an application accepted for this course.']),
+      );
     });
   });
 
@@ -165,8 +248,17 @@ describe('POST /api/v3/npq-applications/{id}/accept', () => {
       const app = await createApplication(system.admin, { cohort: '2023' });
       const res = await accept(app.id, body);
       expect(res.status).toBe(400);
-      expect(res.body).toEqual({ errors: [{ title: 'Bad request', detail: 'correct json data structure required. See API docs for reference' }] });
-      expect((await system.provider().get(`/api/v3/npq-applications/${app.id}`)).body.data.attributes.status).toBe('pending');
+      expect(res.body).toEqual({
+        errors: [
+          {
+            title: 'Bad request',
+            detail: 'correct json data structure required. See API docs for reference',
+          },
+        ],
+      });
+      expect(
+        (await system.provider().get(`/api/v3/npq-applications/${app.id}`)).body.data.attributes.status,
+      ).toBe('pending');
     });
 
     it("answers another provider's, unknown and malformed ids with 404", async () => {
@@ -180,7 +272,9 @@ describe('POST /api/v3/npq-applications/{id}/accept', () => {
         expect(res.status).toBe(404);
         expect(res.body).toEqual({ error: 'Resource not found' });
       }
-      expect((await system.provider().get(`/api/v3/npq-applications/${app.id}`)).body.data.attributes.status).toBe('pending');
+      expect(
+        (await system.provider().get(`/api/v3/npq-applications/${app.id}`)).body.data.attributes.status,
+      ).toBe('pending');
     });
   });
 });
@@ -188,7 +282,9 @@ describe('POST /api/v3/npq-applications/{id}/accept', () => {
 describe('concurrency', () => {
   it('ten concurrent accepts of one application: exactly one succeeds', async () => {
     const app = await createApplication(system.admin, { cohort: '2025' });
-    const results = await Promise.all(Array.from({ length: 10 }, () => accept(app.id, acceptBody({ funded_place: true }))));
+    const results = await Promise.all(
+      Array.from({ length: 10 }, () => accept(app.id, acceptBody({ funded_place: true }))),
+    );
     const statuses = results.map((r) => r.status).sort();
     expect(statuses).toEqual([200, ...Array(9).fill(422)]);
     for (const r of results.filter((x) => x.status === 422)) {
@@ -198,7 +294,10 @@ describe('concurrency', () => {
 
   it("two providers accepting the same person's applications for one course at once: never both", async () => {
     for (let round = 0; round < 5; round++) {
-      const first = await createApplication(system.admin, { cohort: '2023', course_identifier: 'npq-headship' });
+      const first = await createApplication(system.admin, {
+        cohort: '2023',
+        course_identifier: 'npq-headship',
+      });
       const second = await createApplication(system.admin, {
         participant_id: first.attributes.participant_id,
         full_name: undefined,
@@ -213,7 +312,8 @@ describe('concurrency', () => {
       expect([a.status, b.status].sort()).toEqual([200, 422]);
       const states = [
         (await system.provider().get(`/api/v3/npq-applications/${first.id}`)).body.data.attributes.status,
-        (await system.provider(BPN.id).get(`/api/v3/npq-applications/${second.id}`)).body.data.attributes.status,
+        (await system.provider(BPN.id).get(`/api/v3/npq-applications/${second.id}`)).body.data.attributes
+          .status,
       ];
       expect(states.filter((s) => s === 'accepted')).toHaveLength(1);
       expect(states.filter((s) => s === 'rejected')).toHaveLength(1);

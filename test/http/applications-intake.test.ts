@@ -67,13 +67,39 @@ describe('POST /admin/v1/npq-applications', () => {
     });
     // Attribute order is DfE's emitted order.
     expect(Object.keys(attributes)).toEqual([
-      'course_identifier', 'email', 'email_validated', 'employer_name', 'employment_role', 'full_name',
-      'funding_choice', 'headteacher_status', 'ineligible_for_funding_reason', 'participant_id',
-      'private_childcare_provider_urn', 'teacher_reference_number', 'teacher_reference_number_validated',
-      'school_urn', 'school_ukprn', 'status', 'reason_for_rejection', 'works_in_school', 'cohort', 'cohort_suffix',
-      'eligible_for_funding', 'targeted_delivery_funding_eligibility', 'teacher_catchment',
-      'teacher_catchment_country', 'teacher_catchment_iso_country_code', 'itt_provider', 'lead_mentor',
-      'funded_place', 'created_at', 'updated_at', 'schedule_identifier', 'works_as_senco', 'senco_start_date',
+      'course_identifier',
+      'email',
+      'email_validated',
+      'employer_name',
+      'employment_role',
+      'full_name',
+      'funding_choice',
+      'headteacher_status',
+      'ineligible_for_funding_reason',
+      'participant_id',
+      'private_childcare_provider_urn',
+      'teacher_reference_number',
+      'teacher_reference_number_validated',
+      'school_urn',
+      'school_ukprn',
+      'status',
+      'reason_for_rejection',
+      'works_in_school',
+      'cohort',
+      'cohort_suffix',
+      'eligible_for_funding',
+      'targeted_delivery_funding_eligibility',
+      'teacher_catchment',
+      'teacher_catchment_country',
+      'teacher_catchment_iso_country_code',
+      'itt_provider',
+      'lead_mentor',
+      'funded_place',
+      'created_at',
+      'updated_at',
+      'schedule_identifier',
+      'works_as_senco',
+      'senco_start_date',
     ]);
   });
 
@@ -116,26 +142,156 @@ describe('POST /admin/v1/npq-applications', () => {
 
   describe('validation: 422 with one error per problem, title = attribute, nothing created', () => {
     const cases: [string, Record<string, unknown>, { title: string; detail: string }[]][] = [
-      ['a missing lead provider', { lead_provider_id: undefined }, [{ title: 'lead_provider_id', detail: "The '#/lead_provider_id' attribute is required" }]],
-      ['an unknown lead provider', { lead_provider_id: '8c1a3c62-1f0b-4a0e-9f41-0d1c0b0a0a0a' }, [{ title: 'lead_provider_id', detail: "The '#/lead_provider_id' is not a current lead provider" }]],
-      ['an unknown course', { course_identifier: 'npq-basket-weaving' }, [{ title: 'course_identifier', detail: "The entered '#/course_identifier' is not recognised" }]],
-      ['a cohort that is not a year', { cohort: 'next' }, [{ title: 'cohort', detail: 'The \'#/cohort\' must be a start year such as "2025"' }]],
-      ['an unknown cohort', { cohort: '2019' }, [{ title: 'cohort', detail: 'The cohort 2019a does not exist' }]],
-      ['an unknown suffix', { cohort: '2024', cohort_suffix: 'b' }, [{ title: 'cohort', detail: 'The cohort 2024b does not exist' }]],
-      ['a numeric cohort', { cohort: 2025 }, [{ title: 'cohort', detail: "The '#/cohort' attribute must be a string" }]],
-      ['a string boolean', { eligible_for_funding: 'true' }, [{ title: 'eligible_for_funding', detail: "The '#/eligible_for_funding' attribute must be true or false" }]],
-      ['a bad TRN', { teacher_reference_number: '12AB' }, [{ title: 'teacher_reference_number', detail: "The '#/teacher_reference_number' must be 7 digits" }]],
-      ['a validated TRN without a TRN', { teacher_reference_number: undefined }, [{ title: 'teacher_reference_number_validated', detail: "A TRN can only be validated when '#/teacher_reference_number' is given" }]],
-      ['a bad email', { email: 'not-an-email' }, [{ title: 'email', detail: "The '#/email' is not a valid email address" }]],
-      ['a missing name', { full_name: '  ' }, [{ title: 'full_name', detail: "The '#/full_name' attribute is required" }]],
-      ['an unknown enum value', { headteacher_status: 'maybe' }, [{ title: 'headteacher_status', detail: "The '#/headteacher_status' attribute must be one of: no, yes_when_course_starts, yes_in_first_two_years, yes_over_two_years, yes_in_first_five_years, yes_over_five_years" }]],
-      ['a raw catchment that does not exist', { teacher_catchment: 'mars' }, [{ title: 'teacher_catchment', detail: "The '#/teacher_catchment' attribute must be one of: england, scotland, wales, northern_ireland, jersey_guernsey_isle_of_man, another" }]],
-      ['an impossible SENCO start date', { senco_start_date: '2024-02-30' }, [{ title: 'senco_start_date', detail: "The '#/senco_start_date' must be a date in the format YYYY-MM-DD" }]],
-      ['a funded place in an unfunded cohort', { cohort: '2026', cohort_suffix: 'a', funded_place: true }, [{ title: 'funded_place', detail: "The '#/funded_place' field should be false for unfunded cohorts." }]],
-      ['a funded place in a cohort without a cap', { cohort: '2023', funded_place: true }, [{ title: 'funded_place', detail: "The '#/funded_place' field should not be set for cohorts that do not have a funding cap." }]],
-      ['an unknown attribute', { favourite_colour: 'blue' }, [{ title: 'favourite_colour', detail: "'#/favourite_colour' is not a known attribute" }]],
-      ['a malformed participant id', { participant_id: 'abc', full_name: undefined, email: undefined, teacher_reference_number: undefined, teacher_reference_number_validated: undefined }, [{ title: 'participant_id', detail: "The '#/participant_id' must be a UUID" }]],
-      ['an unknown participant', { participant_id: '8c1a3c62-1f0b-4a0e-9f41-0d1c0b0a0a0a', full_name: undefined, email: undefined, teacher_reference_number: undefined, teacher_reference_number_validated: undefined }, [{ title: 'participant_id', detail: "The '#/participant_id' does not exist" }]],
+      [
+        'a missing lead provider',
+        { lead_provider_id: undefined },
+        [{ title: 'lead_provider_id', detail: "The '#/lead_provider_id' attribute is required" }],
+      ],
+      [
+        'an unknown lead provider',
+        { lead_provider_id: '8c1a3c62-1f0b-4a0e-9f41-0d1c0b0a0a0a' },
+        [{ title: 'lead_provider_id', detail: "The '#/lead_provider_id' is not a current lead provider" }],
+      ],
+      [
+        'an unknown course',
+        { course_identifier: 'npq-basket-weaving' },
+        [{ title: 'course_identifier', detail: "The entered '#/course_identifier' is not recognised" }],
+      ],
+      [
+        'a cohort that is not a year',
+        { cohort: 'next' },
+        [{ title: 'cohort', detail: 'The \'#/cohort\' must be a start year such as "2025"' }],
+      ],
+      [
+        'an unknown cohort',
+        { cohort: '2019' },
+        [{ title: 'cohort', detail: 'The cohort 2019a does not exist' }],
+      ],
+      [
+        'an unknown suffix',
+        { cohort: '2024', cohort_suffix: 'b' },
+        [{ title: 'cohort', detail: 'The cohort 2024b does not exist' }],
+      ],
+      [
+        'a numeric cohort',
+        { cohort: 2025 },
+        [{ title: 'cohort', detail: "The '#/cohort' attribute must be a string" }],
+      ],
+      [
+        'a string boolean',
+        { eligible_for_funding: 'true' },
+        [
+          {
+            title: 'eligible_for_funding',
+            detail: "The '#/eligible_for_funding' attribute must be true or false",
+          },
+        ],
+      ],
+      [
+        'a bad TRN',
+        { teacher_reference_number: '12AB' },
+        [{ title: 'teacher_reference_number', detail: "The '#/teacher_reference_number' must be 7 digits" }],
+      ],
+      [
+        'a validated TRN without a TRN',
+        { teacher_reference_number: undefined },
+        [
+          {
+            title: 'teacher_reference_number_validated',
+            detail: "A TRN can only be validated when '#/teacher_reference_number' is given",
+          },
+        ],
+      ],
+      [
+        'a bad email',
+        { email: 'not-an-email' },
+        [{ title: 'email', detail: "The '#/email' is not a valid email address" }],
+      ],
+      [
+        'a missing name',
+        { full_name: '  ' },
+        [{ title: 'full_name', detail: "The '#/full_name' attribute is required" }],
+      ],
+      [
+        'an unknown enum value',
+        { headteacher_status: 'maybe' },
+        [
+          {
+            title: 'headteacher_status',
+            detail:
+              "The '#/headteacher_status' attribute must be one of: no, yes_when_course_starts, yes_in_first_two_years, yes_over_two_years, yes_in_first_five_years, yes_over_five_years",
+          },
+        ],
+      ],
+      [
+        'a raw catchment that does not exist',
+        { teacher_catchment: 'mars' },
+        [
+          {
+            title: 'teacher_catchment',
+            detail:
+              "The '#/teacher_catchment' attribute must be one of: england, scotland, wales, northern_ireland, jersey_guernsey_isle_of_man, another",
+          },
+        ],
+      ],
+      [
+        'an impossible SENCO start date',
+        { senco_start_date: '2024-02-30' },
+        [
+          {
+            title: 'senco_start_date',
+            detail: "The '#/senco_start_date' must be a date in the format YYYY-MM-DD",
+          },
+        ],
+      ],
+      [
+        'a funded place in an unfunded cohort',
+        { cohort: '2026', cohort_suffix: 'a', funded_place: true },
+        [
+          {
+            title: 'funded_place',
+            detail: "The '#/funded_place' field should be false for unfunded cohorts.",
+          },
+        ],
+      ],
+      [
+        'a funded place in a cohort without a cap',
+        { cohort: '2023', funded_place: true },
+        [
+          {
+            title: 'funded_place',
+            detail:
+              "The '#/funded_place' field should not be set for cohorts that do not have a funding cap.",
+          },
+        ],
+      ],
+      [
+        'an unknown attribute',
+        { favourite_colour: 'blue' },
+        [{ title: 'favourite_colour', detail: "'#/favourite_colour' is not a known attribute" }],
+      ],
+      [
+        'a malformed participant id',
+        {
+          participant_id: 'abc',
+          full_name: undefined,
+          email: undefined,
+          teacher_reference_number: undefined,
+          teacher_reference_number_validated: undefined,
+        },
+        [{ title: 'participant_id', detail: "The '#/participant_id' must be a UUID" }],
+      ],
+      [
+        'an unknown participant',
+        {
+          participant_id: '8c1a3c62-1f0b-4a0e-9f41-0d1c0b0a0a0a',
+          full_name: undefined,
+          email: undefined,
+          teacher_reference_number: undefined,
+          teacher_reference_number_validated: undefined,
+        },
+        [{ title: 'participant_id', detail: "The '#/participant_id' does not exist" }],
+      ],
     ];
 
     it.each(cases)('refuses %s', async (_name, overrides, errors) => {
@@ -147,14 +303,24 @@ describe('POST /admin/v1/npq-applications', () => {
     });
 
     it('reports every problem at once, attribute by attribute', async () => {
-      const res = await system.admin.post(INTAKE, intakeBody({ course_identifier: 7, works_in_school: 'yes', lead_mentor: 1 }));
+      const res = await system.admin.post(
+        INTAKE,
+        intakeBody({ course_identifier: 7, works_in_school: 'yes', lead_mentor: 1 }),
+      );
       expect(res.status).toBe(422);
-      expect(res.body.errors.map((e: { title: string }) => e.title)).toEqual(['course_identifier', 'works_in_school', 'lead_mentor']);
+      expect(res.body.errors.map((e: { title: string }) => e.title)).toEqual([
+        'course_identifier',
+        'works_in_school',
+        'lead_mentor',
+      ]);
     });
 
     it('refuses identity attributes alongside participant_id', async () => {
       const existing = await createApplication(system.admin);
-      const res = await system.admin.post(INTAKE, intakeBody({ participant_id: existing.attributes.participant_id }));
+      const res = await system.admin.post(
+        INTAKE,
+        intakeBody({ participant_id: existing.attributes.participant_id }),
+      );
       expect(res.status).toBe(422);
       expect(res.body.errors.map((e: { title: string }) => e.title)).toEqual([
         'full_name',
@@ -166,9 +332,14 @@ describe('POST /admin/v1/npq-applications', () => {
 
     it('refuses an email another participant already uses (case-insensitively)', async () => {
       const existing = await createApplication(system.admin);
-      const res = await system.admin.post(INTAKE, intakeBody({ email: String(existing.attributes.email).toUpperCase() }));
+      const res = await system.admin.post(
+        INTAKE,
+        intakeBody({ email: String(existing.attributes.email).toUpperCase() }),
+      );
       expect(res.status).toBe(422);
-      expect(res.body).toEqual({ errors: [{ title: 'email', detail: "The '#/email' is already used by another participant" }] });
+      expect(res.body).toEqual({
+        errors: [{ title: 'email', detail: "The '#/email' is already used by another participant" }],
+      });
     });
 
     it.each([
@@ -181,7 +352,12 @@ describe('POST /admin/v1/npq-applications', () => {
       const res = await system.admin.post(INTAKE, body);
       expect(res.status).toBe(400);
       expect(res.body).toEqual({
-        errors: [{ title: 'Bad request', detail: 'correct json data structure required. See API docs for reference' }],
+        errors: [
+          {
+            title: 'Bad request',
+            detail: 'correct json data structure required. See API docs for reference',
+          },
+        ],
       });
     });
   });

@@ -203,7 +203,9 @@ describe('rules that depend on declarations (finance → applications)', () => {
       ]),
     );
 
-    const voided = await system.provider().put(`/api/v3/participant-declarations/${declaration.id}/void`, undefined, at('2025-10-16T09:00:00Z'));
+    const voided = await system
+      .provider()
+      .put(`/api/v3/participant-declarations/${declaration.id}/void`, undefined, at('2025-10-16T09:00:00Z'));
     expect(voided.status).toBe(200);
     expect(voided.body.data.attributes.state).toBe('voided');
     // The void's response waited for applications, so the very next request is allowed.

@@ -4,7 +4,10 @@ import { applicationAttributes, BPN, CHURCH, createApplication } from '../suppor
 const LIST = '/api/v3/npq-applications';
 const BAD_PAGE = {
   errors: [
-    { title: 'Bad request', detail: "The '#/page[page]' and '#/page[per_page]' parameter values must be a valid positive number" },
+    {
+      title: 'Bad request',
+      detail: "The '#/page[page]' and '#/page[per_page]' parameter values must be a valid positive number",
+    },
   ],
 };
 
@@ -24,11 +27,21 @@ beforeAll(async () => {
   for (const { at, cohort } of plan) {
     const res = await system.admin.post(
       '/admin/v1/npq-applications',
-      { data: { type: 'npq_application', attributes: applicationAttributes({ lead_provider_id: CHURCH.id, cohort }) } },
+      {
+        data: {
+          type: 'npq_application',
+          attributes: applicationAttributes({ lead_provider_id: CHURCH.id, cohort }),
+        },
+      },
       { headers: { 'x-with-server-date': at } },
     );
     expect(res.status).toBe(201);
-    created.push({ id: res.body.data.id, participantId: res.body.data.attributes.participant_id, createdAt: at, cohort });
+    created.push({
+      id: res.body.data.id,
+      participantId: res.body.data.attributes.participant_id,
+      createdAt: at,
+      cohort,
+    });
   }
   // Another provider's application, which CHURCH must never see.
   await createApplication(system.admin, { lead_provider_id: BPN.id });
@@ -41,7 +54,9 @@ const church = () => system.provider(CHURCH.id);
 const ids = (res: { body: { data: { id: string }[] } }) => res.body.data.map((a) => a.id);
 /** Default order: created_at, then id (our deterministic tie-break). */
 const expectedDefault = () =>
-  [...created].sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id)).map((c) => c.id);
+  [...created]
+    .sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id))
+    .map((c) => c.id);
 
 describe('GET /api/v3/npq-applications', () => {
   it("lists only the caller's applications, oldest first with an id tie-break, with no pagination metadata", async () => {
@@ -76,14 +91,18 @@ describe('GET /api/v3/npq-applications', () => {
       expect((await church().get(`${LIST}?page[per_page]=999999`)).status).toBe(200);
     });
 
-    it.each(['page[page]=0', 'page[page]=-1', 'page[per_page]=0', 'page[per_page]=abc', 'page[page]=', 'page[per_page][]=5'])(
-      '?%s is a 400 with DfE message',
-      async (qs) => {
-        const res = await church().get(`${LIST}?${qs}`);
-        expect(res.status).toBe(400);
-        expect(res.body).toEqual(BAD_PAGE);
-      },
-    );
+    it.each([
+      'page[page]=0',
+      'page[page]=-1',
+      'page[per_page]=0',
+      'page[per_page]=abc',
+      'page[page]=',
+      'page[per_page][]=5',
+    ])('?%s is a 400 with DfE message', async (qs) => {
+      const res = await church().get(`${LIST}?${qs}`);
+      expect(res.status).toBe(400);
+      expect(res.body).toEqual(BAD_PAGE);
+    });
 
     it('ignores a page parameter that is not a hash', async () => {
       const res = await church().get(`${LIST}?page=2`);
@@ -104,7 +123,9 @@ describe('GET /api/v3/npq-applications', () => {
 
     it('filters by participant_id (comma-separated UUIDs, case-insensitive, trailing comma tolerated)', async () => {
       const [a, b] = [created[0]!, created[3]!];
-      const res = await church().get(`${LIST}?filter[participant_id]=${a.participantId.toUpperCase()},${b.participantId},`);
+      const res = await church().get(
+        `${LIST}?filter[participant_id]=${a.participantId.toUpperCase()},${b.participantId},`,
+      );
       expect(new Set(ids(res))).toEqual(new Set([a.id, b.id]));
     });
 
@@ -117,7 +138,12 @@ describe('GET /api/v3/npq-applications', () => {
       const res = await church().get(`${LIST}?${qs}`);
       expect(res.status).toBe(400);
       expect(res.body).toEqual({
-        errors: [{ title: 'Bad request', detail: "The filter '#/participant_id' must be a comma-delimited list of valid UUIDs" }],
+        errors: [
+          {
+            title: 'Bad request',
+            detail: "The filter '#/participant_id' must be a comma-delimited list of valid UUIDs",
+          },
+        ],
       });
     });
 
@@ -129,13 +155,18 @@ describe('GET /api/v3/npq-applications', () => {
       expect(ids(await since('2024-08-01T09:00:01Z'))).toEqual([]);
     });
 
-    it.each(['yesterday', '2024-13-01', '2024-06-01T25:00:00Z'])('refuses updated_since=%s with DfE 400', async (v) => {
-      const res = await church().get(`${LIST}?filter[updated_since]=${encodeURIComponent(v)}`);
-      expect(res.status).toBe(400);
-      expect(res.body).toEqual({
-        errors: [{ title: 'Bad request', detail: "The filter '#/updated_since' must be a valid ISO 8601 date" }],
-      });
-    });
+    it.each(['yesterday', '2024-13-01', '2024-06-01T25:00:00Z'])(
+      'refuses updated_since=%s with DfE 400',
+      async (v) => {
+        const res = await church().get(`${LIST}?filter[updated_since]=${encodeURIComponent(v)}`);
+        expect(res.status).toBe(400);
+        expect(res.body).toEqual({
+          errors: [
+            { title: 'Bad request', detail: "The filter '#/updated_since' must be a valid ISO 8601 date" },
+          ],
+        });
+      },
+    );
 
     it('ignores unknown filters', async () => {
       expect(ids(await church().get(`${LIST}?filter[colour]=blue`))).toEqual(expectedDefault());
@@ -145,13 +176,17 @@ describe('GET /api/v3/npq-applications', () => {
   describe('sort', () => {
     it('sorts by -created_at with the id tie-break', async () => {
       const res = await church().get(`${LIST}?sort=-created_at`);
-      const want = [...created].sort((a, b) => b.createdAt.localeCompare(a.createdAt) || a.id.localeCompare(b.id)).map((c) => c.id);
+      const want = [...created]
+        .sort((a, b) => b.createdAt.localeCompare(a.createdAt) || a.id.localeCompare(b.id))
+        .map((c) => c.id);
       expect(ids(res)).toEqual(want);
     });
 
     it('sorts by updated_at and by several fields, silently dropping unknown ones', async () => {
       expect(ids(await church().get(`${LIST}?sort=updated_at`))).toEqual(expectedDefault());
-      expect(ids(await church().get(`${LIST}?sort=shoe_size,${encodeURIComponent('+')}created_at`))).toEqual(expectedDefault());
+      expect(ids(await church().get(`${LIST}?sort=shoe_size,${encodeURIComponent('+')}created_at`))).toEqual(
+        expectedDefault(),
+      );
       expect(ids(await church().get(`${LIST}?sort=shoe_size`))).toEqual(expectedDefault());
       expect(ids(await church().get(`${LIST}?sort=`))).toEqual(expectedDefault());
     });
@@ -159,7 +194,7 @@ describe('GET /api/v3/npq-applications', () => {
 });
 
 describe('GET /api/v3/npq-applications/{id}', () => {
-  it('shows one of the caller\'s applications', async () => {
+  it("shows one of the caller's applications", async () => {
     const res = await church().get(`${LIST}/${created[1]!.id}`);
     expect(res.status).toBe(200);
     expect(res.body.data).toMatchObject({ id: created[1]!.id, type: 'npq_application' });

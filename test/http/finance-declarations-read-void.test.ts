@@ -46,48 +46,64 @@ describe('GET /api/v3/participant-declarations', () => {
     );
     const p = await acceptedParticipant(system);
     d2025 = await declareOk(ambition(), startedAttributes(p.participantId), '2025-10-16T09:00:00Z');
-    d2025b = await declareOk(ambition(), startedAttributes(p.participantId, { declaration_type: 'retained-1' }), '2025-10-17T09:00:00Z');
+    d2025b = await declareOk(
+      ambition(),
+      startedAttributes(p.participantId, { declaration_type: 'retained-1' }),
+      '2025-10-17T09:00:00Z',
+    );
     const q = await acceptedParticipant(system, { lead_provider_id: BPN.id });
     other = await declareOk(bpn(), startedAttributes(q.participantId), '2025-10-16T09:00:00Z');
   });
 
-  it('lists the caller\'s declarations in created_at, id order, and never another provider\'s', async () => {
+  it("lists the caller's declarations in created_at, id order, and never another provider's", async () => {
     const res = await ambition().get('/api/v3/participant-declarations?page[per_page]=3000');
     expect(res.status).toBe(200);
     const ids = res.body.data.map((d: { id: string }) => d.id);
     expect(ids).toEqual(expect.arrayContaining([d2024.id, d2025.id, d2025b.id]));
     expect(ids).not.toContain(other.id);
-    const created = res.body.data.map((d: { attributes: { created_at: string }; id: string }) => `${d.attributes.created_at}|${d.id}`);
+    const created = res.body.data.map(
+      (d: { attributes: { created_at: string }; id: string }) => `${d.attributes.created_at}|${d.id}`,
+    );
     expect(created).toEqual([...created].sort());
     expect(ids.indexOf(d2024.id)).toBeLessThan(ids.indexOf(d2025.id));
     expect(ids.indexOf(d2025.id)).toBeLessThan(ids.indexOf(d2025b.id));
   });
 
-  it('filters by the declaration\'s cohort (comma list; non-numbers match nothing)', async () => {
+  it("filters by the declaration's cohort (comma list; non-numbers match nothing)", async () => {
     const y2024 = await ambition().get('/api/v3/participant-declarations?filter[cohort]=2024');
     expect(y2024.body.data.map((d: { id: string }) => d.id)).toContain(d2024.id);
     expect(y2024.body.data.map((d: { id: string }) => d.id)).not.toContain(d2025.id);
     const both = await ambition().get('/api/v3/participant-declarations?filter[cohort]=2024,2025');
-    expect(both.body.data.map((d: { id: string }) => d.id)).toEqual(expect.arrayContaining([d2024.id, d2025.id]));
+    expect(both.body.data.map((d: { id: string }) => d.id)).toEqual(
+      expect.arrayContaining([d2024.id, d2025.id]),
+    );
     const none = await ambition().get('/api/v3/participant-declarations?filter[cohort]=abc');
     expect(none.body).toEqual({ data: [] });
   });
 
-  it('filters by participant_id and refuses a malformed one with DfE\'s 400', async () => {
-    const res = await ambition().get(`/api/v3/participant-declarations?filter[participant_id]=${p2024.participantId.toUpperCase()},`);
+  it("filters by participant_id and refuses a malformed one with DfE's 400", async () => {
+    const res = await ambition().get(
+      `/api/v3/participant-declarations?filter[participant_id]=${p2024.participantId.toUpperCase()},`,
+    );
     expect(res.body.data.map((d: { id: string }) => d.id)).toEqual([d2024.id]);
     const bad = await ambition().get('/api/v3/participant-declarations?filter[participant_id]=nope');
     expect(bad.status).toBe(400);
-    expect(bad.body).toEqual(errors(['Bad request', "The filter '#/participant_id' must be a comma-delimited list of valid UUIDs"]));
+    expect(bad.body).toEqual(
+      errors(['Bad request', "The filter '#/participant_id' must be a comma-delimited list of valid UUIDs"]),
+    );
   });
 
   it('filters by updated_since (inclusive) and refuses a bad date', async () => {
-    const res = await ambition().get('/api/v3/participant-declarations?filter[updated_since]=2025-10-17T09:00:00Z');
+    const res = await ambition().get(
+      '/api/v3/participant-declarations?filter[updated_since]=2025-10-17T09:00:00Z',
+    );
     expect(res.body.data.map((d: { id: string }) => d.id)).toContain(d2025b.id);
     expect(res.body.data.map((d: { id: string }) => d.id)).not.toContain(d2025.id);
     const bad = await ambition().get('/api/v3/participant-declarations?filter[updated_since]=yesterday');
     expect(bad.status).toBe(400);
-    expect(bad.body).toEqual(errors(['Bad request', "The filter '#/updated_since' must be a valid ISO 8601 date"]));
+    expect(bad.body).toEqual(
+      errors(['Bad request', "The filter '#/updated_since' must be a valid ISO 8601 date"]),
+    );
   });
 
   it('paginates without metadata', async () => {
@@ -100,10 +116,14 @@ describe('GET /api/v3/participant-declarations', () => {
     expect(bad.status).toBe(400);
   });
 
-  it('shows one declaration; 404 for unknown, malformed or another provider\'s', async () => {
+  it("shows one declaration; 404 for unknown, malformed or another provider's", async () => {
     const res = await ambition().get(`/api/v3/participant-declarations/${d2025.id}`);
     expect(res.status).toBe(200);
-    expect(res.body.data).toEqual((await ambition().get(`/api/v3/participant-declarations?filter[cohort]=2025&page[per_page]=3000`)).body.data.find((d: { id: string }) => d.id === d2025.id));
+    expect(res.body.data).toEqual(
+      (
+        await ambition().get(`/api/v3/participant-declarations?filter[cohort]=2025&page[per_page]=3000`)
+      ).body.data.find((d: { id: string }) => d.id === d2025.id),
+    );
     for (const id of ['5f0c1b2a-1111-4222-8333-444455556666', '123XXX', other.id]) {
       const missing = await ambition().get(`/api/v3/participant-declarations/${id}`);
       expect(missing.status).toBe(404);
@@ -117,7 +137,12 @@ describe('has_passed and updated_at follow the latest outcome', () => {
   const submitOutcome = async (participantId: string, state: 'passed' | 'failed', serverDate: string) => {
     const res = await ambition().post(
       `/api/v3/participants/npq/${participantId}/outcomes`,
-      { data: { type: 'npq-outcome-confirmation', attributes: { course_identifier: 'npq-headship', state, completion_date: '2025-12-01' } } },
+      {
+        data: {
+          type: 'npq-outcome-confirmation',
+          attributes: { course_identifier: 'npq-headship', state, completion_date: '2025-12-01' },
+        },
+      },
       at(serverDate),
     );
     expect(res.status).toBe(200);
@@ -127,16 +152,27 @@ describe('has_passed and updated_at follow the latest outcome', () => {
     const p = await acceptedParticipant(system);
     const d = await declareOk(
       ambition(),
-      startedAttributes(p.participantId, { declaration_type: 'completed', has_passed: true, declaration_date: '2025-12-01T10:00:00Z' }),
+      startedAttributes(p.participantId, {
+        declaration_type: 'completed',
+        has_passed: true,
+        declaration_date: '2025-12-01T10:00:00Z',
+      }),
       '2025-12-02T09:00:00Z',
     );
     expect(d.attributes.has_passed).toBe(true);
     await submitOutcome(p.participantId, 'failed', '2025-12-05T10:00:00Z');
     const failed = await ambition().get(`/api/v3/participant-declarations/${d.id}`);
-    expect(failed.body.data.attributes).toMatchObject({ has_passed: false, updated_at: '2025-12-05T10:00:00Z' });
+    expect(failed.body.data.attributes).toMatchObject({
+      has_passed: false,
+      updated_at: '2025-12-05T10:00:00Z',
+    });
     await submitOutcome(p.participantId, 'passed', '2025-12-06T10:00:00Z');
-    expect((await ambition().get(`/api/v3/participant-declarations/${d.id}`)).body.data.attributes.has_passed).toBe(true);
-    const since = await ambition().get('/api/v3/participant-declarations?filter[updated_since]=2025-12-06T10:00:00Z&page[per_page]=3000');
+    expect(
+      (await ambition().get(`/api/v3/participant-declarations/${d.id}`)).body.data.attributes.has_passed,
+    ).toBe(true);
+    const since = await ambition().get(
+      '/api/v3/participant-declarations?filter[updated_since]=2025-12-06T10:00:00Z&page[per_page]=3000',
+    );
     expect(since.body.data.map((x: { id: string }) => x.id)).toContain(d.id);
   });
 });
@@ -154,25 +190,33 @@ describe('a declaration on an application transferred to another provider', () =
     const byBpn = await bpn().get(`/api/v3/participant-declarations/${declaration.id}`);
     expect(byBpn.status).toBe(200);
     expect(byBpn.body.data.attributes.lead_provider_name).toBe('Ambition Institute');
-    expect((await bpn().get('/api/v3/participant-declarations?page[per_page]=3000')).body.data.map((d: { id: string }) => d.id)).toContain(
-      declaration.id,
-    );
+    expect(
+      (await bpn().get('/api/v3/participant-declarations?page[per_page]=3000')).body.data.map(
+        (d: { id: string }) => d.id,
+      ),
+    ).toContain(declaration.id);
     expect((await ambition().get(`/api/v3/participant-declarations/${declaration.id}`)).status).toBe(200);
   });
 
-  it('is read-only for the new provider: 403 with DfE\'s body, before the body is read', async () => {
+  it("is read-only for the new provider: 403 with DfE's body, before the body is read", async () => {
     const voided = await bpn().put(`/api/v3/participant-declarations/${declaration.id}/void`);
     expect(voided.status).toBe(403);
     expect(voided.body).toEqual(FORBIDDEN);
-    const changed = await bpn().put(`/api/v3/participant-declarations/${declaration.id}/change-delivery-partner`);
+    const changed = await bpn().put(
+      `/api/v3/participant-declarations/${declaration.id}/change-delivery-partner`,
+    );
     expect(changed.status).toBe(403);
     expect(changed.body).toEqual(FORBIDDEN);
   });
 
   it('another provider that cannot see it gets 404', async () => {
     const church = system.provider('79cb41ca-cb6d-405c-b52c-b6f7c752388d');
-    expect((await church.put(`/api/v3/participant-declarations/${declaration.id}/void`)).body).toEqual(NOT_FOUND);
-    expect((await church.put(`/api/v3/participant-declarations/${declaration.id}/change-delivery-partner`)).status).toBe(404);
+    expect((await church.put(`/api/v3/participant-declarations/${declaration.id}/void`)).body).toEqual(
+      NOT_FOUND,
+    );
+    expect(
+      (await church.put(`/api/v3/participant-declarations/${declaration.id}/change-delivery-partner`)).status,
+    ).toBe(404);
   });
 });
 
@@ -181,7 +225,11 @@ describe('PUT /api/v3/participant-declarations/{id}/void (unpaid)', () => {
     const p = await acceptedParticipant(system);
     const d = await declareOk(ambition(), startedAttributes(p.participantId));
     expect(d.attributes.statement_id).not.toBeNull();
-    const res = await ambition().put(`/api/v3/participant-declarations/${d.id}/void`, undefined, at('2025-10-20T09:00:00Z'));
+    const res = await ambition().put(
+      `/api/v3/participant-declarations/${d.id}/void`,
+      undefined,
+      at('2025-10-20T09:00:00Z'),
+    );
     expect(res.status).toBe(200);
     expect(res.body.data.attributes).toMatchObject({
       state: 'voided',
@@ -197,12 +245,19 @@ describe('PUT /api/v3/participant-declarations/{id}/void (unpaid)', () => {
   it('voids submitted and ineligible declarations', async () => {
     const noPlace = await acceptedParticipant(system, {}, { accept: { funded_place: false } });
     const submitted = await declareOk(ambition(), startedAttributes(noPlace.participantId));
-    expect((await ambition().put(`/api/v3/participant-declarations/${submitted.id}/void`)).body.data.attributes.state).toBe('voided');
+    expect(
+      (await ambition().put(`/api/v3/participant-declarations/${submitted.id}/void`)).body.data.attributes
+        .state,
+    ).toBe('voided');
 
     const trn = String(3000000 + Math.floor(Math.random() * 6999999));
     const first = await acceptedParticipant(system, { teacher_reference_number: trn });
     await declareOk(ambition(), startedAttributes(first.participantId));
-    const twin = await acceptedParticipant(system, { lead_provider_id: BPN.id, teacher_reference_number: trn, teacher_reference_number_validated: false });
+    const twin = await acceptedParticipant(system, {
+      lead_provider_id: BPN.id,
+      teacher_reference_number: trn,
+      teacher_reference_number_validated: false,
+    });
     const dup = await declareOk(bpn(), startedAttributes(twin.participantId));
     expect(dup.attributes.state).toBe('ineligible');
     const res = await bpn().put(`/api/v3/participant-declarations/${dup.id}/void`);
@@ -213,27 +268,45 @@ describe('PUT /api/v3/participant-declarations/{id}/void (unpaid)', () => {
     const p = await acceptedParticipant(system);
     const d = await declareOk(
       ambition(),
-      startedAttributes(p.participantId, { declaration_type: 'completed', has_passed: 'true', declaration_date: '2025-12-01T10:00:00Z' }),
+      startedAttributes(p.participantId, {
+        declaration_type: 'completed',
+        has_passed: 'true',
+        declaration_date: '2025-12-01T10:00:00Z',
+      }),
       '2025-12-02T09:00:00Z',
     );
     expect(d.attributes.has_passed).toBe(true);
-    const res = await ambition().put(`/api/v3/participant-declarations/${d.id}/void`, undefined, at('2025-12-03T09:00:00Z'));
+    const res = await ambition().put(
+      `/api/v3/participant-declarations/${d.id}/void`,
+      undefined,
+      at('2025-12-03T09:00:00Z'),
+    );
     expect(res.body.data.attributes).toMatchObject({ state: 'voided', has_passed: null });
-    expect((await ambition().get(`/api/v3/participant-declarations/${d.id}`)).body.data.attributes.has_passed).toBeNull();
+    expect(
+      (await ambition().get(`/api/v3/participant-declarations/${d.id}`)).body.data.attributes.has_passed,
+    ).toBeNull();
     // Training records both outcomes (passed, then voided) and publishes them; they replace finance's own.
     const outcomes = await eventually(
       async (): Promise<{ state: string; source: string }[]> =>
         system.services.finance.runtime.orm.em
           .fork()
-          .execute(`select state, source from finance.outcomes where declaration_id = ? order by created_at, ordinal`, [d.id]),
+          .execute(
+            `select state, source from finance.outcomes where declaration_id = ? order by created_at, ordinal`,
+            [d.id],
+          ),
       (rows) => rows.length === 2 && rows.every((r) => r.source === 'training'),
     );
     expect(outcomes.map((o) => o.state)).toEqual(['passed', 'voided']);
-    expect((await ambition().get(`/api/v3/participant-declarations/${d.id}`)).body.data.attributes.has_passed).toBeNull();
+    expect(
+      (await ambition().get(`/api/v3/participant-declarations/${d.id}`)).body.data.attributes.has_passed,
+    ).toBeNull();
   });
 
   it('ignores any body, and answers 404 for unknown or malformed ids', async () => {
-    expect((await ambition().put('/api/v3/participant-declarations/5f0c1b2a-1111-4222-8333-444455556666/void')).body).toEqual(NOT_FOUND);
+    expect(
+      (await ambition().put('/api/v3/participant-declarations/5f0c1b2a-1111-4222-8333-444455556666/void'))
+        .body,
+    ).toEqual(NOT_FOUND);
     expect((await ambition().put('/api/v3/participant-declarations/nope/void')).status).toBe(404);
   });
 });
@@ -244,22 +317,31 @@ describe('PUT /api/v3/participant-declarations/{id}/change-delivery-partner', ()
       `/api/v3/participant-declarations/${id}/change-delivery-partner`,
       attributes === undefined ? undefined : { data: { type: 'participant-declaration', attributes } },
     );
-  const notListed = "The entered '#/delivery_partner_id' is not from your list of confirmed Delivery Partners for the Cohort";
-  const secondaryNotListed = "The entered '#/secondary_delivery_partner_id' is not from your list of confirmed Delivery Partners for the Cohort";
+  const notListed =
+    "The entered '#/delivery_partner_id' is not from your list of confirmed Delivery Partners for the Cohort";
+  const secondaryNotListed =
+    "The entered '#/secondary_delivery_partner_id' is not from your list of confirmed Delivery Partners for the Cohort";
   const required = "The property '#/delivery_partner_id' must be present";
 
   let declaration: { id: string };
   let second: string;
   beforeAll(async () => {
     const p = await acceptedParticipant(system);
-    second = await createPartner(system, 'Change Partner Ltd', [{ lead_provider_id: AMBITION.id, cohort: '2025' }]);
-    declaration = await declareOk(ambition(), startedAttributes(p.participantId, { secondary_delivery_partner_id: second }));
+    second = await createPartner(system, 'Change Partner Ltd', [
+      { lead_provider_id: AMBITION.id, cohort: '2025' },
+    ]);
+    declaration = await declareOk(
+      ambition(),
+      startedAttributes(p.participantId, { secondary_delivery_partner_id: second }),
+    );
   });
 
   it('needs a body (after the ownership check)', async () => {
     const res = await change(declaration.id);
     expect(res.status).toBe(400);
-    expect(res.body).toEqual(errors(['Bad request', 'correct json data structure required. See API docs for reference']));
+    expect(res.body).toEqual(
+      errors(['Bad request', 'correct json data structure required. See API docs for reference']),
+    );
     expect((await change('5f0c1b2a-1111-4222-8333-444455556666')).status).toBe(404);
   });
 
@@ -270,27 +352,48 @@ describe('PUT /api/v3/participant-declarations/{id}/change-delivery-partner', ()
       errors(
         ['delivery_partner', notListed],
         ['delivery_partner_id', required],
-        ['secondary_delivery_partner_id', "The property '#/secondary_delivery_partner_id' cannot be specified without the property '#/delivery_partner_id'"],
+        [
+          'secondary_delivery_partner_id',
+          "The property '#/secondary_delivery_partner_id' cannot be specified without the property '#/delivery_partner_id'",
+        ],
       ),
     );
-    const unknown = await change(declaration.id, { delivery_partner_id: '5f0c1b2a-1111-4222-8333-444455556666', secondary_delivery_partner_id: 'x' });
+    const unknown = await change(declaration.id, {
+      delivery_partner_id: '5f0c1b2a-1111-4222-8333-444455556666',
+      secondary_delivery_partner_id: 'x',
+    });
     expect(unknown.body).toEqual(
-      errors(['delivery_partner', notListed], ['secondary_delivery_partner', secondaryNotListed], ['delivery_partner_id', required]),
+      errors(
+        ['delivery_partner', notListed],
+        ['secondary_delivery_partner', secondaryNotListed],
+        ['delivery_partner_id', required],
+      ),
     );
   });
 
   it('refuses a partner the provider has no partnership with in the declaration cohort, or the same partner twice', async () => {
-    const elsewhere = await createPartner(system, 'Other Cohort Partner', [{ lead_provider_id: AMBITION.id, cohort: '2024' }]);
+    const elsewhere = await createPartner(system, 'Other Cohort Partner', [
+      { lead_provider_id: AMBITION.id, cohort: '2024' },
+    ]);
     const res = await change(declaration.id, { delivery_partner_id: elsewhere });
     expect(res.body).toEqual(errors(['delivery_partner_id', notListed]));
-    const same = await change(declaration.id, { delivery_partner_id: second, secondary_delivery_partner_id: second });
+    const same = await change(declaration.id, {
+      delivery_partner_id: second,
+      secondary_delivery_partner_id: second,
+    });
     expect(same.body).toEqual(
-      errors(['secondary_delivery_partner_id', "The property '#/secondary_delivery_partner_id' cannot have the same value as the property '#/delivery_partner_id'"]),
+      errors([
+        'secondary_delivery_partner_id',
+        "The property '#/secondary_delivery_partner_id' cannot have the same value as the property '#/delivery_partner_id'",
+      ]),
     );
   });
 
   it('replaces both partners; omitting the secondary clears it', async () => {
-    const swapped = await change(declaration.id, { delivery_partner_id: second, secondary_delivery_partner_id: EVERYWHERE_PARTNER.id });
+    const swapped = await change(declaration.id, {
+      delivery_partner_id: second,
+      secondary_delivery_partner_id: EVERYWHERE_PARTNER.id,
+    });
     expect(swapped.status).toBe(200);
     expect(swapped.body.data.attributes).toMatchObject({
       delivery_partner_id: second,
@@ -318,16 +421,25 @@ describe('PUT /api/v3/participant-declarations/{id}/change-delivery-partner', ()
 
   it('refuses a partner for a participant outside England', async () => {
     const p = await acceptedParticipant(system, { teacher_catchment: 'wales' });
-    const d = await declareOk(ambition(), startedAttributes(p.participantId, { delivery_partner_id: undefined }));
+    const d = await declareOk(
+      ambition(),
+      startedAttributes(p.participantId, { delivery_partner_id: undefined }),
+    );
     const res = await change(d.id, { delivery_partner_id: EVERYWHERE_PARTNER.id });
     expect(res.body).toEqual(
-      errors(['delivery_partner_id', "The property '#/delivery_partner_id' cannot be specified for Applications from outside of England"]),
+      errors([
+        'delivery_partner_id',
+        "The property '#/delivery_partner_id' cannot be specified for Applications from outside of England",
+      ]),
     );
   });
 
   it('never leaks through the create endpoint: a 2025 declaration still needs a partner', async () => {
     const p = await acceptedParticipant(system);
-    const res = await declare(ambition(), startedAttributes(p.participantId, { delivery_partner_id: undefined }));
+    const res = await declare(
+      ambition(),
+      startedAttributes(p.participantId, { delivery_partner_id: undefined }),
+    );
     expect(res.body).toEqual(errors(['delivery_partner_id', required]));
   });
 });

@@ -32,7 +32,8 @@ const get = async (client: ReturnType<typeof ambition>, id: string) =>
   (await client.get(`/api/v3/participant-declarations/${id}`)).body.data.attributes as Record<string, any>;
 const voidIt = (client: ReturnType<typeof ambition>, id: string, date: string) =>
   client.put(`/api/v3/participant-declarations/${id}/void`, undefined, at(date));
-const authorise = (id: string, date: string) => system.admin.post(`/admin/v1/statements/${id}/authorise-payment`, undefined, at(date));
+const authorise = (id: string, date: string) =>
+  system.admin.post(`/admin/v1/statements/${id}/authorise-payment`, undefined, at(date));
 
 async function sql<T = Record<string, unknown>>(query: string, params: unknown[] = []): Promise<T[]> {
   return system.services.finance.runtime.orm.em.fork().execute(query, params);
@@ -42,7 +43,12 @@ describe('the worked example of reference-and-finance §2.5 (June 2025 statement
   const specialist = (overrides: Record<string, unknown> = {}) =>
     createAcceptedApplication(
       system,
-      { lead_provider_id: CHURCH.id, cohort: '2024', course_identifier: 'npq-leading-teaching', ...overrides },
+      {
+        lead_provider_id: CHURCH.id,
+        cohort: '2024',
+        course_identifier: 'npq-leading-teaching',
+        ...overrides,
+      },
       { at: '2024-09-15T10:00:00Z' },
     );
   const attributes = (participantId: string, overrides: Record<string, unknown>) =>
@@ -60,7 +66,10 @@ describe('the worked example of reference-and-finance §2.5 (June 2025 statement
       const app = await specialist();
       const d = await declareOk(
         church(),
-        attributes(app.attributes.participant_id, { declaration_type: 'retained-1', declaration_date: '2025-02-01T10:00:00Z' }),
+        attributes(app.attributes.participant_id, {
+          declaration_type: 'retained-1',
+          declaration_date: '2025-02-01T10:00:00Z',
+        }),
         '2025-02-10T09:00:00Z',
       );
       expect(d.attributes.statement_id).toBe(march.id);
@@ -84,14 +93,21 @@ describe('the worked example of reference-and-finance §2.5 (June 2025 statement
       if (i >= 6) {
         await declareOk(
           church(),
-          attributes(app.attributes.participant_id, { declaration_type: 'retained-1', declaration_date: '2025-04-01T10:00:00Z' }),
+          attributes(app.attributes.participant_id, {
+            declaration_type: 'retained-1',
+            declaration_date: '2025-04-01T10:00:00Z',
+          }),
           '2025-04-02T09:00:00Z',
         );
       }
     }
     for (const id of clawedBack) {
       const res = await voidIt(church(), id, '2025-04-10T09:00:00Z');
-      expect(res.body.data.attributes).toMatchObject({ state: 'awaiting-clawback', statement_id: march.id, clawback_statement_id: june.id });
+      expect(res.body.data.attributes).toMatchObject({
+        state: 'awaiting-clawback',
+        statement_id: march.id,
+        clawback_statement_id: june.id,
+      });
     }
 
     // The example's contract computes its service fee (monthly_service_fee NULL; the seeds say 0.00) and the
@@ -102,10 +118,10 @@ describe('the worked example of reference-and-finance §2.5 (June 2025 statement
          targeted_delivery_funding_per_participant, special_course, created_at)
        values (gen_random_uuid(), 72, 800.00, 60, 40, 3, 19, null, 100.00, false, now()) returning id`,
     );
-    await sql(`update finance.contracts set contract_template_id = ? where statement_id = ? and course_identifier = 'npq-leading-teaching'`, [
-      template!.id,
-      june.id,
-    ]);
+    await sql(
+      `update finance.contracts set contract_template_id = ? where statement_id = ? and course_identifier = 'npq-leading-teaching'`,
+      [template!.id, june.id],
+    );
     await sql(
       `insert into finance.adjustments (statement_id, description, amount, created_at) values (?, 'Late starts', 250.00, now()), (?, 'Correction', -100.00, now())`,
       [june.id, june.id],
@@ -136,7 +152,9 @@ describe('the worked example of reference-and-finance §2.5 (June 2025 statement
       total_completed: 0,
       total_voided: 0,
     });
-    const course = s.courses.find((c: { course_identifier: string }) => c.course_identifier === 'npq-leading-teaching');
+    const course = s.courses.find(
+      (c: { course_identifier: string }) => c.course_identifier === 'npq-leading-teaching',
+    );
     expect(course).toEqual({
       course_identifier: 'npq-leading-teaching',
       special_course: false,
@@ -154,7 +172,9 @@ describe('the worked example of reference-and-finance §2.5 (June 2025 statement
       course_total: '3432.63',
     });
     // Every other course has a contract on the statement and nothing to pay.
-    const others = s.courses.filter((c: { course_identifier: string }) => c.course_identifier !== 'npq-leading-teaching');
+    const others = s.courses.filter(
+      (c: { course_identifier: string }) => c.course_identifier !== 'npq-leading-teaching',
+    );
     expect(others.length).toBeGreaterThan(0);
     for (const c of others) expect(c.course_total).toBe('0.00');
     const ordered = s.courses.map((c: { course_identifier: string }) => c.course_identifier);
@@ -174,13 +194,22 @@ describe('the worked example of reference-and-finance §2.5 (June 2025 statement
     expect(moved.declarations_marked_payable).toBeGreaterThanOrEqual(14);
     // Payable now, but "today" (the request clock) is the cut-off day itself.
     const early = await authorise(june.id, '2025-05-26T23:00:00Z');
-    expect(early.body).toEqual(errors(['statement', 'The statement cannot be authorised for payment before its cut-off date has passed']));
+    expect(early.body).toEqual(
+      errors([
+        'statement',
+        'The statement cannot be authorised for payment before its cut-off date has passed',
+      ]),
+    );
   });
 
   it('pays it: payable → paid, awaiting-clawback → clawed-back, uplift paid for started TDF participants', async () => {
     const res = await authorise(june.id, '2025-05-27T09:00:00Z');
     expect(res.status).toBe(202);
-    expect(res.body.data.attributes).toMatchObject({ state: 'payable', marked_as_paid_at: '2025-05-27T09:00:00Z', total_payment: '3582.63' });
+    expect(res.body.data.attributes).toMatchObject({
+      state: 'payable',
+      marked_as_paid_at: '2025-05-27T09:00:00Z',
+      total_payment: '3582.63',
+    });
     const again = await authorise(june.id, '2025-05-27T09:00:00Z');
     expect(again.status).toBe(422);
     const paid = await eventually(
@@ -190,9 +219,14 @@ describe('the worked example of reference-and-finance §2.5 (June 2025 statement
     );
     expect(paid.body.data.attributes).toMatchObject({ paid: true, total_payment: '3582.63' });
     for (const s of starters) {
-      expect(await get(church(), s.id)).toMatchObject({ state: 'paid', statement_id: june.id, uplift_paid: s.tdf });
+      expect(await get(church(), s.id)).toMatchObject({
+        state: 'paid',
+        statement_id: june.id,
+        uplift_paid: s.tdf,
+      });
     }
-    for (const id of clawedBack) expect(await get(church(), id)).toMatchObject({ state: 'clawed-back', clawback_statement_id: june.id });
+    for (const id of clawedBack)
+      expect(await get(church(), id)).toMatchObject({ state: 'clawed-back', clawback_statement_id: june.id });
     const v3 = await church().get(`/api/v3/statements/${june.id}`);
     expect(v3.body.data.attributes.paid).toBe(true);
     const paidAgain = await authorise(june.id, '2025-06-01T09:00:00Z');
@@ -202,12 +236,16 @@ describe('the worked example of reference-and-finance §2.5 (June 2025 statement
 
 describe('authorise-payment: other refusals', () => {
   it('404 for an unknown statement; 422 for a non-output-fee statement', async () => {
-    expect((await authorise('5f0c1b2a-1111-4222-8333-444455556666', '2025-06-01T09:00:00Z')).status).toBe(404);
+    expect((await authorise('5f0c1b2a-1111-4222-8333-444455556666', '2025-06-01T09:00:00Z')).status).toBe(
+      404,
+    );
     const april = await statementFor(system, AMBITION.id, '2025a', 2025, 'April');
     expect(april.attributes).toMatchObject({ output_fee: false, state: 'payable' });
     const res = await authorise(april.id, '2025-06-01T09:00:00Z');
     expect(res.status).toBe(422);
-    expect(res.body).toEqual(errors(['statement', 'Only output fee statements can be authorised for payment']));
+    expect(res.body).toEqual(
+      errors(['statement', 'Only output fee statements can be authorised for payment']),
+    );
   });
 });
 
@@ -225,7 +263,11 @@ describe('the full money path of a declaration', () => {
 
   it('declare: eligible on the December 2025 statement', async () => {
     declaration = await declareOk(ambition(), startedAttributes(participant.participantId));
-    expect(declaration.attributes).toMatchObject({ state: 'eligible', statement_id: december.id, clawback_statement_id: null });
+    expect(declaration.attributes).toMatchObject({
+      state: 'eligible',
+      statement_id: december.id,
+      clawback_statement_id: null,
+    });
   });
 
   it('cut-off: nothing moves on the cut-off day; the day after, the statement and its declarations become payable', async () => {
@@ -234,30 +276,53 @@ describe('the full money path of a declaration', () => {
     const moved = await runCutoff(system, '2025-11-26');
     expect(moved.statements_marked_payable).toBeGreaterThan(0);
     expect(moved.declarations_marked_payable).toBeGreaterThanOrEqual(1);
-    expect(await get(ambition(), declaration.id)).toMatchObject({ state: 'payable', statement_id: december.id, clawback_statement_id: null });
+    expect(await get(ambition(), declaration.id)).toMatchObject({
+      state: 'payable',
+      statement_id: december.id,
+      clawback_statement_id: null,
+    });
     // Running it again changes nothing.
-    expect(await runCutoff(system, '2025-11-26')).toMatchObject({ statements_marked_payable: 0, declarations_marked_payable: 0 });
-    const payable = await system.admin.get(`/admin/v1/statements?filter[lead_provider_id]=${AMBITION.id}&filter[cohort]=2025&filter[state]=payable&page[per_page]=100`);
+    expect(await runCutoff(system, '2025-11-26')).toMatchObject({
+      statements_marked_payable: 0,
+      declarations_marked_payable: 0,
+    });
+    const payable = await system.admin.get(
+      `/admin/v1/statements?filter[lead_provider_id]=${AMBITION.id}&filter[cohort]=2025&filter[state]=payable&page[per_page]=100`,
+    );
     expect(payable.body.data.map((s: { id: string }) => s.id)).toContain(december.id);
     expect((await system.admin.get('/admin/v1/statements?filter[state]=bogus')).status).toBe(400);
   });
 
   it('authorise and pay: paid, on the same statement', async () => {
     await authoriseAndPay(system, december.id, '2025-11-27T09:00:00Z');
-    expect(await get(ambition(), declaration.id)).toMatchObject({ state: 'paid', statement_id: december.id, clawback_statement_id: null });
+    expect(await get(ambition(), declaration.id)).toMatchObject({
+      state: 'paid',
+      statement_id: december.id,
+      clawback_statement_id: null,
+    });
     expect((await ambition().get(`/api/v3/statements/${december.id}`)).body.data.attributes.paid).toBe(true);
   });
 
   it('void: awaiting-clawback on the next output-fee statement, keeping the paid statement', async () => {
     const res = await voidIt(ambition(), declaration.id, '2026-01-10T09:00:00Z');
     expect(res.status).toBe(200);
-    expect(res.body.data.attributes).toMatchObject({ state: 'awaiting-clawback', statement_id: december.id, clawback_statement_id: march.id });
+    expect(res.body.data.attributes).toMatchObject({
+      state: 'awaiting-clawback',
+      statement_id: december.id,
+      clawback_statement_id: march.id,
+    });
     const again = await voidIt(ambition(), declaration.id, '2026-01-11T09:00:00Z');
     expect(again.status).toBe(422);
     expect(again.body).toEqual(errors(['declaration', 'The declaration will or has been be refunded.']));
     const statement = await system.admin.get(`/admin/v1/statements/${march.id}`);
-    const course = statement.body.data.attributes.courses.find((c: { course_identifier: string }) => c.course_identifier === 'npq-headship');
-    expect(course).toMatchObject({ refundable: 1, output_per_participant: '120.00', clawback_payment: '-120.00' });
+    const course = statement.body.data.attributes.courses.find(
+      (c: { course_identifier: string }) => c.course_identifier === 'npq-headship',
+    );
+    expect(course).toMatchObject({
+      refundable: 1,
+      output_per_participant: '120.00',
+      clawback_payment: '-120.00',
+    });
     expect(statement.body.data.attributes.total_clawbacks).toBe('-120.00');
   });
 
@@ -265,11 +330,19 @@ describe('the full money path of a declaration', () => {
     await runCutoff(system, '2026-02-24');
     expect((await get(ambition(), declaration.id)).state).toBe('awaiting-clawback');
     await authoriseAndPay(system, march.id, '2026-02-25T09:00:00Z');
-    expect(await get(ambition(), declaration.id)).toMatchObject({ state: 'clawed-back', statement_id: december.id, clawback_statement_id: march.id });
+    expect(await get(ambition(), declaration.id)).toMatchObject({
+      state: 'clawed-back',
+      statement_id: december.id,
+      clawback_statement_id: march.id,
+    });
     const again = await voidIt(ambition(), declaration.id, '2026-03-01T09:00:00Z');
     expect(again.body).toEqual(errors(['declaration', 'The declaration will or has been be refunded.']));
     // A new declaration of the type can be made once the old one no longer holds the slot.
-    const fresh = await declareOk(ambition(), startedAttributes(participant.participantId), '2026-03-01T09:00:00Z');
+    const fresh = await declareOk(
+      ambition(),
+      startedAttributes(participant.participantId),
+      '2026-03-01T09:00:00Z',
+    );
     expect(fresh.id).not.toBe(declaration.id);
   });
 });
@@ -294,13 +367,19 @@ describe('cut-off catch-up, voids around payment, and the payment run', () => {
     expect((await get(ambition(), inJune.id)).state).toBe('payable');
     expect((await get(ambition(), inSeptember.id)).state).toBe('payable');
     for (const id of [june.id, september.id]) {
-      expect((await system.admin.get(`/admin/v1/statements/${id}`)).body.data.attributes.state).toBe('payable');
+      expect((await system.admin.get(`/admin/v1/statements/${id}`)).body.data.attributes.state).toBe(
+        'payable',
+      );
     }
   });
 
   it('voids a payable declaration before payment (its item is voided too)', async () => {
     const res = await voidIt(ambition(), inSeptember.id, '2026-09-02T09:00:00Z');
-    expect(res.body.data.attributes).toMatchObject({ state: 'voided', statement_id: null, clawback_statement_id: null });
+    expect(res.body.data.attributes).toMatchObject({
+      state: 'voided',
+      statement_id: null,
+      clawback_statement_id: null,
+    });
     const statement = await system.admin.get(`/admin/v1/statements/${september.id}`);
     expect(statement.body.data.attributes.total_voided).toBeGreaterThanOrEqual(1);
   });
@@ -355,7 +434,11 @@ describe('cut-off catch-up, voids around payment, and the payment run', () => {
       // Voided before the run (never paid), or paid by the run and then clawed back on the next statement.
       if (d.state === 'voided') expect(d).toMatchObject({ statement_id: null, clawback_statement_id: null });
       else {
-        expect(d).toMatchObject({ state: 'awaiting-clawback', statement_id: december.id, clawback_statement_id: next.id });
+        expect(d).toMatchObject({
+          state: 'awaiting-clawback',
+          statement_id: december.id,
+          clawback_statement_id: next.id,
+        });
         clawedBack++;
       }
     }
@@ -369,7 +452,9 @@ describe('cut-off catch-up, voids around payment, and the payment run', () => {
     expect(count('voided')).toBe(declarations.length - clawedBack);
     expect(count('payable') + count('eligible')).toBe(0);
     const statement = await system.admin.get(`/admin/v1/statements/${december.id}`);
-    const course = statement.body.data.attributes.courses.find((c: { course_identifier: string }) => c.course_identifier === 'npq-headship');
+    const course = statement.body.data.attributes.courses.find(
+      (c: { course_identifier: string }) => c.course_identifier === 'npq-headship',
+    );
     expect(course.started).toBe(clawedBack);
   });
 });
@@ -379,18 +464,29 @@ describe('admin statements', () => {
     const rows = await adminStatements(system, AMBITION.id, '2023');
     const periods = seedStatementPeriods('2023a');
     expect(rows).toHaveLength(periods.length);
-    expect(rows.filter((s) => s.attributes.output_fee)).toHaveLength(periods.filter((p) => p.outputFee).length);
+    expect(rows.filter((s) => s.attributes.output_fee)).toHaveLength(
+      periods.filter((p) => p.outputFee).length,
+    );
     const keys = rows.map((s) => `${s.attributes.payment_date}|${s.id}`);
     expect(keys).toEqual([...keys].sort());
-    expect(rows[0]!.attributes).toMatchObject({ lead_provider_id: AMBITION.id, cohort: '2023', total_payment: '0.00', marked_as_paid_at: null });
-    expect((await system.admin.get('/admin/v1/statements?filter[lead_provider_id]=nope')).body).toEqual({ data: [] });
+    expect(rows[0]!.attributes).toMatchObject({
+      lead_provider_id: AMBITION.id,
+      cohort: '2023',
+      total_payment: '0.00',
+      marked_as_paid_at: null,
+    });
+    expect((await system.admin.get('/admin/v1/statements?filter[lead_provider_id]=nope')).body).toEqual({
+      data: [],
+    });
     const unknown = await system.admin.get('/admin/v1/statements/5f0c1b2a-1111-4222-8333-444455556666');
     expect(unknown.status).toBe(404);
     expect((await ambition().get('/admin/v1/statements')).status).toBe(401);
   });
 
   it('validates the cut-off date', async () => {
-    const bad = await system.admin.post('/admin/v1/finance/statement-cutoffs', { data: { type: 'statement-cutoff', attributes: { as_of: '2025-13-01' } } });
+    const bad = await system.admin.post('/admin/v1/finance/statement-cutoffs', {
+      data: { type: 'statement-cutoff', attributes: { as_of: '2025-13-01' } },
+    });
     expect(bad.status).toBe(422);
     expect(bad.body).toEqual(errors(['as_of', "The '#/as_of' must be a date in the format YYYY-MM-DD"]));
     expect((await system.admin.post('/admin/v1/finance/statement-cutoffs', {})).status).toBe(400);

@@ -68,8 +68,12 @@ describe('lead provider authentication', () => {
     );
     expect(rows[0]!.last_used_at).not.toBeNull();
     // Stored as an HMAC-SHA256 digest, never in clear.
-    expect(rows[0]!.hashed_token).toBe(createHmac('sha256', system.config.TOKEN_HMAC_SECRET).update(token).digest('hex'));
-    const clear = await system.gatewayOrm.em.fork().execute('select 1 from gateway.api_tokens where hashed_token = ?', [token]);
+    expect(rows[0]!.hashed_token).toBe(
+      createHmac('sha256', system.config.TOKEN_HMAC_SECRET).update(token).digest('hex'),
+    );
+    const clear = await system.gatewayOrm.em
+      .fork()
+      .execute('select 1 from gateway.api_tokens where hashed_token = ?', [token]);
     expect(clear).toHaveLength(0);
 
     const revoked = await system.admin.delete(`/admin/v1/api-tokens/${id}`);
@@ -111,7 +115,11 @@ describe('lead provider authentication', () => {
   it('ignores identity headers a client tries to set for the internal hop', async () => {
     const app = await createApplication(system.admin, { lead_provider_id: BPN.id });
     const spoofed = await system.provider(AMBITION.id).get(`${LIST}/${app.id}`, {
-      headers: { 'x-npq-lead-provider-id': BPN.id, 'x-npq-scope': 'lead_provider', 'x-npq-internal-secret': 'guess' },
+      headers: {
+        'x-npq-lead-provider-id': BPN.id,
+        'x-npq-scope': 'lead_provider',
+        'x-npq-internal-secret': 'guess',
+      },
     });
     expect(spoofed.status).toBe(404);
   });
@@ -119,7 +127,10 @@ describe('lead provider authentication', () => {
   it('gives a teacher-record-service token no access to the lead provider API', async () => {
     const res = await system.admin.post('/admin/v1/teacher-record-service/api-tokens');
     expect(res.status).toBe(201);
-    expect(res.body.data.attributes).toMatchObject({ scope: 'teacher_record_service', lead_provider_id: null });
+    expect(res.body.data.attributes).toMatchObject({
+      scope: 'teacher_record_service',
+      lead_provider_id: null,
+    });
     const v3 = await system.anonymous.withToken(res.body.data.attributes.token).get(LIST);
     expect(v3.status).toBe(401);
   });
@@ -143,9 +154,14 @@ describe('admin authentication and token administration', () => {
   });
 
   it('mints tokens only for known lead providers and revokes only known tokens', async () => {
-    expect((await system.admin.post('/admin/v1/lead-providers/8c1a3c62-1f0b-4a0e-9f41-0d1c0b0a0a0a/api-tokens')).status).toBe(404);
+    expect(
+      (await system.admin.post('/admin/v1/lead-providers/8c1a3c62-1f0b-4a0e-9f41-0d1c0b0a0a0a/api-tokens'))
+        .status,
+    ).toBe(404);
     expect((await system.admin.post('/admin/v1/lead-providers/not-a-uuid/api-tokens')).status).toBe(404);
-    expect((await system.admin.delete('/admin/v1/api-tokens/8c1a3c62-1f0b-4a0e-9f41-0d1c0b0a0a0a')).status).toBe(404);
+    expect(
+      (await system.admin.delete('/admin/v1/api-tokens/8c1a3c62-1f0b-4a0e-9f41-0d1c0b0a0a0a')).status,
+    ).toBe(404);
     const minted = await mintToken(AMBITION.id);
     expect(minted.token).toMatch(/^[A-Za-z0-9_-]{32}$/);
   });

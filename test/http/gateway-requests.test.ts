@@ -32,7 +32,10 @@ describe('routing', () => {
 
 describe('filter shape (checked before authentication, as DfE does)', () => {
   it.each(['filter=abc', 'filter=', 'filter[]=x'])('?%s is a 400 even without a token', async (qs) => {
-    for (const url of [`/api/v3/npq-applications?${qs}`, `/api/v3/npq-applications/8c1a3c62-1f0b-4a0e-9f41-0d1c0b0a0a0a?${qs}`]) {
+    for (const url of [
+      `/api/v3/npq-applications?${qs}`,
+      `/api/v3/npq-applications/8c1a3c62-1f0b-4a0e-9f41-0d1c0b0a0a0a?${qs}`,
+    ]) {
       const res = await system.anonymous.get(url);
       expect(res.status).toBe(400);
       expect(res.body).toEqual(BAD_FILTER);
@@ -47,9 +50,13 @@ describe('filter shape (checked before authentication, as DfE does)', () => {
 
 describe('request bodies', () => {
   it('answers malformed JSON with a 400 JSON envelope and changes nothing', async () => {
-    const res = await system.admin.post('/admin/v1/npq-applications', undefined, { raw: '{"data": {"type": ' });
+    const res = await system.admin.post('/admin/v1/npq-applications', undefined, {
+      raw: '{"data": {"type": ',
+    });
     expect(res.status).toBe(400);
-    expect(res.body).toEqual({ errors: [{ title: 'Bad request', detail: 'The request body is not valid JSON' }] });
+    expect(res.body).toEqual({
+      errors: [{ title: 'Bad request', detail: 'The request body is not valid JSON' }],
+    });
   });
 
   it('authenticates before reading the body', async () => {
@@ -62,7 +69,12 @@ describe('request bodies', () => {
     const res = await system.admin.post('/admin/v1/npq-applications', huge);
     expect(res.status).toBe(413);
     expect(res.body).toEqual({
-      errors: [{ title: 'Payload too large', detail: `The request body must not be larger than ${system.config.BODY_LIMIT_BYTES} bytes` }],
+      errors: [
+        {
+          title: 'Payload too large',
+          detail: `The request body must not be larger than ${system.config.BODY_LIMIT_BYTES} bytes`,
+        },
+      ],
     });
   });
 
@@ -73,14 +85,18 @@ describe('request bodies', () => {
     });
     expect(res.status).toBe(400);
     expect(res.body).toEqual({
-      errors: [{ title: 'Bad request', detail: 'correct json data structure required. See API docs for reference' }],
+      errors: [
+        { title: 'Bad request', detail: 'correct json data structure required. See API docs for reference' },
+      ],
     });
   });
 });
 
 describe('response conventions', () => {
   it('sends application/json without charset, Cache-Control: no-store and the request id', async () => {
-    const res = await system.provider().get('/api/v3/npq-applications', { headers: { 'x-request-id': 'req-123' } });
+    const res = await system
+      .provider()
+      .get('/api/v3/npq-applications', { headers: { 'x-request-id': 'req-123' } });
     expect(res.status).toBe(200);
     expect(res.headers['content-type']).toBe('application/json');
     expect(res.headers['cache-control']).toBe('no-store');
@@ -96,10 +112,14 @@ describe('response conventions', () => {
 describe('services refuse requests that did not come through the gateway', () => {
   it('needs the internal credential', async () => {
     const url = `${system.services.applications.url}/api/v3/npq-applications`;
-    const bare = await fetch(url, { headers: { 'x-npq-scope': 'lead_provider', 'x-npq-lead-provider-id': AMBITION.id } });
+    const bare = await fetch(url, {
+      headers: { 'x-npq-scope': 'lead_provider', 'x-npq-lead-provider-id': AMBITION.id },
+    });
     expect(bare.status).toBe(401);
     expect(await bare.json()).toEqual({ error: 'HTTP Token: Access denied' });
-    const wrong = await fetch(url, { headers: { 'x-npq-internal-secret': 'wrong-secret', 'x-npq-scope': 'lead_provider' } });
+    const wrong = await fetch(url, {
+      headers: { 'x-npq-internal-secret': 'wrong-secret', 'x-npq-scope': 'lead_provider' },
+    });
     expect(wrong.status).toBe(401);
     const ok = await fetch(url, {
       headers: {
@@ -129,18 +149,30 @@ describe('X-With-Server-Date', () => {
     ['2022-01-10T10:42:00+01:00', '2022-01-10T09:42:00Z'],
     ['Mon, 10 Jan 2022 10:42:00 GMT', '2022-01-10T10:42:00Z'],
   ])('accepts %s', async (header, expected) => {
-    const res = await system.admin.post('/admin/v1/npq-applications', intakeBody(), { headers: { 'x-with-server-date': header } });
+    const res = await system.admin.post('/admin/v1/npq-applications', intakeBody(), {
+      headers: { 'x-with-server-date': header },
+    });
     expect(res.status).toBe(201);
     expect(res.body.data.attributes.created_at).toBe(expected);
   });
 
-  it.each(['', 'yesterday', '2022-13-01T00:00:00Z'])('answers an unparseable value (%j) with a 400, not a 500', async (header) => {
-    const res = await system.provider().get('/api/v3/npq-applications', { headers: { 'x-with-server-date': header } });
-    expect(res.status).toBe(400);
-    expect(res.body).toEqual({
-      errors: [{ title: 'Bad request', detail: 'The X-With-Server-Date header must be a valid ISO 8601 date and time' }],
-    });
-  });
+  it.each(['', 'yesterday', '2022-13-01T00:00:00Z'])(
+    'answers an unparseable value (%j) with a 400, not a 500',
+    async (header) => {
+      const res = await system
+        .provider()
+        .get('/api/v3/npq-applications', { headers: { 'x-with-server-date': header } });
+      expect(res.status).toBe(400);
+      expect(res.body).toEqual({
+        errors: [
+          {
+            title: 'Bad request',
+            detail: 'The X-With-Server-Date header must be a valid ISO 8601 date and time',
+          },
+        ],
+      });
+    },
+  );
 
   it('is ignored entirely outside sandbox mode', async () => {
     const production = await system.startGateway({ SANDBOX: false });
@@ -148,9 +180,13 @@ describe('X-With-Server-Date', () => {
       const before = Date.now();
       const res = await production.client
         .withToken(system.config.NPQ_ADMIN_TOKEN)
-        .post('/admin/v1/npq-applications', intakeBody(), { headers: { 'x-with-server-date': '2020-01-01T00:00:00Z' } });
+        .post('/admin/v1/npq-applications', intakeBody(), {
+          headers: { 'x-with-server-date': '2020-01-01T00:00:00Z' },
+        });
       expect(res.status).toBe(201);
-      expect(Date.parse(res.body.data.attributes.created_at)).toBeGreaterThanOrEqual(Math.floor(before / 1000) * 1000);
+      expect(Date.parse(res.body.data.attributes.created_at)).toBeGreaterThanOrEqual(
+        Math.floor(before / 1000) * 1000,
+      );
       const garbage = await production.client
         .withToken(system.tokens[AMBITION.id])
         .get('/api/v3/npq-applications', { headers: { 'x-with-server-date': 'garbage' } });
@@ -181,7 +217,9 @@ describe('rate limiting', () => {
       expect(retryAfter).toBeGreaterThanOrEqual(1);
       expect(retryAfter).toBeLessThanOrEqual(3600);
       // Another provider's token has its own budget.
-      expect((await a.client.withToken(system.tokens[AMBITION.id]).get('/api/v3/npq-applications')).status).toBe(200);
+      expect(
+        (await a.client.withToken(system.tokens[AMBITION.id]).get('/api/v3/npq-applications')).status,
+      ).toBe(200);
       // Docs are not counted against the token.
       const docs = await a.client.withToken(token).get('/api/docs/v3/swagger.yaml', { validate: false });
       expect(docs.status).toBe(200);
@@ -211,7 +249,10 @@ describe('API documentation', () => {
 it('creates nothing when a request is refused', async () => {
   const before = await system.provider().get('/api/v3/npq-applications?page[per_page]=3000');
   await system.admin.post('/admin/v1/npq-applications', undefined, { raw: '{"data": ' });
-  await system.admin.post('/admin/v1/npq-applications', intakeBody({ employer_name: 'x'.repeat(2 * 1024 * 1024) }));
+  await system.admin.post(
+    '/admin/v1/npq-applications',
+    intakeBody({ employer_name: 'x'.repeat(2 * 1024 * 1024) }),
+  );
   const after = await system.provider().get('/api/v3/npq-applications?page[per_page]=3000');
   expect(after.body.data).toHaveLength(before.body.data.length);
   await createApplication(system.admin);

@@ -83,7 +83,9 @@ const services: DqtPushService[] = [];
 beforeAll(async () => {
   dqt = new FakeDqt();
   await dqt.start();
-  system = await startSystem({ config: { DQT_API_URL: dqt.url, DQT_API_KEY: DQT_KEY, DQT_TIMEOUT_MS: 5000 } });
+  system = await startSystem({
+    config: { DQT_API_URL: dqt.url, DQT_API_KEY: DQT_KEY, DQT_TIMEOUT_MS: 5000 },
+  });
   redis = createRedis(TEST_REDIS_URL, 'training-dqt-test');
 });
 afterAll(async () => {
@@ -125,9 +127,16 @@ function newTrn(): string {
   }
 }
 
-const deliveries = async (query = '') => (await system.admin.get(`/admin/v1/outcome-deliveries${query}`)).body.data as any[];
-const deliveryOf = async (outcomeId: string) => (await deliveries('?page[per_page]=3000')).find((d) => d.attributes.outcome_id === outcomeId);
-type AttemptRow = { attempt: number; status_code: number | null; error: string | null; response_excerpt: string | null };
+const deliveries = async (query = '') =>
+  (await system.admin.get(`/admin/v1/outcome-deliveries${query}`)).body.data as any[];
+const deliveryOf = async (outcomeId: string) =>
+  (await deliveries('?page[per_page]=3000')).find((d) => d.attributes.outcome_id === outcomeId);
+type AttemptRow = {
+  attempt: number;
+  status_code: number | null;
+  error: string | null;
+  response_excerpt: string | null;
+};
 const attempts = (deliveryId: string) =>
   system.services.training.runtime.orm.em
     .fork()
@@ -137,7 +146,10 @@ const attempts = (deliveryId: string) =>
     );
 
 /** A senior leadership participant with a completed, passed declaration: the outcome is recorded at once. */
-async function passedOutcome(trn: string, options: { validated?: boolean; course?: string; participantId?: string; lp?: string } = {}) {
+async function passedOutcome(
+  trn: string,
+  options: { validated?: boolean; course?: string; participantId?: string; lp?: string } = {},
+) {
   const lp = options.lp ?? AMBITION.id;
   const identity = options.participantId
     ? samePerson(options.participantId)
@@ -147,10 +159,21 @@ async function passedOutcome(trn: string, options: { validated?: boolean; course
     { ...identity, course_identifier: options.course ?? 'npq-senior-leadership', lead_provider_id: lp },
     { at: '2025-09-01T00:00:00Z' },
   );
-  const declaration = await declareFor(system, app, lp, { type: 'completed', date: '2026-06-01T12:00:00Z', hasPassed: true });
-  const outcomes = await system.provider(lp).get(`/api/v3/participants/npq/${app.attributes.participant_id}/outcomes`);
+  const declaration = await declareFor(system, app, lp, {
+    type: 'completed',
+    date: '2026-06-01T12:00:00Z',
+    hasPassed: true,
+  });
+  const outcomes = await system
+    .provider(lp)
+    .get(`/api/v3/participants/npq/${app.attributes.participant_id}/outcomes`);
   const outcome = outcomes.body.data.at(-1);
-  return { app, declaration, outcomeId: outcome.id as string, participantId: app.attributes.participant_id as string };
+  return {
+    app,
+    declaration,
+    outcomeId: outcome.id as string,
+    participantId: app.attributes.participant_id as string,
+  };
 }
 
 describe('DQT push worker', () => {
@@ -159,7 +182,10 @@ describe('DQT push worker', () => {
     try {
       const trn = newTrn();
       const { outcomeId, participantId } = await passedOutcome(trn);
-      const sent = await eventually(() => deliveryOf(outcomeId), (d) => d?.attributes.state === 'sent');
+      const sent = await eventually(
+        () => deliveryOf(outcomeId),
+        (d) => d?.attributes.state === 'sent',
+      );
       expect(sent.attributes).toMatchObject({
         outcome_id: outcomeId,
         participant_id: participantId,
@@ -184,8 +210,12 @@ describe('DQT push worker', () => {
           at: expect.any(Number),
         },
       ]);
-      expect((await deliveries('?filter[state]=sent&page[per_page]=3000')).map((d) => d.id)).toContain(sent.id);
-      expect((await deliveries('?filter[state]=pending&page[per_page]=3000')).map((d) => d.id)).not.toContain(sent.id);
+      expect((await deliveries('?filter[state]=sent&page[per_page]=3000')).map((d) => d.id)).toContain(
+        sent.id,
+      );
+      expect((await deliveries('?filter[state]=pending&page[per_page]=3000')).map((d) => d.id)).not.toContain(
+        sent.id,
+      );
       // Job data holds ids only: no TRN, names or emails.
       const job = await worker.queue.getJob(outcomeId);
       expect(Object.keys(job?.data ?? {})).toEqual(['deliveryId']);
@@ -198,12 +228,21 @@ describe('DQT push worker', () => {
     const worker = await startWorker();
     try {
       const trn = newTrn();
-      dqt.script(trn, (_req, nth) => (nth <= 2 ? { status: 503, body: '{"title":"Service unavailable"}' } : { status: 204 }));
+      dqt.script(trn, (_req, nth) =>
+        nth <= 2 ? { status: 503, body: '{"title":"Service unavailable"}' } : { status: 204 },
+      );
       const { outcomeId } = await passedOutcome(trn);
-      const sent = await eventually(() => deliveryOf(outcomeId), (d) => d?.attributes.state === 'sent', 10_000);
+      const sent = await eventually(
+        () => deliveryOf(outcomeId),
+        (d) => d?.attributes.state === 'sent',
+        10_000,
+      );
       expect(sent.attributes).toMatchObject({ attempts: 3, last_status_code: 204, last_error: null });
       expect(dqt.for(trn)).toHaveLength(3);
-      const gaps = dqt.for(trn).slice(1).map((r, i) => r.at - dqt.for(trn)[i]!.at);
+      const gaps = dqt
+        .for(trn)
+        .slice(1)
+        .map((r, i) => r.at - dqt.for(trn)[i]!.at);
       expect(gaps[0]).toBeGreaterThanOrEqual(30);
       expect((await attempts(sent.id)).map((a) => [a.attempt, a.status_code, a.error])).toEqual([
         [1, 503, 'DQT answered 503: {"title":"Service unavailable"}'],
@@ -233,7 +272,11 @@ describe('DQT push worker', () => {
     await impatient.start();
     try {
       const { outcomeId } = await passedOutcome(trn);
-      const sent = await eventually(() => deliveryOf(outcomeId), (d) => d?.attributes.state === 'sent', 10_000);
+      const sent = await eventually(
+        () => deliveryOf(outcomeId),
+        (d) => d?.attributes.state === 'sent',
+        10_000,
+      );
       expect((await attempts(sent.id)).map((a) => [a.status_code, a.error])).toEqual([
         [429, 'DQT answered 429'],
         [null, 'timed out after 300 ms'],
@@ -250,12 +293,27 @@ describe('DQT push worker', () => {
       const trn = newTrn();
       dqt.script(trn, (_req, nth) =>
         nth === 1
-          ? { status: 400, body: JSON.stringify({ title: 'Invalid', detail: `Teacher ${trn} (someone@example.com) has no such qualification` }) }
+          ? {
+              status: 400,
+              body: JSON.stringify({
+                title: 'Invalid',
+                detail: `Teacher ${trn} (someone@example.com) has no such qualification`,
+              }),
+            }
           : { status: 204 },
       );
       const { outcomeId } = await passedOutcome(trn);
-      const failed = await eventually(() => deliveryOf(outcomeId), (d) => d?.attributes.state === 'failed', 10_000);
-      expect(failed.attributes).toMatchObject({ state: 'failed', attempts: 1, last_status_code: 400, sent_at: null });
+      const failed = await eventually(
+        () => deliveryOf(outcomeId),
+        (d) => d?.attributes.state === 'failed',
+        10_000,
+      );
+      expect(failed.attributes).toMatchObject({
+        state: 'failed',
+        attempts: 1,
+        last_status_code: 400,
+        sent_at: null,
+      });
       expect(failed.attributes.last_error).toBe(
         'DQT answered 400: {"title":"Invalid","detail":"Teacher [number] ([email]) has no such qualification"}',
       );
@@ -263,19 +321,34 @@ describe('DQT push worker', () => {
       // No retry for a permanent failure.
       await new Promise((r) => setTimeout(r, 400));
       expect(dqt.for(trn)).toHaveLength(1);
-      expect((await deliveries('?filter[state]=failed&page[per_page]=3000')).map((d) => d.id)).toContain(failed.id);
+      expect((await deliveries('?filter[state]=failed&page[per_page]=3000')).map((d) => d.id)).toContain(
+        failed.id,
+      );
 
       const retried = await system.admin.post(`/admin/v1/outcome-deliveries/${failed.id}/retry`);
       expect(retried.status).toBe(202);
-      expect(retried.body.data).toMatchObject({ id: failed.id, type: 'outcome-delivery', attributes: { state: 'pending' } });
-      const sent = await eventually(() => deliveryOf(outcomeId), (d) => d?.attributes.state === 'sent', 10_000);
+      expect(retried.body.data).toMatchObject({
+        id: failed.id,
+        type: 'outcome-delivery',
+        attributes: { state: 'pending' },
+      });
+      const sent = await eventually(
+        () => deliveryOf(outcomeId),
+        (d) => d?.attributes.state === 'sent',
+        10_000,
+      );
       expect(sent.attributes).toMatchObject({ attempts: 2, last_status_code: 204, last_error: null });
       expect(dqt.for(trn)).toHaveLength(2);
 
       const again = await system.admin.post(`/admin/v1/outcome-deliveries/${failed.id}/retry`);
       expect(again.status).toBe(422);
-      expect(again.body).toEqual({ errors: [{ title: 'state', detail: 'The outcome delivery has already been sent' }] });
-      expect((await system.admin.post('/admin/v1/outcome-deliveries/0b0b0b0b-0000-4000-8000-000000000000/retry')).status).toBe(404);
+      expect(again.body).toEqual({
+        errors: [{ title: 'state', detail: 'The outcome delivery has already been sent' }],
+      });
+      expect(
+        (await system.admin.post('/admin/v1/outcome-deliveries/0b0b0b0b-0000-4000-8000-000000000000/retry'))
+          .status,
+      ).toBe(404);
     } finally {
       await stopWorker(worker);
     }
@@ -286,12 +359,18 @@ describe('DQT push worker', () => {
     try {
       const trn = newTrn();
       const { outcomeId, declaration, participantId } = await passedOutcome(trn);
-      await eventually(() => deliveryOf(outcomeId), (d) => d?.attributes.state === 'sent');
+      await eventually(
+        () => deliveryOf(outcomeId),
+        (d) => d?.attributes.state === 'sent',
+      );
       await voidOk(system.provider(), declaration.id);
       const outcomes = await system.provider().get(`/api/v3/participants/npq/${participantId}/outcomes`);
       const voided = outcomes.body.data.at(-1);
       expect(voided.attributes.state).toBe('voided');
-      const retraction = await eventually(() => deliveryOf(voided.id), (d) => d?.attributes.state === 'sent');
+      const retraction = await eventually(
+        () => deliveryOf(voided.id),
+        (d) => d?.attributes.state === 'sent',
+      );
       expect(retraction.attributes).toMatchObject({ completion_date: null, qualification_type: 'NPQSL' });
       expect(dqt.for(trn).map((r) => r.body)).toEqual([
         { completionDate: '2026-06-01', qualificationType: 'NPQSL' },
@@ -311,8 +390,14 @@ describe('DQT push worker', () => {
         { teacher_reference_number: trn, course_identifier: 'npq-headship' },
         { at: '2025-09-01T00:00:00Z' },
       );
-      await declareFor(system, app, AMBITION.id, { type: 'completed', date: '2026-06-01T12:00:00Z', hasPassed: false });
-      const outcomes = await system.provider().get(`/api/v3/participants/npq/${app.attributes.participant_id}/outcomes`);
+      await declareFor(system, app, AMBITION.id, {
+        type: 'completed',
+        date: '2026-06-01T12:00:00Z',
+        hasPassed: false,
+      });
+      const outcomes = await system
+        .provider()
+        .get(`/api/v3/participants/npq/${app.attributes.participant_id}/outcomes`);
       expect(outcomes.body.data.map((o: any) => o.attributes.state)).toEqual(['failed']);
       await new Promise((r) => setTimeout(r, 400));
       expect(await deliveryOf(outcomes.body.data[0].id)).toBeUndefined();
@@ -326,15 +411,25 @@ describe('DQT push worker', () => {
     const trn = newTrn();
     // The first push (NPQSL) fails twice before DQT accepts it; the second (NPQLT) would go at once.
     dqt.script(trn, (req) => {
-      const earlier = dqt.for(trn).filter((r) => r.body.qualificationType === req.body.qualificationType).length;
+      const earlier = dqt
+        .for(trn)
+        .filter((r) => r.body.qualificationType === req.body.qualificationType).length;
       return req.body.qualificationType === 'NPQSL' && earlier <= 2 ? { status: 500 } : { status: 204 };
     });
     // Both pushes are pending before any worker runs, so both jobs start together.
     const first = await passedOutcome(trn);
-    const second = await passedOutcome(trn, { participantId: first.participantId, course: 'npq-leading-teaching', lp: BPN.id });
+    const second = await passedOutcome(trn, {
+      participantId: first.participantId,
+      course: 'npq-leading-teaching',
+      lp: BPN.id,
+    });
     const worker = await startWorker();
     try {
-      await eventually(() => deliveryOf(second.outcomeId), (d) => d?.attributes.state === 'sent', 10_000);
+      await eventually(
+        () => deliveryOf(second.outcomeId),
+        (d) => d?.attributes.state === 'sent',
+        10_000,
+      );
       expect((await deliveryOf(first.outcomeId)).attributes.state).toBe('sent');
       expect(dqt.for(trn).map((r) => [r.body.qualificationType, r.body.completionDate])).toEqual([
         ['NPQSL', '2026-06-01'],
@@ -354,12 +449,20 @@ describe('DQT push worker', () => {
     dqt.script(trn, (_req, nth) => (nth === 1 ? held : { status: 204 }));
     const first = await startWorker();
     const { outcomeId } = await passedOutcome(trn);
-    await eventually(async () => dqt.for(trn).length, (n) => n === 1, 10_000);
+    await eventually(
+      async () => dqt.for(trn).length,
+      (n) => n === 1,
+      10_000,
+    );
     // Killed while DQT holds the request: the request is dropped, the job is left to another worker.
     await stopWorker(first, true);
     const second = await startWorker();
     try {
-      const sent = await eventually(() => deliveryOf(outcomeId), (d) => d?.attributes.state === 'sent', 15_000);
+      const sent = await eventually(
+        () => deliveryOf(outcomeId),
+        (d) => d?.attributes.state === 'sent',
+        15_000,
+      );
       release({ status: 204 });
       await new Promise((r) => setTimeout(r, 200));
       // DQT may see the push twice (it is idempotent), but it is recorded sent once.
@@ -400,7 +503,11 @@ describe('DQT push worker', () => {
         cohort: '2023',
         course_identifier: 'npq-early-headship-coaching-offer',
       });
-      await declareFor(system, app, AMBITION.id, { type: 'completed', date: '2024-06-01T12:00:00Z', hasPassed: true });
+      await declareFor(system, app, AMBITION.id, {
+        type: 'completed',
+        date: '2024-06-01T12:00:00Z',
+        hasPassed: true,
+      });
       await new Promise((r) => setTimeout(r, 400));
       expect(dqt.for(trn)).toEqual([]);
     } finally {
@@ -411,7 +518,9 @@ describe('DQT push worker', () => {
   it('refuses an unknown state filter', async () => {
     const res = await system.admin.get('/admin/v1/outcome-deliveries?filter[state]=lost');
     expect(res.status).toBe(400);
-    expect(res.body).toEqual({ errors: [{ title: 'Bad request', detail: "The filter '#/state' must be one of pending, sent, failed" }] });
+    expect(res.body).toEqual({
+      errors: [{ title: 'Bad request', detail: "The filter '#/state' must be one of pending, sent, failed" }],
+    });
     expect((await system.provider().get('/admin/v1/outcome-deliveries')).status).toBe(401);
   });
 });

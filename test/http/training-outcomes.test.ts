@@ -1,5 +1,12 @@
 import { startSystem, type System } from '../support/system';
-import { AMBITION, BPN, CHURCH, createAcceptedApplication, createApplication, samePerson } from '../support/fixtures';
+import {
+  AMBITION,
+  BPN,
+  CHURCH,
+  createAcceptedApplication,
+  createApplication,
+  samePerson,
+} from '../support/fixtures';
 import { publishDeclaration, publishDeclarationVoided } from '../support/events';
 import { declareFor, payStatement, transferApplication, voidOk } from '../support/finance';
 
@@ -15,27 +22,43 @@ afterAll(async () => {
 type Attributes = Record<string, unknown>;
 const post = (id: string, body: unknown, headers: Record<string, string> = {}, lp: string = AMBITION.id) =>
   system.provider(lp).post(`/api/v3/participants/npq/${id}/outcomes`, body, { headers });
-const submit = (id: string, attributes: Attributes, headers: Record<string, string> = {}, lp: string = AMBITION.id) =>
-  post(id, { data: { type: 'npq-outcome-confirmation', attributes } }, headers, lp);
-const errors = (...items: [string, string][]) => ({ errors: items.map(([title, detail]) => ({ title, detail })) });
-const outcomesOf = (id: string, lp: string = AMBITION.id, query = '') => system.provider(lp).get(`/api/v3/participants/npq/${id}/outcomes${query}`);
-const allOutcomes = (lp: string = AMBITION.id, query = '') => system.provider(lp).get(`/api/v3/participants/npq/outcomes${query}`);
+const submit = (
+  id: string,
+  attributes: Attributes,
+  headers: Record<string, string> = {},
+  lp: string = AMBITION.id,
+) => post(id, { data: { type: 'npq-outcome-confirmation', attributes } }, headers, lp);
+const errors = (...items: [string, string][]) => ({
+  errors: items.map(([title, detail]) => ({ title, detail })),
+});
+const outcomesOf = (id: string, lp: string = AMBITION.id, query = '') =>
+  system.provider(lp).get(`/api/v3/participants/npq/${id}/outcomes${query}`);
+const allOutcomes = (lp: string = AMBITION.id, query = '') =>
+  system.provider(lp).get(`/api/v3/participants/npq/outcomes${query}`);
 
 const MSG = {
-  courseInclusion: "The entered '#/course_identifier' is not recognised for the given participant. Check details and try again.",
+  courseInclusion:
+    "The entered '#/course_identifier' is not recognised for the given participant. Check details and try again.",
   courseBlank: "Enter a '#/course_identifier' value for this participant.",
   stateInclusion:
     "The attribute '#/state' can only include 'passed' or 'failed' values. If you need to void an outcome, you will need to void the associated 'completed' declaration.",
-  stateBlank: "The '#/state' is missing from your request. Please include a 'passed' or 'failed' value and try again.",
-  dateBlank: "The '#/completion_date' is missing from your request. Please include a completion_date value and try again.",
+  stateBlank:
+    "The '#/state' is missing from your request. Please include a 'passed' or 'failed' value and try again.",
+  dateBlank:
+    "The '#/completion_date' is missing from your request. Please include a completion_date value and try again.",
   dateFormat: "The '#/completion_date' value must be in the following format: 'yyyy-mm-dd'",
   dateFuture: "The '#/completion_date' value cannot be a future date. Check the date and try again.",
-  noCompleted: "The participant has not had a 'completed' declaration submitted for them. Therefore you cannot update their outcome.",
+  noCompleted:
+    "The participant has not had a 'completed' declaration submitted for them. Therefore you cannot update their outcome.",
 };
 
 /** An accepted senior leadership participant (npq-leadership-autumn 2025, from 2025-10-01). */
 const seniorLeader = (lp: string) =>
-  createAcceptedApplication(system, { course_identifier: 'npq-senior-leadership', lead_provider_id: lp }, { at: '2025-09-01T00:00:00Z' });
+  createAcceptedApplication(
+    system,
+    { course_identifier: 'npq-senior-leadership', lead_provider_id: lp },
+    { at: '2025-09-01T00:00:00Z' },
+  );
 
 /**
  * An accepted senior leadership participant with a completed declaration made through finance. Finance
@@ -44,7 +67,11 @@ const seniorLeader = (lp: string) =>
 async function completed(options: { lp?: string } = {}) {
   const lp = options.lp ?? AMBITION.id;
   const app = await seniorLeader(lp);
-  const declaration = await declareFor(system, app, lp, { type: 'completed', date: '2026-06-01T10:00:00Z', hasPassed: false });
+  const declaration = await declareFor(system, app, lp, {
+    type: 'completed',
+    date: '2026-06-01T10:00:00Z',
+    hasPassed: false,
+  });
   return { app, id: app.attributes.participant_id as string, declaration };
 }
 
@@ -80,7 +107,14 @@ describe('POST /api/v3/participants/npq/{id}/outcomes', () => {
         },
       },
     });
-    expect(Object.keys(res.body.data.attributes)).toEqual(['state', 'completion_date', 'course_identifier', 'participant_id', 'created_at', 'updated_at']);
+    expect(Object.keys(res.body.data.attributes)).toEqual([
+      'state',
+      'completion_date',
+      'course_identifier',
+      'participant_id',
+      'created_at',
+      'updated_at',
+    ]);
     const listed = await outcomesOf(id);
     expect(listed.body).toEqual({ data: [res.body.data] });
     expect(app.id).toBeDefined();
@@ -90,7 +124,9 @@ describe('POST /api/v3/participants/npq/{id}/outcomes', () => {
     for (const body of [undefined, { data: {} }, { data: { attributes: {} } }]) {
       const res = await post('0b0b0b0b-0000-4000-8000-000000000000', body);
       expect(res.status).toBe(400);
-      expect(res.body).toEqual(errors(['Bad request', 'correct json data structure required. See API docs for reference']));
+      expect(res.body).toEqual(
+        errors(['Bad request', 'correct json data structure required. See API docs for reference']),
+      );
     }
   });
 
@@ -104,7 +140,9 @@ describe('POST /api/v3/participants/npq/{id}/outcomes', () => {
   });
 
   it('reports every missing attribute, grouped by attribute in DfE order', async () => {
-    const { id } = await createAcceptedApplication(system, {}).then((a) => ({ id: a.attributes.participant_id as string }));
+    const { id } = await createAcceptedApplication(system, {}).then((a) => ({
+      id: a.attributes.participant_id as string,
+    }));
     const res = await submit(id, { colour: 'red' });
     expect(res.status).toBe(422);
     expect(res.body).toEqual(
@@ -122,18 +160,35 @@ describe('POST /api/v3/participants/npq/{id}/outcomes', () => {
 
   it('refuses ASO/EHCO, a voided state and a badly formatted date', async () => {
     const { id } = await completed();
-    const res = await submit(id, { course_identifier: 'npq-early-headship-coaching-offer', state: 'voided', completion_date: '15/06/2026' });
+    const res = await submit(id, {
+      course_identifier: 'npq-early-headship-coaching-offer',
+      state: 'voided',
+      completion_date: '15/06/2026',
+    });
     expect(res.body).toEqual(
-      errors(['course_identifier', MSG.courseInclusion], ['state', MSG.stateInclusion], ['completion_date', MSG.dateFormat], ['base', MSG.noCompleted]),
+      errors(
+        ['course_identifier', MSG.courseInclusion],
+        ['state', MSG.stateInclusion],
+        ['completion_date', MSG.dateFormat],
+        ['base', MSG.noCompleted],
+      ),
     );
   });
 
   it('refuses a completion date in the future of the request clock, after the declaration check', async () => {
     const { id } = await completed();
-    const future = await submit(id, { ...passed, completion_date: '2026-07-02' }, { 'x-with-server-date': '2026-07-01T23:59:59Z' });
+    const future = await submit(
+      id,
+      { ...passed, completion_date: '2026-07-02' },
+      { 'x-with-server-date': '2026-07-01T23:59:59Z' },
+    );
     expect(future.status).toBe(422);
     expect(future.body).toEqual(errors(['completion_date', MSG.dateFuture]));
-    const today = await submit(id, { ...passed, completion_date: '2026-07-01' }, { 'x-with-server-date': '2026-07-01T00:00:00Z' });
+    const today = await submit(
+      id,
+      { ...passed, completion_date: '2026-07-01' },
+      { 'x-with-server-date': '2026-07-01T00:00:00Z' },
+    );
     expect(today.status).toBe(200);
 
     const none = await createAcceptedApplication(system, { course_identifier: 'npq-senior-leadership' });
@@ -150,7 +205,7 @@ describe('POST /api/v3/participants/npq/{id}/outcomes', () => {
     }
   });
 
-  it('accepts anything containing a yyyy-mm-dd date (DfE\'s unanchored format check)', async () => {
+  it("accepts anything containing a yyyy-mm-dd date (DfE's unanchored format check)", async () => {
     const { id } = await completed();
     const res = await submit(id, { ...passed, completion_date: '2026-06-15T00:00:00+00:00' });
     expect(res.status).toBe(200);
@@ -167,20 +222,42 @@ describe('POST /api/v3/participants/npq/{id}/outcomes', () => {
     const id = app.attributes.participant_id as string;
     await declareFor(system, app, AMBITION.id, { type: 'retained-2', date: '2025-11-01T10:00:00Z' });
     expect((await submit(id, passed)).body).toEqual(errors(['base', MSG.noCompleted]));
-    const voided = await declareFor(system, app, AMBITION.id, { type: 'completed', date: '2026-06-01T00:00:00Z', hasPassed: true });
+    const voided = await declareFor(system, app, AMBITION.id, {
+      type: 'completed',
+      date: '2026-06-01T00:00:00Z',
+      hasPassed: true,
+    });
     await voidOk(system.provider(), voided.id);
     expect((await submit(id, passed)).body).toEqual(errors(['base', MSG.noCompleted]));
     // Another course of the same person does not count.
-    expect((await submit(id, { ...passed, course_identifier: 'npq-headship' })).body).toEqual(errors(['base', MSG.noCompleted]));
+    expect((await submit(id, { ...passed, course_identifier: 'npq-headship' })).body).toEqual(
+      errors(['base', MSG.noCompleted]),
+    );
     // An ineligible (duplicate) completed declaration does: another person with the same TRN declared first.
     const twin = await createAcceptedApplication(
       system,
-      { course_identifier: 'npq-senior-leadership', lead_provider_id: BPN.id, teacher_reference_number: trn, teacher_reference_number_validated: false },
+      {
+        course_identifier: 'npq-senior-leadership',
+        lead_provider_id: BPN.id,
+        teacher_reference_number: trn,
+        teacher_reference_number_validated: false,
+      },
       { at: '2025-09-01T00:00:00Z' },
     );
-    await declareFor(system, twin, BPN.id, { type: 'completed', date: '2026-06-01T00:00:00Z', hasPassed: false });
-    const duplicate = await declareFor(system, app, AMBITION.id, { type: 'completed', date: '2026-06-02T00:00:00Z', hasPassed: false });
-    expect(duplicate.attributes).toMatchObject({ state: 'ineligible', ineligible_for_funding_reason: 'duplicate_declaration' });
+    await declareFor(system, twin, BPN.id, {
+      type: 'completed',
+      date: '2026-06-01T00:00:00Z',
+      hasPassed: false,
+    });
+    const duplicate = await declareFor(system, app, AMBITION.id, {
+      type: 'completed',
+      date: '2026-06-02T00:00:00Z',
+      hasPassed: false,
+    });
+    expect(duplicate.attributes).toMatchObject({
+      state: 'ineligible',
+      ineligible_for_funding_reason: 'duplicate_declaration',
+    });
     expect((await submit(id, passed)).status).toBe(200);
   });
 
@@ -193,13 +270,21 @@ describe('POST /api/v3/participants/npq/{id}/outcomes', () => {
     expect(again.body).toEqual(first.body);
     const failed = await submit(id, { ...passed, state: 'failed' });
     expect(failed.body.data.id).not.toBe(first.body.data.id);
-    expect(failed.body.data.attributes).toMatchObject({ state: 'failed', completion_date: '2026-06-15T00:00:00+00:00' });
+    expect(failed.body.data.attributes).toMatchObject({
+      state: 'failed',
+      completion_date: '2026-06-15T00:00:00+00:00',
+    });
     expect((await submit(id, { ...passed, state: 'failed' })).body).toEqual(failed.body);
     const failedLater = await submit(id, { ...passed, state: 'failed', completion_date: '2026-06-16' });
     expect(failedLater.body.data.id).not.toBe(failed.body.data.id);
     const passedAgain = await submit(id, passed);
     expect(passedAgain.body.data.id).not.toBe(first.body.data.id);
-    expect((await outcomesOf(id)).body.data.map((o: any) => o.attributes.state)).toEqual(['passed', 'failed', 'failed', 'passed']);
+    expect((await outcomesOf(id)).body.data.map((o: any) => o.attributes.state)).toEqual([
+      'passed',
+      'failed',
+      'failed',
+      'passed',
+    ]);
   });
 
   it('concurrent identical submissions record one outcome', async () => {
@@ -216,7 +301,11 @@ describe('POST /api/v3/participants/npq/{id}/outcomes', () => {
     const id = app.attributes.participant_id as string;
     // A completed declaration made by BPN, then the application moves to CHURCH. No endpoint transfers an
     // application (DfE does it by hand), so transferApplication publishes the application event.
-    await declareFor(system, app, BPN.id, { type: 'completed', date: '2026-06-01T00:00:00Z', hasPassed: false });
+    await declareFor(system, app, BPN.id, {
+      type: 'completed',
+      date: '2026-06-01T00:00:00Z',
+      hasPassed: false,
+    });
     await transferApplication(system, app, CHURCH.id);
     const res = await submit(id, passed, {}, CHURCH.id);
     expect(res.status).toBe(200);
@@ -227,7 +316,11 @@ describe('POST /api/v3/participants/npq/{id}/outcomes', () => {
 
 describe('outcomes from declarations', () => {
   it('a completed declaration with has_passed records the outcome, voiding it records voided', async () => {
-    const app = await createAcceptedApplication(system, { course_identifier: 'npq-leading-literacy', lead_provider_id: BPN.id }, { at: '2025-09-01T00:00:00Z' });
+    const app = await createAcceptedApplication(
+      system,
+      { course_identifier: 'npq-leading-literacy', lead_provider_id: BPN.id },
+      { at: '2025-09-01T00:00:00Z' },
+    );
     const id = app.attributes.participant_id as string;
     const declaration = await declareFor(system, app, BPN.id, {
       type: 'completed',
@@ -249,53 +342,96 @@ describe('outcomes from declarations', () => {
     ]);
     await voidOk(system.provider(BPN.id), declaration.id, '2026-06-10T00:00:00Z');
     const afterVoid = await outcomesOf(id, BPN.id);
-    expect(afterVoid.body.data.map((o: any) => [o.attributes.state, o.attributes.completion_date, o.attributes.created_at])).toEqual([
+    expect(
+      afterVoid.body.data.map((o: any) => [
+        o.attributes.state,
+        o.attributes.completion_date,
+        o.attributes.created_at,
+      ]),
+    ).toEqual([
       ['passed', '2026-05-31T00:00:00+00:00', '2026-06-01T09:00:00Z'],
       ['voided', '2026-05-31T00:00:00+00:00', '2026-06-10T00:00:00Z'],
     ]);
     // The provider can now submit a new outcome only on a new completed declaration.
-    expect((await submit(id, { course_identifier: 'npq-leading-literacy', state: 'passed', completion_date: '2026-06-01' }, {}, BPN.id)).body).toEqual(
-      errors(['base', MSG.noCompleted]),
-    );
+    expect(
+      (
+        await submit(
+          id,
+          { course_identifier: 'npq-leading-literacy', state: 'passed', completion_date: '2026-06-01' },
+          {},
+          BPN.id,
+        )
+      ).body,
+    ).toEqual(errors(['base', MSG.noCompleted]));
   });
 
   it('has_passed false records failed; a completed declaration without has_passed, or on EHCO, records nothing', async () => {
-    const app = await createAcceptedApplication(system, { course_identifier: 'npq-headship' }, { at: '2025-09-01T00:00:00Z' });
+    const app = await createAcceptedApplication(
+      system,
+      { course_identifier: 'npq-headship' },
+      { at: '2025-09-01T00:00:00Z' },
+    );
     const id = app.attributes.participant_id as string;
     // Finance refuses a completed headship declaration without has_passed, so no endpoint can make this one.
-    await publishDeclaration(system, app, AMBITION.id, { type: 'completed', date: '2026-06-01T00:00:00Z', hasPassed: null });
+    await publishDeclaration(system, app, AMBITION.id, {
+      type: 'completed',
+      date: '2026-06-01T00:00:00Z',
+      hasPassed: null,
+    });
     expect((await outcomesOf(id)).body.data).toEqual([]);
-    await declareFor(system, app, AMBITION.id, { type: 'completed', date: '2026-06-02T00:00:00Z', hasPassed: false });
+    await declareFor(system, app, AMBITION.id, {
+      type: 'completed',
+      date: '2026-06-02T00:00:00Z',
+      hasPassed: false,
+    });
     expect((await outcomesOf(id)).body.data.map((o: any) => o.attributes.state)).toEqual(['failed']);
 
-    const ehco = await createAcceptedApplication(system, { cohort: '2023', course_identifier: 'npq-early-headship-coaching-offer' });
-    const voidable = await declareFor(system, ehco, AMBITION.id, { type: 'completed', date: '2024-06-02T00:00:00Z', hasPassed: true });
+    const ehco = await createAcceptedApplication(system, {
+      cohort: '2023',
+      course_identifier: 'npq-early-headship-coaching-offer',
+    });
+    const voidable = await declareFor(system, ehco, AMBITION.id, {
+      type: 'completed',
+      date: '2024-06-02T00:00:00Z',
+      hasPassed: true,
+    });
     await voidOk(system.provider(), voidable.id);
     expect((await outcomesOf(ehco.attributes.participant_id)).body.data).toEqual([]);
   });
 
   it('voiding a completed declaration without an outcome still records voided; a clawback does too', async () => {
-    const senco = () => createAcceptedApplication(system, { course_identifier: 'npq-senco' }, { at: '2025-09-01T00:00:00Z' });
+    const senco = () =>
+      createAcceptedApplication(system, { course_identifier: 'npq-senco' }, { at: '2025-09-01T00:00:00Z' });
     const app = await senco();
     const id = app.attributes.participant_id as string;
     // Finance never makes a completed senco declaration without has_passed (which records an outcome), so no
     // endpoint can produce this one: these are the events finance would send for it, paid and then voided.
-    const declaration = await publishDeclaration(system, app, AMBITION.id, { type: 'completed', date: '2026-06-01T00:00:00Z', state: 'paid' });
+    const declaration = await publishDeclaration(system, app, AMBITION.id, {
+      type: 'completed',
+      date: '2026-06-01T00:00:00Z',
+      state: 'paid',
+    });
     await publishDeclarationVoided(system, declaration, 'awaiting_clawback');
     expect((await outcomesOf(id)).body.data.map((o: any) => o.attributes.state)).toEqual(['voided']);
 
     // A clawback through finance: paid by the payment run, then voided.
     const other = await senco();
-    const paid = await declareFor(system, other, AMBITION.id, { type: 'completed', date: '2026-06-01T00:00:00Z', hasPassed: true });
+    const paid = await declareFor(system, other, AMBITION.id, {
+      type: 'completed',
+      date: '2026-06-01T00:00:00Z',
+      hasPassed: true,
+    });
     const paidOn = await payStatement(system, paid.attributes.statement_id);
     const clawback = await voidOk(system.provider(), paid.id, `${paidOn}T10:00:00Z`);
     expect(clawback.attributes.state).toBe('awaiting-clawback');
-    expect((await outcomesOf(other.attributes.participant_id)).body.data.map((o: any) => o.attributes.state)).toEqual(['passed', 'voided']);
+    expect(
+      (await outcomesOf(other.attributes.participant_id)).body.data.map((o: any) => o.attributes.state),
+    ).toEqual(['passed', 'voided']);
   });
 });
 
 describe('outcome lists', () => {
-  it('GET /participants/npq/outcomes: the provider\'s outcomes in created_at order, created_since and pagination', async () => {
+  it("GET /participants/npq/outcomes: the provider's outcomes in created_at order, created_since and pagination", async () => {
     const lp = CHURCH.id;
     const made: string[] = [];
     for (const day of ['03', '01', '02']) {
@@ -303,15 +439,22 @@ describe('outcome lists', () => {
       const res = await submit(id, passed, { 'x-with-server-date': `2026-08-${day}T00:00:00Z` }, lp);
       made.push(res.body.data.id);
     }
-    const listed = (await allOutcomes(lp, '?page[per_page]=3000')).body.data.map((o: any) => o.id).filter((o: string) => made.includes(o));
+    const listed = (await allOutcomes(lp, '?page[per_page]=3000')).body.data
+      .map((o: any) => o.id)
+      .filter((o: string) => made.includes(o));
     expect(listed).toEqual([made[1], made[2], made[0]]);
     const since = await allOutcomes(lp, '?filter[created_since]=2026-08-02T00:00:00Z&page[per_page]=3000');
-    expect(since.body.data.map((o: any) => o.id).filter((o: string) => made.includes(o))).toEqual([made[2], made[0]]);
+    expect(since.body.data.map((o: any) => o.id).filter((o: string) => made.includes(o))).toEqual([
+      made[2],
+      made[0],
+    ]);
     const page = await allOutcomes(lp, '?filter[created_since]=2026-08-02&page[per_page]=1&page[page]=2');
     expect(page.body.data.map((o: any) => o.id)).toEqual([made[0]]);
     const bad = await allOutcomes(lp, '?filter[created_since]=last-week');
     expect(bad.status).toBe(400);
-    expect(bad.body).toEqual(errors(['Bad request', "The filter '#/created_since' must be a valid ISO 8601 date"]));
+    expect(bad.body).toEqual(
+      errors(['Bad request', "The filter '#/created_since' must be a valid ISO 8601 date"]),
+    );
     expect((await allOutcomes(BPN.id)).body.data.map((o: any) => o.id)).not.toContain(made[0]);
   });
 
@@ -320,7 +463,11 @@ describe('outcome lists', () => {
     expect((await outcomesOf(id, BPN.id)).status).toBe(404);
     expect((await outcomesOf('0b0b0b0b-0000-4000-8000-000000000000')).status).toBe(404);
     expect((await outcomesOf(id, AMBITION.id, '?page[per_page]=0')).status).toBe(400);
-    const pending = await createApplication(system.admin, { ...samePerson(id), lead_provider_id: BPN.id, course_identifier: 'npq-senco' });
+    const pending = await createApplication(system.admin, {
+      ...samePerson(id),
+      lead_provider_id: BPN.id,
+      course_identifier: 'npq-senco',
+    });
     expect(pending.attributes.status).toBe('pending');
     expect((await outcomesOf(id, BPN.id)).status).toBe(404);
   });
@@ -336,7 +483,9 @@ describe('outcome lists', () => {
     });
     expect(merge.status).toBe(200);
     const listed = await outcomesOf(to);
-    expect(listed.body.data.map((o: any) => [o.id, o.attributes.participant_id])).toEqual([[outcome.body.data.id, to]]);
+    expect(listed.body.data.map((o: any) => [o.id, o.attributes.participant_id])).toEqual([
+      [outcome.body.data.id, to],
+    ]);
     expect((await outcomesOf(retired)).status).toBe(410);
     // Creating on the retired id: the participant no longer resolves.
     expect((await submit(retired, passed)).status).toBe(404);
@@ -353,7 +502,11 @@ describe('GET /api/teacher-record-service/v1/qualifications/{trn}', () => {
   it('lists passed outcomes of the TRN (any provider), newest first, leaving out retracted passes', async () => {
     const trs = await trsClient();
     const trn = String(3000000 + Math.floor(Math.random() * 999999));
-    const first = await createAcceptedApplication(system, { course_identifier: 'npq-senior-leadership', teacher_reference_number: trn }, { at: '2025-09-01T00:00:00Z' });
+    const first = await createAcceptedApplication(
+      system,
+      { course_identifier: 'npq-senior-leadership', teacher_reference_number: trn },
+      { at: '2025-09-01T00:00:00Z' },
+    );
     const id = first.attributes.participant_id as string;
     const second = await createAcceptedApplication(
       system,
@@ -365,9 +518,21 @@ describe('GET /api/teacher-record-service/v1/qualifications/{trn}', () => {
       { ...samePerson(id), course_identifier: 'npq-headship', lead_provider_id: CHURCH.id },
       { at: '2025-09-01T00:00:00Z' },
     );
-    await declareFor(system, first, AMBITION.id, { type: 'completed', date: '2026-03-01T00:00:00Z', hasPassed: true });
-    await declareFor(system, second, BPN.id, { type: 'completed', date: '2026-05-01T00:00:00Z', hasPassed: true });
-    const retracted = await declareFor(system, third, CHURCH.id, { type: 'completed', date: '2026-04-01T00:00:00Z', hasPassed: true });
+    await declareFor(system, first, AMBITION.id, {
+      type: 'completed',
+      date: '2026-03-01T00:00:00Z',
+      hasPassed: true,
+    });
+    await declareFor(system, second, BPN.id, {
+      type: 'completed',
+      date: '2026-05-01T00:00:00Z',
+      hasPassed: true,
+    });
+    const retracted = await declareFor(system, third, CHURCH.id, {
+      type: 'completed',
+      date: '2026-04-01T00:00:00Z',
+      hasPassed: true,
+    });
     await voidOk(system.provider(CHURCH.id), retracted.id);
 
     const res = await trs.get(`/api/teacher-record-service/v1/qualifications/${trn}`);
@@ -381,13 +546,17 @@ describe('GET /api/teacher-record-service/v1/qualifications/{trn}', () => {
         ],
       },
     });
-    expect((await trs.get('/api/teacher-record-service/v1/qualifications/0000000')).body).toEqual({ data: { trn: '0000000', qualifications: [] } });
+    expect((await trs.get('/api/teacher-record-service/v1/qualifications/0000000')).body).toEqual({
+      data: { trn: '0000000', qualifications: [] },
+    });
   });
 
   it('needs a teacher_record_service token', async () => {
     const res = await system.provider().get('/api/teacher-record-service/v1/qualifications/1234567');
     expect(res.status).toBe(401);
-    expect((await system.admin.get('/api/teacher-record-service/v1/qualifications/1234567')).status).toBe(401);
+    expect((await system.admin.get('/api/teacher-record-service/v1/qualifications/1234567')).status).toBe(
+      401,
+    );
     const trs = await trsClient();
     expect((await trs.get('/api/v3/participants/npq')).status).toBe(401);
   });

@@ -1,5 +1,12 @@
 import { startSystem, type System } from '../support/system';
-import { AMBITION, BPN, CHURCH, createAcceptedApplication, createApplication, samePerson } from '../support/fixtures';
+import {
+  AMBITION,
+  BPN,
+  CHURCH,
+  createAcceptedApplication,
+  createApplication,
+  samePerson,
+} from '../support/fixtures';
 import { declareFor } from '../support/finance';
 
 let system: System;
@@ -11,13 +18,34 @@ afterAll(async () => {
 });
 
 const at = (iso: string) => ({ headers: { 'x-with-server-date': iso } });
-const show = (id: string, lp: string = AMBITION.id) => system.provider(lp).get(`/api/v3/participants/npq/${id}`);
-const index = (query = '', lp: string = AMBITION.id) => system.provider(lp).get(`/api/v3/participants/npq${query}`);
-const action = (id: string, name: string, attributes: Record<string, unknown>, headers: Record<string, string> = {}, lp: string = AMBITION.id) =>
-  system.provider(lp).put(`/api/v3/participants/npq/${id}/${name}`, { data: { type: `participant-${name}`, attributes } }, { headers });
+const show = (id: string, lp: string = AMBITION.id) =>
+  system.provider(lp).get(`/api/v3/participants/npq/${id}`);
+const index = (query = '', lp: string = AMBITION.id) =>
+  system.provider(lp).get(`/api/v3/participants/npq${query}`);
+const action = (
+  id: string,
+  name: string,
+  attributes: Record<string, unknown>,
+  headers: Record<string, string> = {},
+  lp: string = AMBITION.id,
+) =>
+  system
+    .provider(lp)
+    .put(
+      `/api/v3/participants/npq/${id}/${name}`,
+      { data: { type: `participant-${name}`, attributes } },
+      { headers },
+    );
 const ids = (res: { body: { data: { id: string }[] } }) => res.body.data.map((p) => p.id);
 
-const ATTRIBUTE_ORDER = ['full_name', 'previous_names', 'teacher_reference_number', 'updated_at', 'npq_enrolments', 'participant_id_changes'];
+const ATTRIBUTE_ORDER = [
+  'full_name',
+  'previous_names',
+  'teacher_reference_number',
+  'updated_at',
+  'npq_enrolments',
+  'participant_id_changes',
+];
 const ENROLMENT_ORDER = [
   'email',
   'course_identifier',
@@ -39,7 +67,12 @@ describe('GET /api/v3/participants/npq/{id}', () => {
   it('shows every attribute and enrolment field, in DfE order', async () => {
     const app = await createAcceptedApplication(
       system,
-      { course_identifier: 'npq-headship', cohort: '2025', school_urn: '100001', targeted_delivery_funding_eligibility: true },
+      {
+        course_identifier: 'npq-headship',
+        cohort: '2025',
+        school_urn: '100001',
+        targeted_delivery_funding_eligibility: true,
+      },
       { at: '2025-09-15T10:00:00Z' },
     );
     const id = app.attributes.participant_id as string;
@@ -83,17 +116,30 @@ describe('GET /api/v3/participants/npq/{id}', () => {
   });
 
   it('hides an unvalidated TRN, and shows the raw eligible_for_funding (no previously-funded override)', async () => {
-    const first = await createAcceptedApplication(system, { cohort: '2023', teacher_reference_number_validated: false });
+    const first = await createAcceptedApplication(system, {
+      cohort: '2023',
+      teacher_reference_number_validated: false,
+    });
     const id = first.attributes.participant_id as string;
     // A second accepted, eligible application for the same course makes each "previously funded".
-    const second = await createApplication(system.admin, { ...samePerson(id), cohort: '2022', lead_provider_id: AMBITION.id });
+    const second = await createApplication(system.admin, {
+      ...samePerson(id),
+      cohort: '2022',
+      lead_provider_id: AMBITION.id,
+    });
     expect((await system.provider().post(`/api/v3/npq-applications/${second.id}/accept`)).status).toBe(200);
     const application = await system.provider().get(`/api/v3/npq-applications/${second.id}`);
     expect(application.body.data.attributes.eligible_for_funding).toBe(false);
 
     const res = await show(id);
     expect(res.body.data.attributes.teacher_reference_number).toBeNull();
-    expect(res.body.data.attributes.npq_enrolments.map((e: any) => [e.npq_application_id, e.eligible_for_funding, e.funded_place])).toEqual([
+    expect(
+      res.body.data.attributes.npq_enrolments.map((e: any) => [
+        e.npq_application_id,
+        e.eligible_for_funding,
+        e.funded_place,
+      ]),
+    ).toEqual([
       [first.id, true, null],
       [second.id, true, null],
     ]);
@@ -102,12 +148,22 @@ describe('GET /api/v3/participants/npq/{id}', () => {
   it('lists only the enrolments with the calling provider; other providers and pending-only participants are 404', async () => {
     const mine = await createAcceptedApplication(system, { course_identifier: 'npq-senco' });
     const id = mine.attributes.participant_id as string;
-    const atBpn = await createAcceptedApplication(system, { ...samePerson(id), lead_provider_id: BPN.id, course_identifier: 'npq-headship' });
+    const atBpn = await createAcceptedApplication(system, {
+      ...samePerson(id),
+      lead_provider_id: BPN.id,
+      course_identifier: 'npq-headship',
+    });
     // Pending at CHURCH: CHURCH cannot see the participant.
-    await createApplication(system.admin, { ...samePerson(id), lead_provider_id: CHURCH.id, course_identifier: 'npq-leading-teaching' });
+    await createApplication(system.admin, {
+      ...samePerson(id),
+      lead_provider_id: CHURCH.id,
+      course_identifier: 'npq-leading-teaching',
+    });
 
     const ambition = await show(id);
-    expect(ambition.body.data.attributes.npq_enrolments.map((e: any) => e.npq_application_id)).toEqual([mine.id]);
+    expect(ambition.body.data.attributes.npq_enrolments.map((e: any) => e.npq_application_id)).toEqual([
+      mine.id,
+    ]);
     const bpn = await show(id, BPN.id);
     expect(bpn.body.data.attributes.npq_enrolments.map((e: any) => e.npq_application_id)).toEqual([atBpn.id]);
     const church = await show(id, CHURCH.id);
@@ -124,10 +180,18 @@ describe('GET /api/v3/participants/npq/{id}', () => {
 
   it('answers a retired id with 410 for everyone, before the scoped lookup', async () => {
     const kept = await createAcceptedApplication(system, {}, { at: '2025-09-01T00:00:00Z' });
-    const retired = await createApplication(system.admin, { lead_provider_id: BPN.id, course_identifier: 'npq-senco' });
+    const retired = await createApplication(system.admin, {
+      lead_provider_id: BPN.id,
+      course_identifier: 'npq-senco',
+    });
     const merged = await system.admin.post(
       `/admin/v1/participants/${retired.attributes.participant_id}/merge`,
-      { data: { type: 'participant-merge', attributes: { into_participant_id: kept.attributes.participant_id } } },
+      {
+        data: {
+          type: 'participant-merge',
+          attributes: { into_participant_id: kept.attributes.participant_id },
+        },
+      },
       at('2026-01-02T03:04:05Z'),
     );
     expect(merged.status).toBe(200);
@@ -138,7 +202,9 @@ describe('GET /api/v3/participants/npq/{id}', () => {
         {
           title: 'Participant ID has been changed',
           detail: `The participant_id '${from}' has been replaced with '${to}'.`,
-          participant_id_changes: [{ from_participant_id: from, to_participant_id: to, changed_at: '2026-01-02T03:04:05Z' }],
+          participant_id_changes: [
+            { from_participant_id: from, to_participant_id: to, changed_at: '2026-01-02T03:04:05Z' },
+          ],
         },
       ],
     };
@@ -152,7 +218,9 @@ describe('GET /api/v3/participants/npq/{id}', () => {
     }
     // The kept participant shows the change; the change (and the moved, pending application) set updated_at.
     const keptView = await show(to);
-    expect(keptView.body.data.attributes.participant_id_changes).toEqual(body.errors[0]!.participant_id_changes);
+    expect(keptView.body.data.attributes.participant_id_changes).toEqual(
+      body.errors[0]!.participant_id_changes,
+    );
     expect(keptView.body.data.attributes.updated_at).toBe('2026-01-02T03:04:05Z');
     // Actions with the old id no longer find anyone.
     const deferred = await action(from, 'defer', { course_identifier: 'npq-headship', reason: 'other' });
@@ -161,11 +229,14 @@ describe('GET /api/v3/participants/npq/{id}', () => {
 });
 
 describe('GET /api/v3/participants/npq', () => {
-  it('lists the provider\'s participants, oldest first, with page and per_page; past the end is empty', async () => {
+  it("lists the provider's participants, oldest first, with page and per_page; past the end is empty", async () => {
     const lp = CHURCH.id;
     const made: string[] = [];
     for (let i = 0; i < 3; i++) {
-      const app = await createAcceptedApplication(system, { lead_provider_id: lp, course_identifier: 'npq-senior-leadership' });
+      const app = await createAcceptedApplication(system, {
+        lead_provider_id: lp,
+        course_identifier: 'npq-senior-leadership',
+      });
       made.push(app.attributes.participant_id);
     }
     const all = await index('', lp);
@@ -181,14 +252,28 @@ describe('GET /api/v3/participants/npq', () => {
     const bad = await index('?page[page]=0', lp);
     expect(bad.status).toBe(400);
     expect(bad.body).toEqual({
-      errors: [{ title: 'Bad request', detail: "The '#/page[page]' and '#/page[per_page]' parameter values must be a valid positive number" }],
+      errors: [
+        {
+          title: 'Bad request',
+          detail:
+            "The '#/page[page]' and '#/page[per_page]' parameter values must be a valid positive number",
+        },
+      ],
     });
   });
 
   it('sorts by created_at or updated_at in either direction, ignoring unknown fields', async () => {
     const lp = CHURCH.id;
-    const a = await createAcceptedApplication(system, { lead_provider_id: lp, course_identifier: 'npq-leading-literacy' }, { at: '2025-10-03T00:00:00Z' });
-    const b = await createAcceptedApplication(system, { lead_provider_id: lp, course_identifier: 'npq-leading-literacy' }, { at: '2025-10-01T00:00:00Z' });
+    const a = await createAcceptedApplication(
+      system,
+      { lead_provider_id: lp, course_identifier: 'npq-leading-literacy' },
+      { at: '2025-10-03T00:00:00Z' },
+    );
+    const b = await createAcceptedApplication(
+      system,
+      { lead_provider_id: lp, course_identifier: 'npq-leading-literacy' },
+      { at: '2025-10-01T00:00:00Z' },
+    );
     const pair = [a.attributes.participant_id, b.attributes.participant_id];
     const only = (res: any) => ids(res).filter((id) => pair.includes(id));
     expect(only(await index('?sort=created_at', lp))).toEqual(pair);
@@ -200,10 +285,20 @@ describe('GET /api/v3/participants/npq', () => {
   });
 
   it('filters by training_status, and refuses an unknown one with 422', async () => {
-    const app = await createAcceptedApplication(system, { lead_provider_id: BPN.id, course_identifier: 'npq-headship' }, { at: '2025-09-15T10:00:00Z' });
+    const app = await createAcceptedApplication(
+      system,
+      { lead_provider_id: BPN.id, course_identifier: 'npq-headship' },
+      { at: '2025-09-15T10:00:00Z' },
+    );
     const id = app.attributes.participant_id as string;
     await declareFor(system, app, BPN.id);
-    const deferred = await action(id, 'defer', { course_identifier: 'npq-headship', reason: 'bereavement' }, {}, BPN.id);
+    const deferred = await action(
+      id,
+      'defer',
+      { course_identifier: 'npq-headship', reason: 'bereavement' },
+      {},
+      BPN.id,
+    );
     expect(deferred.status).toBe(200);
     expect(ids(await index('?filter[training_status]=deferred', BPN.id))).toContain(id);
     expect(ids(await index('?filter[training_status]=active', BPN.id))).not.toContain(id);
@@ -214,13 +309,22 @@ describe('GET /api/v3/participants/npq', () => {
       const res = await index(`?filter[training_status]=${value}`, BPN.id);
       expect(res.status).toBe(422);
       expect(res.body).toEqual({
-        errors: [{ title: 'Unpermitted parameters', detail: 'The filter \'#/training_status\' must be ["active", "deferred", "withdrawn"]' }],
+        errors: [
+          {
+            title: 'Unpermitted parameters',
+            detail: 'The filter \'#/training_status\' must be ["active", "deferred", "withdrawn"]',
+          },
+        ],
       });
     }
   });
 
   it('with training_status, shows only the matching enrolments and takes updated_at from them', async () => {
-    const first = await createAcceptedApplication(system, { lead_provider_id: BPN.id, course_identifier: 'npq-senco' }, { at: '2025-09-02T00:00:00Z' });
+    const first = await createAcceptedApplication(
+      system,
+      { lead_provider_id: BPN.id, course_identifier: 'npq-senco' },
+      { at: '2025-09-02T00:00:00Z' },
+    );
     const id = first.attributes.participant_id as string;
     const second = await createAcceptedApplication(
       system,
@@ -228,12 +332,22 @@ describe('GET /api/v3/participants/npq', () => {
       { at: '2025-09-03T00:00:00Z' },
     );
     await declareFor(system, second, BPN.id);
-    const withdrawal = await action(id, 'withdraw', { course_identifier: 'npq-leading-teaching', reason: 'other' }, { 'x-with-server-date': '2025-12-01T00:00:00Z' }, BPN.id);
+    const withdrawal = await action(
+      id,
+      'withdraw',
+      { course_identifier: 'npq-leading-teaching', reason: 'other' },
+      { 'x-with-server-date': '2025-12-01T00:00:00Z' },
+      BPN.id,
+    );
     expect(withdrawal.status).toBe(200);
-    const active = (await index('?filter[training_status]=active', BPN.id)).body.data.find((p: any) => p.id === id);
+    const active = (await index('?filter[training_status]=active', BPN.id)).body.data.find(
+      (p: any) => p.id === id,
+    );
     expect(active.attributes.npq_enrolments.map((e: any) => e.npq_application_id)).toEqual([first.id]);
     expect(active.attributes.updated_at).toBe('2025-09-03T00:00:00Z');
-    const withdrawn = (await index('?filter[training_status]=withdrawn', BPN.id)).body.data.find((p: any) => p.id === id);
+    const withdrawn = (await index('?filter[training_status]=withdrawn', BPN.id)).body.data.find(
+      (p: any) => p.id === id,
+    );
     expect(withdrawn.attributes.npq_enrolments.map((e: any) => e.npq_application_id)).toEqual([second.id]);
     expect(withdrawn.attributes.updated_at).toBe('2025-12-01T00:00:00Z');
     // Without the filter, every application of the person counts.
@@ -241,11 +355,17 @@ describe('GET /api/v3/participants/npq', () => {
   });
 
   it('filters by from_participant_id (not validated: junk matches nobody) and shows only that change', async () => {
-    const kept = await createAcceptedApplication(system, { lead_provider_id: CHURCH.id, course_identifier: 'npq-headship' });
+    const kept = await createAcceptedApplication(system, {
+      lead_provider_id: CHURCH.id,
+      course_identifier: 'npq-headship',
+    });
     const to = kept.attributes.participant_id as string;
     const retiredIds: string[] = [];
     for (const day of ['01', '02']) {
-      const retired = await createApplication(system.admin, { lead_provider_id: BPN.id, course_identifier: 'npq-senco' });
+      const retired = await createApplication(system.admin, {
+        lead_provider_id: BPN.id,
+        course_identifier: 'npq-senco',
+      });
       retiredIds.push(retired.attributes.participant_id);
       const merged = await system.admin.post(
         `/admin/v1/participants/${retired.attributes.participant_id}/merge`,
@@ -256,7 +376,9 @@ describe('GET /api/v3/participants/npq', () => {
     }
     const full = await show(to, CHURCH.id);
     // Newest first.
-    expect(full.body.data.attributes.participant_id_changes.map((c: any) => c.from_participant_id)).toEqual([...retiredIds].reverse());
+    expect(full.body.data.attributes.participant_id_changes.map((c: any) => c.from_participant_id)).toEqual(
+      [...retiredIds].reverse(),
+    );
 
     const filtered = await index(`?filter[from_participant_id]=${retiredIds[0]}`, CHURCH.id);
     expect(ids(filtered)).toEqual([to]);
@@ -264,27 +386,40 @@ describe('GET /api/v3/participants/npq', () => {
       { from_participant_id: retiredIds[0], to_participant_id: to, changed_at: '2026-02-01T00:00:00Z' },
     ]);
     expect((await index('?filter[from_participant_id]=not-a-uuid', CHURCH.id)).body).toEqual({ data: [] });
-    expect((await index('?filter[from_participant_id]=0b0b0b0b-0000-4000-8000-000000000000', CHURCH.id)).body).toEqual({ data: [] });
+    expect(
+      (await index('?filter[from_participant_id]=0b0b0b0b-0000-4000-8000-000000000000', CHURCH.id)).body,
+    ).toEqual({ data: [] });
   });
 
   describe('updated_since', () => {
     it('matches a significant update of the person, any application of theirs (any provider, any status) and id changes', async () => {
       const lp = AMBITION.id;
-      const app = await createAcceptedApplication(system, { course_identifier: 'npq-executive-leadership' }, { at: '2024-01-01T00:00:00Z' });
+      const app = await createAcceptedApplication(
+        system,
+        { course_identifier: 'npq-executive-leadership' },
+        { at: '2024-01-01T00:00:00Z' },
+      );
       const id = app.attributes.participant_id as string;
-      const since = (t: string) => index(`?filter[updated_since]=${encodeURIComponent(t)}&page[per_page]=3000`, lp).then(ids);
+      const since = (t: string) =>
+        index(`?filter[updated_since]=${encodeURIComponent(t)}&page[per_page]=3000`, lp).then(ids);
       expect(await since('2024-01-01T00:00:00Z')).toContain(id);
       expect(await since('2024-01-01T00:00:01Z')).not.toContain(id);
 
       // A pending application with another provider, updated later, counts (and moves updated_at).
-      const pending = await createApplication(system.admin, { ...samePerson(id), lead_provider_id: BPN.id, course_identifier: 'npq-senco' });
+      const pending = await createApplication(system.admin, {
+        ...samePerson(id),
+        lead_provider_id: BPN.id,
+        course_identifier: 'npq-senco',
+      });
       expect(pending.attributes.status).toBe('pending');
       expect(await since('2024-06-01T00:00:00Z')).toContain(id);
       const shown = await show(id);
       expect(shown.body.data.attributes.updated_at).toBe(pending.attributes.created_at);
 
       // Rejecting it (another provider) updates it again.
-      const rejected = await system.provider(BPN.id).post(`/api/v3/npq-applications/${pending.id}/reject`, undefined, at('2027-03-01T00:00:00Z'));
+      const rejected = await system
+        .provider(BPN.id)
+        .post(`/api/v3/npq-applications/${pending.id}/reject`, undefined, at('2027-03-01T00:00:00Z'));
       expect(rejected.status).toBe(200);
       expect(await since('2027-03-01T00:00:00Z')).toContain(id);
       expect(await since('2027-03-01T00:00:01Z')).not.toContain(id);
@@ -307,8 +442,15 @@ describe('GET /api/v3/participants/npq', () => {
     });
 
     it('matches a participant whose id change was recorded since', async () => {
-      const kept = await createAcceptedApplication(system, { course_identifier: 'npq-leading-behaviour-culture' }, { at: '2024-02-01T00:00:00Z' });
-      const retired = await createApplication(system.admin, { lead_provider_id: CHURCH.id, course_identifier: 'npq-senco' }, );
+      const kept = await createAcceptedApplication(
+        system,
+        { course_identifier: 'npq-leading-behaviour-culture' },
+        { at: '2024-02-01T00:00:00Z' },
+      );
+      const retired = await createApplication(system.admin, {
+        lead_provider_id: CHURCH.id,
+        course_identifier: 'npq-senco',
+      });
       const to = kept.attributes.participant_id as string;
       expect(
         (
@@ -319,14 +461,22 @@ describe('GET /api/v3/participants/npq', () => {
           )
         ).status,
       ).toBe(200);
-      expect(ids(await index(`?filter[updated_since]=2028-05-05T00:00:00Z&page[per_page]=3000`))).toContain(to);
-      expect(ids(await index(`?filter[updated_since]=2028-05-05T00:00:01Z&page[per_page]=3000`))).not.toContain(to);
+      expect(ids(await index(`?filter[updated_since]=2028-05-05T00:00:00Z&page[per_page]=3000`))).toContain(
+        to,
+      );
+      expect(
+        ids(await index(`?filter[updated_since]=2028-05-05T00:00:01Z&page[per_page]=3000`)),
+      ).not.toContain(to);
     });
 
     it('refuses a date that is not ISO 8601 with 400', async () => {
       const res = await index('?filter[updated_since]=yesterday');
       expect(res.status).toBe(400);
-      expect(res.body).toEqual({ errors: [{ title: 'Bad request', detail: "The filter '#/updated_since' must be a valid ISO 8601 date" }] });
+      expect(res.body).toEqual({
+        errors: [
+          { title: 'Bad request', detail: "The filter '#/updated_since' must be a valid ISO 8601 date" },
+        ],
+      });
     });
   });
 });

@@ -49,7 +49,10 @@ export async function publishEvent<N extends EventName>(
   await js.publish(naming.subjectFor(name), encoder.encode(JSON.stringify(envelope)), { msgID: envelope.id });
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${name} not confirmed by ${[...waiting].join(', ')}`)), 10_000);
+    timer = setTimeout(
+      () => reject(new Error(`${name} not confirmed by ${[...waiting].join(', ')}`)),
+      10_000,
+    );
   });
   try {
     await Promise.race([confirmed, timeout]);
@@ -102,7 +105,13 @@ export async function publishDeclaration(
     createdAt: at.toISOString(),
     updatedAt: at.toISOString(),
   };
-  await publishEvent(system, 'declaration.created', { id: snapshot.declarationId, version: 1 }, { declaration: snapshot }, at);
+  await publishEvent(
+    system,
+    'declaration.created',
+    { id: snapshot.declarationId, version: 1 },
+    { declaration: snapshot },
+    at,
+  );
   return { snapshot, version: 1 };
 }
 
@@ -115,6 +124,12 @@ export async function publishDeclarationVoided(
   const at = new Date().toISOString();
   const snapshot: DeclarationSnapshotV1 = { ...declaration.snapshot, state, updatedAt: at };
   const version = declaration.version + 1;
-  await publishEvent(system, 'declaration.voided', { id: snapshot.declarationId, version }, { declaration: snapshot }, new Date(at));
+  await publishEvent(
+    system,
+    'declaration.voided',
+    { id: snapshot.declarationId, version },
+    { declaration: snapshot },
+    new Date(at),
+  );
   return { snapshot, version };
 }

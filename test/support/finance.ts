@@ -11,9 +11,13 @@ export const EVERYWHERE_PARTNER = SEED_DELIVERY_PARTNERS[0]!;
 
 export const at = (date: string) => ({ headers: { 'x-with-server-date': date } });
 
-export const declarationBody = (attributes: Record<string, unknown>) => ({ data: { type: 'participant-declaration', attributes } });
+export const declarationBody = (attributes: Record<string, unknown>) => ({
+  data: { type: 'participant-declaration', attributes },
+});
 
-export const errors = (...items: [string, string][]) => ({ errors: items.map(([title, detail]) => ({ title, detail })) });
+export const errors = (...items: [string, string][]) => ({
+  errors: items.map(([title, detail]) => ({ title, detail })),
+});
 
 /**
  * A participant with an accepted 2025a headship application at Ambition (by default), accepted on
@@ -30,7 +34,10 @@ export async function acceptedParticipant(
 }
 
 /** A valid started declaration for an accepted participant (override anything). */
-export function startedAttributes(participantId: string, overrides: Record<string, unknown> = {}): Record<string, unknown> {
+export function startedAttributes(
+  participantId: string,
+  overrides: Record<string, unknown> = {},
+): Record<string, unknown> {
   return {
     participant_id: participantId,
     declaration_type: 'started',
@@ -85,13 +92,18 @@ export async function declareFor(
     declaration_date: date,
     ...(options.hasPassed === undefined ? {} : { has_passed: options.hasPassed }),
   });
-  const serverDate = options.at ?? new Date(Date.parse(date) + 3_600_000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  const serverDate =
+    options.at ?? new Date(Date.parse(date) + 3_600_000).toISOString().replace(/\.\d{3}Z$/, 'Z');
   return declareOk(system.provider(leadProviderId), attributes, serverDate);
 }
 
 /** Voids a declaration as the provider that made it (PUT .../void); expects 200 and returns the resource. */
 export async function voidOk(client: ApiClient, id: string, serverDate?: string) {
-  const res = await client.put(`/api/v3/participant-declarations/${id}/void`, undefined, serverDate ? at(serverDate) : {});
+  const res = await client.put(
+    `/api/v3/participant-declarations/${id}/void`,
+    undefined,
+    serverDate ? at(serverDate) : {},
+  );
   if (res.status !== 200) throw new Error(`void failed: ${res.status} ${res.text}`);
   return res.body.data as { id: string; type: string; attributes: Record<string, any> };
 }
@@ -102,7 +114,9 @@ export async function createPartner(
   name: string,
   partnerships: { lead_provider_id: string; cohort: string; cohort_suffix?: string }[],
 ): Promise<string> {
-  const res = await system.admin.post('/admin/v1/delivery-partners', { data: { type: 'delivery-partner', attributes: { name } } });
+  const res = await system.admin.post('/admin/v1/delivery-partners', {
+    data: { type: 'delivery-partner', attributes: { name } },
+  });
   if (res.status !== 201) throw new Error(`create partner failed: ${res.status} ${res.text}`);
   for (const p of partnerships) {
     const link = await system.admin.post(`/admin/v1/delivery-partners/${res.body.data.id}/partnerships`, {
@@ -123,10 +137,19 @@ export async function adminStatements(system: System, leadProviderId: string, co
 }
 
 /** The provider's statement for a cohort (identifier such as 2025a) and month. */
-export async function statementFor(system: System, leadProviderId: string, cohort: string, year: number, month: string) {
+export async function statementFor(
+  system: System,
+  leadProviderId: string,
+  cohort: string,
+  year: number,
+  month: string,
+) {
   const rows = await adminStatements(system, leadProviderId, cohort.slice(0, 4));
   const found = rows.find(
-    (s) => s.attributes.year === String(year) && s.attributes.month === month && s.attributes.cohort_suffix === cohort.slice(4),
+    (s) =>
+      s.attributes.year === String(year) &&
+      s.attributes.month === month &&
+      s.attributes.cohort_suffix === cohort.slice(4),
   );
   if (!found) throw new Error(`no ${month} ${year} statement for ${cohort}`);
   return found;
@@ -139,12 +162,20 @@ export async function runCutoff(system: System, asOf: string, serverDate?: strin
     serverDate ? at(serverDate) : {},
   );
   if (res.status !== 200) throw new Error(`cut-off failed: ${res.status} ${res.text}`);
-  return res.body.data.attributes as { as_of: string; statements_marked_payable: number; declarations_marked_payable: number };
+  return res.body.data.attributes as {
+    as_of: string;
+    statements_marked_payable: number;
+    declarations_marked_payable: number;
+  };
 }
 
 /** Authorises payment (202) and waits for the in-process payment run to mark the statement paid. */
 export async function authoriseAndPay(system: System, statementId: string, serverDate: string) {
-  const res = await system.admin.post(`/admin/v1/statements/${statementId}/authorise-payment`, undefined, at(serverDate));
+  const res = await system.admin.post(
+    `/admin/v1/statements/${statementId}/authorise-payment`,
+    undefined,
+    at(serverDate),
+  );
   if (res.status !== 202) throw new Error(`authorise failed: ${res.status} ${res.text}`);
   return eventually(
     () => system.admin.get(`/admin/v1/statements/${statementId}`),
@@ -177,14 +208,19 @@ export async function publishWithdrawal(
   changedAt: string,
   leadProviderId: string,
 ) {
-  return publishEvent(system, 'enrolment.training-status-changed', { id: p.applicationId, version: 2 }, {
-    applicationId: p.applicationId,
-    participantId: p.participantId,
-    leadProviderId,
-    trainingStatus: 'withdrawn',
-    reason: 'personal-reason-other',
-    changedAt,
-  });
+  return publishEvent(
+    system,
+    'enrolment.training-status-changed',
+    { id: p.applicationId, version: 2 },
+    {
+      applicationId: p.applicationId,
+      participantId: p.participantId,
+      leadProviderId,
+      trainingStatus: 'withdrawn',
+      reason: 'personal-reason-other',
+      changedAt,
+    },
+  );
 }
 
 /**
@@ -199,37 +235,42 @@ export async function transferApplication(
   toLeadProviderId: string,
 ) {
   const a = application.attributes;
-  return publishEvent(system, 'application.accepted', { id: application.id, version: 1000 }, {
-    application: {
-      applicationId: application.id,
-      participantId: a.participant_id,
-      leadProviderId: toLeadProviderId,
-      courseIdentifier: a.course_identifier,
-      cohortIdentifier: `${a.cohort}${a.cohort_suffix}`,
-      status: 'accepted',
-      reasonForRejection: null,
-      scheduleIdentifier: a.schedule_identifier,
-      fundedPlace: a.funded_place,
-      eligibleForFunding: a.eligible_for_funding,
-      eligibleForDfeFunding: a.eligible_for_funding,
-      fundable: a.eligible_for_funding && a.funded_place !== false,
-      targetedDeliveryFundingEligibility: a.targeted_delivery_funding_eligibility,
-      teacherCatchment: 'england',
-      schoolUrn: a.school_urn,
-      acceptedAt: a.updated_at,
-      createdAt: a.created_at,
-      updatedAt: a.updated_at,
+  return publishEvent(
+    system,
+    'application.accepted',
+    { id: application.id, version: 1000 },
+    {
+      application: {
+        applicationId: application.id,
+        participantId: a.participant_id,
+        leadProviderId: toLeadProviderId,
+        courseIdentifier: a.course_identifier,
+        cohortIdentifier: `${a.cohort}${a.cohort_suffix}`,
+        status: 'accepted',
+        reasonForRejection: null,
+        scheduleIdentifier: a.schedule_identifier,
+        fundedPlace: a.funded_place,
+        eligibleForFunding: a.eligible_for_funding,
+        eligibleForDfeFunding: a.eligible_for_funding,
+        fundable: a.eligible_for_funding && a.funded_place !== false,
+        targetedDeliveryFundingEligibility: a.targeted_delivery_funding_eligibility,
+        teacherCatchment: 'england',
+        schoolUrn: a.school_urn,
+        acceptedAt: a.updated_at,
+        createdAt: a.created_at,
+        updatedAt: a.updated_at,
+      },
+      person: {
+        participantId: a.participant_id,
+        fullName: a.full_name,
+        email: a.email,
+        trn: a.teacher_reference_number,
+        trnVerified: a.teacher_reference_number_validated,
+        previousNames: [],
+        retiredIntoParticipantId: null,
+        createdAt: a.created_at,
+        significantlyUpdatedAt: a.updated_at,
+      },
     },
-    person: {
-      participantId: a.participant_id,
-      fullName: a.full_name,
-      email: a.email,
-      trn: a.teacher_reference_number,
-      trnVerified: a.teacher_reference_number_validated,
-      previousNames: [],
-      retiredIntoParticipantId: null,
-      createdAt: a.created_at,
-      significantlyUpdatedAt: a.updated_at,
-    },
-  });
+  );
 }

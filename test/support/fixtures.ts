@@ -73,14 +73,20 @@ export async function createAcceptedApplication(
 ) {
   const app = await createApplication(system.admin, overrides);
   const cohort = `${(overrides.cohort as string | undefined) ?? '2025'}${(overrides.cohort_suffix as string | undefined) ?? 'a'}`;
-  const fundedPlace = cohort === '2026a' ? false : ['2021a', '2022a', '2023a'].includes(cohort) ? undefined : true;
-  const attributes = { ...(fundedPlace === undefined ? {} : { funded_place: fundedPlace }), ...options.accept };
+  const fundedPlace =
+    cohort === '2026a' ? false : ['2021a', '2022a', '2023a'].includes(cohort) ? undefined : true;
+  const attributes = {
+    ...(fundedPlace === undefined ? {} : { funded_place: fundedPlace }),
+    ...options.accept,
+  };
   const lp = (overrides.lead_provider_id as string | undefined) ?? AMBITION.id;
   const res = await system
     .provider(lp)
     .post(
       `/api/v3/npq-applications/${app.id}/accept`,
-      Object.keys(attributes).length > 0 ? { data: { type: 'npq-application-accept', attributes } } : undefined,
+      Object.keys(attributes).length > 0
+        ? { data: { type: 'npq-application-accept', attributes } }
+        : undefined,
       options.at ? { headers: { 'x-with-server-date': options.at } } : {},
     );
   if (res.status !== 200) throw new Error(`accept failed: ${res.status} ${res.text}`);

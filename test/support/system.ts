@@ -140,7 +140,10 @@ export async function startSystem(options: SystemOptions = {}): Promise<System> 
     await seedFinance(services.finance.runtime.orm);
     if (options.financeWorker) {
       financeWorkerRedis = createRedis(TEST_REDIS_URL, 'finance-worker-test');
-      financeWorkers = await startFinanceWorkers(services.finance.runtime, financeWorkerRedis, { schedule: false, runCutoffOnStart: false });
+      financeWorkers = await startFinanceWorkers(services.finance.runtime, financeWorkerRedis, {
+        schedule: false,
+        runCutoffOnStart: false,
+      });
     }
   }
   // --- end finance ---

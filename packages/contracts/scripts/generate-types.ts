@@ -9,13 +9,16 @@ import path from 'node:path';
  */
 const root = path.join(__dirname, '..');
 const target = path.join(root, 'src', 'generated', 'openapi.ts');
-const header = '/* eslint-disable */\n// Generated from openapi/openapi.yaml by `pnpm generate`. Do not edit.\n';
+const header =
+  '/* eslint-disable */\n// Generated from openapi/openapi.yaml by `pnpm generate`. Do not edit.\n';
 
 function generate(): string {
   const dir = mkdtempSync(path.join(tmpdir(), 'openapi-ts-'));
   const out = path.join(dir, 'openapi.ts');
   try {
-    execFileSync('openapi-typescript', [path.join(root, 'openapi', 'openapi.yaml'), '-o', out], { stdio: 'pipe' });
+    execFileSync('openapi-typescript', [path.join(root, 'openapi', 'openapi.yaml'), '-o', out], {
+      stdio: 'pipe',
+    });
     return header + readFileSync(out, 'utf8');
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -31,7 +34,9 @@ if (process.argv.includes('--check')) {
     // missing counts as drift
   }
   if (committed !== generated) {
-    process.stderr.write('src/generated/openapi.ts is out of date with openapi/openapi.yaml: run `pnpm --filter @npq/contracts generate`\n');
+    process.stderr.write(
+      'src/generated/openapi.ts is out of date with openapi/openapi.yaml: run `pnpm --filter @npq/contracts generate`\n',
+    );
     process.exit(1);
   }
   process.stdout.write('contracts: generated OpenAPI types match the document\n');

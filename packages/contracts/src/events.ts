@@ -235,7 +235,8 @@ export const EVENT_CATALOGUE = {
     version: 1,
     producer: 'training',
     consumers: ['applications', 'finance'],
-    description: 'Change-schedule moved the enrolment to a new schedule, maybe a new cohort and funded place.',
+    description:
+      'Change-schedule moved the enrolment to a new schedule, maybe a new cohort and funded place.',
   },
   'outcome.recorded': {
     subject: 'npq.training.outcome.recorded.v1',

@@ -21,4 +21,8 @@ export function loadOpenApiDocument(): OpenApiDocument {
   return cached;
 }
 
-export type { paths as ApiPaths, components as ApiComponents, operations as ApiOperations } from './generated/openapi';
+export type {
+  paths as ApiPaths,
+  components as ApiComponents,
+  operations as ApiOperations,
+} from './generated/openapi';

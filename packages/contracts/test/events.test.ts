@@ -1,4 +1,10 @@
-import { consumersOf, EVENT_CATALOGUE, eventNameForSubject, eventsConsumedBy, type EventName } from '../src/events';
+import {
+  consumersOf,
+  EVENT_CATALOGUE,
+  eventNameForSubject,
+  eventsConsumedBy,
+  type EventName,
+} from '../src/events';
 
 const names = Object.keys(EVENT_CATALOGUE) as EventName[];
 
@@ -27,7 +33,12 @@ describe('event catalogue', () => {
     expect(consumersOf('enrolment.training-status-changed')).toEqual(['applications', 'finance']);
     expect(eventsConsumedBy('gateway')).toEqual([]);
     expect(eventsConsumedBy('finance')).toEqual(
-      expect.arrayContaining(['application.accepted', 'participant.merged', 'enrolment.schedule-changed', 'outcome.recorded']),
+      expect.arrayContaining([
+        'application.accepted',
+        'participant.merged',
+        'enrolment.schedule-changed',
+        'outcome.recorded',
+      ]),
     );
   });
 });

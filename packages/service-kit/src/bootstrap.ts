@@ -30,7 +30,11 @@ function fail(what: string, err: unknown): never {
 export function runServer(definition: ServiceDefinition): void {
   (async () => {
     const config = loadConfig();
-    const runtime = await createServiceRuntime({ service: definition.service, config, ormSettings: definition.ormSettings(config) });
+    const runtime = await createServiceRuntime({
+      service: definition.service,
+      config,
+      ormSettings: definition.ormSettings(config),
+    });
     const http = await definition.buildApp(runtime);
     const consumer = createConsumer(runtime, definition.handlers);
     closeOnSignal(
@@ -62,12 +66,21 @@ export interface WorkerDefinition {
 export function runWorker(definition: WorkerDefinition): void {
   (async () => {
     const config = loadConfig();
-    const runtime = await createServiceRuntime({ service: definition.service, config, ormSettings: definition.ormSettings(config) });
+    const runtime = await createServiceRuntime({
+      service: definition.service,
+      config,
+      ormSettings: definition.ormSettings(config),
+    });
     const connection = createRedis(config.REDIS_URL, `${definition.service}-worker`);
     const prefix = runtime.naming.queuePrefix;
     const maintenanceName = `${definition.service}-maintenance`;
     const maintenance = createQueue<{ olderThanDays: number }>(maintenanceName, { connection, prefix });
-    await upsertSchedule(maintenance, 'prune-outbox', { pattern: '30 3 * * *' }, { name: 'prune-outbox', data: { olderThanDays: 7 } });
+    await upsertSchedule(
+      maintenance,
+      'prune-outbox',
+      { pattern: '30 3 * * *' },
+      { name: 'prune-outbox', data: { olderThanDays: 7 } },
+    );
     const workers: Worker[] = [
       createWorker<{ olderThanDays: number }>(
         maintenanceName,

@@ -50,24 +50,27 @@ const schema = z
     DQT_API_KEY: z.string().min(1).default(DEV_DQT_API_KEY),
     DQT_TIMEOUT_MS: positiveInt.default(30000),
   })
-  .superRefine((c, ctx) => {
-    if (c.NODE_ENV !== 'production') return;
-    const devSecrets: [keyof typeof c, string][] = [
-      ['NPQ_ADMIN_TOKEN', DEV_ADMIN_TOKEN],
-      ['INTERNAL_API_SECRET', DEV_INTERNAL_SECRET],
-      ['TOKEN_HMAC_SECRET', DEV_TOKEN_HMAC_SECRET],
-      ['DQT_API_KEY', DEV_DQT_API_KEY],
-    ];
-    for (const [key, dev] of devSecrets) {
-      if (c[key] === dev) {
-        ctx.addIssue({ code: 'custom', path: [key], message: 'must be set in production' });
+  .superRefine(
+    (c, ctx) => {
+      if (c.NODE_ENV !== 'production') return;
+      const devSecrets: [keyof typeof c, string][] = [
+        ['NPQ_ADMIN_TOKEN', DEV_ADMIN_TOKEN],
+        ['INTERNAL_API_SECRET', DEV_INTERNAL_SECRET],
+        ['TOKEN_HMAC_SECRET', DEV_TOKEN_HMAC_SECRET],
+        ['DQT_API_KEY', DEV_DQT_API_KEY],
+      ];
+      for (const [key, dev] of devSecrets) {
+        if (c[key] === dev) {
+          ctx.addIssue({ code: 'custom', path: [key], message: 'must be set in production' });
+        }
       }
-    }
-    if (c.SANDBOX) {
-      ctx.addIssue({ code: 'custom', path: ['SANDBOX'], message: 'must be false in production' });
-    }
-    // Run even when a field failed, so one boot reports every problem.
-  }, { when: () => true });
+      if (c.SANDBOX) {
+        ctx.addIssue({ code: 'custom', path: ['SANDBOX'], message: 'must be false in production' });
+      }
+      // Run even when a field failed, so one boot reports every problem.
+    },
+    { when: () => true },
+  );
 
 export type Config = z.infer<typeof schema>;
 

@@ -132,7 +132,10 @@ export class EventConsumer {
         await this.park(msg, envelope.id, err);
         return;
       }
-      logger.warn({ err, event: envelope.name, eventId: envelope.id, deliveries }, 'event handler failed; will retry');
+      logger.warn(
+        { err, event: envelope.name, eventId: envelope.id, deliveries },
+        'event handler failed; will retry',
+      );
       msg.nak(this.retryDelayMs * 2 ** (deliveries - 1));
     }
   }
@@ -174,7 +177,14 @@ export class EventConsumer {
     const em = this.options.orm.em.fork();
     await em.execute(
       `insert into ${table(em, 'parked_messages')} (consumer, subject, event_id, payload, error, deliveries) values (?, ?, ?, ?, ?, ?)`,
-      [this.options.consumer, msg.subject, eventId, decoder.decode(msg.data), message.slice(0, 2000), msg.info.deliveryCount],
+      [
+        this.options.consumer,
+        msg.subject,
+        eventId,
+        decoder.decode(msg.data),
+        message.slice(0, 2000),
+        msg.info.deliveryCount,
+      ],
     );
     this.options.logger.error({ subject: msg.subject, eventId, err: message }, 'poison message parked');
     msg.term('parked');
@@ -184,6 +194,8 @@ export class EventConsumer {
 /** Number of parked (poison) messages, for health and metrics. */
 export async function countParked(orm: MikroORM): Promise<number> {
   const em = orm.em.fork();
-  const rows: { count: string }[] = await em.execute(`select count(*)::text as count from ${table(em, 'parked_messages')}`);
+  const rows: { count: string }[] = await em.execute(
+    `select count(*)::text as count from ${table(em, 'parked_messages')}`,
+  );
   return Number(rows[0]?.count ?? 0);
 }

@@ -72,7 +72,11 @@ export async function runDbCli(settings: Settings, databaseUrl: string, argv: st
         const tooling = await createOrm({ ...settings, clientUrl: url, snapshot: true });
         try {
           const result = await tooling.getMigrator().createMigration(undefined, false, false, argv[1]);
-          out(result.fileName ? `${settings.schema}: created ${result.fileName}` : `${settings.schema}: no changes`);
+          out(
+            result.fileName
+              ? `${settings.schema}: created ${result.fileName}`
+              : `${settings.schema}: no changes`,
+          );
         } finally {
           await tooling.close(true);
         }
@@ -87,7 +91,9 @@ export async function runDbCli(settings: Settings, databaseUrl: string, argv: st
           const pending = await runtime.schema.getUpdateSchemaSQL({ wrap: false, safe: false });
           if (pending.trim() !== '') {
             problems++;
-            out(`${settings.schema}: the migrations do not produce the schema the entities describe:\n${pending}`);
+            out(
+              `${settings.schema}: the migrations do not produce the schema the entities describe:\n${pending}`,
+            );
           }
         } finally {
           await runtime.close(true);

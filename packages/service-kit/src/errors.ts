@@ -47,7 +47,9 @@ export function gone(items: ErrorItem[]): ApiError {
 
 export function payloadTooLarge(limitBytes: number): ApiError {
   return new ApiError(413, {
-    errors: [{ title: 'Payload too large', detail: `The request body must not be larger than ${limitBytes} bytes` }],
+    errors: [
+      { title: 'Payload too large', detail: `The request body must not be larger than ${limitBytes} bytes` },
+    ],
   });
 }
 

@@ -1,5 +1,10 @@
 import { randomUUID, timingSafeEqual } from 'node:crypto';
-import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, {
+  type FastifyError,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+} from 'fastify';
 import qs from 'qs';
 import { collectDefaultMetrics, Histogram, Registry } from 'prom-client';
 import type { Logger } from 'pino';
@@ -66,7 +71,9 @@ export function toApiError(err: unknown, bodyLimit: number): ApiError {
   if (typeof fe.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500) {
     if (fe.statusCode === 404) return notFound();
     if (fe.statusCode === 413) return payloadTooLarge(bodyLimit);
-    return new ApiError(fe.statusCode, { errors: [{ title: 'Bad request', detail: fe.message ?? 'Bad request' }] });
+    return new ApiError(fe.statusCode, {
+      errors: [{ title: 'Bad request', detail: fe.message ?? 'Bad request' }],
+    });
   }
   return internalError();
 }
@@ -76,7 +83,9 @@ async function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
   try {
     return await Promise.race([
       p,
-      new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`timed out after ${ms}ms`)), ms))),
+      new Promise<never>(
+        (_, reject) => (timer = setTimeout(() => reject(new Error(`timed out after ${ms}ms`)), ms)),
+      ),
     ]);
   } finally {
     clearTimeout(timer);
@@ -100,7 +109,10 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
       maxParamLength: 200,
       // Nested `filter[...]`/`page[...]` like Rack; a repeated key keeps its last value, as Rack does.
       querystringParser: (str: string) =>
-        qs.parse(str, { depth: 3, arrayLimit: 50, parameterLimit: 200, duplicates: 'last' }) as Record<string, unknown>,
+        qs.parse(str, { depth: 3, arrayLimit: 50, parameterLimit: 200, duplicates: 'last' }) as Record<
+          string,
+          unknown
+        >,
     },
     return503OnClosing: true,
   });
@@ -137,7 +149,8 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
   app.addHook('onRequest', async (req) => {
     if (options.internalSecret !== undefined && !UNPROTECTED.test(req.url)) {
       const presented = req.headers[INTERNAL_HEADERS.secret];
-      if (typeof presented !== 'string' || !safeEqual(presented, options.internalSecret)) throw unauthorized();
+      if (typeof presented !== 'string' || !safeEqual(presented, options.internalSecret))
+        throw unauthorized();
       const scope = req.headers[INTERNAL_HEADERS.scope];
       const lp = req.headers[INTERNAL_HEADERS.leadProviderId];
       req.caller = {
@@ -166,7 +179,8 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
   app.addHook('onSend', async (req, reply, payload) => {
     const type = reply.getHeader('content-type');
     // DfE's responses say exactly "application/json" (no charset).
-    if (typeof type === 'string' && type.startsWith('application/json')) reply.header('content-type', 'application/json');
+    if (typeof type === 'string' && type.startsWith('application/json'))
+      reply.header('content-type', 'application/json');
     reply.header('cache-control', 'no-store');
     reply.header(INTERNAL_HEADERS.requestId, req.id);
     return payload;
@@ -174,14 +188,19 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
 
   app.addHook('onResponse', async (req, reply) => {
     duration.observe(
-      { method: req.method, route: req.routeOptions.url ?? 'unmatched', status_code: String(reply.statusCode) },
+      {
+        method: req.method,
+        route: req.routeOptions.url ?? 'unmatched',
+        status_code: String(reply.statusCode),
+      },
       reply.elapsedTime / 1000,
     );
   });
 
   app.setErrorHandler((err, req, reply) => {
     const apiError = toApiError(err, bodyLimit);
-    if (apiError.expected) req.log.warn({ status: apiError.statusCode, reason: apiError.message }, 'request refused');
+    if (apiError.expected)
+      req.log.warn({ status: apiError.statusCode, reason: apiError.message }, 'request refused');
     else req.log.error({ err }, 'request failed');
     void reply.status(apiError.statusCode).headers(apiError.headers).send(apiError.body);
   });
@@ -204,7 +223,9 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
         results[name] = err instanceof Error ? err.message : 'failed';
       }
     }
-    return reply.status(ok ? 200 : 503).send({ status: ok ? 'ok' : draining ? 'draining' : 'unavailable', checks: results });
+    return reply
+      .status(ok ? 200 : 503)
+      .send({ status: ok ? 'ok' : draining ? 'draining' : 'unavailable', checks: results });
   });
 
   app.get('/metrics', { logLevel: 'silent' }, async (_req, reply) => {

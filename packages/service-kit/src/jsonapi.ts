@@ -34,9 +34,15 @@ export interface ReadAttributesOptions {
  * "correct json data structure required"; `undefined` is returned only when `allowMissingData` and the
  * body has no `data` at all.
  */
-export function readAttributes(body: unknown, options: ReadAttributesOptions = {}): Record<string, unknown> | undefined {
+export function readAttributes(
+  body: unknown,
+  options: ReadAttributesOptions = {},
+): Record<string, unknown> | undefined {
   const missing = badRequest(DATA_STRUCTURE_REQUIRED);
-  if (options.allowMissingData && (body === undefined || body === null || (isPlainObject(body) && !('data' in body)))) {
+  if (
+    options.allowMissingData &&
+    (body === undefined || body === null || (isPlainObject(body) && !('data' in body)))
+  ) {
     return undefined;
   }
   if (!isPlainObject(body) || !isPlainObject(body.data)) throw missing;

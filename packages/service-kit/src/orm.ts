@@ -148,7 +148,12 @@ export async function migrateUp(orm: MikroORM): Promise<void> {
   const connection = orm.em.fork().getConnection();
   // One migrator at a time per schema: a second replica waits on the lock, then finds nothing pending.
   await connection.transactional(async (trx) => {
-    await connection.execute('select pg_advisory_xact_lock(hashtext(?))', [`migrate:${orm.config.get('schema')}`], 'run', trx);
+    await connection.execute(
+      'select pg_advisory_xact_lock(hashtext(?))',
+      [`migrate:${orm.config.get('schema')}`],
+      'run',
+      trx,
+    );
     await orm.getMigrator().up({ transaction: trx });
   });
 }

@@ -1,7 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { headers as natsHeaders, type JetStreamClient } from 'nats';
-import { EVENT_CATALOGUE, type EventEnvelope, type EventName, type EventPayloads, type ServiceName } from '@npq/contracts';
+import {
+  EVENT_CATALOGUE,
+  type EventEnvelope,
+  type EventName,
+  type EventPayloads,
+  type ServiceName,
+} from '@npq/contracts';
 import { now } from './clock';
 import type { Naming } from './messaging';
 import type { EntityManager, MikroORM } from './orm';
@@ -44,7 +50,14 @@ export async function stageEvent<N extends EventName>(
   };
   await em.execute(
     `insert into ${table(em, 'outbox')} (id, name, subject, aggregate_id, envelope, created_at) values (?, ?, ?, ?, ?, ?)`,
-    [envelope.id, envelope.name, naming.subjectFor(event.name), envelope.aggregateId, JSON.stringify(envelope), new Date()],
+    [
+      envelope.id,
+      envelope.name,
+      naming.subjectFor(event.name),
+      envelope.aggregateId,
+      JSON.stringify(envelope),
+      new Date(),
+    ],
   );
   return envelope;
 }
@@ -134,19 +147,28 @@ export class OutboxRelay {
           const h = natsHeaders();
           h.set('Nats-Msg-Id', row.id);
           const body = typeof row.envelope === 'string' ? row.envelope : JSON.stringify(row.envelope);
-          await this.options.js.publish(row.subject, new TextEncoder().encode(body), { msgID: row.id, headers: h });
+          await this.options.js.publish(row.subject, new TextEncoder().encode(body), {
+            msgID: row.id,
+            headers: h,
+          });
           published.push(row.seq);
         }
       } catch (err) {
         // Keep what did go out; the rest stays pending for the next pass.
-        this.options.logger.warn({ err, pending: rows.length - published.length }, 'outbox publish interrupted');
-        await tx.execute(`update ${outbox} set attempts = attempts + 1 where seq = any(?::bigint[]) and not (seq = any(?::bigint[]))`, [
-          pgArray(rows.map((r) => r.seq)),
-          pgArray(published),
-        ]);
+        this.options.logger.warn(
+          { err, pending: rows.length - published.length },
+          'outbox publish interrupted',
+        );
+        await tx.execute(
+          `update ${outbox} set attempts = attempts + 1 where seq = any(?::bigint[]) and not (seq = any(?::bigint[]))`,
+          [pgArray(rows.map((r) => r.seq)), pgArray(published)],
+        );
       }
       if (published.length > 0) {
-        await tx.execute(`update ${outbox} set published_at = ? where seq = any(?::bigint[])`, [new Date(), pgArray(published)]);
+        await tx.execute(`update ${outbox} set published_at = ? where seq = any(?::bigint[])`, [
+          new Date(),
+          pgArray(published),
+        ]);
       }
       return published.length;
     });

@@ -84,7 +84,8 @@ export interface Pagination {
 
 export const DEFAULT_PER_PAGE = 100;
 export const MAX_PER_PAGE = 3000;
-const INVALID_PAGE = "The '#/page[page]' and '#/page[per_page]' parameter values must be a valid positive number";
+const INVALID_PAGE =
+  "The '#/page[page]' and '#/page[per_page]' parameter values must be a valid positive number";
 
 /**
  * `page[page]` (default 1) and `page[per_page]` (default 100, clamped to 3000). Values < 1 (including 0

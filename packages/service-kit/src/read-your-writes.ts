@@ -50,7 +50,9 @@ export class ReadYourWrites {
       }
       if (expected.size === 0) return { confirmed: true, missing: [] };
       let timer: NodeJS.Timeout | undefined;
-      const timedOut = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), this.timeoutMs)));
+      const timedOut = new Promise<'timeout'>(
+        (resolve) => (timer = setTimeout(() => resolve('timeout'), this.timeoutMs)),
+      );
       const outcome = await Promise.race([done.then(() => 'done' as const), timedOut]);
       clearTimeout(timer);
       if (outcome === 'timeout') {

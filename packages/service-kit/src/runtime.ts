@@ -7,6 +7,7 @@ import { createOrm, type MikroORM, type OrmSettings } from './orm';
 import { OutboxRelay } from './outbox';
 import { ReadYourWrites } from './read-your-writes';
 import type { Closer } from './lifecycle';
+import { createHttpApp, type HttpApp } from './http';
 
 /** What every service process holds: config, logger, database, messaging, its outbox relay. */
 export interface ServiceRuntime {
@@ -67,4 +68,15 @@ export function runtimeClosers(runtime: ServiceRuntime): Closer[] {
     { name: 'nats', close: () => runtime.messaging.nc.drain() },
     { name: 'orm', close: () => runtime.orm.close() },
   ];
+}
+
+/** A service's HTTP app: internal credential required, request ORM fork, health checks on its runtime. */
+export function createServiceHttpApp(runtime: ServiceRuntime): HttpApp {
+  return createHttpApp({
+    logger: runtime.logger,
+    bodyLimit: runtime.config.BODY_LIMIT_BYTES,
+    internalSecret: runtime.config.INTERNAL_API_SECRET,
+    orm: runtime.orm,
+    healthChecks: runtimeHealthChecks(runtime),
+  });
 }

@@ -19,7 +19,11 @@ describe('clock', () => {
   });
 
   it('freezes now() and today() inside, truncated to whole seconds', () => {
-    const seen = runWithClock(FROZEN, () => ({ now: now().toISOString(), today: today(), frozen: isClockFrozen() }));
+    const seen = runWithClock(FROZEN, () => ({
+      now: now().toISOString(),
+      today: today(),
+      frozen: isClockFrozen(),
+    }));
     expect(seen).toEqual({ now: '2022-01-10T10:42:00.000Z', today: '2022-01-10', frozen: true });
   });
 
@@ -29,7 +33,9 @@ describe('clock', () => {
 
   it('returns what the function returns (including a promise)', async () => {
     expect(runWithClock(FROZEN, () => 42)).toBe(42);
-    await expect(runWithClock(FROZEN, async () => now().getTime())).resolves.toBe(Date.parse('2022-01-10T10:42:00Z'));
+    await expect(runWithClock(FROZEN, async () => now().getTime())).resolves.toBe(
+      Date.parse('2022-01-10T10:42:00Z'),
+    );
   });
 
   it('stays frozen across awaits, timers and microtasks', async () => {

@@ -62,7 +62,9 @@ describe('loadConfig defaults', () => {
   });
 
   it('ignores variables that are not ours (no owned prefix)', () => {
-    expect(() => loadConfig({ PATH: '/usr/bin', HOME: '/root', RATE_LIMT_MAX: '5', npq_admin_token: 'x' })).not.toThrow();
+    expect(() =>
+      loadConfig({ PATH: '/usr/bin', HOME: '/root', RATE_LIMT_MAX: '5', npq_admin_token: 'x' }),
+    ).not.toThrow();
   });
 
   it('reads process.env when no env is passed', () => {
@@ -124,7 +126,13 @@ describe('loadConfig values', () => {
     expect(problems[0]).toMatch(/^SANDBOX: /);
   });
 
-  const positiveInts = ['RATE_LIMIT_MAX', 'RATE_LIMIT_WINDOW_S', 'BODY_LIMIT_BYTES', 'OUTBOX_POLL_MS', 'DQT_TIMEOUT_MS'];
+  const positiveInts = [
+    'RATE_LIMIT_MAX',
+    'RATE_LIMIT_WINDOW_S',
+    'BODY_LIMIT_BYTES',
+    'OUTBOX_POLL_MS',
+    'DQT_TIMEOUT_MS',
+  ];
   const ports = ['GATEWAY_PORT', 'APPLICATIONS_PORT', 'TRAINING_PORT', 'FINANCE_PORT'];
 
   describe.each(positiveInts)('%s (positive integer)', (name) => {
@@ -175,11 +183,17 @@ describe('loadConfig values', () => {
 
   it('lists every problem at once', () => {
     const problems = problemsOf({ RATE_LIMIT_MAX: 'abc', SANDBOX: 'maybe', GATEWAY_PORT: 'x' });
-    expect(problems.map((p) => p.split(':')[0]).sort()).toEqual(['GATEWAY_PORT', 'RATE_LIMIT_MAX', 'SANDBOX']);
+    expect(problems.map((p) => p.split(':')[0]).sort()).toEqual([
+      'GATEWAY_PORT',
+      'RATE_LIMIT_MAX',
+      'SANDBOX',
+    ]);
   });
 
   it('the error message lists the problems, one per line', () => {
-    expect(() => loadConfig({ RATE_LIMIT_MAX: 'abc' })).toThrow(/^Invalid configuration:\n {2}RATE_LIMIT_MAX: /);
+    expect(() => loadConfig({ RATE_LIMIT_MAX: 'abc' })).toThrow(
+      /^Invalid configuration:\n {2}RATE_LIMIT_MAX: /,
+    );
     try {
       loadConfig({ RATE_LIMIT_MAX: 'abc' });
     } catch (err) {
@@ -189,13 +203,17 @@ describe('loadConfig values', () => {
 });
 
 describe('loadConfig unknown variables', () => {
-  it.each(['NPQ_ADMIN_TOKNE', 'DQT_API_URI', 'RATE_LIMIT_MAXIMUM', 'GATEWAY_PROT', 'OUTBOX_POLL', 'READ_YOUR_WRITES_TIMEOUT'])(
-    'refuses %s (owned prefix, unknown name) and names it',
-    (name) => {
-      const problems = problemsOf({ [name]: '1' });
-      expect(problems).toEqual([`${name}: unknown variable (typo?)`]);
-    },
-  );
+  it.each([
+    'NPQ_ADMIN_TOKNE',
+    'DQT_API_URI',
+    'RATE_LIMIT_MAXIMUM',
+    'GATEWAY_PROT',
+    'OUTBOX_POLL',
+    'READ_YOUR_WRITES_TIMEOUT',
+  ])('refuses %s (owned prefix, unknown name) and names it', (name) => {
+    const problems = problemsOf({ [name]: '1' });
+    expect(problems).toEqual([`${name}: unknown variable (typo?)`]);
+  });
 
   it('reports an unknown variable even when its value is empty', () => {
     expect(problemsOf({ NPQ_ADMIN_TOKNE: '' })).toEqual(['NPQ_ADMIN_TOKNE: unknown variable (typo?)']);
@@ -234,12 +252,16 @@ describe('loadConfig in production', () => {
       const { [name as keyof typeof PRODUCTION_ENV]: _dropped, ...rest } = PRODUCTION_ENV;
       expect(problemsOf(rest)).toEqual([`${name}: must be set in production`]);
       const devValue = loadConfig({})[name as keyof Config] as string;
-      expect(problemsOf({ ...PRODUCTION_ENV, [name]: devValue })).toEqual([`${name}: must be set in production`]);
+      expect(problemsOf({ ...PRODUCTION_ENV, [name]: devValue })).toEqual([
+        `${name}: must be set in production`,
+      ]);
     },
   );
 
   it('refuses SANDBOX=true', () => {
-    expect(problemsOf({ ...PRODUCTION_ENV, SANDBOX: 'true' })).toEqual(['SANDBOX: must be false in production']);
+    expect(problemsOf({ ...PRODUCTION_ENV, SANDBOX: 'true' })).toEqual([
+      'SANDBOX: must be false in production',
+    ]);
   });
 
   it('development and test accept the development secrets and SANDBOX=true', () => {

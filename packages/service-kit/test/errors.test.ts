@@ -90,7 +90,9 @@ describe('error helpers (api-contract.md §2.4)', () => {
     const item: ErrorItem = {
       title: 'Participant ID has been changed',
       detail: `The participant_id '${from}' has been replaced with '${to}'.`,
-      participant_id_changes: [{ from_participant_id: from, to_participant_id: to, changed_at: '2023-07-01T12:00:00Z' }],
+      participant_id_changes: [
+        { from_participant_id: from, to_participant_id: to, changed_at: '2023-07-01T12:00:00Z' },
+      ],
     };
     expect(wire(gone([item]))).toEqual({
       status: 410,
@@ -106,7 +108,16 @@ describe('error helpers (api-contract.md §2.4)', () => {
   });
 
   it('unprocessable: 422 with the items as given', () => {
-    expect(wire(unprocessable([{ title: 'funded_place', detail: "The entered '#/funded_place' is missing from your request. Check details and try again." }]))).toEqual({
+    expect(
+      wire(
+        unprocessable([
+          {
+            title: 'funded_place',
+            detail: "The entered '#/funded_place' is missing from your request. Check details and try again.",
+          },
+        ]),
+      ),
+    ).toEqual({
       status: 422,
       body: `{"errors":[{"title":"funded_place","detail":"The entered '#/funded_place' is missing from your request. Check details and try again."}]}`,
     });
@@ -123,7 +134,16 @@ describe('error helpers (api-contract.md §2.4)', () => {
   });
 
   it('client errors are expected', () => {
-    for (const err of [badRequest('x'), unauthorized(), forbidden('a', 'b'), notFound(), gone([]), payloadTooLarge(1), unprocessable([]), unprocessableEntity()]) {
+    for (const err of [
+      badRequest('x'),
+      unauthorized(),
+      forbidden('a', 'b'),
+      notFound(),
+      gone([]),
+      payloadTooLarge(1),
+      unprocessable([]),
+      unprocessableEntity(),
+    ]) {
       expect(err.expected).toBe(true);
     }
   });
@@ -144,7 +164,7 @@ describe('ValidationErrors', () => {
 
   it('groups by attribute in the order each attribute first failed, messages in the order added', () => {
     const errors = new ValidationErrors()
-      .add('declaration_date', 'Enter a valid RFC3339 \'#/declaration_date\'.')
+      .add('declaration_date', "Enter a valid RFC3339 '#/declaration_date'.")
       .add('declaration_type', "Enter a '#/declaration_type'.")
       .add('declaration_date', "Enter a '#/declaration_date'.")
       .add('declaration_type', "The entered '#/declaration_type' is not recognised.");

@@ -18,7 +18,10 @@ function expectData400(fn: () => unknown): void {
 
 describe('single', () => {
   it('is {"data":{"id","type","attributes"}} in that key order', () => {
-    const body = single('c0ffee00-0000-4000-8000-000000000001', 'npq_application', { course_identifier: 'npq-senco', cohort: '2024' });
+    const body = single('c0ffee00-0000-4000-8000-000000000001', 'npq_application', {
+      course_identifier: 'npq-senco',
+      cohort: '2024',
+    });
     expect(JSON.stringify(body)).toBe(
       '{"data":{"id":"c0ffee00-0000-4000-8000-000000000001","type":"npq_application","attributes":{"course_identifier":"npq-senco","cohort":"2024"}}}',
     );
@@ -50,7 +53,9 @@ describe('list', () => {
 
 describe('readAttributes', () => {
   it('returns data.attributes (data.type is never validated)', () => {
-    expect(readAttributes({ data: { type: 'anything', attributes: { reason: 'x' } } })).toEqual({ reason: 'x' });
+    expect(readAttributes({ data: { type: 'anything', attributes: { reason: 'x' } } })).toEqual({
+      reason: 'x',
+    });
     expect(readAttributes({ data: { attributes: { reason: 'x' } } })).toEqual({ reason: 'x' });
   });
 
@@ -95,7 +100,9 @@ describe('readAttributes', () => {
     });
 
     it('reads attributes when data is present', () => {
-      expect(readAttributes({ data: { attributes: { funded_place: true } } }, opts)).toEqual({ funded_place: true });
+      expect(readAttributes({ data: { attributes: { funded_place: true } } }, opts)).toEqual({
+        funded_place: true,
+      });
     });
   });
 
@@ -104,7 +111,11 @@ describe('readAttributes', () => {
 
     it('keeps only permitted keys that are present, in permitted order', () => {
       const out = readAttributes(
-        { data: { attributes: { extra: 1, funded_place: false, schedule_identifier: 'npq-leadership-spring' } } },
+        {
+          data: {
+            attributes: { extra: 1, funded_place: false, schedule_identifier: 'npq-leadership-spring' },
+          },
+        },
         { permitted },
       );
       expect(out).toEqual({ schedule_identifier: 'npq-leadership-spring', funded_place: false });
@@ -122,7 +133,10 @@ describe('readAttributes', () => {
     });
 
     it('does not pick up inherited keys', () => {
-      const out = readAttributes({ data: { attributes: { other: 1 } } }, { permitted: ['toString', 'constructor'] });
+      const out = readAttributes(
+        { data: { attributes: { other: 1 } } },
+        { permitted: ['toString', 'constructor'] },
+      );
       expect(out).toEqual({});
     });
 
@@ -139,14 +153,18 @@ describe('readAttributes', () => {
     });
 
     it('passes when a permitted key is present, even with a null value', () => {
-      expect(readAttributes({ data: { attributes: { funded_place: null, other: 1 } } }, opts)).toEqual({ funded_place: null });
+      expect(readAttributes({ data: { attributes: { funded_place: null, other: 1 } } }, opts)).toEqual({
+        funded_place: null,
+      });
     });
 
     it('combines with allowMissingData', () => {
       const both = { ...opts, allowMissingData: true };
       expect(readAttributes({}, both)).toBeUndefined();
       expectData400(() => readAttributes({ data: { attributes: { other: 1 } } }, both));
-      expect(readAttributes({ data: { attributes: { funded_place: true } } }, both)).toEqual({ funded_place: true });
+      expect(readAttributes({ data: { attributes: { funded_place: true } } }, both)).toEqual({
+        funded_place: true,
+      });
     });
   });
 });

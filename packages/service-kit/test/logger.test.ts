@@ -41,7 +41,17 @@ describe('loggerOptions', () => {
 
   it('censors personal data at the top level', () => {
     const { logger, lines } = capture();
-    logger.info({ email: EMAIL, full_name: NAME, fullName: NAME, trn: TRN, token: 'secret-token', participant_id: 'p-1' }, 'person');
+    logger.info(
+      {
+        email: EMAIL,
+        full_name: NAME,
+        fullName: NAME,
+        trn: TRN,
+        token: 'secret-token',
+        participant_id: 'p-1',
+      },
+      'person',
+    );
     const line = lines()[0]!;
     expect(line).toMatchObject({
       email: '[redacted]',
@@ -57,7 +67,15 @@ describe('loggerOptions', () => {
     const { logger, lines } = capture();
     logger.info(
       {
-        person: { email: EMAIL, full_name: NAME, fullName: NAME, trn: TRN, teacher_reference_number: TRN, token: 't', id: 'p-1' },
+        person: {
+          email: EMAIL,
+          full_name: NAME,
+          fullName: NAME,
+          trn: TRN,
+          teacher_reference_number: TRN,
+          token: 't',
+          id: 'p-1',
+        },
         application: { email: EMAIL, id: 'a-1' },
       },
       'nested',
@@ -83,7 +101,10 @@ describe('loggerOptions', () => {
 
   it('never writes personal data or secrets anywhere in the line', () => {
     const { logger, lines } = capture();
-    logger.warn({ email: EMAIL, person: { full_name: NAME, trn: TRN }, headers: { authorization: 'Bearer abc123' } }, 'mixed');
+    logger.warn(
+      { email: EMAIL, person: { full_name: NAME, trn: TRN }, headers: { authorization: 'Bearer abc123' } },
+      'mixed',
+    );
     const raw = JSON.stringify(lines());
     for (const secret of [EMAIL, NAME, TRN, 'abc123']) expect(raw).not.toContain(secret);
   });
@@ -103,7 +124,11 @@ describe('loggerOptions', () => {
       'request completed',
     );
     const line = lines()[0]!;
-    expect(line.req).toEqual({ id: 'r-1', method: 'GET', url: '/api/teacher-record-service/v1/qualifications/[redacted]' });
+    expect(line.req).toEqual({
+      id: 'r-1',
+      method: 'GET',
+      url: '/api/teacher-record-service/v1/qualifications/[redacted]',
+    });
     expect(line.res).toEqual({ statusCode: 200 });
     expect(JSON.stringify(line)).not.toContain('abc123');
     expect(JSON.stringify(line)).not.toContain('internal');
@@ -143,7 +168,12 @@ describe('scrubUrl', () => {
   });
 
   it('leaves other URLs alone', () => {
-    for (const url of ['/api/v3/participants/npq/1b9f0e44-5c1a-4d6a-8e0f-3b2c1d4e5f60', '/api/v3/statements?filter[cohort]=2023', '/health/live', '/api/teacher-record-service/v1/qualifications']) {
+    for (const url of [
+      '/api/v3/participants/npq/1b9f0e44-5c1a-4d6a-8e0f-3b2c1d4e5f60',
+      '/api/v3/statements?filter[cohort]=2023',
+      '/health/live',
+      '/api/teacher-record-service/v1/qualifications',
+    ]) {
       expect(scrubUrl(url)).toBe(url);
     }
   });

@@ -1,7 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type { JetStreamClient } from 'nats';
 import type { EventEnvelope } from '@npq/contracts';
-import { createTestDatabase, createTestMessaging, type TestDatabase, type TestMessaging } from '@npq/test-kit';
+import {
+  createTestDatabase,
+  createTestMessaging,
+  type TestDatabase,
+  type TestMessaging,
+} from '@npq/test-kit';
 import {
   countParked,
   createLogger,
@@ -26,7 +31,9 @@ beforeAll(async () => {
   db = await createTestDatabase();
   orm = await createOrm({ schema: SCHEMA, clientUrl: db.url, entities: [], migrationsDir: __dirname });
   await orm.schema.createSchema();
-  await orm.em.fork().execute(`create table ${SCHEMA}.projection (id text primary key, applied int not null)`);
+  await orm.em
+    .fork()
+    .execute(`create table ${SCHEMA}.projection (id text primary key, applied int not null)`);
   messaging = await createTestMessaging();
 });
 
@@ -69,7 +76,9 @@ async function stage(count: number, name: 'person.updated' = 'person.updated'): 
 }
 
 async function unpublishedCount(): Promise<number> {
-  const rows: { n: string }[] = await orm.em.fork().execute(`select count(*)::text as n from ${SCHEMA}.outbox where published_at is null`);
+  const rows: { n: string }[] = await orm.em
+    .fork()
+    .execute(`select count(*)::text as n from ${SCHEMA}.outbox where published_at is null`);
   return Number(rows[0]!.n);
 }
 
@@ -246,7 +255,9 @@ describe('event consumer', () => {
       .execute(`select deliveries, error from ${SCHEMA}.parked_messages where event_id = ?`, [bad!.id]);
     expect(rows).toEqual([{ deliveries: 3, error: 'cannot apply' }]);
     // Its failed attempts left no trace in the inbox, so a replay after a fix would apply it.
-    const inbox: unknown[] = await orm.em.fork().execute(`select 1 from ${SCHEMA}.inbox where event_id = ?`, [bad!.id]);
+    const inbox: unknown[] = await orm.em
+      .fork()
+      .execute(`select 1 from ${SCHEMA}.inbox where event_id = ?`, [bad!.id]);
     expect(inbox).toHaveLength(0);
   });
 

@@ -42,7 +42,8 @@ const A = '1b9f0e44-5c1a-4d6a-8e0f-3b2c1d4e5f60';
 const B = 'a7c3d2e1-0f9e-4b8a-9c7d-6e5f4a3b2c1d';
 const FILTER_INVALID = "'#/filter' is not a valid field";
 const UUID_LIST_INVALID = "The filter '#/participant_id' must be a comma-delimited list of valid UUIDs";
-const PAGE_INVALID = "The '#/page[page]' and '#/page[per_page]' parameter values must be a valid positive number";
+const PAGE_INVALID =
+  "The '#/page[page]' and '#/page[per_page]' parameter values must be a valid positive number";
 
 describe('isUuid', () => {
   it('accepts hex UUIDs in either case and nothing else', () => {
@@ -65,12 +66,16 @@ describe('assertFilterShape', () => {
     },
   );
 
-  it.each(['', 'page[page]=2', 'filter[cohort]=2023', 'filter[cohort]=', 'filter[participant_id][x]=1', 'filter[a]=1&filter[b]=2'])(
-    '%p passes',
-    (search) => {
-      expect(() => assertFilterShape(q(search))).not.toThrow();
-    },
-  );
+  it.each([
+    '',
+    'page[page]=2',
+    'filter[cohort]=2023',
+    'filter[cohort]=',
+    'filter[participant_id][x]=1',
+    'filter[a]=1&filter[b]=2',
+  ])('%p passes', (search) => {
+    expect(() => assertFilterShape(q(search))).not.toThrow();
+  });
 
   it('passes a hand-built hash and refuses null or a number', () => {
     expect(() => assertFilterShape({ filter: {} })).not.toThrow();
@@ -85,18 +90,26 @@ describe('scalarFilter', () => {
     expect(scalarFilter(q('filter[name]=%20x%20'), 'name')).toBe(' x ');
   });
 
-  it.each(['filter[cohort]=', 'filter[cohort]=%20%20', 'filter[cohort][]=2023', 'filter[cohort][a]=2023', 'filter=abc', ''])(
-    'drops %p',
-    (search) => {
-      expect(scalarFilter(q(search), 'cohort')).toBeUndefined();
-    },
-  );
+  it.each([
+    'filter[cohort]=',
+    'filter[cohort]=%20%20',
+    'filter[cohort][]=2023',
+    'filter[cohort][a]=2023',
+    'filter=abc',
+    '',
+  ])('drops %p', (search) => {
+    expect(scalarFilter(q(search), 'cohort')).toBeUndefined();
+  });
 });
 
 describe('parseDateFilter', () => {
   it.each(['updated_since', 'created_since'])('parses a valid %s', (key) => {
-    expect(parseDateFilter(q(`filter[${key}]=2023-07-01T12:00:00Z`), key)!.toISOString()).toBe('2023-07-01T12:00:00.000Z');
-    expect(parseDateFilter(q(`filter[${key}]=2023-07-01`), key)!.toISOString()).toBe('2023-07-01T00:00:00.000Z');
+    expect(parseDateFilter(q(`filter[${key}]=2023-07-01T12:00:00Z`), key)!.toISOString()).toBe(
+      '2023-07-01T12:00:00.000Z',
+    );
+    expect(parseDateFilter(q(`filter[${key}]=2023-07-01`), key)!.toISOString()).toBe(
+      '2023-07-01T00:00:00.000Z',
+    );
   });
 
   it('is undefined when absent, blank, or filter is not a hash', () => {
@@ -124,26 +137,27 @@ describe('parseDateFilter', () => {
     );
   });
 
-  it.each(['filter[updated_since][]=2023-01-01', 'filter[updated_since][a]=2023-01-01', 'filter[updated_since][a]='])(
-    'an array or hash value (%p) is the 400',
-    (search) => {
-      expectBadRequest(
-        () => parseDateFilter(q(search), 'updated_since'),
-        "The filter '#/updated_since' must be a valid ISO 8601 date",
-      );
-    },
-  );
+  it.each([
+    'filter[updated_since][]=2023-01-01',
+    'filter[updated_since][a]=2023-01-01',
+    'filter[updated_since][a]=',
+  ])('an array or hash value (%p) is the 400', (search) => {
+    expectBadRequest(
+      () => parseDateFilter(q(search), 'updated_since'),
+      "The filter '#/updated_since' must be a valid ISO 8601 date",
+    );
+  });
 
   it('accepts offsets, including an unencoded + that arrives as a space', () => {
-    expect(parseDateFilter(q('filter[updated_since]=2023-07-01T12:00:00-01:00'), 'updated_since')!.toISOString()).toBe(
-      '2023-07-01T13:00:00.000Z',
-    );
-    expect(parseDateFilter(q('filter[updated_since]=2023-07-01T12:00:00%2B01:00'), 'updated_since')!.toISOString()).toBe(
-      '2023-07-01T11:00:00.000Z',
-    );
-    expect(parseDateFilter(q('filter[updated_since]=2023-07-01T12:00:00+01:00'), 'updated_since')!.toISOString()).toBe(
-      '2023-07-01T11:00:00.000Z',
-    );
+    expect(
+      parseDateFilter(q('filter[updated_since]=2023-07-01T12:00:00-01:00'), 'updated_since')!.toISOString(),
+    ).toBe('2023-07-01T13:00:00.000Z');
+    expect(
+      parseDateFilter(q('filter[updated_since]=2023-07-01T12:00:00%2B01:00'), 'updated_since')!.toISOString(),
+    ).toBe('2023-07-01T11:00:00.000Z');
+    expect(
+      parseDateFilter(q('filter[updated_since]=2023-07-01T12:00:00+01:00'), 'updated_since')!.toISOString(),
+    ).toBe('2023-07-01T11:00:00.000Z');
   });
 
   // api-contract.md §2.9: DfE URL-decodes the value a second time
@@ -249,12 +263,16 @@ describe('parseCohortFilter', () => {
     expect(parseCohortFilter(q(search))).toEqual(expected);
   });
 
-  it.each(['', 'filter[cohort]=', 'filter[cohort]=%20', 'filter[cohort][]=2023', 'filter[cohort][x]=2023', 'filter=2023'])(
-    '%p is ignored',
-    (search) => {
-      expect(parseCohortFilter(q(search))).toBeUndefined();
-    },
-  );
+  it.each([
+    '',
+    'filter[cohort]=',
+    'filter[cohort]=%20',
+    'filter[cohort][]=2023',
+    'filter[cohort][x]=2023',
+    'filter=2023',
+  ])('%p is ignored', (search) => {
+    expect(parseCohortFilter(q(search))).toBeUndefined();
+  });
 
   it('reads another key when asked', () => {
     expect(parseCohortFilter(q('filter[year]=2025'), 'year')).toEqual([2025]);
@@ -270,7 +288,12 @@ describe('parsePagination', () => {
   });
 
   it('computes limit and offset', () => {
-    expect(parsePagination(q('page[page]=3&page[per_page]=5'))).toEqual({ page: 3, perPage: 5, limit: 5, offset: 10 });
+    expect(parsePagination(q('page[page]=3&page[per_page]=5'))).toEqual({
+      page: 3,
+      perPage: 5,
+      limit: 5,
+      offset: 10,
+    });
     expect(parsePagination(q('page[page]=2'))).toEqual({ page: 2, perPage: 100, limit: 100, offset: 100 });
     expect(parsePagination(q('page[per_page]=7'))).toEqual({ page: 1, perPage: 7, limit: 7, offset: 0 });
   });
@@ -287,7 +310,12 @@ describe('parsePagination', () => {
   });
 
   it("parses values with Ruby's to_i", () => {
-    expect(parsePagination(q('page[page]=10abc&page[per_page]=1.5'))).toEqual({ page: 10, perPage: 1, limit: 1, offset: 9 });
+    expect(parsePagination(q('page[page]=10abc&page[per_page]=1.5'))).toEqual({
+      page: 10,
+      perPage: 1,
+      limit: 1,
+      offset: 9,
+    });
     expect(parsePagination(q('page[page]=%202'))).toMatchObject({ page: 2 });
   });
 
@@ -299,23 +327,35 @@ describe('parsePagination', () => {
     expectBadRequest(() => parsePagination(q(`page[per_page]=${value}`)), PAGE_INVALID);
   });
 
-  it.each(['page[page][]=2', 'page[page][x]=2', 'page[per_page][]=5'])('an array or hash value (%p) is the 400', (search) => {
-    expectBadRequest(() => parsePagination(q(search)), PAGE_INVALID);
-  });
+  it.each(['page[page][]=2', 'page[page][x]=2', 'page[per_page][]=5'])(
+    'an array or hash value (%p) is the 400',
+    (search) => {
+      expectBadRequest(() => parsePagination(q(search)), PAGE_INVALID);
+    },
+  );
 
-  it.each(['page=2', 'page=', 'page[]=2', 'page[]=2&page[]=3'])('a non-hash page (%p) is ignored', (search) => {
-    expect(parsePagination(q(search))).toEqual({ page: 1, perPage: 100, limit: 100, offset: 0 });
-  });
+  it.each(['page=2', 'page=', 'page[]=2', 'page[]=2&page[]=3'])(
+    'a non-hash page (%p) is ignored',
+    (search) => {
+      expect(parsePagination(q(search))).toEqual({ page: 1, perPage: 100, limit: 100, offset: 0 });
+    },
+  );
 
   it('ignores unknown page keys', () => {
-    expect(parsePagination(q('page[size]=5&page[number]=3'))).toEqual({ page: 1, perPage: 100, limit: 100, offset: 0 });
+    expect(parsePagination(q('page[size]=5&page[number]=3'))).toEqual({
+      page: 1,
+      perPage: 100,
+      limit: 100,
+      offset: 0,
+    });
   });
 });
 
 describe('parseSort', () => {
   const columns = { created_at: 'created_at', updated_at: 'updated_at', name: 'name' };
   const fallback: SortKey[] = [{ column: 'created_at', direction: 'asc' }];
-  const sort = (search: string, cols: Record<string, string> = columns) => parseSort(q(search), cols, fallback);
+  const sort = (search: string, cols: Record<string, string> = columns) =>
+    parseSort(q(search), cols, fallback);
 
   it('reads fields with optional +/- prefixes, in order', () => {
     expect(sort('sort=-updated_at,created_at')).toEqual([
@@ -355,12 +395,18 @@ describe('parseSort', () => {
     ]);
   });
 
-  it.each(['', 'sort=', 'sort=,', 'sort=foo', 'sort=foo,-bar', 'sort=__proto__', 'sort=toString,constructor', 'sort=-'])(
-    '%p falls back to the default',
-    (search) => {
-      expect(sort(search)).toBe(fallback);
-    },
-  );
+  it.each([
+    '',
+    'sort=',
+    'sort=,',
+    'sort=foo',
+    'sort=foo,-bar',
+    'sort=__proto__',
+    'sort=toString,constructor',
+    'sort=-',
+  ])('%p falls back to the default', (search) => {
+    expect(sort(search)).toBe(fallback);
+  });
 
   it.each(['sort[]=created_at', 'sort[a]=created_at', 'sort[]=created_at&sort[]=name'])(
     'a non-string sort (%p) falls back to the default',

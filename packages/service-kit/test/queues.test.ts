@@ -17,8 +17,15 @@ let redis: Redis;
 const queues: Queue[] = [];
 const workers: Worker[] = [];
 
-function queue<T = unknown>(name: string, defaultJobOptions?: Parameters<typeof createQueue>[1]['defaultJobOptions']): Queue<T> {
-  const q = createQueue<T>(`${name}_${uniqueSuffix()}`, { connection: redis, prefix: PREFIX, defaultJobOptions });
+function queue<T = unknown>(
+  name: string,
+  defaultJobOptions?: Parameters<typeof createQueue>[1]['defaultJobOptions'],
+): Queue<T> {
+  const q = createQueue<T>(`${name}_${uniqueSuffix()}`, {
+    connection: redis,
+    prefix: PREFIX,
+    defaultJobOptions,
+  });
   queues.push(q);
   return q;
 }
@@ -88,7 +95,11 @@ describe('createQueue', () => {
   it('lets the caller override single defaults, keeping the rest', async () => {
     const q = queue('override', { attempts: 3 });
     const job = await q.add('work', {});
-    expect(job.opts).toMatchObject({ attempts: 3, removeOnFail: false, backoff: { type: 'exponential', delay: 1000, jitter: 0.5 } });
+    expect(job.opts).toMatchObject({
+      attempts: 3,
+      removeOnFail: false,
+      backoff: { type: 'exponential', delay: 1000, jitter: 0.5 },
+    });
   });
 
   it('job options given at add time win over the defaults', async () => {
@@ -212,17 +223,34 @@ describe('createWorker', () => {
 describe('upsertSchedule', () => {
   it('is idempotent: calling it twice leaves one scheduler, with the latest settings', async () => {
     const q = queue<{ kind: string }>('schedule');
-    await upsertSchedule(q, 'statement-cutoff', { pattern: '0 2 * * *', tz: 'Europe/London' }, { name: 'cutoff', data: { kind: 'cutoff' } });
-    await upsertSchedule(q, 'statement-cutoff', { pattern: '0 3 * * *', tz: 'Europe/London' }, { name: 'cutoff', data: { kind: 'cutoff' } });
+    await upsertSchedule(
+      q,
+      'statement-cutoff',
+      { pattern: '0 2 * * *', tz: 'Europe/London' },
+      { name: 'cutoff', data: { kind: 'cutoff' } },
+    );
+    await upsertSchedule(
+      q,
+      'statement-cutoff',
+      { pattern: '0 3 * * *', tz: 'Europe/London' },
+      { name: 'cutoff', data: { kind: 'cutoff' } },
+    );
     const schedulers = await q.getJobSchedulers();
     expect(schedulers).toHaveLength(1);
-    expect(schedulers[0]).toMatchObject({ key: 'statement-cutoff', pattern: '0 3 * * *', tz: 'Europe/London', name: 'cutoff' });
+    expect(schedulers[0]).toMatchObject({
+      key: 'statement-cutoff',
+      pattern: '0 3 * * *',
+      tz: 'Europe/London',
+      name: 'cutoff',
+    });
   });
 
   it('concurrent calls from several replicas still leave one scheduler', async () => {
     const q = queue('schedule-race');
     await Promise.all(
-      Array.from({ length: 5 }, () => upsertSchedule(q, 'payment-run', { every: 60_000 }, { name: 'pay', data: {} })),
+      Array.from({ length: 5 }, () =>
+        upsertSchedule(q, 'payment-run', { every: 60_000 }, { name: 'pay', data: {} }),
+      ),
     );
     const schedulers = await q.getJobSchedulers();
     expect(schedulers).toHaveLength(1);
@@ -238,7 +266,12 @@ describe('upsertSchedule', () => {
 
   it('the scheduled job carries the given name, data and job options', async () => {
     const q = queue<{ kind: string }>('schedule-job');
-    await upsertSchedule(q, 'cutoff', { pattern: '0 2 * * *' }, { name: 'cutoff', data: { kind: 'cutoff' }, opts: { attempts: 4 } });
+    await upsertSchedule(
+      q,
+      'cutoff',
+      { pattern: '0 2 * * *' },
+      { name: 'cutoff', data: { kind: 'cutoff' }, opts: { attempts: 4 } },
+    );
     const delayed = await q.getDelayed();
     expect(delayed).toHaveLength(1);
     expect(delayed[0]).toMatchObject({ name: 'cutoff', data: { kind: 'cutoff' } });

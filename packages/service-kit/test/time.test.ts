@@ -47,7 +47,9 @@ describe('date helpers', () => {
   });
 
   it('truncateToSeconds drops milliseconds', () => {
-    expect(truncateToSeconds(new Date('2023-07-01T12:00:00.999Z')).toISOString()).toBe('2023-07-01T12:00:00.000Z');
+    expect(truncateToSeconds(new Date('2023-07-01T12:00:00.999Z')).toISOString()).toBe(
+      '2023-07-01T12:00:00.000Z',
+    );
     const d = new Date('2023-07-01T12:00:00.500Z');
     truncateToSeconds(d);
     expect(d.toISOString()).toBe('2023-07-01T12:00:00.500Z');

@@ -53,11 +53,13 @@ export class ApiClient {
 
   async request<T = any>(method: string, url: string, options: RequestOptions = {}): Promise<ApiResponse<T>> {
     const headers: Record<string, string> = { ...this.defaultHeaders, ...options.headers };
-    if (this.token !== undefined && headers.authorization === undefined) headers.authorization = `Bearer ${this.token}`;
+    if (this.token !== undefined && headers.authorization === undefined)
+      headers.authorization = `Bearer ${this.token}`;
     let payload: string | undefined;
     if (options.raw !== undefined) payload = options.raw;
     else if (options.body !== undefined) payload = JSON.stringify(options.body);
-    if (payload !== undefined && headers['content-type'] === undefined) headers['content-type'] = 'application/json';
+    if (payload !== undefined && headers['content-type'] === undefined)
+      headers['content-type'] = 'application/json';
     const res = await this.inject({ method, url, headers, payload });
     const contentType = res.headers['content-type'];
     let body: unknown = res.body;
@@ -65,7 +67,13 @@ export class ApiClient {
       body = JSON.parse(res.body);
     }
     if (options.validate !== false) {
-      const violation = openApiValidator().check(method, url, res.statusCode, contentType as string | undefined, body);
+      const violation = openApiValidator().check(
+        method,
+        url,
+        res.statusCode,
+        contentType as string | undefined,
+        body,
+      );
       if (violation) {
         throw new Error(
           `Response does not match the OpenAPI document: ${violation.operation} → ${violation.status}\n${violation.errors}\nbody: ${res.body.slice(0, 2000)}`,

@@ -13,7 +13,10 @@ export interface TestMessaging extends Messaging {
   close(): Promise<void>;
 }
 
-export async function createTestMessaging(namespace = testNamespace(), name = 'test'): Promise<TestMessaging> {
+export async function createTestMessaging(
+  namespace = testNamespace(),
+  name = 'test',
+): Promise<TestMessaging> {
   const naming = new Naming(namespace);
   const messaging = await connectMessaging(TEST_NATS_URL, naming, name);
   return {

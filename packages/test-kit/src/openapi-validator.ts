@@ -25,7 +25,10 @@ function rewriteRefs(value: unknown): unknown {
 function resolve(doc: OpenApiDocument, value: unknown): Record<string, unknown> {
   let current = value as Record<string, unknown>;
   while (current && typeof current.$ref === 'string') {
-    const path = current.$ref.replace(/^#\//, '').split('/').map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
+    const path = current.$ref
+      .replace(/^#\//, '')
+      .split('/')
+      .map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
     let node: unknown = doc;
     for (const part of path) node = (node as Record<string, unknown>)[part];
     current = node as Record<string, unknown>;
@@ -75,7 +78,13 @@ export class OpenApiValidator {
   }
 
   /** Returns a violation, or undefined when the response matches the contract. */
-  check(method: string, url: string, status: number, contentType: string | undefined, body: unknown): ContractViolation | undefined {
+  check(
+    method: string,
+    url: string,
+    status: number,
+    contentType: string | undefined,
+    body: unknown,
+  ): ContractViolation | undefined {
     const path = url.split('?')[0]!;
     const op = this.findOperation(method, path);
     const name = `${method.toUpperCase()} ${op?.template ?? path}`;
@@ -85,12 +94,18 @@ export class OpenApiValidator {
     const response = resolve(this.doc, responseRef);
     const content = response.content as Record<string, { schema?: unknown }> | undefined;
     if (!content) {
-      return body === undefined || body === '' ? undefined : { operation: name, status, errors: 'documented without a body, but one was sent' };
+      return body === undefined || body === ''
+        ? undefined
+        : { operation: name, status, errors: 'documented without a body, but one was sent' };
     }
     const json = content['application/json'];
     if (!json) return undefined; // e.g. text/plain 429
     if (contentType !== 'application/json') {
-      return { operation: name, status, errors: `content-type ${String(contentType)} is not exactly application/json` };
+      return {
+        operation: name,
+        status,
+        errors: `content-type ${String(contentType)} is not exactly application/json`,
+      };
     }
     const key = `${name} ${status}`;
     let validate = this.compiled.get(key);

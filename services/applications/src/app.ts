@@ -1,4 +1,4 @@
-import { createHttpApp, runtimeHealthChecks, type HttpApp, type ServiceRuntime } from '@npq/service-kit';
+import { createServiceHttpApp, type HttpApp, type ServiceRuntime } from '@npq/service-kit';
 import { applicationCommandRoutes } from './applications/command-routes';
 import { applicationReadRoutes } from './applications/routes';
 import { intakeRoutes } from './intake/routes';
@@ -6,13 +6,7 @@ import { peopleRoutes } from './people/routes';
 
 /** The applications service's HTTP API (never listens; server.ts does). */
 export function buildApplicationsApp(runtime: ServiceRuntime): HttpApp {
-  const http = createHttpApp({
-    logger: runtime.logger,
-    bodyLimit: runtime.config.BODY_LIMIT_BYTES,
-    internalSecret: runtime.config.INTERNAL_API_SECRET,
-    orm: runtime.orm,
-    healthChecks: runtimeHealthChecks(runtime),
-  });
+  const http = createServiceHttpApp(runtime);
   applicationReadRoutes(http.app);
   applicationCommandRoutes(http.app, runtime);
   intakeRoutes(http.app, runtime);

@@ -4,7 +4,12 @@ export const EMAIL_FORMAT = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 export const TRN_FORMAT = /^\d{7}$/;
 
 /** A person's identity attributes: an intake for an existing participant must not repeat them; PATCH takes only them. */
-export const IDENTITY_ATTRIBUTES = ['full_name', 'email', 'teacher_reference_number', 'teacher_reference_number_validated'] as const;
+export const IDENTITY_ATTRIBUTES = [
+  'full_name',
+  'email',
+  'teacher_reference_number',
+  'teacher_reference_number_validated',
+] as const;
 
 /**
  * Reads one attribute at a time, recording a field error (title = attribute, as DfE's 422s) for a wrong
@@ -25,7 +30,10 @@ export class AttributeReader {
     return Object.prototype.hasOwnProperty.call(this.attrs, key);
   }
 
-  string(key: string, opts: { required?: boolean; max?: number; pattern?: RegExp; patternMessage?: string } = {}): string | null {
+  string(
+    key: string,
+    opts: { required?: boolean; max?: number; pattern?: RegExp; patternMessage?: string } = {},
+  ): string | null {
     const value = this.attrs[key];
     if (value === undefined || value === null || value === '') {
       if (opts.required) this.errors.add(key, `The '#/${key}' attribute is required`);

@@ -74,7 +74,11 @@ export function stageApplicationEvent(
   });
 }
 
-export function stagePersonUpdated(em: EntityManager, naming: Naming, person: Person): Promise<EventEnvelope> {
+export function stagePersonUpdated(
+  em: EntityManager,
+  naming: Naming,
+  person: Person,
+): Promise<EventEnvelope> {
   return stageEvent(em, 'applications', naming, {
     name: 'person.updated',
     aggregateId: person.id,

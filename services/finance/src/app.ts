@@ -1,8 +1,7 @@
 import {
-  createHttpApp,
+  createServiceHttpApp,
   createQueue,
   createRedis,
-  runtimeHealthChecks,
   type HttpApp,
   type Queue,
   type ServiceRuntime,
@@ -16,19 +15,16 @@ import { statementRoutes } from './statements/routes';
 
 /** The finance service's HTTP API (never listens; server.ts does). */
 export function buildFinanceApp(runtime: ServiceRuntime): HttpApp {
-  const http = createHttpApp({
-    logger: runtime.logger,
-    bodyLimit: runtime.config.BODY_LIMIT_BYTES,
-    internalSecret: runtime.config.INTERNAL_API_SECRET,
-    orm: runtime.orm,
-    healthChecks: runtimeHealthChecks(runtime),
-  });
+  const http = createServiceHttpApp(runtime);
   // Authorising a payment queues the payment run for the worker; the connection opens on first use.
   let redis: Redis | undefined;
   let paymentQueue: Queue<PaymentJobData> | undefined;
   const queue = () => {
     redis ??= createRedis(runtime.config.REDIS_URL, 'finance');
-    paymentQueue ??= createQueue<PaymentJobData>(PAYMENT_QUEUE, { connection: redis, prefix: runtime.naming.queuePrefix });
+    paymentQueue ??= createQueue<PaymentJobData>(PAYMENT_QUEUE, {
+      connection: redis,
+      prefix: runtime.naming.queuePrefix,
+    });
     return paymentQueue;
   };
   http.app.addHook('onClose', async () => {

@@ -33,7 +33,10 @@ export function declarationEventSource(v: DeclarationEventSource): DeclarationEv
   };
 }
 
-export function declarationSnapshot(d: DeclarationEventSource, hasPassed: boolean | null): DeclarationSnapshotV1 {
+export function declarationSnapshot(
+  d: DeclarationEventSource,
+  hasPassed: boolean | null,
+): DeclarationSnapshotV1 {
   return {
     declarationId: d.id,
     applicationId: d.applicationId,
@@ -73,7 +76,13 @@ export function stageDeclarationEvent(
 export function stageStatementStateChanged(
   em: EntityManager,
   naming: Naming,
-  statement: { id: string; leadProviderId: string; cohortIdentifier: string; state: 'open' | 'payable' | 'paid'; version: number },
+  statement: {
+    id: string;
+    leadProviderId: string;
+    cohortIdentifier: string;
+    state: 'open' | 'payable' | 'paid';
+    version: number;
+  },
   changedAt: Date,
 ): Promise<EventEnvelope> {
   return stageEvent(em, 'finance', naming, {

@@ -11,7 +11,12 @@ export function financeOrmSettings(clientUrl: string): OrmSettings {
   return {
     schema: FINANCE_SCHEMA,
     clientUrl,
-    entities: [...PROJECTION_ENTITIES, DeclarationSchema, ...STATEMENT_ENTITIES, ...DELIVERY_PARTNER_ENTITIES],
+    entities: [
+      ...PROJECTION_ENTITIES,
+      DeclarationSchema,
+      ...STATEMENT_ENTITIES,
+      ...DELIVERY_PARTNER_ENTITIES,
+    ],
     migrationsDir: path.join(__dirname, 'migrations'),
   };
 }

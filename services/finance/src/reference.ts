@@ -52,7 +52,9 @@ export function courseAlternatives(courseIdentifier: unknown): string[] {
 
 /** One key per "same course" (ASO/EHCO share one), for lock names. */
 export function courseKey(courseIdentifier: string): string {
-  return (REBRANDED_COURSE_IDENTIFIERS as readonly string[]).includes(courseIdentifier) ? 'ehco-aso' : courseIdentifier;
+  return (REBRANDED_COURSE_IDENTIFIERS as readonly string[]).includes(courseIdentifier)
+    ? 'ehco-aso'
+    : courseIdentifier;
 }
 
 /** Leadership and specialist courses: `completed` declarations carry `has_passed` and record an outcome. */
@@ -72,7 +74,11 @@ export const DELIVERY_PARTNER_REQUIRED_FROM = 2024;
  * DfE's `Application#inside_catchment?`: working in England, or (before 2024) at a school whose URN
  * starts with 1.
  */
-export function insideCatchment(application: { teacherCatchment: string | null; cohortStartYear: number; schoolUrn: string | null }): boolean {
+export function insideCatchment(application: {
+  teacherCatchment: string | null;
+  cohortStartYear: number;
+  schoolUrn: string | null;
+}): boolean {
   if (application.teacherCatchment === 'england') return true;
   return application.cohortStartYear < 2024 && (application.schoolUrn ?? '').startsWith('1');
 }
@@ -83,9 +89,4 @@ export function insideCatchment(application: { teacherCatchment: string | null; 
  */
 export function sqlList(values: readonly string[]): string {
   return `(${values.map((v) => `'${v.replace(/'/g, "''")}'`).join(', ')})`;
-}
-
-/** Declaration state as the API shows it (`awaiting_clawback` → `awaiting-clawback`). */
-export function dasherize(state: string): string {
-  return state.replace(/_/g, '-');
 }

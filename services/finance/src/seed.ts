@@ -27,8 +27,18 @@ const ALL_PROVIDERS = LEAD_PROVIDERS.map((lp) => lp.id);
 const ALL_COHORTS = COHORTS.map((c) => c.identifier);
 
 /** A few delivery partners with fixed ids, each partnered with several providers for several cohorts. */
-export const SEED_DELIVERY_PARTNERS: readonly { id: string; name: string; providers: readonly string[]; cohorts: readonly string[] }[] = [
-  { id: '8f5b8a3e-2c1d-4e6f-9a0b-1c2d3e4f5a01', name: 'Ashworth Teaching School Hub', providers: ALL_PROVIDERS, cohorts: ALL_COHORTS },
+export const SEED_DELIVERY_PARTNERS: readonly {
+  id: string;
+  name: string;
+  providers: readonly string[];
+  cohorts: readonly string[];
+}[] = [
+  {
+    id: '8f5b8a3e-2c1d-4e6f-9a0b-1c2d3e4f5a01',
+    name: 'Ashworth Teaching School Hub',
+    providers: ALL_PROVIDERS,
+    cohorts: ALL_COHORTS,
+  },
   {
     id: '8f5b8a3e-2c1d-4e6f-9a0b-1c2d3e4f5a02',
     name: 'Brightwater Learning Trust',
@@ -190,7 +200,16 @@ export async function seedFinance(orm: MikroORM): Promise<FinanceSeedSummary> {
             `insert into finance.delivery_partnerships (id, delivery_partner_id, lead_provider_id, cohort_identifier,
                cohort_start_year, cohort_suffix, created_at, updated_at) values (?, ?, ?, ?, ?, ?, ?, ?)
              on conflict (delivery_partner_id, lead_provider_id, cohort_identifier) do nothing returning id`,
-            [seedUuid(`partnership:${dp.id}:${lp}:${cohort.identifier}`), dp.id, lp, cohort.identifier, cohort.startYear, cohort.suffix, at, at],
+            [
+              seedUuid(`partnership:${dp.id}:${lp}:${cohort.identifier}`),
+              dp.id,
+              lp,
+              cohort.identifier,
+              cohort.startYear,
+              cohort.suffix,
+              at,
+              at,
+            ],
           );
           partnerships += added.length;
         }
@@ -218,7 +237,9 @@ if (require.main === module) {
       }
     })
     .catch((err: unknown) => {
-      process.stderr.write(`finance seed failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+      process.stderr.write(
+        `finance seed failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+      );
       process.exit(1);
     });
 }

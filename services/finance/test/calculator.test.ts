@@ -1,4 +1,10 @@
-import { calculateCourse, calculateStatement, NO_COUNTS, usesTargetedDeliveryFunding, type ContractTerms } from '../src/payments/calculator';
+import {
+  calculateCourse,
+  calculateStatement,
+  NO_COUNTS,
+  usesTargetedDeliveryFunding,
+  type ContractTerms,
+} from '../src/payments/calculator';
 import { formatMoney, money } from '../src/payments/money';
 
 /** The factory template of reference-and-finance §2.5 (monthly_service_fee NULL: the fee is calculated). */
@@ -41,7 +47,9 @@ describe('payment calculation (reference-and-finance §2.4–§2.5)', () => {
     expect(formatMoney(s.totalAdjustments)).toBe('150.00');
     expect(formatMoney(s.totalPayment)).toBe('3582.63');
     // Exact, then rounded only for display.
-    expect(s.totalPayment.minus('3582.631578947368421052631578947368421052631578947').abs().lessThan('1e-40')).toBe(true);
+    expect(
+      s.totalPayment.minus('3582.631578947368421052631578947368421052631578947').abs().lessThan('1e-40'),
+    ).toBe(true);
     expect(s).toMatchObject({ totalStarts: 10, totalRetained: 4, totalCompleted: 0 });
   });
 
@@ -58,26 +66,49 @@ describe('payment calculation (reference-and-finance §2.4–§2.5)', () => {
   });
 
   it('uses a set monthly service fee as is (0.00 means none)', () => {
-    const set = calculateCourse({ ...FACTORY, monthlyServiceFee: '5432.10', recruitmentTarget: 438 }, NO_COUNTS, { year: 2026, month: 1, cohortStartYear: 2025 });
+    const set = calculateCourse(
+      { ...FACTORY, monthlyServiceFee: '5432.10', recruitmentTarget: 438 },
+      NO_COUNTS,
+      { year: 2026, month: 1, cohortStartYear: 2025 },
+    );
     expect(formatMoney(set.serviceFees)).toBe('5432.10');
-    const none = calculateCourse({ ...FACTORY, monthlyServiceFee: '0.00' }, NO_COUNTS, { year: 2026, month: 1, cohortStartYear: 2025 });
+    const none = calculateCourse({ ...FACTORY, monthlyServiceFee: '0.00' }, NO_COUNTS, {
+      year: 2026,
+      month: 1,
+      cohortStartYear: 2025,
+    });
     expect(formatMoney(none.serviceFees)).toBe('0.00');
   });
 
   it('divides the output share by the payment periods of the course group', () => {
     const period = { year: 2026, month: 1, cohortStartYear: 2025 };
-    const leadership = calculateCourse({ ...FACTORY, perParticipant: '1000', numberOfPaymentPeriods: 4 }, NO_COUNTS, period);
+    const leadership = calculateCourse(
+      { ...FACTORY, perParticipant: '1000', numberOfPaymentPeriods: 4 },
+      NO_COUNTS,
+      period,
+    );
     expect(leadership.outputPerParticipant.toString()).toBe('150');
     const specialist = calculateCourse({ ...FACTORY, perParticipant: '1000' }, NO_COUNTS, period);
     expect(specialist.outputPerParticipant.toString()).toBe('200');
     const ehco = calculateCourse(
-      { ...FACTORY, courseIdentifier: 'npq-early-headship-coaching-offer', perParticipant: '1000', outputPaymentPercentage: 100, serviceFeePercentage: 0, numberOfPaymentPeriods: 4 },
+      {
+        ...FACTORY,
+        courseIdentifier: 'npq-early-headship-coaching-offer',
+        perParticipant: '1000',
+        outputPaymentPercentage: 100,
+        serviceFeePercentage: 0,
+        numberOfPaymentPeriods: 4,
+      },
       NO_COUNTS,
       period,
     );
     expect(ehco.outputPerParticipant.toString()).toBe('250');
     expect(ehco.serviceFees.toString()).toBe('0');
-    const noOutput = calculateCourse({ ...FACTORY, outputPaymentPercentage: 0 }, { ...NO_COUNTS, started: 5 }, period);
+    const noOutput = calculateCourse(
+      { ...FACTORY, outputPaymentPercentage: 0 },
+      { ...NO_COUNTS, started: 5 },
+      period,
+    );
     expect(noOutput.outputPaymentSubtotal.toString()).toBe('0');
   });
 
@@ -91,9 +122,15 @@ describe('payment calculation (reference-and-finance §2.4–§2.5)', () => {
       { year: 2025, month: 6, cohortStartYear: 2024 },
     );
     expect(ehco.targetedDeliveryFunding.toString()).toBe('0');
-    const refund = calculateCourse(FACTORY, { ...NO_COUNTS, tdfRefundable: 2 }, { year: 2025, month: 6, cohortStartYear: 2024 });
+    const refund = calculateCourse(
+      FACTORY,
+      { ...NO_COUNTS, tdfRefundable: 2 },
+      { year: 2025, month: 6, cohortStartYear: 2024 },
+    );
     expect(refund.targetedDeliveryFundingClawback.toString()).toBe('200');
-    expect(refund.courseTotal.toFixed(2)).toBe(money('1212.631578947368421052631578947368').minus(200).toFixed(2));
+    expect(refund.courseTotal.toFixed(2)).toBe(
+      money('1212.631578947368421052631578947368').minus(200).toFixed(2),
+    );
   });
 
   it('leaves special-course contracts out of every total', () => {
@@ -101,13 +138,19 @@ describe('payment calculation (reference-and-finance §2.4–§2.5)', () => {
       period: { year: 2025, month: 6, cohortStartYear: 2024 },
       contracts: [
         { terms: FACTORY, counts: EXAMPLE_COUNTS },
-        { terms: { ...FACTORY, courseIdentifier: 'npq-leading-primary-mathematics', specialCourse: true }, counts: EXAMPLE_COUNTS },
+        {
+          terms: { ...FACTORY, courseIdentifier: 'npq-leading-primary-mathematics', specialCourse: true },
+          counts: EXAMPLE_COUNTS,
+        },
       ],
       adjustments: [],
       reconcileAmount: '0',
       voidedDeclarations: 1,
     });
-    expect(s.courses.map((c) => c.courseIdentifier)).toEqual(['npq-leading-primary-mathematics', 'npq-leading-teaching']);
+    expect(s.courses.map((c) => c.courseIdentifier)).toEqual([
+      'npq-leading-primary-mathematics',
+      'npq-leading-teaching',
+    ]);
     expect(formatMoney(s.totalOutputPayment)).toBe('2240.00');
     expect(s.totalStarts).toBe(10);
     expect(s.totalVoided).toBe(1);

@@ -1,14 +1,22 @@
 import { ineligibleForFundingReason, upliftPaid } from '../src/declarations/serializer';
 import { isFundable } from '../src/projections/repository';
-import { courseKey, dasherize, insideCatchment, monthName } from '../src/reference';
+import { courseKey, insideCatchment, monthName } from '../src/reference';
 import { seedUuid } from '../src/seed';
 
 describe('declaration rules helpers', () => {
   it('inside England: catchment england, or before 2024 a school URN starting with 1', () => {
-    expect(insideCatchment({ teacherCatchment: 'england', cohortStartYear: 2025, schoolUrn: null })).toBe(true);
-    expect(insideCatchment({ teacherCatchment: 'another', cohortStartYear: 2023, schoolUrn: '100001' })).toBe(true);
-    expect(insideCatchment({ teacherCatchment: 'another', cohortStartYear: 2024, schoolUrn: '100001' })).toBe(false);
-    expect(insideCatchment({ teacherCatchment: 'scotland', cohortStartYear: 2022, schoolUrn: '200001' })).toBe(false);
+    expect(insideCatchment({ teacherCatchment: 'england', cohortStartYear: 2025, schoolUrn: null })).toBe(
+      true,
+    );
+    expect(insideCatchment({ teacherCatchment: 'another', cohortStartYear: 2023, schoolUrn: '100001' })).toBe(
+      true,
+    );
+    expect(insideCatchment({ teacherCatchment: 'another', cohortStartYear: 2024, schoolUrn: '100001' })).toBe(
+      false,
+    );
+    expect(
+      insideCatchment({ teacherCatchment: 'scotland', cohortStartYear: 2022, schoolUrn: '200001' }),
+    ).toBe(false);
   });
 
   it('fundable: eligible, not previously funded, funded place not false', () => {
@@ -19,10 +27,16 @@ describe('declaration rules helpers', () => {
   });
 
   it('shows states dasherized, the duplicate reason only when ineligible, uplift only when paid started TDF', () => {
-    expect(dasherize('awaiting_clawback')).toBe('awaiting-clawback');
-    expect(ineligibleForFundingReason({ state: 'ineligible', stateReason: 'duplicate' })).toBe('duplicate_declaration');
+    expect(ineligibleForFundingReason({ state: 'ineligible', stateReason: 'duplicate' })).toBe(
+      'duplicate_declaration',
+    );
     expect(ineligibleForFundingReason({ state: 'voided', stateReason: 'duplicate' })).toBeNull();
-    const paidStarted = { courseIdentifier: 'npq-headship', state: 'paid' as const, declarationType: 'started', targetedDeliveryFundingEligibility: true };
+    const paidStarted = {
+      courseIdentifier: 'npq-headship',
+      state: 'paid' as const,
+      declarationType: 'started',
+      targetedDeliveryFundingEligibility: true,
+    };
     expect(upliftPaid(paidStarted)).toBe(true);
     expect(upliftPaid({ ...paidStarted, state: 'payable' })).toBe(false);
     expect(upliftPaid({ ...paidStarted, declarationType: 'retained-1' })).toBe(false);

@@ -39,11 +39,7 @@ declare module 'fastify' {
 
 const SERVER_DATE_HEADER = 'x-with-server-date';
 /** Headers a client must never be able to set on the internal hop. */
-const STRIPPED = new Set([
-  'authorization',
-  SERVER_DATE_HEADER,
-  ...Object.values(INTERNAL_HEADERS),
-]);
+const STRIPPED = new Set(['authorization', SERVER_DATE_HEADER, ...Object.values(INTERNAL_HEADERS)]);
 
 /** How long a verified token is trusted without asking the database (revocations evict at once). */
 const TOKEN_CACHE_TTL_MS = 10_000;
@@ -69,11 +65,27 @@ export async function buildGateway(deps: GatewayDeps): Promise<HttpApp> {
     },
   });
   const app = http.app;
-  const limiter = new RateLimiter(deps.redis, deps.keyPrefix, config.RATE_LIMIT_MAX, config.RATE_LIMIT_WINDOW_S);
-  const tokenCache = new TokenCache(TOKEN_CACHE_TTL_MS, deps.redis, `${deps.keyPrefix}:api-token-revoked`, logger);
+  const limiter = new RateLimiter(
+    deps.redis,
+    deps.keyPrefix,
+    config.RATE_LIMIT_MAX,
+    config.RATE_LIMIT_WINDOW_S,
+  );
+  const tokenCache = new TokenCache(
+    TOKEN_CACHE_TTL_MS,
+    deps.redis,
+    `${deps.keyPrefix}:api-token-revoked`,
+    logger,
+  );
   await tokenCache.listen();
   app.addHook('onClose', () => tokenCache.close());
-  const authenticator = new Authenticator(orm, config.TOKEN_HMAC_SECRET, config.NPQ_ADMIN_TOKEN, tokenCache, logger);
+  const authenticator = new Authenticator(
+    orm,
+    config.TOKEN_HMAC_SECRET,
+    config.NPQ_ADMIN_TOKEN,
+    tokenCache,
+    logger,
+  );
   const upstreams: Record<Exclude<Owner, 'gateway'>, string> = {
     applications: deps.upstreams?.applications ?? config.APPLICATIONS_URL,
     training: deps.upstreams?.training ?? config.TRAINING_URL,
@@ -109,7 +121,12 @@ export async function buildGateway(deps: GatewayDeps): Promise<HttpApp> {
     const parsed = value === undefined ? null : parseServerDate(value);
     if (!parsed) {
       throw new ApiError(400, {
-        errors: [{ title: 'Bad request', detail: 'The X-With-Server-Date header must be a valid ISO 8601 date and time' }],
+        errors: [
+          {
+            title: 'Bad request',
+            detail: 'The X-With-Server-Date header must be a valid ISO 8601 date and time',
+          },
+        ],
       });
     }
     req.frozenNow = parsed;
@@ -158,7 +175,11 @@ function registerProxyRoute(
       const hasBody = req.method !== 'GET' && req.method !== 'DELETE';
       return reply.from(`${upstream}${req.url}`, {
         // Re-serialised JSON when there was a body; an ignored or empty body is forwarded as none.
-        body: hasBody ? (req.body === undefined || req.body === null ? null : JSON.stringify(req.body)) : undefined,
+        body: hasBody
+          ? req.body === undefined || req.body === null
+            ? null
+            : JSON.stringify(req.body)
+          : undefined,
         contentType: hasBody && req.body !== undefined && req.body !== null ? 'application/json' : undefined,
         rewriteRequestHeaders: (_original, headers) => {
           const out: Record<string, string | string[] | undefined> = {};

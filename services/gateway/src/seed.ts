@@ -42,7 +42,9 @@ if (require.main === module) {
       }
     })
     .catch((err: unknown) => {
-      process.stderr.write(`gateway seed failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+      process.stderr.write(
+        `gateway seed failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+      );
       process.exit(1);
     });
 }

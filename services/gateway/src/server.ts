@@ -7,7 +7,13 @@ async function main(): Promise<void> {
   const logger = createLogger('gateway', config.LOG_LEVEL);
   const orm = await createOrm(gatewayOrmSettings(config.DATABASE_URL));
   const redis = createRedis(config.REDIS_URL, 'gateway');
-  const http = await buildGateway({ config, logger, orm, redis, keyPrefix: new Naming(config.NPQ_NAMESPACE).queuePrefix });
+  const http = await buildGateway({
+    config,
+    logger,
+    orm,
+    redis,
+    keyPrefix: new Naming(config.NPQ_NAMESPACE).queuePrefix,
+  });
   closeOnSignal(
     [
       { name: 'readiness', close: async () => http.markDraining() },
@@ -21,6 +27,8 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  process.stderr.write(`gateway failed to start: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.stderr.write(
+    `gateway failed to start: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+  );
   process.exit(1);
 });

@@ -7,7 +7,9 @@ describe('gateway route table', () => {
     const table = buildRouteTable();
     let operations = 0;
     for (const [path, item] of Object.entries(doc.paths)) {
-      for (const method of Object.keys(item).filter((m) => ['get', 'post', 'put', 'patch', 'delete'].includes(m))) {
+      for (const method of Object.keys(item).filter((m) =>
+        ['get', 'post', 'put', 'patch', 'delete'].includes(m),
+      )) {
         operations++;
         expect(table).toContainEqual(expect.objectContaining({ method: method.toUpperCase(), path }));
       }

@@ -2,7 +2,9 @@ import { bootstrapToken, digestToken, generateToken, tokenFromHeader } from '../
 
 describe('token digests', () => {
   it('is a keyed SHA-256 HMAC, hex', () => {
-    expect(digestToken('secret', 'abc')).toBe('9946dad4e00e913fc8be8e5d3f7e110a4a9e832f83fb09c345285d78638d8a0e');
+    expect(digestToken('secret', 'abc')).toBe(
+      '9946dad4e00e913fc8be8e5d3f7e110a4a9e832f83fb09c345285d78638d8a0e',
+    );
     expect(digestToken('other', 'abc')).not.toBe(digestToken('secret', 'abc'));
   });
 

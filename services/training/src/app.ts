@@ -1,4 +1,4 @@
-import { createHttpApp, runtimeHealthChecks, type HttpApp, type ServiceRuntime } from '@npq/service-kit';
+import { createServiceHttpApp, type HttpApp, type ServiceRuntime } from '@npq/service-kit';
 import { outcomeDeliveryRoutes } from './dqt/admin-routes';
 import { participantActionRoutes } from './enrolments/command-routes';
 import { outcomeRoutes } from './outcomes/routes';
@@ -7,13 +7,7 @@ import { qualificationRoutes } from './qualifications/routes';
 
 /** The training service's HTTP API (never listens; server.ts does). */
 export function buildTrainingApp(runtime: ServiceRuntime): HttpApp {
-  const http = createHttpApp({
-    logger: runtime.logger,
-    bodyLimit: runtime.config.BODY_LIMIT_BYTES,
-    internalSecret: runtime.config.INTERNAL_API_SECRET,
-    orm: runtime.orm,
-    healthChecks: runtimeHealthChecks(runtime),
-  });
+  const http = createServiceHttpApp(runtime);
   // Fastify matches the static `/participants/npq/outcomes` before `/participants/npq/:id`.
   outcomeRoutes(http.app, runtime);
   participantReadRoutes(http.app);

@@ -29,5 +29,6 @@ export const trainingService: ServiceDefinition & WorkerDefinition = {
   buildApp: buildTrainingApp,
   handlers: trainingHandlers,
   port: (config) => config.TRAINING_PORT,
-  workers: async (runtime, connection): Promise<Worker[]> => createDqtPushService(runtime, connection).start(),
+  workers: async (runtime, connection): Promise<Worker[]> =>
+    createDqtPushService(runtime, connection).start(),
 };

@@ -35,7 +35,12 @@ export function stageScheduleChanged(
   em: EntityManager,
   naming: Naming,
   enrolment: EnrolmentRef,
-  change: { scheduleIdentifier: string; cohortIdentifier: string; fundedPlace: boolean | null; changedAt: Date },
+  change: {
+    scheduleIdentifier: string;
+    cohortIdentifier: string;
+    fundedPlace: boolean | null;
+    changedAt: Date;
+  },
 ): Promise<EventEnvelope> {
   return stageEvent(em, 'training', naming, {
     name: 'enrolment.schedule-changed',

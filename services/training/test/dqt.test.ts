@@ -33,15 +33,29 @@ describe('DQT retry timing', () => {
 
 describe('DQT answers', () => {
   it('204 is sent; 429, 5xx and no answer retry; anything else fails for good', () => {
-    expect(judge({ kind: 'response', status: 204, body: '' })).toEqual({ state: 'sent', statusCode: 204, error: null, excerpt: null });
-    for (const status of [429, 500, 502, 503, 504]) expect(judge({ kind: 'response', status, body: '' }).state).toBe('retry');
-    expect(judge({ kind: 'network', error: 'ECONNREFUSED' })).toEqual({ state: 'retry', statusCode: null, error: 'ECONNREFUSED', excerpt: null });
-    for (const status of [200, 201, 301, 400, 401, 403, 404, 409, 422]) expect(judge({ kind: 'response', status, body: 'x' }).state).toBe('failed');
+    expect(judge({ kind: 'response', status: 204, body: '' })).toEqual({
+      state: 'sent',
+      statusCode: 204,
+      error: null,
+      excerpt: null,
+    });
+    for (const status of [429, 500, 502, 503, 504])
+      expect(judge({ kind: 'response', status, body: '' }).state).toBe('retry');
+    expect(judge({ kind: 'network', error: 'ECONNREFUSED' })).toEqual({
+      state: 'retry',
+      statusCode: null,
+      error: 'ECONNREFUSED',
+      excerpt: null,
+    });
+    for (const status of [200, 201, 301, 400, 401, 403, 404, 409, 422])
+      expect(judge({ kind: 'response', status, body: 'x' }).state).toBe('failed');
     expect(judge({ kind: 'response', status: 400, body: 'bad' }).error).toBe('DQT answered 400: bad');
   });
 
   it('keeps no personal data in excerpts and cuts them short', () => {
-    expect(redactExcerpt('TRN 1234567 for jane.doe+x@school.example.org (Jane)')).toBe('TRN [number] for [email] (Jane)');
+    expect(redactExcerpt('TRN 1234567 for jane.doe+x@school.example.org (Jane)')).toBe(
+      'TRN [number] for [email] (Jane)',
+    );
     expect(redactExcerpt('a\n\n  b')).toBe('a b');
     const long = redactExcerpt('x'.repeat(500));
     expect(long).toHaveLength(200);

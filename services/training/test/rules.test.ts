@@ -22,14 +22,24 @@ describe('change-schedule funded place', () => {
 });
 
 describe('outcome completion date', () => {
-  it('takes the first yyyy-mm-dd in the value (DfE\'s unanchored check)', () => {
+  it("takes the first yyyy-mm-dd in the value (DfE's unanchored check)", () => {
     expect(completionDateOf('2021-05-31')).toBe('2021-05-31');
     expect(completionDateOf('2021-05-31T00:00:00+00:00')).toBe('2021-05-31');
     expect(completionDateOf('on 2021-05-31')).toBe('2021-05-31');
   });
 
   it('refuses impossible calendar dates and anything without a date', () => {
-    for (const value of ['2021-02-30', '2021-13-01', '2021-00-01', '31/05/2021', '', null, undefined, 20210531, true]) {
+    for (const value of [
+      '2021-02-30',
+      '2021-13-01',
+      '2021-00-01',
+      '31/05/2021',
+      '',
+      null,
+      undefined,
+      20210531,
+      true,
+    ]) {
       expect(completionDateOf(value)).toBeNull();
     }
     expect(completionDateOf('2024-02-29')).toBe('2024-02-29');
@@ -37,7 +47,8 @@ describe('outcome completion date', () => {
 });
 
 describe('outcome de-duplication', () => {
-  const latest = (state: OutcomeView['state'], completionDate: string) => ({ state, completionDate }) as OutcomeView;
+  const latest = (state: OutcomeView['state'], completionDate: string) =>
+    ({ state, completionDate }) as OutcomeView;
 
   it('a pass over a pass is a repeat whatever the date; otherwise state and date must match', () => {
     expect(isRepeat(null, 'passed', '2026-01-01')).toBe(false);

@@ -20,7 +20,8 @@ async function target(req: WithId): Promise<{ leadProviderId: string; applicatio
   assertFilterShape(req.query as Query);
   const applicationId = req.params.id.toLowerCase();
   if (!isUuid(applicationId)) throw notFound();
-  if (!(await new ApplicationReadRepository(req.em).findForProvider(applicationId, leadProviderId))) throw notFound();
+  if (!(await new ApplicationReadRepository(req.em).findForProvider(applicationId, leadProviderId)))
+    throw notFound();
   return { leadProviderId, applicationId };
 }
 
@@ -59,6 +60,9 @@ export function applicationCommandRoutes(app: FastifyInstance, runtime: ServiceR
     const { leadProviderId, applicationId } = await target(req);
     // No `data` at all is not a 400 here: it is "funded_place missing", reported with the other checks.
     const attrs = readAttributes(req.body, { allowMissingData: true, permitted: ['funded_place'] });
-    return respond(req, await changeFundedPlace(req.em, runtime.naming, leadProviderId, applicationId, attrs?.funded_place));
+    return respond(
+      req,
+      await changeFundedPlace(req.em, runtime.naming, leadProviderId, applicationId, attrs?.funded_place),
+    );
   });
 }

@@ -28,7 +28,8 @@ export const MESSAGES = {
   alreadyAccepted: 'This NPQ application has already been accepted',
   cannotChangeFromRejected: 'Once rejected an application cannot change state',
   anotherAccepted: 'The participant has already had an application accepted for this course.',
-  notEligibleForFundedPlace: "The participant is not eligible for funding, so '#/funded_place' cannot be set to true.",
+  notEligibleForFundedPlace:
+    "The participant is not eligible for funding, so '#/funded_place' cannot be set to true.",
   fundedPlaceInclusion: "Set '#/funded_place' to true or false.",
   fundedPlaceUnfunded: "The '#/funded_place' field should be false for unfunded cohorts.",
   scheduleNotFound: 'The selected schedule cannot be found in the application cohort',
@@ -37,9 +38,11 @@ export const MESSAGES = {
   alreadyRejected: 'This NPQ application has already been rejected',
   rejectWithDeclarations:
     'This application has declarations that prevent it from being rejected. Void the declarations first, or contact us for assistance.',
-  changeNotAccepted: "You must accept the application before attempting to change the '#/funded_place' setting.",
+  changeNotAccepted:
+    "You must accept the application before attempting to change the '#/funded_place' setting.",
   changeNotEligible: 'This participant is not eligible for funding. Contact us if you think this is wrong.',
-  changeNotCapped: "Leave the '#/funded_place' field blank. It's only needed for participants starting NPQs from autumn 2024 onwards.",
+  changeNotCapped:
+    "Leave the '#/funded_place' field blank. It's only needed for participants starting NPQs from autumn 2024 onwards.",
   changeWithDeclarations:
     'You cannot change the funded place because declarations have been submitted. You will need to void the existing declarations and resubmit them after changing the funded place.',
 } as const;
@@ -53,7 +56,10 @@ export interface CommandResult {
  * Serialises every command that could accept this person for a course: one transaction-scoped advisory
  * lock per person and per TRN (another person with the same TRN conflicts too), taken in a fixed order.
  */
-async function lockAcceptanceScope(em: EntityManager, person: { id: string; trn: string | null }): Promise<void> {
+async function lockAcceptanceScope(
+  em: EntityManager,
+  person: { id: string; trn: string | null },
+): Promise<void> {
   const keys = [`accept:person:${person.id}`];
   if (person.trn) keys.push(`accept:trn:${person.trn}`);
   for (const key of keys.sort()) {
@@ -75,13 +81,25 @@ async function loadForUpdate(
   );
   if (!scope[0]) throw notFound();
   if (lockScope) await lockAcceptanceScope(em, { id: scope[0].person_id, trn: scope[0].trn });
-  const application = await em.findOne(ApplicationSchema, { id: applicationId }, { lockMode: LockMode.PESSIMISTIC_WRITE });
+  const application = await em.findOne(
+    ApplicationSchema,
+    { id: applicationId },
+    { lockMode: LockMode.PESSIMISTIC_WRITE },
+  );
   if (!application || application.leadProviderId !== leadProviderId) throw notFound();
-  const person = await em.findOneOrFail(PersonSchema, { id: application.personId }, { lockMode: LockMode.PESSIMISTIC_WRITE });
+  const person = await em.findOneOrFail(
+    PersonSchema,
+    { id: application.personId },
+    { lockMode: LockMode.PESSIMISTIC_WRITE },
+  );
   return { application, person };
 }
 
-async function hasAnotherAcceptedApplication(em: EntityManager, application: Application, person: Person): Promise<boolean> {
+async function hasAnotherAcceptedApplication(
+  em: EntityManager,
+  application: Application,
+  person: Person,
+): Promise<boolean> {
   const alternatives = rebrandedAlternatives(application.courseIdentifier as CourseIdentifier);
   const rows: unknown[] = await em.execute(
     `select 1 from applications.applications a join applications.people p on p.id = a.person_id
@@ -89,7 +107,14 @@ async function hasAnotherAcceptedApplication(em: EntityManager, application: App
        and a.course_identifier = any(?::text[]) and a.cohort_identifier = ?
        and (a.person_id = ? or (?::boolean and p.trn = ?))
      limit 1`,
-    [application.id, pgArray(alternatives), application.cohortIdentifier, person.id, person.trnVerified, person.trn ?? ''],
+    [
+      application.id,
+      pgArray(alternatives),
+      application.cohortIdentifier,
+      person.id,
+      person.trnVerified,
+      person.trn ?? '',
+    ],
   );
   return rows.length > 0;
 }
@@ -147,21 +172,35 @@ export async function acceptApplication(
       if (!errors.any() && cohort.funding === 'capped' && typeof input.fundedPlace !== 'boolean') {
         errors.add('funded_place', MESSAGES.fundedPlaceInclusion);
       }
-      if (cohort.funding === 'zero' && input.fundedPlace !== false) errors.add('funded_place', MESSAGES.fundedPlaceUnfunded);
+      if (cohort.funding === 'zero' && input.fundedPlace !== false)
+        errors.add('funded_place', MESSAGES.fundedPlaceUnfunded);
       if (application.status === 'accepted') errors.add('application', MESSAGES.alreadyAccepted);
       if (application.status === 'rejected') errors.add('application', MESSAGES.cannotChangeFromRejected);
-      if (await hasAnotherAcceptedApplication(tx, application, person)) errors.add('application', MESSAGES.anotherAccepted);
-      if (!errors.any() && cohort.funding === 'capped' && input.fundedPlace === true && !application.eligibleForFunding) {
+      if (await hasAnotherAcceptedApplication(tx, application, person))
+        errors.add('application', MESSAGES.anotherAccepted);
+      if (
+        !errors.any() &&
+        cohort.funding === 'capped' &&
+        input.fundedPlace === true &&
+        !application.eligibleForFunding
+      ) {
         errors.add('application', MESSAGES.notEligibleForFundedPlace);
       }
 
-      const requested = typeof input.scheduleIdentifier === 'string' ? input.scheduleIdentifier.trim() : input.scheduleIdentifier;
+      const requested =
+        typeof input.scheduleIdentifier === 'string'
+          ? input.scheduleIdentifier.trim()
+          : input.scheduleIdentifier;
       const given = requested !== undefined && requested !== null && requested !== '';
       let scheduleIdentifier: string | undefined;
       if (given) {
-        const schedule = typeof requested === 'string' ? findSchedule(cohort.identifier, requested) : undefined;
+        const schedule =
+          typeof requested === 'string' ? findSchedule(cohort.identifier, requested) : undefined;
         if (!schedule) errors.add('schedule_identifier', MESSAGES.scheduleNotFound);
-        else if (!errors.any() && !isScheduleValidForCourse(schedule.identifier, application.courseIdentifier)) {
+        else if (
+          !errors.any() &&
+          !isScheduleValidForCourse(schedule.identifier, application.courseIdentifier)
+        ) {
           errors.add('schedule_identifier', MESSAGES.scheduleInvalidForCourse);
         } else scheduleIdentifier = schedule.identifier;
       } else {
@@ -197,7 +236,10 @@ export async function acceptApplication(
           },
           { lockMode: LockMode.PESSIMISTIC_WRITE, orderBy: { id: 'asc' } },
         )
-      ).filter((s) => s.status !== 'rejected' || s.reasonForRejection !== 'other_application_in_this_cohort_accepted');
+      ).filter(
+        (s) =>
+          s.status !== 'rejected' || s.reasonForRejection !== 'other_application_in_this_cohort_accepted',
+      );
       for (const sibling of siblings) {
         sibling.status = 'rejected';
         sibling.reasonForRejection = 'other_application_in_this_cohort_accepted';
@@ -217,13 +259,23 @@ export async function acceptApplication(
         ),
       ];
       for (const sibling of siblings) {
-        events.push(await stageApplicationEvent(tx, naming, 'application.rejected', sibling, person, await previouslyFunded(tx, sibling.id)));
+        events.push(
+          await stageApplicationEvent(
+            tx,
+            naming,
+            'application.rejected',
+            sibling,
+            person,
+            await previouslyFunded(tx, sibling.id),
+          ),
+        );
       }
       return { applicationId: application.id, events };
     });
   } catch (err) {
     // The unique index caught what the lock should already have prevented.
-    if (err instanceof UniqueConstraintViolationException) throw unprocessable([{ title: 'application', detail: MESSAGES.anotherAccepted }]);
+    if (err instanceof UniqueConstraintViolationException)
+      throw unprocessable([{ title: 'application', detail: MESSAGES.anotherAccepted }]);
     throw err;
   }
 }
@@ -239,7 +291,8 @@ export async function rejectApplication(
     const { application, person } = await loadForUpdate(tx, applicationId, leadProviderId, false);
     const errors = new ValidationErrors();
     if (application.status === 'rejected') errors.add('application', MESSAGES.alreadyRejected);
-    if (await hasLiveDeclarations(tx, application.id)) errors.add('application', MESSAGES.rejectWithDeclarations);
+    if (await hasLiveDeclarations(tx, application.id))
+      errors.add('application', MESSAGES.rejectWithDeclarations);
     errors.throwIfAny();
 
     const at = now();
@@ -248,7 +301,14 @@ export async function rejectApplication(
     touch(application, at);
     touchPerson(person, at);
     await tx.flush();
-    const event = await stageApplicationEvent(tx, naming, 'application.rejected', application, person, await previouslyFunded(tx, application.id));
+    const event = await stageApplicationEvent(
+      tx,
+      naming,
+      'application.rejected',
+      application,
+      person,
+      await previouslyFunded(tx, application.id),
+    );
     return { applicationId: application.id, events: [event] };
   });
 }
@@ -271,7 +331,8 @@ export async function changeFundedPlace(
     const truthy = fundedPlace !== undefined && fundedPlace !== null && fundedPlace !== false;
     if (truthy && !application.eligibleForFunding) errors.add('application', MESSAGES.changeNotEligible);
     if (!errors.any() && cohort?.funding !== 'capped') errors.add('application', MESSAGES.changeNotCapped);
-    if (await hasLiveDeclarations(tx, application.id)) errors.add('application', MESSAGES.changeWithDeclarations);
+    if (await hasLiveDeclarations(tx, application.id))
+      errors.add('application', MESSAGES.changeWithDeclarations);
     errors.throwIfAny();
 
     application.fundedPlace = fundedPlace as boolean;

@@ -114,7 +114,10 @@ export const ApplicationSchema = new EntitySchema<Application>({
     // Provider-scoped lists in default and updated_at order (keyset-friendly, id tie-break).
     { name: 'applications_lp_created_idx', properties: ['leadProviderId', 'createdAt', 'id'] },
     { name: 'applications_lp_updated_idx', properties: ['leadProviderId', 'updatedAt', 'id'] },
-    { name: 'applications_person_course_cohort_idx', properties: ['personId', 'courseIdentifier', 'cohortIdentifier'] },
+    {
+      name: 'applications_person_course_cohort_idx',
+      properties: ['personId', 'courseIdentifier', 'cohortIdentifier'],
+    },
     {
       name: 'applications_one_accepted_per_course_idx',
       // The database's own guarantee that a person is never accepted twice for one course (ASO and EHCO

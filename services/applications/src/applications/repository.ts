@@ -165,7 +165,10 @@ export class ApplicationReadRepository {
   }
 
   async findForProvider(id: string, leadProviderId: string): Promise<ApplicationView | null> {
-    const rows: Row[] = await this.em.execute(`${SELECT} where a.id = ? and a.lead_provider_id = ?`, [id, leadProviderId]);
+    const rows: Row[] = await this.em.execute(`${SELECT} where a.id = ? and a.lead_provider_id = ?`, [
+      id,
+      leadProviderId,
+    ]);
     return rows[0] ? toView(rows[0]) : null;
   }
 

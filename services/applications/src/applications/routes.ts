@@ -42,7 +42,10 @@ export function applicationReadRoutes(app: FastifyInstance): void {
     assertFilterShape(req.query as Query);
     // A malformed id cannot name anything: DfE casts it to NULL and answers 404.
     if (!isUuid(req.params.id)) throw notFound();
-    const view = await new ApplicationReadRepository(req.em).findForProvider(req.params.id.toLowerCase(), leadProviderId);
+    const view = await new ApplicationReadRepository(req.em).findForProvider(
+      req.params.id.toLowerCase(),
+      leadProviderId,
+    );
     if (!view) throw notFound();
     return { data: serializeApplication(view) };
   });

@@ -22,15 +22,21 @@ export type ApplicationView = Pick<
   | 'updatedAt'
 > &
   ApplicationDetails &
-  Pick<Person, 'fullName' | 'email' | 'trn' | 'trnVerified' | 'significantlyUpdatedAt'> & { previouslyFunded: boolean };
+  Pick<Person, 'fullName' | 'email' | 'trn' | 'trnVerified' | 'significantlyUpdatedAt'> & {
+    previouslyFunded: boolean;
+  };
 
 /** DfE's `eligible_for_dfe_funding?`: a previously funded person is not eligible unless marked so by policy. */
-export function eligibleForDfeFunding(v: Pick<ApplicationView, 'previouslyFunded' | 'fundingEligibilityStatusCode' | 'eligibleForFunding'>): boolean {
+export function eligibleForDfeFunding(
+  v: Pick<ApplicationView, 'previouslyFunded' | 'fundingEligibilityStatusCode' | 'eligibleForFunding'>,
+): boolean {
   if (v.previouslyFunded && v.fundingEligibilityStatusCode !== 'marked_funded_by_policy') return false;
   return v.eligibleForFunding;
 }
 
-export function ineligibleForFundingReason(v: Pick<ApplicationView, 'previouslyFunded' | 'eligibleForFunding'>) {
+export function ineligibleForFundingReason(
+  v: Pick<ApplicationView, 'previouslyFunded' | 'eligibleForFunding'>,
+) {
   if (v.previouslyFunded) return 'previously-funded' as const;
   if (!v.eligibleForFunding) return 'establishment-ineligible' as const;
   return null;

@@ -9,7 +9,9 @@ import { stageApplicationEvent } from '../events';
 import { Person, PersonSchema } from '../people/entity';
 import type { IntakeInput } from './validation';
 
-const EMAIL_TAKEN = unprocessable([{ title: 'email', detail: "The '#/email' is already used by another participant" }]);
+const EMAIL_TAKEN = unprocessable([
+  { title: 'email', detail: "The '#/email' is already used by another participant" },
+]);
 
 async function previouslyFunded(em: EntityManager, applicationId: string): Promise<boolean> {
   return (await new ApplicationReadRepository(em).findById(applicationId))?.previouslyFunded ?? false;
@@ -97,7 +99,14 @@ export async function intakeApplication(
       await tx.flush();
       applicationId = application.id;
       events.push(
-        await stageApplicationEvent(tx, naming, 'application.created', application, person, await previouslyFunded(tx, application.id)),
+        await stageApplicationEvent(
+          tx,
+          naming,
+          'application.created',
+          application,
+          person,
+          await previouslyFunded(tx, application.id),
+        ),
       );
     });
   } catch (err) {

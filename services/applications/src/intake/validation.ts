@@ -63,7 +63,10 @@ export function validateIntake(attrs: Record<string, unknown>): IntakeInput {
   r.rejectUnknown(KNOWN_ATTRIBUTES);
 
   const leadProviderId = r.string('lead_provider_id', { required: true });
-  if (leadProviderId !== null && (!isUuid(leadProviderId) || !leadProviderById(leadProviderId.toLowerCase()))) {
+  if (
+    leadProviderId !== null &&
+    (!isUuid(leadProviderId) || !leadProviderById(leadProviderId.toLowerCase()))
+  ) {
     errors.add('lead_provider_id', `The '#/lead_provider_id' is not a current lead provider`);
   }
 
@@ -72,11 +75,19 @@ export function validateIntake(attrs: Record<string, unknown>): IntakeInput {
     errors.add('course_identifier', `The entered '#/course_identifier' is not recognised`);
   }
 
-  const cohortYear = r.string('cohort', { required: true, pattern: /^\d{4}$/, patternMessage: "The '#/cohort' must be a start year such as \"2025\"" });
+  const cohortYear = r.string('cohort', {
+    required: true,
+    pattern: /^\d{4}$/,
+    patternMessage: 'The \'#/cohort\' must be a start year such as "2025"',
+  });
   const suffix = r.has('cohort_suffix')
-    ? r.string('cohort_suffix', { pattern: /^[a-z]$/, patternMessage: "The '#/cohort_suffix' must be one lower-case letter" })
+    ? r.string('cohort_suffix', {
+        pattern: /^[a-z]$/,
+        patternMessage: "The '#/cohort_suffix' must be one lower-case letter",
+      })
     : 'a';
-  const cohort = cohortYear !== null && suffix !== null ? cohortByIdentifier(`${cohortYear}${suffix}`) : undefined;
+  const cohort =
+    cohortYear !== null && suffix !== null ? cohortByIdentifier(`${cohortYear}${suffix}`) : undefined;
   if (cohortYear !== null && suffix !== null && !cohort) {
     errors.add('cohort', `The cohort ${cohortYear}${suffix} does not exist`);
   }
@@ -88,20 +99,37 @@ export function validateIntake(attrs: Record<string, unknown>): IntakeInput {
   if (participantId !== null) {
     for (const key of IDENTITY_ATTRIBUTES) {
       if (r.has(key)) {
-        errors.add(key, `The '#/${key}' cannot be given with '#/participant_id'; change the participant instead`);
+        errors.add(
+          key,
+          `The '#/${key}' cannot be given with '#/participant_id'; change the participant instead`,
+        );
       }
     }
   }
 
   const fullName = participantId === null ? r.string('full_name', { required: true, max: 200 }) : null;
-  const email = participantId === null ? r.string('email', { max: 254, pattern: EMAIL_FORMAT, patternMessage: "The '#/email' is not a valid email address" }) : null;
+  const email =
+    participantId === null
+      ? r.string('email', {
+          max: 254,
+          pattern: EMAIL_FORMAT,
+          patternMessage: "The '#/email' is not a valid email address",
+        })
+      : null;
   const trn =
     participantId === null
-      ? r.string('teacher_reference_number', { pattern: TRN_FORMAT, patternMessage: "The '#/teacher_reference_number' must be 7 digits" })
+      ? r.string('teacher_reference_number', {
+          pattern: TRN_FORMAT,
+          patternMessage: "The '#/teacher_reference_number' must be 7 digits",
+        })
       : null;
-  const trnVerified = participantId === null ? (r.boolean('teacher_reference_number_validated', false) ?? false) : false;
+  const trnVerified =
+    participantId === null ? (r.boolean('teacher_reference_number_validated', false) ?? false) : false;
   if (trnVerified && trn === null && !errors.has('teacher_reference_number')) {
-    errors.add('teacher_reference_number_validated', `A TRN can only be validated when '#/teacher_reference_number' is given`);
+    errors.add(
+      'teacher_reference_number_validated',
+      `A TRN can only be validated when '#/teacher_reference_number' is given`,
+    );
   }
 
   const sencoStartDate = r.string('senco_start_date');
@@ -111,10 +139,14 @@ export function validateIntake(attrs: Record<string, unknown>): IntakeInput {
 
   let fundedPlace = r.boolean('funded_place', null);
   if (cohort?.funding === 'zero') {
-    if (fundedPlace === true) errors.add('funded_place', `The '#/funded_place' field should be false for unfunded cohorts.`);
+    if (fundedPlace === true)
+      errors.add('funded_place', `The '#/funded_place' field should be false for unfunded cohorts.`);
     fundedPlace = false;
   } else if (cohort?.funding === 'full' && fundedPlace !== null) {
-    errors.add('funded_place', `The '#/funded_place' field should not be set for cohorts that do not have a funding cap.`);
+    errors.add(
+      'funded_place',
+      `The '#/funded_place' field should not be set for cohorts that do not have a funding cap.`,
+    );
   }
 
   const input: IntakeInput = {
@@ -129,8 +161,14 @@ export function validateIntake(attrs: Record<string, unknown>): IntakeInput {
     eligibleForFunding: r.boolean('eligible_for_funding', false) ?? false,
     targetedDeliveryFundingEligibility: r.boolean('targeted_delivery_funding_eligibility', false) ?? false,
     fundingChoice: r.oneOf('funding_choice', FUNDING_CHOICES),
-    schoolUrn: r.string('school_urn', { pattern: /^\d{5,7}$/, patternMessage: "The '#/school_urn' must be 5 to 7 digits" }),
-    schoolUkprn: r.string('school_ukprn', { pattern: /^\d{8}$/, patternMessage: "The '#/school_ukprn' must be 8 digits" }),
+    schoolUrn: r.string('school_urn', {
+      pattern: /^\d{5,7}$/,
+      patternMessage: "The '#/school_urn' must be 5 to 7 digits",
+    }),
+    schoolUkprn: r.string('school_ukprn', {
+      pattern: /^\d{8}$/,
+      patternMessage: "The '#/school_ukprn' must be 8 digits",
+    }),
     privateChildcareProviderUrn: r.string('private_childcare_provider_urn', { max: 20 }),
     worksInSchool: r.boolean('works_in_school', null),
     employerName: r.string('employer_name', { max: 500 }),

@@ -7,11 +7,16 @@ import { ApplicationSchema, REBRANDED_COURSES_SQL } from '../applications/entity
 import { stageParticipantMerged, stagePersonUpdated } from '../events';
 import { ParticipantIdChangeSchema, PersonSchema, type ParticipantIdChange, type Person } from './entity';
 
-const EMAIL_TAKEN = unprocessable([{ title: 'email', detail: "The '#/email' is already used by another participant" }]);
+const EMAIL_TAKEN = unprocessable([
+  { title: 'email', detail: "The '#/email' is already used by another participant" },
+]);
 
 function replaced(person: Person) {
   return unprocessable([
-    { title: 'participant_id', detail: `The participant_id '${person.id}' has been replaced with '${person.retiredIntoId}'.` },
+    {
+      title: 'participant_id',
+      detail: `The participant_id '${person.id}' has been replaced with '${person.retiredIntoId}'.`,
+    },
   ]);
 }
 
@@ -35,25 +40,48 @@ export async function updateParticipant(
   r.rejectUnknown(IDENTITY_ATTRIBUTES);
   const fullName = r.has('full_name') ? r.string('full_name', { required: true, max: 200 }) : undefined;
   const email = r.has('email')
-    ? r.string('email', { max: 254, pattern: EMAIL_FORMAT, patternMessage: "The '#/email' is not a valid email address" })
+    ? r.string('email', {
+        max: 254,
+        pattern: EMAIL_FORMAT,
+        patternMessage: "The '#/email' is not a valid email address",
+      })
     : undefined;
   const trn = r.has('teacher_reference_number')
-    ? r.string('teacher_reference_number', { pattern: TRN_FORMAT, patternMessage: "The '#/teacher_reference_number' must be 7 digits" })
+    ? r.string('teacher_reference_number', {
+        pattern: TRN_FORMAT,
+        patternMessage: "The '#/teacher_reference_number' must be 7 digits",
+      })
     : undefined;
-  const trnVerified = r.has('teacher_reference_number_validated') ? r.boolean('teacher_reference_number_validated', null) : undefined;
-  if (r.has('teacher_reference_number_validated') && trnVerified === null && !r.errors.has('teacher_reference_number_validated')) {
-    r.errors.add('teacher_reference_number_validated', "The '#/teacher_reference_number_validated' attribute must be true or false");
+  const trnVerified = r.has('teacher_reference_number_validated')
+    ? r.boolean('teacher_reference_number_validated', null)
+    : undefined;
+  if (
+    r.has('teacher_reference_number_validated') &&
+    trnVerified === null &&
+    !r.errors.has('teacher_reference_number_validated')
+  ) {
+    r.errors.add(
+      'teacher_reference_number_validated',
+      "The '#/teacher_reference_number_validated' attribute must be true or false",
+    );
   }
   r.errors.throwIfAny();
 
   try {
     return await em.transactional(async (tx) => {
-      const person = await tx.findOne(PersonSchema, { id: participantId }, { lockMode: LockMode.PESSIMISTIC_WRITE });
+      const person = await tx.findOne(
+        PersonSchema,
+        { id: participantId },
+        { lockMode: LockMode.PESSIMISTIC_WRITE },
+      );
       if (!person) throw notFound();
       if (person.retiredIntoId) throw replaced(person);
 
       const nextTrn = trn === undefined ? person.trn : trn;
-      const nextVerified = trnVerified === undefined || trnVerified === null ? person.trnVerified && nextTrn === person.trn : trnVerified;
+      const nextVerified =
+        trnVerified === undefined || trnVerified === null
+          ? person.trnVerified && nextTrn === person.trn
+          : trnVerified;
       if (nextVerified && !nextTrn) {
         throw unprocessable([
           {
@@ -78,7 +106,10 @@ export async function updateParticipant(
       if (!changed) return { person, events: [] };
 
       if (fullName !== undefined && fullName !== null && fullName !== person.fullName) {
-        person.previousNames = [...person.previousNames.filter((n) => n !== person.fullName), person.fullName];
+        person.previousNames = [
+          ...person.previousNames.filter((n) => n !== person.fullName),
+          person.fullName,
+        ];
         person.fullName = fullName;
       }
       if (email !== undefined) person.email = email;
@@ -118,16 +149,22 @@ export async function mergeParticipants(
     const retired = await tx.findOne(PersonSchema, { id: retiredId });
     if (!retired) throw notFound();
     const invalid = (detail: string) => unprocessable([{ title: 'into_participant_id', detail }]);
-    if (typeof intoId !== 'string' || intoId.trim() === '') throw invalid("The '#/into_participant_id' must be present");
+    if (typeof intoId !== 'string' || intoId.trim() === '')
+      throw invalid("The '#/into_participant_id' must be present");
     const into = intoId.trim().toLowerCase();
     if (into === retired.id) throw invalid('A participant cannot be merged into itself');
     if (retired.retiredIntoId) throw replaced(retired);
 
     // Both people locked in a fixed order, so two merges of the same pair cannot deadlock or interleave.
-    const locked = await tx.find(PersonSchema, { id: { $in: [retired.id, into] } }, { lockMode: LockMode.PESSIMISTIC_WRITE, orderBy: { id: 'asc' } });
+    const locked = await tx.find(
+      PersonSchema,
+      { id: { $in: [retired.id, into] } },
+      { lockMode: LockMode.PESSIMISTIC_WRITE, orderBy: { id: 'asc' } },
+    );
     const kept = locked.find((p) => p.id === into);
     if (!kept) throw invalid(`The participant '${into}' does not exist`);
-    if (kept.retiredIntoId) throw invalid(`The participant '${into}' has been replaced with '${kept.retiredIntoId}'`);
+    if (kept.retiredIntoId)
+      throw invalid(`The participant '${into}' has been replaced with '${kept.retiredIntoId}'`);
     if (retired.retiredIntoId) throw replaced(retired);
 
     const clash: { course_identifier: string; cohort_identifier: string }[] = await tx.execute(
@@ -147,7 +184,11 @@ export async function mergeParticipants(
     }
 
     const at = now();
-    const moved = await tx.find(ApplicationSchema, { personId: retired.id }, { lockMode: LockMode.PESSIMISTIC_WRITE, orderBy: { id: 'asc' } });
+    const moved = await tx.find(
+      ApplicationSchema,
+      { personId: retired.id },
+      { lockMode: LockMode.PESSIMISTIC_WRITE, orderBy: { id: 'asc' } },
+    );
     for (const application of moved) {
       application.personId = kept.id;
       application.updatedAt = at;
@@ -177,7 +218,14 @@ export async function mergeParticipants(
     kept.updatedAt = at;
     kept.version += 1;
     await tx.flush();
-    const event = await stageParticipantMerged(tx, naming, change, kept, retired, moved.map((a) => a.id));
+    const event = await stageParticipantMerged(
+      tx,
+      naming,
+      change,
+      kept,
+      retired,
+      moved.map((a) => a.id),
+    );
     return { change, events: [event] };
   });
 }

@@ -36,7 +36,11 @@ export const PersonSchema = new EntitySchema<Person>({
     retiredAt: { type: 'Date', columnType: 'timestamptz', nullable: true },
     createdAt: { type: 'Date', columnType: 'timestamptz' },
     updatedAt: { type: 'Date', columnType: 'timestamptz' },
-    significantlyUpdatedAt: { type: 'Date', columnType: 'timestamptz', index: 'people_significantly_updated_at_idx' },
+    significantlyUpdatedAt: {
+      type: 'Date',
+      columnType: 'timestamptz',
+      index: 'people_significantly_updated_at_idx',
+    },
     version: { type: 'integer' },
   },
   indexes: [
@@ -47,7 +51,9 @@ export const PersonSchema = new EntitySchema<Person>({
         `create unique index "${indexName}" on ${String(table)} (lower("${columns.email}")) where "${columns.retiredIntoId}" is null and "${columns.email}" is not null`,
     },
   ],
-  checks: [{ name: 'people_trn_verified_check', expression: 'not trn_verified or (trn is not null and trn <> \'\')' }],
+  checks: [
+    { name: 'people_trn_verified_check', expression: "not trn_verified or (trn is not null and trn <> '')" },
+  ],
 });
 
 /** A retired participant id and the one that replaced it (DfE's participant_id_changes). */

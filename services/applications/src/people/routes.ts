@@ -9,7 +9,12 @@ export function peopleRoutes(app: FastifyInstance, runtime: ServiceRuntime): voi
     requireAdmin(req);
     if (!isUuid(req.params.id)) throw notFound();
     const attrs = readAttributes(req.body)!;
-    const { person, events } = await updateParticipant(req.em, runtime.naming, req.params.id.toLowerCase(), attrs);
+    const { person, events } = await updateParticipant(
+      req.em,
+      runtime.naming,
+      req.params.id.toLowerCase(),
+      attrs,
+    );
     await runtime.readYourWrites.publishAndWait(events);
     return { data: serializeAdminParticipant(person) };
   });
@@ -18,7 +23,12 @@ export function peopleRoutes(app: FastifyInstance, runtime: ServiceRuntime): voi
     requireAdmin(req);
     if (!isUuid(req.params.id)) throw notFound();
     const attrs = readAttributes(req.body, { permitted: ['into_participant_id'] })!;
-    const { change, events } = await mergeParticipants(req.em, runtime.naming, req.params.id.toLowerCase(), attrs.into_participant_id);
+    const { change, events } = await mergeParticipants(
+      req.em,
+      runtime.naming,
+      req.params.id.toLowerCase(),
+      attrs.into_participant_id,
+    );
     await runtime.readYourWrites.publishAndWait(events);
     return { data: serializeParticipantIdChange(change) };
   });

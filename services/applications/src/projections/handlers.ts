@@ -1,8 +1,11 @@
 import { cohortByIdentifier, type EventEnvelope } from '@npq/contracts';
 import type { EntityManager, EventHandlers } from '@npq/service-kit';
 
-async function applyDeclaration(em: EntityManager, envelope: EventEnvelope<'declaration.created' | 'declaration.voided' | 'declaration.state-changed'>) {
-  const d = (envelope.data).declaration;
+async function applyDeclaration(
+  em: EntityManager,
+  envelope: EventEnvelope<'declaration.created' | 'declaration.voided' | 'declaration.state-changed'>,
+) {
+  const d = envelope.data.declaration;
   // Upsert, ignoring a snapshot older than the one already applied (events may arrive out of order).
   await em.execute(
     `insert into applications.declarations (declaration_id, application_id, declaration_type, state, version, updated_at)
@@ -10,7 +13,14 @@ async function applyDeclaration(em: EntityManager, envelope: EventEnvelope<'decl
      on conflict (declaration_id) do update set application_id = excluded.application_id, state = excluded.state,
        declaration_type = excluded.declaration_type, version = excluded.version, updated_at = excluded.updated_at
      where applications.declarations.version < excluded.version`,
-    [d.declarationId, d.applicationId, d.declarationType, d.state, envelope.aggregateVersion, new Date(d.updatedAt)],
+    [
+      d.declarationId,
+      d.applicationId,
+      d.declarationType,
+      d.state,
+      envelope.aggregateVersion,
+      new Date(d.updatedAt),
+    ],
   );
 }
 
@@ -29,7 +39,13 @@ export const applicationsHandlers: EventHandlers = {
     await em.execute(
       `update applications.applications set training_status = ?, enrolment_version = ?, updated_at = greatest(updated_at, ?)
        where id = ? and enrolment_version < ?`,
-      [e.trainingStatus, envelope.aggregateVersion, new Date(e.changedAt), e.applicationId, envelope.aggregateVersion],
+      [
+        e.trainingStatus,
+        envelope.aggregateVersion,
+        new Date(e.changedAt),
+        e.applicationId,
+        envelope.aggregateVersion,
+      ],
     );
   },
 

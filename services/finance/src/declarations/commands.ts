@@ -44,7 +44,13 @@ async function advisoryLock(em: EntityManager, key: string): Promise<void> {
  * this response and the next request. Training records the real outcome from the declaration event and
  * publishes outcome.recorded, which replaces this row (projections/handlers.ts).
  */
-async function recordProvisionalOutcome(em: EntityManager, declarationId: string, state: 'passed' | 'failed' | 'voided', completionDate: Date, at: Date): Promise<void> {
+async function recordProvisionalOutcome(
+  em: EntityManager,
+  declarationId: string,
+  state: 'passed' | 'failed' | 'voided',
+  completionDate: Date,
+  at: Date,
+): Promise<void> {
   await em.execute(
     `insert into finance.outcomes (id, declaration_id, state, completion_date, source, created_at) values (?, ?, ?, ?, 'declaration', ?)`,
     [randomUUID(), declarationId, state, toDateOnly(completionDate), at],
@@ -59,11 +65,18 @@ async function recordProvisionalOutcome(em: EntityManager, declarationId: string
  * statement and stage `declaration.created`. The partial unique index on (application, type) for live
  * states is the final guard; its violation is DfE's "already submitted" 422, never a 500.
  */
-export async function createDeclaration(em: EntityManager, naming: Naming, v: ValidCreate): Promise<DeclarationCommandResult> {
+export async function createDeclaration(
+  em: EntityManager,
+  naming: Naming,
+  v: ValidCreate,
+): Promise<DeclarationCommandResult> {
   try {
     return await em.transactional(async (tx) => {
       // ASO and EHCO share one lock (DfE keys on the requested identifier; the unique index covers that gap).
-      await advisoryLock(tx, `lock-declaration-${v.participantId}-${courseKey(v.courseIdentifier)}-${v.declarationType}`);
+      await advisoryLock(
+        tx,
+        `lock-declaration-${v.participantId}-${courseKey(v.courseIdentifier)}-${v.declarationType}`,
+      );
       const declarations = new DeclarationRepository(tx);
       const existing = await declarations.findIdentical({
         participantId: v.participantId,
@@ -78,7 +91,11 @@ export async function createDeclaration(em: EntityManager, naming: Naming, v: Va
       const trn = await projections.trnOf(v.participantId);
       // Two people with the same TRN declaring at once would not see each other as duplicates (DfE has this
       // race); a second lock per TRN, course and type serialises them. Always taken after the first.
-      if (trn) await advisoryLock(tx, `lock-declaration-trn-${trn}-${courseKey(v.courseIdentifier)}-${v.declarationType}`);
+      if (trn)
+        await advisoryLock(
+          tx,
+          `lock-declaration-trn-${trn}-${courseKey(v.courseIdentifier)}-${v.declarationType}`,
+        );
 
       // Re-read under the lock: the application may have changed since validation.
       const application = (await projections.findApplication(v.application.id)) ?? v.application;
@@ -91,7 +108,11 @@ export async function createDeclaration(em: EntityManager, naming: Naming, v: Va
         declarationType: v.declarationType,
         courses: courseAlternatives(application.courseIdentifier),
       });
-      const state: DeclarationState = duplicateOf ? 'ineligible' : isFundable(application) ? 'eligible' : 'submitted';
+      const state: DeclarationState = duplicateOf
+        ? 'ineligible'
+        : isFundable(application)
+          ? 'eligible'
+          : 'submitted';
       await tx.execute(
         `insert into finance.declarations (id, application_id, lead_provider_id, application_lead_provider_id, cohort_identifier,
            cohort_start_year, declaration_type, declaration_date, state, state_reason, superseded_by_id, delivery_partner_id,
@@ -117,7 +138,12 @@ export async function createDeclaration(em: EntityManager, naming: Naming, v: Va
       );
 
       if (state !== 'submitted') {
-        const statement = await new StatementRepository(tx).nextOutputFeeStatement(v.leadProviderId, v.cohort.identifier, today(), true);
+        const statement = await new StatementRepository(tx).nextOutputFeeStatement(
+          v.leadProviderId,
+          v.cohort.identifier,
+          today(),
+          true,
+        );
         if (statement) {
           await tx.execute(
             `insert into finance.statement_items (id, statement_id, declaration_id, state, created_at, updated_at) values (?, ?, ?, ?, ?, ?)`,
@@ -142,11 +168,18 @@ export async function createDeclaration(em: EntityManager, naming: Naming, v: Va
 
       const created = await declarations.findById(id);
       if (!created) throw new Error(`declaration ${id} vanished`);
-      const event = await stageDeclarationEvent(tx, naming, 'declaration.created', declarationEventSource(created), v.outcomePassed);
+      const event = await stageDeclarationEvent(
+        tx,
+        naming,
+        'declaration.created',
+        declarationEventSource(created),
+        v.outcomePassed,
+      );
       return { declarationId: id, events: [event] };
     });
   } catch (err) {
-    if (err instanceof UniqueConstraintViolationException) throw unprocessable([{ title: 'base', detail: MESSAGES.slotTaken }]);
+    if (err instanceof UniqueConstraintViolationException)
+      throw unprocessable([{ title: 'base', detail: MESSAGES.slotTaken }]);
     throw err;
   }
 }
@@ -155,10 +188,15 @@ export async function createDeclaration(em: EntityManager, naming: Naming, v: Va
  * Resolves a declaration for void/change-delivery-partner: 404 when the caller cannot see it, 403 (DfE's body)
  * when it can but another provider made it. Runs before the body is read.
  */
-export async function assertModifiable(em: EntityManager, id: string, leadProviderId: string): Promise<DeclarationView> {
+export async function assertModifiable(
+  em: EntityManager,
+  id: string,
+  leadProviderId: string,
+): Promise<DeclarationView> {
   const view = await new DeclarationRepository(em).findVisible(id, leadProviderId);
   if (!view) throw notFound();
-  if (view.leadProviderId !== leadProviderId) throw forbidden(MESSAGES.cannotModifyTitle, MESSAGES.cannotModifyDetail);
+  if (view.leadProviderId !== leadProviderId)
+    throw forbidden(MESSAGES.cannotModifyTitle, MESSAGES.cannotModifyDetail);
   return view;
 }
 
@@ -186,12 +224,18 @@ async function shouldVoidOutcome(em: EntityManager, d: DeclarationView): Promise
  * with a clawback item on the next output-fee statement. The declaration row is locked, so a concurrent
  * payment run either paid it first (→ clawback) or finds it voided (→ left alone).
  */
-export async function voidDeclaration(em: EntityManager, naming: Naming, leadProviderId: string, id: string): Promise<DeclarationCommandResult> {
+export async function voidDeclaration(
+  em: EntityManager,
+  naming: Naming,
+  leadProviderId: string,
+  id: string,
+): Promise<DeclarationCommandResult> {
   return em.transactional(async (tx) => {
     const declarations = new DeclarationRepository(tx);
     const d = await declarations.findForUpdate(id);
     if (!d) throw notFound();
-    if (d.leadProviderId !== leadProviderId) throw forbidden(MESSAGES.cannotModifyTitle, MESSAGES.cannotModifyDetail);
+    if (d.leadProviderId !== leadProviderId)
+      throw forbidden(MESSAGES.cannotModifyTitle, MESSAGES.cannotModifyDetail);
     const errors = new ValidationErrors();
     const clawback = (CLAWBACK_STATES as readonly DeclarationState[]).includes(d.state);
     const at = now();
@@ -200,7 +244,10 @@ export async function voidDeclaration(em: EntityManager, naming: Naming, leadPro
     if (!clawback) {
       if (d.state === 'voided') errors.add('declaration', MESSAGES.alreadyVoided);
       errors.throwIfAny();
-      await tx.execute(`update finance.declarations set state = 'voided', updated_at = ?, version = version + 1 where id = ?`, [at, id]);
+      await tx.execute(
+        `update finance.declarations set state = 'voided', updated_at = ?, version = version + 1 where id = ?`,
+        [at, id],
+      );
       await tx.execute(
         `update finance.statement_items set state = 'voided', updated_at = ?
          where id = (select id from finance.statement_items where declaration_id = ? and state in ('eligible', 'ineligible', 'payable')
@@ -213,14 +260,19 @@ export async function voidDeclaration(em: EntityManager, naming: Naming, leadPro
         [id, pgArray(REFUNDABLE_STATEMENT_ITEM_STATES)],
       );
       if (refunded.length > 0) errors.add('declaration', MESSAGES.alreadyRefunded);
-      const statement = await new StatementRepository(tx).nextOutputFeeStatement(d.leadProviderId, d.cohortIdentifier, today(), true);
+      const statement = await new StatementRepository(tx).nextOutputFeeStatement(
+        d.leadProviderId,
+        d.cohortIdentifier,
+        today(),
+        true,
+      );
       if (!statement) errors.add('declaration', MESSAGES.contractEnded(cohort.startYear));
       if (!errors.has('declaration') && d.state !== 'paid') errors.add('declaration', MESSAGES.mustBePaid);
       errors.throwIfAny();
-      await tx.execute(`update finance.declarations set state = 'awaiting_clawback', updated_at = ?, version = version + 1 where id = ?`, [
-        at,
-        id,
-      ]);
+      await tx.execute(
+        `update finance.declarations set state = 'awaiting_clawback', updated_at = ?, version = version + 1 where id = ?`,
+        [at, id],
+      );
       await tx.execute(
         `insert into finance.statement_items (id, statement_id, declaration_id, state, created_at, updated_at)
          values (?, ?, ?, 'awaiting_clawback', ?, ?)`,
@@ -231,8 +283,14 @@ export async function voidDeclaration(em: EntityManager, naming: Naming, leadPro
     // After the state change, as DfE: the declaration no longer counts among the remaining ones.
     const after = await declarations.findById(id);
     if (!after) throw new Error(`declaration ${id} vanished`);
-    if (await shouldVoidOutcome(tx, after)) await recordProvisionalOutcome(tx, id, 'voided', d.declarationDate, at);
-    const event = await stageDeclarationEvent(tx, naming, 'declaration.voided', declarationEventSource(after));
+    if (await shouldVoidOutcome(tx, after))
+      await recordProvisionalOutcome(tx, id, 'voided', d.declarationDate, at);
+    const event = await stageDeclarationEvent(
+      tx,
+      naming,
+      'declaration.voided',
+      declarationEventSource(after),
+    );
     return { declarationId: id, events: [event] };
   });
 }
@@ -252,19 +310,22 @@ export async function changeDeliveryPartner(
     const declarations = new DeclarationRepository(tx);
     const d = await declarations.findForUpdate(id);
     if (!d) throw notFound();
-    if (d.leadProviderId !== leadProviderId) throw forbidden(MESSAGES.cannotModifyTitle, MESSAGES.cannotModifyDetail);
+    if (d.leadProviderId !== leadProviderId)
+      throw forbidden(MESSAGES.cannotModifyTitle, MESSAGES.cannotModifyDetail);
 
     const rawPrimary = attrs.delivery_partner_id;
     const rawSecondary = attrs.secondary_delivery_partner_id;
     const known = await new DeliveryPartnerRepository(tx).existing([rawPrimary, rawSecondary]);
-    const lookup = (raw: unknown): string | null => (typeof raw === 'string' && known.has(raw.toLowerCase()) ? raw.toLowerCase() : null);
+    const lookup = (raw: unknown): string | null =>
+      typeof raw === 'string' && known.has(raw.toLowerCase()) ? raw.toLowerCase() : null;
     const primaryId = lookup(rawPrimary);
     const secondaryId = lookup(rawSecondary);
     const secondaryGiven = rawSecondary !== undefined && rawSecondary !== null;
 
     const errors = new ValidationErrors();
     if (primaryId === null) errors.add('delivery_partner', MESSAGES.deliveryPartnerNotPartnered);
-    if (secondaryGiven && secondaryId === null) errors.add('secondary_delivery_partner', MESSAGES.secondaryNotPartnered);
+    if (secondaryGiven && secondaryId === null)
+      errors.add('secondary_delivery_partner', MESSAGES.secondaryNotPartnered);
     const application = await new ProjectionRepository(tx).findApplication(d.applicationId);
     if (!application) throw new Error(`application ${d.applicationId} of declaration ${id} is not projected`);
     await validateDeliveryPartners(tx, errors, {
@@ -272,13 +333,17 @@ export async function changeDeliveryPartner(
       cohort: cohortOrFail(d.cohortIdentifier),
       application,
       partners: { primaryId, secondaryId },
-      changed: { primary: primaryId !== d.deliveryPartnerId, secondary: secondaryId !== d.secondaryDeliveryPartnerId },
+      changed: {
+        primary: primaryId !== d.deliveryPartnerId,
+        secondary: secondaryId !== d.secondaryDeliveryPartnerId,
+      },
     });
     if (!errors.any() && isLiveDeclarationState(d.state)) {
       const live = await declarations.findLiveOfType(d.applicationId, d.declarationType, d.id);
       if (live) errors.add('base', MESSAGES.duplicateOnApplication(live.state));
     }
-    if (typeof rawPrimary !== 'string' || rawPrimary.trim() === '') errors.add('delivery_partner_id', MESSAGES.deliveryPartnerRequired);
+    if (typeof rawPrimary !== 'string' || rawPrimary.trim() === '')
+      errors.add('delivery_partner_id', MESSAGES.deliveryPartnerRequired);
     errors.throwIfAny();
 
     await tx.execute(

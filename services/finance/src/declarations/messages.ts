@@ -1,11 +1,14 @@
 /** DfE's messages for declaration create, void and change-delivery-partner (config/locales/en.yml), verbatim. */
 export const MESSAGES = {
   participantIdBlank: "The property '#/participant_id' must be present",
-  participantIdChanged: (from: string, to: string) => `The participant_id '${from}' has been replaced with '${to}'.`,
-  invalidParticipant: "Your update cannot be made as the '#/participant_id' is not recognised. Check participant details and try again.",
+  participantIdChanged: (from: string, to: string) =>
+    `The participant_id '${from}' has been replaced with '${to}'.`,
+  invalidParticipant:
+    "Your update cannot be made as the '#/participant_id' is not recognised. Check participant details and try again.",
   withdrawn: (at: string) =>
     `This participant withdrew from this course on ${at}. Enter a '#/declaration_date' that's on or before the withdrawal date.`,
-  courseInvalid: "The entered '#/course_identifier' is not recognised for the given participant. Check details and try again.",
+  courseInvalid:
+    "The entered '#/course_identifier' is not recognised for the given participant. Check details and try again.",
   dateInvalid: "Enter a valid RFC3339 '#/declaration_date'.",
   dateBeforeScheduleStart: "Enter a '#/declaration_date' that's on or after the schedule start.",
   dateBlank: "Enter a '#/declaration_date'.",
@@ -21,15 +24,19 @@ export const MESSAGES = {
   hasPassedInvalid:
     "Enter 'true' or 'false' in the '#/has_passed' field to indicate whether this participant has passed or failed their course.",
   slotTaken: 'A declaration has already been submitted that will be, or has been, paid for this event',
-  duplicateOnApplication: (state: string) => `There is already a declaration with state ${state} for this application`,
+  duplicateOnApplication: (state: string) =>
+    `There is already a declaration with state ${state} for this application`,
   deliveryPartnerNotFound: "The property '#/delivery_partner_id' does not exist",
   secondaryNotFound: "The property '#/secondary_delivery_partner_id' does not exist",
   deliveryPartnerRequired: "The property '#/delivery_partner_id' must be present",
-  deliveryPartnerNotPartnered: "The entered '#/delivery_partner_id' is not from your list of confirmed Delivery Partners for the Cohort",
-  deliveryPartnerOverseas: "The property '#/delivery_partner_id' cannot be specified for Applications from outside of England",
+  deliveryPartnerNotPartnered:
+    "The entered '#/delivery_partner_id' is not from your list of confirmed Delivery Partners for the Cohort",
+  deliveryPartnerOverseas:
+    "The property '#/delivery_partner_id' cannot be specified for Applications from outside of England",
   secondaryWithoutPrimary:
     "The property '#/secondary_delivery_partner_id' cannot be specified without the property '#/delivery_partner_id'",
-  secondaryOverseas: "The property '#/secondary_delivery_partner_id' cannot be specified for Applications from outside of England",
+  secondaryOverseas:
+    "The property '#/secondary_delivery_partner_id' cannot be specified for Applications from outside of England",
   secondaryNotPartnered:
     "The entered '#/secondary_delivery_partner_id' is not from your list of confirmed Delivery Partners for the Cohort",
   secondarySameAsPrimary:

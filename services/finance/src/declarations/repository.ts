@@ -125,7 +125,9 @@ export class DeclarationRepository {
     const filters: string[] = [];
     const filterParams: unknown[] = [];
     if (q.participantIds) {
-      filters.push('d.application_id in (select id from finance.applications where participant_id = any(?::uuid[]))');
+      filters.push(
+        'd.application_id in (select id from finance.applications where participant_id = any(?::uuid[]))',
+      );
       filterParams.push(pgArray(q.participantIds));
     }
     if (q.cohorts) {
@@ -151,13 +153,19 @@ export class DeclarationRepository {
       [q.leadProviderId, ...filterParams, upTo, q.leadProviderId, ...filterParams, upTo, q.limit, q.offset],
     );
     if (page.length === 0) return [];
-    const rows: Row[] = await this.em.execute(`${SELECT} where d.id = any(?::uuid[])`, [pgArray(page.map((p) => p.id))]);
+    const rows: Row[] = await this.em.execute(`${SELECT} where d.id = any(?::uuid[])`, [
+      pgArray(page.map((p) => p.id)),
+    ]);
     const byId = new Map(rows.map((r) => [r.id, toView(r)]));
     return page.map((p) => byId.get(p.id)).filter((v): v is DeclarationView => v !== undefined);
   }
 
   async findVisible(id: string, leadProviderId: string): Promise<DeclarationView | null> {
-    const rows: Row[] = await this.em.execute(`${SELECT} where d.id = ? and ${VISIBLE}`, [id, leadProviderId, leadProviderId]);
+    const rows: Row[] = await this.em.execute(`${SELECT} where d.id = ? and ${VISIBLE}`, [
+      id,
+      leadProviderId,
+      leadProviderId,
+    ]);
     return rows[0] ? toView(rows[0]) : null;
   }
 
@@ -169,7 +177,9 @@ export class DeclarationRepository {
 
   async findByIds(ids: string[]): Promise<DeclarationView[]> {
     if (ids.length === 0) return [];
-    const rows: Row[] = await this.em.execute(`${SELECT} where d.id = any(?::uuid[]) order by d.id`, [pgArray(ids)]);
+    const rows: Row[] = await this.em.execute(`${SELECT} where d.id = any(?::uuid[]) order by d.id`, [
+      pgArray(ids),
+    ]);
     return rows.map(toView);
   }
 
@@ -188,7 +198,11 @@ export class DeclarationRepository {
     if (views.length === 0) return result;
     const ids = pgArray(views.map((v) => v.id));
     const partnerIds = [
-      ...new Set(views.flatMap((v) => [v.deliveryPartnerId, v.secondaryDeliveryPartnerId]).filter((x): x is string => x !== null)),
+      ...new Set(
+        views
+          .flatMap((v) => [v.deliveryPartnerId, v.secondaryDeliveryPartnerId])
+          .filter((x): x is string => x !== null),
+      ),
     ];
     // Sequential on purpose: the same method runs inside transactions, where queries share one connection.
     const items: { declaration_id: string; statement_id: string; state: string }[] = await this.em.execute(
@@ -204,20 +218,28 @@ export class DeclarationRepository {
     const partners: { id: string; name: string }[] =
       partnerIds.length === 0
         ? []
-        : await this.em.execute(`select id, name from finance.delivery_partners where id = any(?::uuid[])`, [pgArray(partnerIds)]);
+        : await this.em.execute(`select id, name from finance.delivery_partners where id = any(?::uuid[])`, [
+            pgArray(partnerIds),
+          ]);
     const names = new Map(partners.map((p) => [p.id, p.name]));
     const latest = new Map(outcomes.map((o) => [o.declaration_id, o.state]));
     for (const v of views) {
       const mine = items.filter((i) => i.declaration_id === v.id);
-      const billable = mine.find((i) => (BILLABLE_STATEMENT_ITEM_STATES as readonly string[]).includes(i.state));
-      const refundable = mine.find((i) => (REFUNDABLE_STATEMENT_ITEM_STATES as readonly string[]).includes(i.state));
+      const billable = mine.find((i) =>
+        (BILLABLE_STATEMENT_ITEM_STATES as readonly string[]).includes(i.state),
+      );
+      const refundable = mine.find((i) =>
+        (REFUNDABLE_STATEMENT_ITEM_STATES as readonly string[]).includes(i.state),
+      );
       const outcome = latest.get(v.id);
       result.set(v.id, {
         statementId: billable?.statement_id ?? null,
         clawbackStatementId: refundable?.statement_id ?? null,
         hasPassed: outcome === 'passed' ? true : outcome === 'failed' ? false : null,
         deliveryPartnerName: v.deliveryPartnerId ? (names.get(v.deliveryPartnerId) ?? null) : null,
-        secondaryDeliveryPartnerName: v.secondaryDeliveryPartnerId ? (names.get(v.secondaryDeliveryPartnerId) ?? null) : null,
+        secondaryDeliveryPartnerName: v.secondaryDeliveryPartnerId
+          ? (names.get(v.secondaryDeliveryPartnerId) ?? null)
+          : null,
       });
     }
     return result;
@@ -239,17 +261,33 @@ export class DeclarationRepository {
        where a.participant_id = ? and a.course_identifier = ? and d.declaration_date = ? and d.declaration_type = ?
          and d.lead_provider_id = ? and d.state = any(?::text[])
        order by d.created_at asc, d.id asc limit 1`,
-      [q.participantId, q.courseIdentifier, q.declarationDate, q.declarationType, q.leadProviderId, pgArray(LIVE_DECLARATION_STATES)],
+      [
+        q.participantId,
+        q.courseIdentifier,
+        q.declarationDate,
+        q.declarationType,
+        q.leadProviderId,
+        pgArray(LIVE_DECLARATION_STATES),
+      ],
     );
     return rows[0] ?? null;
   }
 
   /** The live declaration of this type on the application (at any provider), if any. */
-  async findLiveOfType(applicationId: string, declarationType: string, exceptId?: string): Promise<{ id: string; state: string } | null> {
+  async findLiveOfType(
+    applicationId: string,
+    declarationType: string,
+    exceptId?: string,
+  ): Promise<{ id: string; state: string } | null> {
     const rows: { id: string; state: string }[] = await this.em.execute(
       `select id, state from finance.declarations where application_id = ? and declaration_type = ? and state = any(?::text[])
          and id <> ? order by created_at asc, id asc limit 1`,
-      [applicationId, declarationType, pgArray(LIVE_DECLARATION_STATES), exceptId ?? '00000000-0000-0000-0000-000000000000'],
+      [
+        applicationId,
+        declarationType,
+        pgArray(LIVE_DECLARATION_STATES),
+        exceptId ?? '00000000-0000-0000-0000-000000000000',
+      ],
     );
     return rows[0] ?? null;
   }
@@ -274,7 +312,14 @@ export class DeclarationRepository {
        where p.trn = ? and a.participant_id <> ? and d.id <> ? and d.declaration_type = ? and d.superseded_by_id is null
          and d.state = any(?::text[]) and a.course_identifier = any(?::text[])
        order by d.created_at asc, d.id asc limit 1`,
-      [q.trn, q.participantId, q.declarationId, q.declarationType, pgArray(LIVE_DECLARATION_STATES), pgArray(q.courses)],
+      [
+        q.trn,
+        q.participantId,
+        q.declarationId,
+        q.declarationType,
+        pgArray(LIVE_DECLARATION_STATES),
+        pgArray(q.courses),
+      ],
     );
     return rows[0]?.id ?? null;
   }

@@ -14,7 +14,13 @@ import {
   type Query,
   type ServiceRuntime,
 } from '@npq/service-kit';
-import { assertModifiable, changeDeliveryPartner, createDeclaration, voidDeclaration, type DeclarationCommandResult } from './commands';
+import {
+  assertModifiable,
+  changeDeliveryPartner,
+  createDeclaration,
+  voidDeclaration,
+  type DeclarationCommandResult,
+} from './commands';
 import { DeclarationRepository } from './repository';
 import { serializeDeclaration, type DeclarationResource } from './serializer';
 import { validateCreate } from './validation';
@@ -95,9 +101,14 @@ export function declarationRoutes(app: FastifyInstance, runtime: ServiceRuntime)
     return respond(req, await voidDeclaration(req.em, runtime.naming, leadProviderId, id));
   });
 
-  app.put<{ Params: { id: string } }>('/api/v3/participant-declarations/:id/change-delivery-partner', async (req) => {
-    const { leadProviderId, id } = await target(req);
-    const attrs = readAttributes(req.body, { permitted: ['delivery_partner_id', 'secondary_delivery_partner_id'] })!;
-    return respond(req, await changeDeliveryPartner(req.em, leadProviderId, id, attrs));
-  });
+  app.put<{ Params: { id: string } }>(
+    '/api/v3/participant-declarations/:id/change-delivery-partner',
+    async (req) => {
+      const { leadProviderId, id } = await target(req);
+      const attrs = readAttributes(req.body, {
+        permitted: ['delivery_partner_id', 'secondary_delivery_partner_id'],
+      })!;
+      return respond(req, await changeDeliveryPartner(req.em, leadProviderId, id, attrs));
+    },
+  );
 }

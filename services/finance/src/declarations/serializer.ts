@@ -1,13 +1,18 @@
-import { isUpliftPaidState, type ApiComponents } from '@npq/contracts';
+import { dasherizeState, isUpliftPaidState, type ApiComponents } from '@npq/contracts';
 import { toRfc3339 } from '@npq/service-kit';
-import { dasherize, isUpliftIneligible, leadProviderName } from '../reference';
+import { isUpliftIneligible, leadProviderName } from '../reference';
 import type { DeclarationExtras, DeclarationView } from './repository';
 
 type Schemas = ApiComponents['schemas'];
 export type DeclarationResource = Schemas['ParticipantDeclaration'];
 
 /** DfE's `uplift_paid?`: a paid (or since clawed back) started declaration with targeted delivery funding. */
-export function upliftPaid(v: Pick<DeclarationView, 'courseIdentifier' | 'state' | 'declarationType' | 'targetedDeliveryFundingEligibility'>): boolean {
+export function upliftPaid(
+  v: Pick<
+    DeclarationView,
+    'courseIdentifier' | 'state' | 'declarationType' | 'targetedDeliveryFundingEligibility'
+  >,
+): boolean {
   return (
     !isUpliftIneligible(v.courseIdentifier) &&
     isUpliftPaidState(v.state) &&
@@ -17,7 +22,9 @@ export function upliftPaid(v: Pick<DeclarationView, 'courseIdentifier' | 'state'
 }
 
 /** Only ineligible declarations have a reason; `duplicate` reads `duplicate_declaration`. */
-export function ineligibleForFundingReason(v: Pick<DeclarationView, 'state' | 'stateReason'>): 'duplicate_declaration' | null {
+export function ineligibleForFundingReason(
+  v: Pick<DeclarationView, 'state' | 'stateReason'>,
+): 'duplicate_declaration' | null {
   if (v.state !== 'ineligible' || v.stateReason === null) return null;
   return v.stateReason === 'duplicate' ? 'duplicate_declaration' : (v.stateReason as 'duplicate_declaration');
 }
@@ -32,7 +39,7 @@ export function serializeDeclaration(v: DeclarationView, x: DeclarationExtras): 
       declaration_type: v.declarationType as Schemas['DeclarationType'],
       course_identifier: v.courseIdentifier as Schemas['CourseIdentifier'],
       declaration_date: toRfc3339(v.declarationDate),
-      state: dasherize(v.state) as Schemas['DeclarationState'],
+      state: dasherizeState(v.state),
       has_passed: x.hasPassed,
       delivery_partner_id: v.deliveryPartnerId,
       delivery_partner_name: x.deliveryPartnerName,

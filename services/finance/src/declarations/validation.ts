@@ -18,14 +18,25 @@ import {
 } from '@npq/service-kit';
 import { DeliveryPartnerRepository } from '../delivery-partners/repository';
 import { isFundable, ProjectionRepository, type DeclarableApplication } from '../projections/repository';
-import { cohortOrFail, courseAlternatives, courseHasOutcomes, DELIVERY_PARTNER_REQUIRED_FROM, insideCatchment } from '../reference';
+import {
+  cohortOrFail,
+  courseAlternatives,
+  courseHasOutcomes,
+  DELIVERY_PARTNER_REQUIRED_FROM,
+  insideCatchment,
+} from '../reference';
 import { StatementRepository } from '../statements/repository';
 import { MESSAGES } from './messages';
 import { DeclarationRepository } from './repository';
 
 /** Rails `blank?`: nil, false, or a string of only whitespace. */
 function isBlank(value: unknown): boolean {
-  return value === undefined || value === null || value === false || (typeof value === 'string' && value.trim() === '');
+  return (
+    value === undefined ||
+    value === null ||
+    value === false ||
+    (typeof value === 'string' && value.trim() === '')
+  );
 }
 
 /** Ruby truthiness (`if: :delivery_partner_id`): everything but nil and false, so `""` counts as given. */
@@ -60,7 +71,9 @@ function castDeclarationDate(raw: unknown): Date | null {
   const dayFirst = /^(\d{1,2})\/(\d{1,2})\/(\d{4})(?:\s+(\d{1,2}):(\d{2})(?::(\d{2}))?)?$/.exec(value);
   if (dayFirst) {
     const [, d, mo, y, h = '0', mi = '00', sec = '00'] = dayFirst;
-    return parseRfc3339Strict(`${y}-${mo!.padStart(2, '0')}-${d!.padStart(2, '0')}T${h.padStart(2, '0')}:${mi}:${sec}Z`);
+    return parseRfc3339Strict(
+      `${y}-${mo!.padStart(2, '0')}-${d!.padStart(2, '0')}T${h.padStart(2, '0')}:${mi}:${sec}Z`,
+    );
   }
   return null;
 }
@@ -99,14 +112,20 @@ export async function validateDeliveryPartners(
     ctx.cohort.identifier,
     [primaryId, secondaryId].filter((x): x is string => x !== null),
   );
-  if (ctx.changed.primary && primaryId === null && inside && ctx.cohort.startYear >= DELIVERY_PARTNER_REQUIRED_FROM) {
+  if (
+    ctx.changed.primary &&
+    primaryId === null &&
+    inside &&
+    ctx.cohort.startYear >= DELIVERY_PARTNER_REQUIRED_FROM
+  ) {
     errors.add('delivery_partner_id', MESSAGES.deliveryPartnerRequired);
   }
   if (primaryId !== null && !inside) errors.add('delivery_partner_id', MESSAGES.deliveryPartnerOverseas);
   if (primaryId !== null && ctx.changed.primary && !partnered.has(primaryId)) {
     errors.add('delivery_partner_id', MESSAGES.deliveryPartnerNotPartnered);
   }
-  if (secondaryId !== null && primaryId === null) errors.add('secondary_delivery_partner_id', MESSAGES.secondaryWithoutPrimary);
+  if (secondaryId !== null && primaryId === null)
+    errors.add('secondary_delivery_partner_id', MESSAGES.secondaryWithoutPrimary);
   if (secondaryId !== null && primaryId !== null && !inside) {
     errors.add('secondary_delivery_partner_id', MESSAGES.secondaryOverseas);
   }
@@ -139,7 +158,11 @@ export interface ValidCreate {
  * "skip-if-any" checks run only when nothing failed before them; the others always run. Runs outside the
  * create transaction, as DfE's does; the transaction re-checks what a concurrent request could change.
  */
-export async function validateCreate(em: EntityManager, leadProviderId: string, attrs: Record<string, unknown>): Promise<ValidCreate> {
+export async function validateCreate(
+  em: EntityManager,
+  leadProviderId: string,
+  attrs: Record<string, unknown>,
+): Promise<ValidCreate> {
   const errors = new ValidationErrors();
   const projections = new ProjectionRepository(em);
   const declarations = new DeclarationRepository(em);
@@ -153,13 +176,18 @@ export async function validateCreate(em: EntityManager, leadProviderId: string, 
     const replacedBy = await projections.participantChange(participantId);
     if (replacedBy) errors.add('participant_id', MESSAGES.participantIdChanged(participantId, replacedBy));
   }
-  const participantKnown = participantId !== null && (await projections.isParticipantOfProvider(participantId, leadProviderId));
+  const participantKnown =
+    participantId !== null && (await projections.isParticipantOfProvider(participantId, leadProviderId));
   if (!errors.any() && !participantKnown) errors.add('participant_id', MESSAGES.invalidParticipant);
 
   const courseIdentifier = typeof attrs.course_identifier === 'string' ? attrs.course_identifier : '';
   const courses = courseAlternatives(courseIdentifier);
-  const application = participantKnown ? await projections.findDeclarableApplication(participantId, leadProviderId, courses) : null;
-  const schedule = application?.scheduleIdentifier ? findSchedule(application.cohortIdentifier, application.scheduleIdentifier) : undefined;
+  const application = participantKnown
+    ? await projections.findDeclarableApplication(participantId, leadProviderId, courses)
+    : null;
+  const schedule = application?.scheduleIdentifier
+    ? findSchedule(application.cohortIdentifier, application.scheduleIdentifier)
+    : undefined;
 
   const rawDate = attrs.declaration_date;
   const declarationDate = castDeclarationDate(rawDate);
@@ -174,7 +202,10 @@ export async function validateCreate(em: EntityManager, leadProviderId: string, 
   }
 
   // 6: an accepted application for the course (or its alternative) at any provider.
-  if (!errors.any() && !(participantKnown && (await projections.hasAcceptedApplicationForCourses(participantId, courses)))) {
+  if (
+    !errors.any() &&
+    !(participantKnown && (await projections.hasAcceptedApplicationForCourses(participantId, courses)))
+  ) {
     errors.add('course_identifier', MESSAGES.courseInvalid);
   }
 
@@ -190,9 +221,11 @@ export async function validateCreate(em: EntityManager, leadProviderId: string, 
   // 9–11: always.
   if (!declarationDate) errors.add('declaration_date', MESSAGES.dateBlank);
   const rawType = attrs.declaration_type;
-  const declarationType = rawType === undefined || rawType === null ? '' : typeof rawType === 'string' ? rawType : rubyToS(rawType);
+  const declarationType =
+    rawType === undefined || rawType === null ? '' : typeof rawType === 'string' ? rawType : rubyToS(rawType);
   if (declarationType.trim() === '') errors.add('declaration_type', MESSAGES.typeBlank);
-  if (!(DECLARATION_TYPES as readonly string[]).includes(declarationType)) errors.add('declaration_type', MESSAGES.typeInclusion);
+  if (!(DECLARATION_TYPES as readonly string[]).includes(declarationType))
+    errors.add('declaration_type', MESSAGES.typeInclusion);
 
   // 12–13: the schedule (an application at another provider only counts as "no schedule").
   if (!errors.any() && !schedule) errors.add('application', MESSAGES.scheduleMissing);
@@ -204,7 +237,11 @@ export async function validateCreate(em: EntityManager, leadProviderId: string, 
   const cohort = schedule ? cohortOrFail(schedule.cohortIdentifier) : undefined;
 
   // 14: a contract for the requested course in the cohort.
-  if (!errors.any() && cohort && !(await statements.hasContract(leadProviderId, cohort.identifier, courseIdentifier))) {
+  if (
+    !errors.any() &&
+    cohort &&
+    !(await statements.hasContract(leadProviderId, cohort.identifier, courseIdentifier))
+  ) {
     errors.add('cohort', MESSAGES.missingContract);
   }
 
@@ -218,7 +255,10 @@ export async function validateCreate(em: EntityManager, leadProviderId: string, 
       leadProviderId,
     });
     const needsStatement = existing ? existing.state !== 'submitted' : isFundable(application);
-    if (needsStatement && !(await statements.nextOutputFeeStatement(leadProviderId, cohort.identifier, today()))) {
+    if (
+      needsStatement &&
+      !(await statements.nextOutputFeeStatement(leadProviderId, cohort.identifier, today()))
+    ) {
       errors.add('cohort', MESSAGES.contractEnded(cohort.startYear));
     }
   }
@@ -226,7 +266,8 @@ export async function validateCreate(em: EntityManager, leadProviderId: string, 
   // 16: has_passed, for completed declarations on leadership/specialist courses only (always).
   const recordsOutcome = declarationType === 'completed' && courseHasOutcomes(courseIdentifier);
   const hasPassed = rubyToS(attrs.has_passed);
-  if (recordsOutcome && hasPassed !== 'true' && hasPassed !== 'false') errors.add('has_passed', MESSAGES.hasPassedInvalid);
+  if (recordsOutcome && hasPassed !== 'true' && hasPassed !== 'false')
+    errors.add('has_passed', MESSAGES.hasPassedInvalid);
 
   // 17: one live declaration per application and type (any provider).
   if (!errors.any() && application && (await declarations.findLiveOfType(application.id, declarationType))) {
@@ -237,7 +278,8 @@ export async function validateCreate(em: EntityManager, leadProviderId: string, 
   const primary = partnerInput(attrs.delivery_partner_id);
   const secondary = partnerInput(attrs.secondary_delivery_partner_id);
   const known = await new DeliveryPartnerRepository(em).existing([primary.id, secondary.id]);
-  if (primary.given && !(primary.id && known.has(primary.id))) errors.add('delivery_partner_id', MESSAGES.deliveryPartnerNotFound);
+  if (primary.given && !(primary.id && known.has(primary.id)))
+    errors.add('delivery_partner_id', MESSAGES.deliveryPartnerNotFound);
   if (secondary.given && !(secondary.id && known.has(secondary.id))) {
     errors.add('secondary_delivery_partner_id', MESSAGES.secondaryNotFound);
   }

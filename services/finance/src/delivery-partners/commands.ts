@@ -2,16 +2,27 @@ import { randomUUID } from 'node:crypto';
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import { cohortByIdentifier, isLeadProviderId } from '@npq/contracts';
 import { isUuid, notFound, now, unprocessable, ValidationErrors, type EntityManager } from '@npq/service-kit';
-import { DeliveryPartnerRepository, type DeliveryPartnershipView, type DeliveryPartnerView } from './repository';
+import {
+  DeliveryPartnerRepository,
+  type DeliveryPartnershipView,
+  type DeliveryPartnerView,
+} from './repository';
 
 /** POST /admin/v1/delivery-partners. */
-export async function createDeliveryPartner(em: EntityManager, attrs: Record<string, unknown>): Promise<DeliveryPartnerView> {
+export async function createDeliveryPartner(
+  em: EntityManager,
+  attrs: Record<string, unknown>,
+): Promise<DeliveryPartnerView> {
   const name = typeof attrs.name === 'string' ? attrs.name.trim() : '';
   if (name === '') throw unprocessable([{ title: 'name', detail: "The '#/name' must be present" }]);
-  if (name.length > 200) throw unprocessable([{ title: 'name', detail: "The '#/name' must be at most 200 characters" }]);
+  if (name.length > 200)
+    throw unprocessable([{ title: 'name', detail: "The '#/name' must be at most 200 characters" }]);
   const at = now();
   const id = randomUUID();
-  await em.execute(`insert into finance.delivery_partners (id, name, created_at, updated_at) values (?, ?, ?, ?)`, [id, name, at, at]);
+  await em.execute(
+    `insert into finance.delivery_partners (id, name, created_at, updated_at) values (?, ?, ?, ?)`,
+    [id, name, at, at],
+  );
   return (await new DeliveryPartnerRepository(em).findById(id))!;
 }
 
@@ -24,14 +35,27 @@ export async function createDeliveryPartnership(
   deliveryPartnerId: string,
   attrs: Record<string, unknown>,
 ): Promise<DeliveryPartnershipView> {
-  if (!isUuid(deliveryPartnerId) || !(await new DeliveryPartnerRepository(em).findById(deliveryPartnerId.toLowerCase()))) {
+  if (
+    !isUuid(deliveryPartnerId) ||
+    !(await new DeliveryPartnerRepository(em).findById(deliveryPartnerId.toLowerCase()))
+  ) {
     throw notFound();
   }
   const errors = new ValidationErrors();
-  const leadProviderId = typeof attrs.lead_provider_id === 'string' ? attrs.lead_provider_id.toLowerCase() : '';
-  if (!isLeadProviderId(leadProviderId)) errors.add('lead_provider_id', "The '#/lead_provider_id' is not a known lead provider");
-  const suffix = attrs.cohort_suffix === undefined || attrs.cohort_suffix === null ? 'a' : typeof attrs.cohort_suffix === 'string' ? attrs.cohort_suffix : '';
-  const cohort = typeof attrs.cohort === 'string' || typeof attrs.cohort === 'number' ? cohortByIdentifier(`${attrs.cohort}${suffix}`) : undefined;
+  const leadProviderId =
+    typeof attrs.lead_provider_id === 'string' ? attrs.lead_provider_id.toLowerCase() : '';
+  if (!isLeadProviderId(leadProviderId))
+    errors.add('lead_provider_id', "The '#/lead_provider_id' is not a known lead provider");
+  const suffix =
+    attrs.cohort_suffix === undefined || attrs.cohort_suffix === null
+      ? 'a'
+      : typeof attrs.cohort_suffix === 'string'
+        ? attrs.cohort_suffix
+        : '';
+  const cohort =
+    typeof attrs.cohort === 'string' || typeof attrs.cohort === 'number'
+      ? cohortByIdentifier(`${attrs.cohort}${suffix}`)
+      : undefined;
   if (!cohort) errors.add('cohort', "The '#/cohort' and '#/cohort_suffix' do not name a known cohort");
   errors.throwIfAny();
   const at = now();
@@ -40,12 +64,24 @@ export async function createDeliveryPartnership(
     await em.execute(
       `insert into finance.delivery_partnerships (id, delivery_partner_id, lead_provider_id, cohort_identifier, cohort_start_year,
          cohort_suffix, created_at, updated_at) values (?, ?, ?, ?, ?, ?, ?, ?)`,
-      [id, deliveryPartnerId.toLowerCase(), leadProviderId, cohort!.identifier, cohort!.startYear, cohort!.suffix, at, at],
+      [
+        id,
+        deliveryPartnerId.toLowerCase(),
+        leadProviderId,
+        cohort!.identifier,
+        cohort!.startYear,
+        cohort!.suffix,
+        at,
+        at,
+      ],
     );
   } catch (err) {
     if (err instanceof UniqueConstraintViolationException) {
       throw unprocessable([
-        { title: 'delivery_partnership', detail: 'The delivery partner is already partnered with this lead provider for this cohort' },
+        {
+          title: 'delivery_partnership',
+          detail: 'The delivery partner is already partnered with this lead provider for this cohort',
+        },
       ]);
     }
     throw err;

@@ -48,12 +48,21 @@ export const DeliveryPartnershipSchema = new EntitySchema<DeliveryPartnershipRow
     updatedAt: { type: 'Date', columnType: 'timestamptz' },
   },
   uniques: [
-    { name: 'delivery_partnerships_unique', properties: ['deliveryPartnerId', 'leadProviderId', 'cohortIdentifier'] },
+    {
+      name: 'delivery_partnerships_unique',
+      properties: ['deliveryPartnerId', 'leadProviderId', 'cohortIdentifier'],
+    },
   ],
   indexes: [
     // "Partners of this provider (for this cohort)": the v3 list/show scope and the declaration rules.
-    { name: 'delivery_partnerships_lp_idx', properties: ['leadProviderId', 'cohortStartYear', 'deliveryPartnerId'] },
-    { name: 'delivery_partnerships_lp_cohort_idx', properties: ['leadProviderId', 'cohortIdentifier', 'deliveryPartnerId'] },
+    {
+      name: 'delivery_partnerships_lp_idx',
+      properties: ['leadProviderId', 'cohortStartYear', 'deliveryPartnerId'],
+    },
+    {
+      name: 'delivery_partnerships_lp_cohort_idx',
+      properties: ['leadProviderId', 'cohortIdentifier', 'deliveryPartnerId'],
+    },
   ],
 });
 

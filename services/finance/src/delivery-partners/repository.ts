@@ -44,9 +44,10 @@ export class DeliveryPartnerRepository {
   async existing(ids: unknown[]): Promise<Set<string>> {
     const uuids = ids.filter(isUuid).map((id) => id.toLowerCase());
     if (uuids.length === 0) return new Set();
-    const rows: { id: string }[] = await this.em.execute(`select id from finance.delivery_partners where id = any(?::uuid[])`, [
-      pgArray(uuids),
-    ]);
+    const rows: { id: string }[] = await this.em.execute(
+      `select id from finance.delivery_partners where id = any(?::uuid[])`,
+      [pgArray(uuids)],
+    );
     return new Set(rows.map((r) => r.id));
   }
 
@@ -62,7 +63,13 @@ export class DeliveryPartnerRepository {
   }
 
   /** Partners of the provider (any cohort, or one start year), de-duplicated, sorted with an id tie-break. */
-  async listForProvider(q: { leadProviderId: string; cohortYear?: number; sort: SortKey[]; limit: number; offset: number }): Promise<DeliveryPartnerView[]> {
+  async listForProvider(q: {
+    leadProviderId: string;
+    cohortYear?: number;
+    sort: SortKey[];
+    limit: number;
+    offset: number;
+  }): Promise<DeliveryPartnerView[]> {
     const params: unknown[] = [q.leadProviderId];
     let cohortClause = '';
     if (q.cohortYear !== undefined) {
@@ -112,7 +119,10 @@ export class DeliveryPartnerRepository {
   }
 
   async findById(id: string): Promise<DeliveryPartnerView | null> {
-    const rows: Row[] = await this.em.execute(`select id, name, created_at, updated_at from finance.delivery_partners where id = ?`, [id]);
+    const rows: Row[] = await this.em.execute(
+      `select id, name, created_at, updated_at from finance.delivery_partners where id = ?`,
+      [id],
+    );
     return rows[0] ? toView(rows[0]) : null;
   }
 }

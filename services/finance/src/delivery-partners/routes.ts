@@ -15,7 +15,11 @@ import {
 import { readAdminAttributes } from '../admin-attributes';
 import { createDeliveryPartner, createDeliveryPartnership } from './commands';
 import { DELIVERY_PARTNER_SORT_COLUMNS, DeliveryPartnerRepository } from './repository';
-import { serializeAdminDeliveryPartner, serializeDeliveryPartner, serializeDeliveryPartnership } from './serializer';
+import {
+  serializeAdminDeliveryPartner,
+  serializeDeliveryPartner,
+  serializeDeliveryPartnership,
+} from './serializer';
 
 /** v3: the caller's delivery partners (partnered in any cohort); admin: every partner, and creating them. */
 export function deliveryPartnerRoutes(app: FastifyInstance): void {

@@ -5,7 +5,10 @@ import type { DeliveryPartnershipView, DeliveryPartnerView } from './repository'
 type Schemas = ApiComponents['schemas'];
 
 /** The v3 resource (§7.6): `cohort` is the sorted start years (integers) of partnerships with the caller. */
-export function serializeDeliveryPartner(dp: DeliveryPartnerView, cohorts: number[]): Schemas['DeliveryPartner'] {
+export function serializeDeliveryPartner(
+  dp: DeliveryPartnerView,
+  cohorts: number[],
+): Schemas['DeliveryPartner'] {
   return {
     id: dp.id,
     type: 'delivery-partner',

@@ -5,7 +5,11 @@ import { declarationEventSource, stageDeclarationEvent, stageStatementStateChang
 import { StatementRepository } from '../statements/repository';
 
 /** Locks (in id order, so runs never deadlock each other) the declarations on a statement in `state`. */
-async function lockDeclarationsOnStatement(em: EntityManager, statementId: string, state: string): Promise<string[]> {
+async function lockDeclarationsOnStatement(
+  em: EntityManager,
+  statementId: string,
+  state: string,
+): Promise<string[]> {
   const rows: { id: string }[] = await em.execute(
     `select d.id from finance.declarations d
      where d.state = ? and exists (select 1 from finance.statement_items si where si.declaration_id = d.id and si.statement_id = ?)
@@ -17,17 +21,18 @@ async function lockDeclarationsOnStatement(em: EntityManager, statementId: strin
 
 async function moveDeclarations(em: EntityManager, ids: string[], to: string, at: Date): Promise<void> {
   if (ids.length === 0) return;
-  await em.execute(`update finance.declarations set state = ?, updated_at = ?, version = version + 1 where id = any(?::uuid[])`, [
-    to,
-    at,
-    pgArray(ids),
-  ]);
+  await em.execute(
+    `update finance.declarations set state = ?, updated_at = ?, version = version + 1 where id = any(?::uuid[])`,
+    [to, at, pgArray(ids)],
+  );
 }
 
 async function stageMoved(em: EntityManager, naming: Naming, ids: string[]): Promise<EventEnvelope[]> {
   const events: EventEnvelope[] = [];
   for (const view of await new DeclarationRepository(em).findByIds(ids)) {
-    events.push(await stageDeclarationEvent(em, naming, 'declaration.state-changed', declarationEventSource(view)));
+    events.push(
+      await stageDeclarationEvent(em, naming, 'declaration.state-changed', declarationEventSource(view)),
+    );
   }
   return events;
 }
@@ -67,13 +72,20 @@ export async function runStatementCutoff(orm: MikroORM, naming: Naming, asOf: st
     const empty = due.map((d) => d.id).filter((id) => !busyIds.has(id));
     if (empty.length > 0) {
       const at = now();
-      const moved: { id: string; lead_provider_id: string; cohort_identifier: string; version: number }[] = await tx.execute(
-        `update finance.statements set state = 'payable', updated_at = ?, version = version + 1 where id = any(?::uuid[])
+      const moved: { id: string; lead_provider_id: string; cohort_identifier: string; version: number }[] =
+        await tx.execute(
+          `update finance.statements set state = 'payable', updated_at = ?, version = version + 1 where id = any(?::uuid[])
          returning id, lead_provider_id, cohort_identifier, version`,
-        [at, pgArray(empty)],
-      );
+          [at, pgArray(empty)],
+        );
       for (const m of moved.sort((a, b) => (a.id < b.id ? -1 : 1))) {
-        const statement = { id: m.id, leadProviderId: m.lead_provider_id, cohortIdentifier: m.cohort_identifier, state: 'payable' as const, version: m.version };
+        const statement = {
+          id: m.id,
+          leadProviderId: m.lead_provider_id,
+          cohortIdentifier: m.cohort_identifier,
+          state: 'payable' as const,
+          version: m.version,
+        };
         result.events.push(await stageStatementStateChanged(tx, naming, statement, at));
       }
       result.statementsMarkedPayable += moved.length;
@@ -82,11 +94,14 @@ export async function runStatementCutoff(orm: MikroORM, naming: Naming, asOf: st
   });
 
   // Statements with eligible declarations: one transaction each, in cut-off order.
-  const ordered: { id: string }[] = withDeclarations.length === 0
-    ? []
-    : await orm.em
-        .fork()
-        .execute(`select id from finance.statements where id = any(?::uuid[]) order by deadline_date, id`, [pgArray(withDeclarations)]);
+  const ordered: { id: string }[] =
+    withDeclarations.length === 0
+      ? []
+      : await orm.em
+          .fork()
+          .execute(`select id from finance.statements where id = any(?::uuid[]) order by deadline_date, id`, [
+            pgArray(withDeclarations),
+          ]);
   for (const { id } of ordered) {
     await orm.em.fork().transactional(async (tx) => {
       const statement = await new StatementRepository(tx).findForUpdate(id);
@@ -102,9 +117,19 @@ export async function runStatementCutoff(orm: MikroORM, naming: Naming, asOf: st
           [at, id, pgArray(ids)],
         );
       }
-      await tx.execute(`update finance.statements set state = 'payable', updated_at = ?, version = version + 1 where id = ?`, [at, id]);
+      await tx.execute(
+        `update finance.statements set state = 'payable', updated_at = ?, version = version + 1 where id = ?`,
+        [at, id],
+      );
       const events = await stageMoved(tx, naming, ids);
-      events.push(await stageStatementStateChanged(tx, naming, { ...statement, state: 'payable', version: statement.version + 1 }, at));
+      events.push(
+        await stageStatementStateChanged(
+          tx,
+          naming,
+          { ...statement, state: 'payable', version: statement.version + 1 },
+          at,
+        ),
+      );
       result.statementsMarkedPayable += 1;
       result.declarationsMarkedPayable += ids.length;
       result.events.push(...events);
@@ -128,10 +153,20 @@ export interface PaymentRunResult {
  * is safe. Declaration rows are locked, so a concurrent void either came first (the declaration is then
  * voided and not paid) or waits and then claws the paid declaration back.
  */
-export async function runPaymentRun(orm: MikroORM, naming: Naming, statementId: string): Promise<PaymentRunResult> {
+export async function runPaymentRun(
+  orm: MikroORM,
+  naming: Naming,
+  statementId: string,
+): Promise<PaymentRunResult> {
   return orm.em.fork().transactional(async (tx) => {
     const statement = await new StatementRepository(tx).findForUpdate(statementId);
-    const result: PaymentRunResult = { statementId, paid: false, declarationsPaid: 0, declarationsClawedBack: 0, events: [] };
+    const result: PaymentRunResult = {
+      statementId,
+      paid: false,
+      declarationsPaid: 0,
+      declarationsClawedBack: 0,
+      events: [],
+    };
     if (!statement || statement.state !== 'payable') return result;
     const at = now();
     const payable = await lockDeclarationsOnStatement(tx, statementId, 'payable');
@@ -149,9 +184,19 @@ export async function runPaymentRun(orm: MikroORM, naming: Naming, statementId: 
       `update finance.statement_items set state = 'clawed_back', updated_at = ? where statement_id = ? and state = 'awaiting_clawback'`,
       [at, statementId],
     );
-    await tx.execute(`update finance.statements set state = 'paid', updated_at = ?, version = version + 1 where id = ?`, [at, statementId]);
+    await tx.execute(
+      `update finance.statements set state = 'paid', updated_at = ?, version = version + 1 where id = ?`,
+      [at, statementId],
+    );
     result.events.push(...(await stageMoved(tx, naming, [...payable, ...clawedBack])));
-    result.events.push(await stageStatementStateChanged(tx, naming, { ...statement, state: 'paid', version: statement.version + 1 }, at));
+    result.events.push(
+      await stageStatementStateChanged(
+        tx,
+        naming,
+        { ...statement, state: 'paid', version: statement.version + 1 },
+        at,
+      ),
+    );
     result.paid = true;
     result.declarationsPaid = payable.length;
     result.declarationsClawedBack = clawedBack.length;

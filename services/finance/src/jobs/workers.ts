@@ -28,7 +28,11 @@ export interface FinanceWorkers {
  * The statement worker: the cut-off rollover (daily and on start) and payment runs. Exported so tests can
  * run the same processors in-process on the system's runtime.
  */
-export async function startFinanceWorkers(runtime: ServiceRuntime, connection: Redis, options: FinanceWorkerOptions = {}): Promise<FinanceWorkers> {
+export async function startFinanceWorkers(
+  runtime: ServiceRuntime,
+  connection: Redis,
+  options: FinanceWorkerOptions = {},
+): Promise<FinanceWorkers> {
   const prefix = runtime.naming.queuePrefix;
   const cutoffQueue = createQueue<CutoffJobData>(CUTOFF_QUEUE, { connection, prefix });
   const paymentQueue = createQueue<PaymentJobData>(PAYMENT_QUEUE, { connection, prefix });
@@ -42,7 +46,9 @@ export async function startFinanceWorkers(runtime: ServiceRuntime, connection: R
       // A payment authorised while Redis was unreachable has no job yet: queue it now (same id, so at most once).
       const authorised: { id: string }[] = await runtime.orm.em
         .fork()
-        .execute(`select id from finance.statements where state = 'payable' and marked_as_paid_at is not null`);
+        .execute(
+          `select id from finance.statements where state = 'payable' and marked_as_paid_at is not null`,
+        );
       for (const { id } of authorised) {
         await paymentQueue.add('payment-run', { statementId: id }, { jobId: paymentJobId(id) });
       }
@@ -50,7 +56,11 @@ export async function startFinanceWorkers(runtime: ServiceRuntime, connection: R
         { asOf, statements: result.statementsMarkedPayable, declarations: result.declarationsMarkedPayable },
         'statement cut-off done',
       );
-      return { asOf, statementsMarkedPayable: result.statementsMarkedPayable, declarationsMarkedPayable: result.declarationsMarkedPayable };
+      return {
+        asOf,
+        statementsMarkedPayable: result.statementsMarkedPayable,
+        declarationsMarkedPayable: result.declarationsMarkedPayable,
+      };
     },
     { connection, prefix },
   );
@@ -61,16 +71,30 @@ export async function startFinanceWorkers(runtime: ServiceRuntime, connection: R
       const result = await runPaymentRun(runtime.orm, runtime.naming, job.data.statementId);
       await runtime.relay.publishPending(result.events.map((e) => e.id)).catch(() => 0);
       runtime.logger.info(
-        { statementId: result.statementId, paid: result.paid, declarationsPaid: result.declarationsPaid, clawedBack: result.declarationsClawedBack },
+        {
+          statementId: result.statementId,
+          paid: result.paid,
+          declarationsPaid: result.declarationsPaid,
+          clawedBack: result.declarationsClawedBack,
+        },
         'payment run done',
       );
-      return { paid: result.paid, declarationsPaid: result.declarationsPaid, declarationsClawedBack: result.declarationsClawedBack };
+      return {
+        paid: result.paid,
+        declarationsPaid: result.declarationsPaid,
+        declarationsClawedBack: result.declarationsClawedBack,
+      };
     },
     { connection, prefix, concurrency: 2 },
   );
 
   if (options.schedule ?? true) {
-    await upsertSchedule(cutoffQueue, 'daily-statement-cutoff', { pattern: '5 0 * * *', tz: 'UTC' }, { name: 'statement-cutoff', data: {} });
+    await upsertSchedule(
+      cutoffQueue,
+      'daily-statement-cutoff',
+      { pattern: '5 0 * * *', tz: 'UTC' },
+      { name: 'statement-cutoff', data: {} },
+    );
   }
   if (options.runCutoffOnStart ?? true) {
     await cutoffQueue.add('statement-cutoff', {});

@@ -20,7 +20,15 @@ export interface CourseCounts {
   tdfRefundable: number;
 }
 
-export const NO_COUNTS: CourseCounts = { started: 0, retained1: 0, retained2: 0, completed: 0, refundable: 0, tdf: 0, tdfRefundable: 0 };
+export const NO_COUNTS: CourseCounts = {
+  started: 0,
+  retained1: 0,
+  retained2: 0,
+  completed: 0,
+  refundable: 0,
+  tdf: 0,
+  tdfRefundable: 0,
+};
 
 export interface CourseCalculation {
   courseIdentifier: string;
@@ -50,12 +58,18 @@ export function usesTargetedDeliveryFunding(p: StatementPeriod): boolean {
 }
 
 /** Statements::CourseCalculator: output payments, clawbacks, service fee and TDF for one contract. */
-export function calculateCourse(contract: ContractTerms, counts: CourseCounts, period: StatementPeriod): CourseCalculation {
+export function calculateCourse(
+  contract: ContractTerms,
+  counts: CourseCounts,
+  period: StatementPeriod,
+): CourseCalculation {
   const perParticipant = money(contract.perParticipant);
   const outputPerParticipant =
     contract.outputPaymentPercentage === 0
       ? ZERO
-      : perParticipant.times(contract.outputPaymentPercentage).dividedBy(100 * contract.numberOfPaymentPeriods);
+      : perParticipant
+          .times(contract.outputPaymentPercentage)
+          .dividedBy(100 * contract.numberOfPaymentPeriods);
   const billable = counts.started + counts.retained1 + counts.retained2 + counts.completed;
   const outputPaymentSubtotal = outputPerParticipant.times(billable);
   // Clawbacks use THIS statement's contract, whatever the statement that paid them used.
@@ -119,7 +133,13 @@ export function calculateStatement(input: {
   voidedDeclarations: number;
 }): StatementCalculation {
   const courses = [...input.contracts]
-    .sort((a, b) => (a.terms.courseIdentifier < b.terms.courseIdentifier ? -1 : a.terms.courseIdentifier > b.terms.courseIdentifier ? 1 : 0))
+    .sort((a, b) =>
+      a.terms.courseIdentifier < b.terms.courseIdentifier
+        ? -1
+        : a.terms.courseIdentifier > b.terms.courseIdentifier
+          ? 1
+          : 0,
+    )
     .map((c) => calculateCourse(c.terms, c.counts, input.period));
   const counted = courses.filter((c) => !c.specialCourse);
   const totalOutputPayment = sum(counted.map((c) => c.outputPaymentSubtotal));

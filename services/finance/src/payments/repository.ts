@@ -2,7 +2,13 @@ import { BILLABLE_STATEMENT_ITEM_STATES, REFUNDABLE_STATEMENT_ITEM_STATES } from
 import { pgArray, type EntityManager } from '@npq/service-kit';
 import { sqlList } from '../reference';
 import type { StatementView } from '../statements/repository';
-import { calculateStatement, NO_COUNTS, type ContractTerms, type CourseCounts, type StatementCalculation } from './calculator';
+import {
+  calculateStatement,
+  NO_COUNTS,
+  type ContractTerms,
+  type CourseCounts,
+  type StatementCalculation,
+} from './calculator';
 
 interface ContractRowRaw {
   statement_id: string;
@@ -39,7 +45,10 @@ const TDF = `d.declaration_type = 'started' and a.targeted_delivery_funding_elig
  * adjustments, voided declarations). Counts are DfE's COUNT(DISTINCT (participant, declaration type)) per
  * course; amounts are decimal strings straight from numeric columns (never floats).
  */
-export async function calculateStatements(em: EntityManager, statements: StatementView[]): Promise<Map<string, StatementCalculation>> {
+export async function calculateStatements(
+  em: EntityManager,
+  statements: StatementView[],
+): Promise<Map<string, StatementCalculation>> {
   const result = new Map<string, StatementCalculation>();
   if (statements.length === 0) return result;
   const ids = pgArray(statements.map((s) => s.id));

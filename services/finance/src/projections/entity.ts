@@ -117,7 +117,9 @@ export const ApplicationStateSchema = new EntitySchema<ApplicationStateRow>({
     changedAt: { type: 'Date', columnType: 'timestamptz' },
     version: { type: 'integer' },
   },
-  indexes: [{ name: 'application_states_latest_idx', properties: ['applicationId', 'leadProviderId', 'changedAt'] }],
+  indexes: [
+    { name: 'application_states_latest_idx', properties: ['applicationId', 'leadProviderId', 'changedAt'] },
+  ],
 });
 
 /** Retired participant ids (participant.merged). */
@@ -167,7 +169,9 @@ export const OutcomeSchema = new EntitySchema<OutcomeRow>({
     createdAt: { type: 'Date', columnType: 'timestamptz' },
     ordinal: { type: 'integer', default: 0 },
   },
-  indexes: [{ name: 'outcomes_declaration_latest_idx', properties: ['declarationId', 'createdAt', 'ordinal'] }],
+  indexes: [
+    { name: 'outcomes_declaration_latest_idx', properties: ['declarationId', 'createdAt', 'ordinal'] },
+  ],
 });
 
 export const PROJECTION_ENTITIES = [

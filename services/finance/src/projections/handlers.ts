@@ -34,7 +34,14 @@ async function applyPerson(em: EntityManager, p: PersonSnapshotV1): Promise<void
        significantly_updated_at = excluded.significantly_updated_at, version = excluded.version
      where (excluded.version > 0 and x.version <= excluded.version)
         or (excluded.version = 0 and x.version = 0 and x.significantly_updated_at <= excluded.significantly_updated_at)`,
-    [p.participantId, p.trn, p.trnVerified, p.retiredIntoParticipantId, new Date(p.significantlyUpdatedAt), version],
+    [
+      p.participantId,
+      p.trn,
+      p.trnVerified,
+      p.retiredIntoParticipantId,
+      new Date(p.significantlyUpdatedAt),
+      version,
+    ],
   );
 }
 
@@ -119,7 +126,10 @@ export const financeHandlers: EventHandlers = {
     );
     await applyPerson(em, m.keptPerson);
     await applyPerson(em, m.retiredPerson);
-    await em.execute(`update finance.people set retired_into_id = ? where id = ?`, [m.toParticipantId, m.fromParticipantId]);
+    await em.execute(`update finance.people set retired_into_id = ? where id = ?`, [
+      m.toParticipantId,
+      m.fromParticipantId,
+    ]);
     // The moved applications carry their declarations, statement items and outcomes with them (DfE moves
     // applications, so finance is otherwise unaffected).
     await em.execute(
@@ -134,7 +144,15 @@ export const financeHandlers: EventHandlers = {
     await em.execute(
       `insert into finance.application_states (id, application_id, lead_provider_id, state, reason, changed_at, version)
        values (?, ?, ?, ?, ?, ?, ?) on conflict (id) do nothing`,
-      [envelope.id, e.applicationId, e.leadProviderId, e.trainingStatus, e.reason, new Date(e.changedAt), envelope.aggregateVersion],
+      [
+        envelope.id,
+        e.applicationId,
+        e.leadProviderId,
+        e.trainingStatus,
+        e.reason,
+        new Date(e.changedAt),
+        envelope.aggregateVersion,
+      ],
     );
   },
 
@@ -166,14 +184,24 @@ export const financeHandlers: EventHandlers = {
     await em.execute(
       `insert into finance.outcomes (id, declaration_id, state, completion_date, source, created_at, ordinal)
        values (?, ?, ?, ?, 'training', ?, ?) on conflict (id) do nothing`,
-      [o.outcomeId, o.declarationId, o.state, o.completionDate.slice(0, 10), createdAt, envelope.aggregateVersion],
+      [
+        o.outcomeId,
+        o.declarationId,
+        o.state,
+        o.completionDate.slice(0, 10),
+        createdAt,
+        envelope.aggregateVersion,
+      ],
     );
     // Training's record replaces the provisional row finance wrote for the same outcome.
-    await em.execute(`delete from finance.outcomes where declaration_id = ? and source = 'declaration' and state = ?`, [
-      o.declarationId,
-      o.state,
-    ]);
+    await em.execute(
+      `delete from finance.outcomes where declaration_id = ? and source = 'declaration' and state = ?`,
+      [o.declarationId, o.state],
+    );
     // DfE touches the declaration when an outcome is recorded, so it shows in updated_since feeds.
-    await em.execute(`update finance.declarations set updated_at = greatest(updated_at, ?) where id = ?`, [createdAt, o.declarationId]);
+    await em.execute(`update finance.declarations set updated_at = greatest(updated_at, ?) where id = ?`, [
+      createdAt,
+      o.declarationId,
+    ]);
   },
 };

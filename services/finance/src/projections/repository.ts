@@ -82,7 +82,9 @@ function toDeclarable(r: ApplicationRowRaw): DeclarableApplication {
  * `funding_eligibility_status_code = marked_funded_by_policy` (the only override) is not in the snapshot and
  * cannot be set in this platform, so a previously funded application is never eligible here.
  */
-export function isFundable(a: Pick<DeclarableApplication, 'previouslyFunded' | 'eligibleForFunding' | 'fundedPlace'>): boolean {
+export function isFundable(
+  a: Pick<DeclarableApplication, 'previouslyFunded' | 'eligibleForFunding' | 'fundedPlace'>,
+): boolean {
   return !a.previouslyFunded && a.eligibleForFunding && a.fundedPlace !== false;
 }
 
@@ -118,7 +120,11 @@ export class ProjectionRepository {
   }
 
   /** The participant's newest accepted application with the provider for the course or its alternative. */
-  async findDeclarableApplication(participantId: string, leadProviderId: string, courses: string[]): Promise<DeclarableApplication | null> {
+  async findDeclarableApplication(
+    participantId: string,
+    leadProviderId: string,
+    courses: string[],
+  ): Promise<DeclarableApplication | null> {
     if (courses.length === 0) return null;
     const rows: ApplicationRowRaw[] = await this.em.execute(
       `${SELECT_DECLARABLE}
@@ -130,12 +136,17 @@ export class ProjectionRepository {
   }
 
   async findApplication(applicationId: string): Promise<DeclarableApplication | null> {
-    const rows: ApplicationRowRaw[] = await this.em.execute(`${SELECT_DECLARABLE} where a.id = ?`, [applicationId]);
+    const rows: ApplicationRowRaw[] = await this.em.execute(`${SELECT_DECLARABLE} where a.id = ?`, [
+      applicationId,
+    ]);
     return rows[0] ? toDeclarable(rows[0]) : null;
   }
 
   /** The application's most recent training status recorded BY this provider (others' are ignored). */
-  async latestState(applicationId: string, leadProviderId: string): Promise<{ state: string; changedAt: Date } | null> {
+  async latestState(
+    applicationId: string,
+    leadProviderId: string,
+  ): Promise<{ state: string; changedAt: Date } | null> {
     const rows: { state: string; changed_at: Date }[] = await this.em.execute(
       `select state, changed_at from finance.application_states where application_id = ? and lead_provider_id = ?
        order by changed_at desc, version desc limit 1`,
@@ -145,7 +156,10 @@ export class ProjectionRepository {
   }
 
   async trnOf(participantId: string): Promise<string | null> {
-    const rows: { trn: string | null }[] = await this.em.execute(`select trn from finance.people where id = ?`, [participantId]);
+    const rows: { trn: string | null }[] = await this.em.execute(
+      `select trn from finance.people where id = ?`,
+      [participantId],
+    );
     return rows[0]?.trn ?? null;
   }
 }

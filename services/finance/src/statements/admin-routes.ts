@@ -72,9 +72,14 @@ export function adminStatementRoutes(app: FastifyInstance, deps: AdminStatementD
     // After the commit. If Redis is unreachable the authorisation stands: the worker's next cut-off run
     // queues every authorised, unpaid statement (same job id, so never twice).
     try {
-      await deps.paymentQueue().add('payment-run', { statementId: statement.id }, { jobId: paymentJobId(statement.id) });
+      await deps
+        .paymentQueue()
+        .add('payment-run', { statementId: statement.id }, { jobId: paymentJobId(statement.id) });
     } catch (err) {
-      req.log.error({ err, statementId: statement.id }, 'could not queue the payment run; the next cut-off run will');
+      req.log.error(
+        { err, statementId: statement.id },
+        'could not queue the payment run; the next cut-off run will',
+      );
     }
     return reply.status(202).send({ data: (await withCalculation(req.em.fork(), [statement]))[0] });
   });
@@ -84,12 +89,16 @@ export function adminStatementRoutes(app: FastifyInstance, deps: AdminStatementD
     const attrs = readAdminAttributes(req.body, ['as_of']);
     const asOf = attrs.as_of;
     if (typeof asOf !== 'string' || !isValidDateOnly(asOf)) {
-      throw unprocessable([{ title: 'as_of', detail: "The '#/as_of' must be a date in the format YYYY-MM-DD" }]);
+      throw unprocessable([
+        { title: 'as_of', detail: "The '#/as_of' must be a date in the format YYYY-MM-DD" },
+      ]);
     }
     const result = await runStatementCutoff(deps.runtime.orm, deps.runtime.naming, asOf);
     // Answer once applications and training have the declarations' new states (statement events have no
     // consumers to wait for; the relay publishes them).
-    await deps.runtime.readYourWrites.publishAndWait(result.events.filter((e) => consumersOf(e.name).length > 0));
+    await deps.runtime.readYourWrites.publishAndWait(
+      result.events.filter((e) => consumersOf(e.name).length > 0),
+    );
     return {
       data: {
         id: randomUUID(),

@@ -24,11 +24,16 @@ export async function authorisePayment(em: EntityManager, statementId: string): 
     if (!s.outputFee) errors.add('statement', AUTHORISE_MESSAGES.notOutputFee);
     if (s.state === 'paid') errors.add('statement', AUTHORISE_MESSAGES.alreadyPaid);
     else if (s.state !== 'payable') errors.add('statement', AUTHORISE_MESSAGES.notPayable);
-    if (s.state !== 'paid' && s.deadlineDate >= today()) errors.add('statement', AUTHORISE_MESSAGES.cutOffNotPassed);
+    if (s.state !== 'paid' && s.deadlineDate >= today())
+      errors.add('statement', AUTHORISE_MESSAGES.cutOffNotPassed);
     if (s.state !== 'paid' && s.markedAsPaidAt) errors.add('statement', AUTHORISE_MESSAGES.alreadyAuthorised);
     errors.throwIfAny();
     const at = now();
-    await tx.execute(`update finance.statements set marked_as_paid_at = ?, updated_at = ? where id = ?`, [at, at, statementId]);
+    await tx.execute(`update finance.statements set marked_as_paid_at = ?, updated_at = ? where id = ?`, [
+      at,
+      at,
+      statementId,
+    ]);
     return (await repo.findById(statementId))!;
   });
 }

@@ -1,5 +1,10 @@
 import { EntitySchema } from '@mikro-orm/core';
-import { STATEMENT_ITEM_STATES, STATEMENT_STATES, type StatementItemState, type StatementState } from '@npq/contracts';
+import {
+  STATEMENT_ITEM_STATES,
+  STATEMENT_STATES,
+  type StatementItemState,
+  type StatementState,
+} from '@npq/contracts';
 
 /** A monthly statement of one lead provider for one cohort. */
 export interface StatementRow {
@@ -43,10 +48,18 @@ export const StatementSchema = new EntitySchema<StatementRow>({
     updatedAt: { type: 'Date', columnType: 'timestamptz' },
     version: { type: 'integer', default: 1 },
   },
-  uniques: [{ name: 'statements_lp_cohort_period_unique', properties: ['leadProviderId', 'cohortIdentifier', 'year', 'month'] }],
+  uniques: [
+    {
+      name: 'statements_lp_cohort_period_unique',
+      properties: ['leadProviderId', 'cohortIdentifier', 'year', 'month'],
+    },
+  ],
   indexes: [
     // "Next output fee statement" (state open, output fee, deadline >= today, earliest first).
-    { name: 'statements_next_output_fee_idx', properties: ['leadProviderId', 'cohortIdentifier', 'state', 'deadlineDate'] },
+    {
+      name: 'statements_next_output_fee_idx',
+      properties: ['leadProviderId', 'cohortIdentifier', 'state', 'deadlineDate'],
+    },
     // Provider list in payment_date order, and the cut-off run (open statements by deadline).
     { name: 'statements_lp_payment_idx', properties: ['leadProviderId', 'paymentDate', 'id'] },
     { name: 'statements_state_deadline_idx', properties: ['state', 'deadlineDate'] },
@@ -168,4 +181,10 @@ export const AdjustmentSchema = new EntitySchema<AdjustmentRow>({
   checks: [{ name: 'adjustments_amount_not_zero_check', expression: 'amount <> 0' }],
 });
 
-export const STATEMENT_ENTITIES = [StatementSchema, StatementItemSchema, ContractTemplateSchema, ContractSchema, AdjustmentSchema];
+export const STATEMENT_ENTITIES = [
+  StatementSchema,
+  StatementItemSchema,
+  ContractTemplateSchema,
+  ContractSchema,
+  AdjustmentSchema,
+];

@@ -57,7 +57,11 @@ export interface StatementFilters {
   updatedSince?: Date;
 }
 
-function filterClauses(f: StatementFilters & { leadProviderId?: string; state?: string }, where: string[], params: unknown[]): void {
+function filterClauses(
+  f: StatementFilters & { leadProviderId?: string; state?: string },
+  where: string[],
+  params: unknown[],
+): void {
   if (f.leadProviderId) {
     where.push('s.lead_provider_id = ?');
     params.push(f.leadProviderId);
@@ -95,12 +99,18 @@ export class StatementRepository {
   }
 
   /** A provider's output-fee statements (the only ones it may see), by payment date then id. */
-  async listForProvider(q: StatementFilters & { leadProviderId: string; limit: number; offset: number }): Promise<StatementView[]> {
+  async listForProvider(
+    q: StatementFilters & { leadProviderId: string; limit: number; offset: number },
+  ): Promise<StatementView[]> {
     return this.list(q, ['s.output_fee']);
   }
 
   /** DfE applies the list filters to the show lookup too. */
-  async findForProvider(id: string, leadProviderId: string, filters: StatementFilters): Promise<StatementView | null> {
+  async findForProvider(
+    id: string,
+    leadProviderId: string,
+    filters: StatementFilters,
+  ): Promise<StatementView | null> {
     const where = ['s.output_fee', 's.id = ?'];
     const params: unknown[] = [id];
     filterClauses({ ...filters, leadProviderId }, where, params);
@@ -109,7 +119,9 @@ export class StatementRepository {
   }
 
   /** Every statement (admin), by payment date then id. */
-  async listAll(q: StatementFilters & { leadProviderId?: string; state?: string; limit: number; offset: number }): Promise<StatementView[]> {
+  async listAll(
+    q: StatementFilters & { leadProviderId?: string; state?: string; limit: number; offset: number },
+  ): Promise<StatementView[]> {
     return this.list(q, ['true']);
   }
 
@@ -130,7 +142,12 @@ export class StatementRepository {
    * is share-locked, so a concurrent cut-off cannot make it payable before this transaction commits; a
    * statement the cut-off took first is skipped and the next one returned.
    */
-  async nextOutputFeeStatement(leadProviderId: string, cohortIdentifier: string, today: string, lock = false): Promise<StatementView | null> {
+  async nextOutputFeeStatement(
+    leadProviderId: string,
+    cohortIdentifier: string,
+    today: string,
+    lock = false,
+  ): Promise<StatementView | null> {
     const rows: Row[] = await this.em.execute(
       `${SELECT} where s.lead_provider_id = ? and s.cohort_identifier = ? and s.state = 'open' and s.output_fee
          and s.deadline_date >= ?::date order by s.deadline_date asc, s.id asc limit 1${lock ? ' for share' : ''}`,
@@ -143,7 +160,11 @@ export class StatementRepository {
    * DfE's ContractForCohortAndCourseValidator: a contract for the course on any statement (any state, output
    * fee or not) of the provider for the cohort.
    */
-  async hasContract(leadProviderId: string, cohortIdentifier: string, courseIdentifier: string): Promise<boolean> {
+  async hasContract(
+    leadProviderId: string,
+    cohortIdentifier: string,
+    courseIdentifier: string,
+  ): Promise<boolean> {
     const rows: unknown[] = await this.em.execute(
       `select 1 from finance.contracts c join finance.statements s on s.id = c.statement_id
        where s.lead_provider_id = ? and s.cohort_identifier = ? and c.course_identifier = ? limit 1`,

@@ -22,7 +22,13 @@ export function statementRoutes(app: FastifyInstance): void {
     const cohorts = parseCohortFilter(query);
     const updatedSince = parseDateFilter(query, 'updated_since');
     const { limit, offset } = parsePagination(query);
-    const rows = await new StatementRepository(req.em).listForProvider({ leadProviderId, cohorts, updatedSince, limit, offset });
+    const rows = await new StatementRepository(req.em).listForProvider({
+      leadProviderId,
+      cohorts,
+      updatedSince,
+      limit,
+      offset,
+    });
     return list(rows.map(serializeStatement));
   });
 
@@ -34,7 +40,11 @@ export function statementRoutes(app: FastifyInstance): void {
     const cohorts = parseCohortFilter(query);
     const updatedSince = parseDateFilter(query, 'updated_since');
     if (!isUuid(req.params.id)) throw notFound();
-    const row = await new StatementRepository(req.em).findForProvider(req.params.id.toLowerCase(), leadProviderId, { cohorts, updatedSince });
+    const row = await new StatementRepository(req.em).findForProvider(
+      req.params.id.toLowerCase(),
+      leadProviderId,
+      { cohorts, updatedSince },
+    );
     if (!row) throw notFound();
     return { data: serializeStatement(row) };
   });

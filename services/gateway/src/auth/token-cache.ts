@@ -70,7 +70,10 @@ export class TokenCache {
     try {
       await this.redis.publish(this.channel, tokenId);
     } catch (err) {
-      this.logger.error({ err, tokenId }, 'could not broadcast a token revocation; other replicas expire it by TTL');
+      this.logger.error(
+        { err, tokenId },
+        'could not broadcast a token revocation; other replicas expire it by TTL',
+      );
     }
   }
 }

@@ -7,7 +7,10 @@ import { loadOpenApiDocument, openApiDocumentPath } from '@npq/contracts';
 /** Swagger UI at /api/docs/v3, and the document itself (YAML as DfE serves it, and JSON). */
 export async function docsRoutes(app: FastifyInstance): Promise<void> {
   const yaml = readFileSync(openApiDocumentPath, 'utf8');
-  await app.register(swagger, { mode: 'static', specification: { document: loadOpenApiDocument() as never } });
+  await app.register(swagger, {
+    mode: 'static',
+    specification: { document: loadOpenApiDocument() as never },
+  });
   await app.register(swaggerUi, { routePrefix: '/api/docs/v3' });
   app.get('/api/docs/v3/swagger.yaml', async (_req, reply) => reply.type('application/yaml').send(yaml));
 }

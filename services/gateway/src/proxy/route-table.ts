@@ -50,7 +50,13 @@ export function buildRouteTable(): GatewayRoute[] {
     if (!owner || !scope) continue;
     for (const method of Object.keys(item)) {
       if (!METHODS.includes(method)) continue;
-      routes.push({ method: method.toUpperCase(), path, url: path.replace(/\{(\w+)\}/g, ':$1'), owner, scope });
+      routes.push({
+        method: method.toUpperCase(),
+        path,
+        url: path.replace(/\{(\w+)\}/g, ':$1'),
+        owner,
+        scope,
+      });
     }
   }
   return routes;

@@ -25,7 +25,11 @@ export class RateLimiter {
     const window = Math.floor(nowMs / 1000 / this.windowSeconds);
     const digest = createHash('sha256').update(authorizationHeader).digest('hex').slice(0, 32);
     const key = `${this.keyPrefix}:ratelimit:${digest}:${window}`;
-    const results = await this.redis.multi().incr(key).expire(key, this.windowSeconds + 5).exec();
+    const results = await this.redis
+      .multi()
+      .incr(key)
+      .expire(key, this.windowSeconds + 5)
+      .exec();
     const count = Number(results?.[0]?.[1] ?? 0);
     const windowEndsMs = (window + 1) * this.windowSeconds * 1000;
     return {

@@ -21,13 +21,21 @@ export function tokenRoutes(app: FastifyInstance, hmacSecret: string, cache: Tok
     const lp = await new LeadProviderRepository(req.em).findById(req.params.id);
     if (!lp) throw notFound();
     const clear = generateToken();
-    const token = await new ApiTokenRepository(req.em).insert(digestToken(hmacSecret, clear), 'lead_provider', lp.id);
+    const token = await new ApiTokenRepository(req.em).insert(
+      digestToken(hmacSecret, clear),
+      'lead_provider',
+      lp.id,
+    );
     return reply.status(201).send(serializeCreatedToken(token, clear));
   });
 
   app.post('/admin/v1/teacher-record-service/api-tokens', async (req, reply) => {
     const clear = generateToken();
-    const token = await new ApiTokenRepository(req.em).insert(digestToken(hmacSecret, clear), 'teacher_record_service', null);
+    const token = await new ApiTokenRepository(req.em).insert(
+      digestToken(hmacSecret, clear),
+      'teacher_record_service',
+      null,
+    );
     return reply.status(201).send(serializeCreatedToken(token, clear));
   });
 

@@ -15,7 +15,10 @@ export function generateToken(): string {
  * same environment (so a developer's client keeps working) and different in every environment.
  */
 export function bootstrapToken(adminToken: string, leadProviderId: string): string {
-  return createHmac('sha256', adminToken).update(`bootstrap-token:${leadProviderId}`).digest('base64url').slice(0, 32);
+  return createHmac('sha256', adminToken)
+    .update(`bootstrap-token:${leadProviderId}`)
+    .digest('base64url')
+    .slice(0, 32);
 }
 
 /**

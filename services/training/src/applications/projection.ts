@@ -27,7 +27,16 @@ export async function applyApplicationSnapshot(
        course_identifier = excluded.course_identifier, status = excluded.status, updated_at = excluded.updated_at,
        version = excluded.version
      where t.version < excluded.version`,
-    [a.applicationId, await currentParticipantId(em, a.participantId), a.leadProviderId, a.courseIdentifier, a.status, new Date(a.createdAt), new Date(a.updatedAt), version],
+    [
+      a.applicationId,
+      await currentParticipantId(em, a.participantId),
+      a.leadProviderId,
+      a.courseIdentifier,
+      a.status,
+      new Date(a.createdAt),
+      new Date(a.updatedAt),
+      version,
+    ],
   );
 
   if (a.status === 'accepted' && a.acceptedAt) {

@@ -36,5 +36,7 @@ export const DeclarationRecordSchema = new EntitySchema<DeclarationRecord>({
     updatedAt: { type: 'Date', columnType: 'timestamptz' },
     version: { type: 'integer' },
   },
-  indexes: [{ name: 'declarations_application_idx', properties: ['applicationId', 'declarationType', 'state'] }],
+  indexes: [
+    { name: 'declarations_application_idx', properties: ['applicationId', 'declarationType', 'state'] },
+  ],
 });

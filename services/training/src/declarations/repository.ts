@@ -1,4 +1,8 @@
-import { BILLABLE_OR_VOIDABLE_STATES, LIVE_DECLARATION_STATES, type DeclarationSnapshotV1 } from '@npq/contracts';
+import {
+  BILLABLE_OR_VOIDABLE_STATES,
+  LIVE_DECLARATION_STATES,
+  type DeclarationSnapshotV1,
+} from '@npq/contracts';
 import { pgArray, type EntityManager } from '@npq/service-kit';
 
 /** States of a completed declaration that can carry an outcome (`Declaration.eligible_for_outcomes`). */
@@ -53,13 +57,19 @@ export class DeclarationRepository {
 
   /** Serialises outcome writes on one declaration (API and consumer alike). */
   async lock(id: string): Promise<DeclarationRow | null> {
-    const rows: DeclarationRow[] = await this.em.execute(`select ${COLUMNS} from training.declarations d where d.id = ? for update`, [id]);
+    const rows: DeclarationRow[] = await this.em.execute(
+      `select ${COLUMNS} from training.declarations d where d.id = ? for update`,
+      [id],
+    );
     return rows[0] ?? null;
   }
 
   /** Any declaration at all, voided included (defer). */
   async hasAny(applicationId: string): Promise<boolean> {
-    const rows: unknown[] = await this.em.execute(`select 1 from training.declarations where application_id = ? limit 1`, [applicationId]);
+    const rows: unknown[] = await this.em.execute(
+      `select 1 from training.declarations where application_id = ? limit 1`,
+      [applicationId],
+    );
     return rows.length > 0;
   }
 
@@ -85,7 +95,11 @@ export class DeclarationRepository {
    * participant's applications for exactly that course, made by the provider or on an application now with
    * it, in a state that can carry an outcome; latest first.
    */
-  async completedForOutcome(participantId: string, leadProviderId: string, courseIdentifier: string): Promise<DeclarationRow[]> {
+  async completedForOutcome(
+    participantId: string,
+    leadProviderId: string,
+    courseIdentifier: string,
+  ): Promise<DeclarationRow[]> {
     return this.em.execute(
       `select ${COLUMNS} from training.declarations d join training.applications a on a.id = d.application_id
        where a.participant_id = ? and d.declaration_type = 'completed' and a.course_identifier = ?

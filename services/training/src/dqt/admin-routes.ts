@@ -51,7 +51,11 @@ export function outcomeDeliveryRoutes(app: FastifyInstance): void {
       throw badRequest(`The filter '#/state' must be one of ${DELIVERY_STATES.join(', ')}`);
     }
     const { limit, offset } = parsePagination(query);
-    const rows = await new DeliveryRepository(req.em).list({ state: state as DeliveryState | undefined, limit, offset });
+    const rows = await new DeliveryRepository(req.em).list({
+      state: state as DeliveryState | undefined,
+      limit,
+      offset,
+    });
     return list(rows.map(serializeDelivery));
   });
 
@@ -68,7 +72,8 @@ export function outcomeDeliveryRoutes(app: FastifyInstance): void {
       const repo = new DeliveryRepository(tx);
       const found = await repo.lockById(id);
       if (!found) throw notFound();
-      if (found.state === 'sent') throw unprocessable([{ title: 'state', detail: 'The outcome delivery has already been sent' }]);
+      if (found.state === 'sent')
+        throw unprocessable([{ title: 'state', detail: 'The outcome delivery has already been sent' }]);
       await repo.requeue(id, `${found.outcomeId}-retry-${randomUUID().slice(0, 8)}`, now());
       return repo.findById(id);
     });

@@ -13,7 +13,11 @@ export const DQT_BACKOFF: BackoffSettings = { baseMs: 5_000, capMs: 3_600_000, m
 export const ONE_DAY_MS = 24 * 3_600_000;
 
 /** Delay before retry number `attemptsMade` (1 after the first failure). */
-export function backoffDelay(attemptsMade: number, s: BackoffSettings, random: () => number = Math.random): number {
+export function backoffDelay(
+  attemptsMade: number,
+  s: BackoffSettings,
+  random: () => number = Math.random,
+): number {
   const exponent = Math.max(0, attemptsMade - 1);
   const raw = Math.min(s.capMs, s.baseMs * 2 ** Math.min(exponent, 40));
   return Math.round(raw * (s.minJitter + (1 - s.minJitter) * random()));

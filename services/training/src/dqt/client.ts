@@ -1,5 +1,6 @@
 /** What DQT answered (status and raw body), or why no answer came. */
-export type DqtResult = { kind: 'response'; status: number; body: string } | { kind: 'network'; error: string };
+export type DqtResult =
+  { kind: 'response'; status: number; body: string } | { kind: 'network'; error: string };
 
 export interface DqtPush {
   trn: string;
@@ -29,7 +30,11 @@ export class DqtClient {
     try {
       const res = await fetch(`${this.baseUrl}/v2/npq-qualifications?trn=${encodeURIComponent(p.trn)}`, {
         method: 'PUT',
-        headers: { authorization: `Bearer ${this.apiKey}`, 'content-type': 'application/json', accept: 'application/json' },
+        headers: {
+          authorization: `Bearer ${this.apiKey}`,
+          'content-type': 'application/json',
+          accept: 'application/json',
+        },
         body: JSON.stringify({ completionDate: p.completionDate, qualificationType: p.qualificationType }),
         // A redirect is an answer to record, not a reason to send the TRN somewhere else.
         redirect: 'manual',
@@ -40,7 +45,10 @@ export class DqtClient {
       if (timeout.aborted) return { kind: 'network', error: `timed out after ${this.timeoutMs} ms` };
       if (signal?.aborted) return { kind: 'network', error: 'the worker stopped before DQT answered' };
       const cause = (err as { cause?: { code?: string; message?: string } }).cause;
-      return { kind: 'network', error: cause?.code ?? cause?.message ?? (err instanceof Error ? err.message : String(err)) };
+      return {
+        kind: 'network',
+        error: cause?.code ?? cause?.message ?? (err instanceof Error ? err.message : String(err)),
+      };
     }
   }
 }

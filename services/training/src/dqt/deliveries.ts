@@ -155,14 +155,20 @@ export class DeliveryRepository {
 
   async list(q: { state?: DeliveryState; limit: number; offset: number }): Promise<DeliveryView[]> {
     const rows: Row[] = q.state
-      ? await this.em.execute(`${SELECT} where d.state = ? order by d.created_at, d.id limit ? offset ?`, [q.state, q.limit, q.offset])
+      ? await this.em.execute(`${SELECT} where d.state = ? order by d.created_at, d.id limit ? offset ?`, [
+          q.state,
+          q.limit,
+          q.offset,
+        ])
       : await this.em.execute(`${SELECT} order by d.created_at, d.id limit ? offset ?`, [q.limit, q.offset]);
     return rows.map(toView);
   }
 
   /** Pending deliveries, oldest first: what the sweep (re)queues. */
   async pending(limit: number): Promise<DeliveryView[]> {
-    const rows: Row[] = await this.em.execute(`${SELECT} where d.state = 'pending' order by d.seq limit ?`, [limit]);
+    const rows: Row[] = await this.em.execute(`${SELECT} where d.state = 'pending' order by d.seq limit ?`, [
+      limit,
+    ]);
     return rows.map(toView);
   }
 
@@ -192,7 +198,15 @@ export class DeliveryRepository {
          state = case when state = 'pending' then ? else state end,
          sent_at = case when state = 'pending' then ?::timestamptz else sent_at end
        where id = ?`,
-      [a.statusCode, a.error, a.finishedAt, a.finishedAt, state, a.outcome === 'sent' ? a.finishedAt : null, delivery.id],
+      [
+        a.statusCode,
+        a.error,
+        a.finishedAt,
+        a.finishedAt,
+        state,
+        a.outcome === 'sent' ? a.finishedAt : null,
+        delivery.id,
+      ],
     );
   }
 
@@ -206,11 +220,10 @@ export class DeliveryRepository {
 
   /** Admin retry: pending again, under a new job id (the old job, if any, then finds it is not its own). */
   async requeue(id: string, jobId: string, at: Date): Promise<void> {
-    await this.em.execute(`update training.outcome_deliveries set state = 'pending', job_id = ?, updated_at = ? where id = ?`, [
-      jobId,
-      at,
-      id,
-    ]);
+    await this.em.execute(
+      `update training.outcome_deliveries set state = 'pending', job_id = ?, updated_at = ? where id = ?`,
+      [jobId, at, id],
+    );
   }
 
   async attemptsOf(deliveryId: string): Promise<AttemptRecordRow[]> {

@@ -46,15 +46,22 @@ export interface DqtWorkerOptions {
   stalledIntervalMs?: number;
 }
 
-type Verdict = { state: 'sent' | 'retry' | 'failed'; statusCode: number | null; error: string | null; excerpt: string | null };
+type Verdict = {
+  state: 'sent' | 'retry' | 'failed';
+  statusCode: number | null;
+  error: string | null;
+  excerpt: string | null;
+};
 
 /** 204 is success; 429 and 5xx (and no answer at all) are worth retrying; any other answer never will be. */
 export function judge(result: DqtResult): Verdict {
-  if (result.kind === 'network') return { state: 'retry', statusCode: null, error: redactExcerpt(result.error), excerpt: null };
+  if (result.kind === 'network')
+    return { state: 'retry', statusCode: null, error: redactExcerpt(result.error), excerpt: null };
   const excerpt = result.body === '' ? null : redactExcerpt(result.body);
   if (result.status === 204) return { state: 'sent', statusCode: 204, error: null, excerpt };
   const error = `DQT answered ${result.status}${excerpt ? `: ${excerpt}` : ''}`;
-  if (result.status === 429 || result.status >= 500) return { state: 'retry', statusCode: result.status, error, excerpt };
+  if (result.status === 429 || result.status >= 500)
+    return { state: 'retry', statusCode: result.status, error, excerpt };
   return { state: 'failed', statusCode: result.status, error, excerpt };
 }
 
@@ -106,15 +113,25 @@ export class DqtPushService {
       ...(this.options.lockDurationMs ? { lockDuration: this.options.lockDurationMs } : {}),
       ...(this.options.stalledIntervalMs ? { stalledInterval: this.options.stalledIntervalMs } : {}),
     });
-    const sweep = createWorker(DQT_SWEEP_QUEUE, async () => ({ queued: await this.sweep() }), { connection, prefix });
+    const sweep = createWorker(DQT_SWEEP_QUEUE, async () => ({ queued: await this.sweep() }), {
+      connection,
+      prefix,
+    });
     // Connection trouble is logged, never an unhandled 'error' event (BullMQ reconnects by itself).
     for (const emitter of [push, sweep, this.queue, this.sweepQueue] as const) {
-      (emitter as Worker).on('error', (err: Error) => this.options.logger.error({ err, queue: emitter.name }, 'queue error'));
+      (emitter as Worker).on('error', (err: Error) =>
+        this.options.logger.error({ err, queue: emitter.name }, 'queue error'),
+      );
     }
     // Ready before anyone can close them: closing a worker whose connection is still being set up makes
     // BullMQ emit an error nobody listens to.
     await Promise.all([push.waitUntilReady(), sweep.waitUntilReady()]);
-    await upsertSchedule(this.sweepQueue, 'dqt-sweep', { every: this.options.sweepEveryMs ?? 10_000 }, { name: 'sweep', data: {} });
+    await upsertSchedule(
+      this.sweepQueue,
+      'dqt-sweep',
+      { every: this.options.sweepEveryMs ?? 10_000 },
+      { name: 'sweep', data: {} },
+    );
     this.workers = [push as Worker, sweep as Worker];
     return this.workers;
   }
@@ -135,7 +152,9 @@ export class DqtPushService {
       else if (state === 'completed') await repo.requeue(d.id, `${d.outcomeId}-resweep-${Date.now()}`, now());
     }
     const still = await repo.pending(this.options.sweepBatch ?? 500);
-    await this.queue.addBulk(still.map((d) => ({ name: 'push', data: { deliveryId: d.id }, opts: { jobId: d.jobId } })));
+    await this.queue.addBulk(
+      still.map((d) => ({ name: 'push', data: { deliveryId: d.id }, opts: { jobId: d.jobId } })),
+    );
     return still.length;
   }
 
@@ -146,7 +165,10 @@ export class DqtPushService {
     await Promise.all([this.queue.close(), this.sweepQueue.close()]);
   }
 
-  private async process(job: Job<PushJob>, token: string | undefined): Promise<{ sent: boolean; skipped?: string }> {
+  private async process(
+    job: Job<PushJob>,
+    token: string | undefined,
+  ): Promise<{ sent: boolean; skipped?: string }> {
     const repo = new DeliveryRepository(this.options.orm.em.fork());
     const delivery = await repo.findById(job.data.deliveryId);
     // Settled already (e.g. a previous run finished the push but not the job), or re-queued by an admin
@@ -165,7 +187,13 @@ export class DqtPushService {
     const state = verdict.state === 'retry' && lastAttempt ? 'failed' : verdict.state;
     await this.record(delivery, { ...verdict, state }, startedAt);
     this.options.logger.info(
-      { deliveryId: delivery.id, outcomeId: delivery.outcomeId, status: verdict.statusCode, state, attempt: job.attemptsMade + 1 },
+      {
+        deliveryId: delivery.id,
+        outcomeId: delivery.outcomeId,
+        status: verdict.statusCode,
+        state,
+        attempt: job.attemptsMade + 1,
+      },
       'DQT push attempted',
     );
     if (state === 'sent') return { sent: true };
@@ -180,7 +208,11 @@ export class DqtPushService {
     try {
       return judge(
         await this.client.push(
-          { trn: delivery.trn, completionDate: delivery.completionDate, qualificationType: delivery.qualificationType },
+          {
+            trn: delivery.trn,
+            completionDate: delivery.completionDate,
+            qualificationType: delivery.qualificationType,
+          },
           controller.signal,
         ),
       );

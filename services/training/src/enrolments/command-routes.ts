@@ -39,7 +39,10 @@ export function participantActionRoutes(app: FastifyInstance, runtime: ServiceRu
       cohort: attrs.cohort,
     });
     await runtime.readYourWrites.publishAndWait(result.events);
-    const participant = await new ParticipantRepository(req.em.fork()).findVisible(participantId, leadProviderId);
+    const participant = await new ParticipantRepository(req.em.fork()).findVisible(
+      participantId,
+      leadProviderId,
+    );
     if (!participant) throw notFound();
     return { data: serializeParticipant(participant) };
   };

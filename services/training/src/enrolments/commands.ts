@@ -15,15 +15,24 @@ import {
   type Schedule,
   type TrainingStatus,
 } from '@npq/contracts';
-import { now, startOfDayUtc, today, ValidationErrors, type EntityManager, type Naming } from '@npq/service-kit';
+import {
+  now,
+  startOfDayUtc,
+  today,
+  ValidationErrors,
+  type EntityManager,
+  type Naming,
+} from '@npq/service-kit';
 import { DeclarationRepository } from '../declarations/repository';
 import { stageScheduleChanged, stageTrainingStatusChanged, type EnrolmentRef } from '../events';
 import { ParticipantRepository } from '../participants/repository';
 import { EnrolmentRepository, type EnrolmentRow } from './repository';
 
 export const MESSAGES = {
-  courseIdentifier: "The entered '#/course_identifier' is not recognised for the given participant. Check details and try again.",
-  invalidParticipant: "Your update cannot be made as the '#/participant_id' is not recognised. Check participant details and try again.",
+  courseIdentifier:
+    "The entered '#/course_identifier' is not recognised for the given participant. Check details and try again.",
+  invalidParticipant:
+    "Your update cannot be made as the '#/participant_id' is not recognised. Check participant details and try again.",
   applicationNotFound:
     "Your update cannot be made as an accepted application cannot be found for the given '#/participant_id' and '#/course_identifier'.",
   invalidReason: "The property '#/reason' must be a valid reason",
@@ -41,11 +50,14 @@ export const MESSAGES = {
     'You cannot change a participant to this cohort as you do not have a contract for the cohort and course. Contact the DfE for assistance.',
   cohortWithDeclarations:
     "You cannot change the '#/cohort' field when there are submitted, eligible, payable, or paid declarations in the new cohort",
-  cohortCappedToFull: "You cannot change the '#/cohort' field from one with a funding cap to one without a funding cap",
-  cohortZeroToFunded: "You cannot change the '#/cohort' field from one that is not funded to with that is funded",
+  cohortCappedToFull:
+    "You cannot change the '#/cohort' field from one with a funding cap to one without a funding cap",
+  cohortZeroToFunded:
+    "You cannot change the '#/cohort' field from one that is not funded to with that is funded",
 } as const;
 
-export const participantIdReplaced = (from: string, to: string) => `The participant_id '${from}' has been replaced with '${to}'.`;
+export const participantIdReplaced = (from: string, to: string) =>
+  `The participant_id '${from}' has been replaced with '${to}'.`;
 
 export type ActionName = 'defer' | 'resume' | 'withdraw' | 'change-schedule';
 
@@ -75,7 +87,12 @@ interface Context {
 
 /** Ruby's `present?` for a JSON value. */
 function present(value: unknown): boolean {
-  return value !== undefined && value !== null && !(typeof value === 'string' && value.trim() === '') && value !== false;
+  return (
+    value !== undefined &&
+    value !== null &&
+    !(typeof value === 'string' && value.trim() === '') &&
+    value !== false
+  );
 }
 
 /**
@@ -92,20 +109,39 @@ async function commonChecks(
   const errors = new ValidationErrors();
   const participants = new ParticipantRepository(em);
   const change = await participants.changeFrom(participantId);
-  if (change) errors.add('participant_id', participantIdReplaced(change.fromParticipantId, change.toParticipantId));
+  if (change)
+    errors.add('participant_id', participantIdReplaced(change.fromParticipantId, change.toParticipantId));
   if (!isCourseIdentifier(input.courseIdentifier)) errors.add('course_identifier', MESSAGES.courseIdentifier);
-  if (!(await participants.isVisible(participantId, leadProviderId))) errors.add('participant_id', MESSAGES.invalidParticipant);
+  if (!(await participants.isVisible(participantId, leadProviderId)))
+    errors.add('participant_id', MESSAGES.invalidParticipant);
   let enrolment: EnrolmentRow | null = null;
   if (!errors.any()) {
-    enrolment = await new EnrolmentRepository(em).lockForCommand(participantId, leadProviderId, input.courseIdentifier as string);
+    enrolment = await new EnrolmentRepository(em).lockForCommand(
+      participantId,
+      leadProviderId,
+      input.courseIdentifier as string,
+    );
     if (!enrolment) errors.add('participant_id', MESSAGES.applicationNotFound);
   }
-  return { em, errors, participantId, leadProviderId, input, enrolment, declarations: new DeclarationRepository(em) };
+  return {
+    em,
+    errors,
+    participantId,
+    leadProviderId,
+    input,
+    enrolment,
+    declarations: new DeclarationRepository(em),
+  };
 }
 
 /** The enrolment as its events name it, at the version the change gave it. */
 function enrolmentRef(enrolment: EnrolmentRow, version: number): EnrolmentRef {
-  return { applicationId: enrolment.id, participantId: enrolment.participant_id, leadProviderId: enrolment.lead_provider_id, version };
+  return {
+    applicationId: enrolment.id,
+    participantId: enrolment.participant_id,
+    leadProviderId: enrolment.lead_provider_id,
+    version,
+  };
 }
 
 async function changeStatus(
@@ -123,12 +159,11 @@ async function changeStatus(
     at,
   });
   return [
-    await stageTrainingStatusChanged(
-      ctx.em,
-      naming,
-      enrolmentRef(enrolment, version),
-      { trainingStatus: state, reason, changedAt: at },
-    ),
+    await stageTrainingStatusChanged(ctx.em, naming, enrolmentRef(enrolment, version), {
+      trainingStatus: state,
+      reason,
+      changedAt: at,
+    }),
   ];
 }
 
@@ -138,7 +173,8 @@ async function defer(ctx: Context, naming: Naming): Promise<EventEnvelope[]> {
   if (!isDeferralReason(input.reason)) errors.add('reason', MESSAGES.invalidReason);
   if (enrolment?.training_status === 'deferred') errors.add('participant_id', MESSAGES.alreadyDeferred);
   if (enrolment?.training_status === 'withdrawn') errors.add('participant_id', MESSAGES.alreadyWithdrawn);
-  if (enrolment && !(await ctx.declarations.hasAny(enrolment.id))) errors.add('participant_id', MESSAGES.noDeclarations);
+  if (enrolment && !(await ctx.declarations.hasAny(enrolment.id)))
+    errors.add('participant_id', MESSAGES.noDeclarations);
   errors.throwIfAny();
   return changeStatus(ctx, naming, 'deferred', input.reason as string);
 }
@@ -174,7 +210,9 @@ function targetStartYear(cohort: unknown, enrolment: EnrolmentRow | null): numbe
     if (typeof cohort === 'string' && /^\s*\d+\s*$/.test(cohort)) return Number.parseInt(cohort.trim(), 10);
     return undefined;
   }
-  const scheduled = enrolment?.schedule_identifier ? cohortByIdentifier(enrolment.cohort_identifier) : undefined;
+  const scheduled = enrolment?.schedule_identifier
+    ? cohortByIdentifier(enrolment.cohort_identifier)
+    : undefined;
   return scheduled?.startYear ?? currentCohort(today())?.startYear;
 }
 
@@ -205,8 +243,12 @@ async function changeSchedule(ctx: Context, naming: Naming): Promise<EventEnvelo
     ? cohortByIdentifier(newSchedule.cohortIdentifier)
     : currentCohort(today());
 
-  if (!present(input.scheduleIdentifier) || !newSchedule) errors.add('schedule_identifier', MESSAGES.scheduleBlank);
-  if (!errors.any() && !(targetCohort && contractTemplateFor(input.courseIdentifier as string, targetCohort.identifier))) {
+  if (!present(input.scheduleIdentifier) || !newSchedule)
+    errors.add('schedule_identifier', MESSAGES.scheduleBlank);
+  if (
+    !errors.any() &&
+    !(targetCohort && contractTemplateFor(input.courseIdentifier as string, targetCohort.identifier))
+  ) {
     errors.add('cohort', MESSAGES.missingContract);
   }
   if (enrolment?.training_status === 'withdrawn') errors.add('participant_id', MESSAGES.alreadyWithdrawn);
@@ -218,14 +260,21 @@ async function changeSchedule(ctx: Context, naming: Naming): Promise<EventEnvelo
   const live = await ctx.declarations.live(enrolment.id);
   const appliesFrom = startOfDayUtc(newSchedule.appliesFrom);
   for (const d of live) {
-    if (!isDeclarationTypeAllowed(newSchedule, d.declaration_type)) errors.add('schedule_identifier', MESSAGES.invalidatesDeclaration);
+    if (!isDeclarationTypeAllowed(newSchedule, d.declaration_type))
+      errors.add('schedule_identifier', MESSAGES.invalidatesDeclaration);
     // `<=`: a declaration at exactly 00:00 on the new start invalidates (creation allows equality).
     if (new Date(d.declaration_date).getTime() <= appliesFrom.getTime()) {
       errors.add('schedule_identifier', MESSAGES.invalidatesDeclaration);
     }
   }
-  const current = enrolment.schedule_identifier ? findSchedule(enrolment.cohort_identifier, enrolment.schedule_identifier) : undefined;
-  if (current && current.identifier === newSchedule.identifier && current.cohortIdentifier === newSchedule.cohortIdentifier) {
+  const current = enrolment.schedule_identifier
+    ? findSchedule(enrolment.cohort_identifier, enrolment.schedule_identifier)
+    : undefined;
+  if (
+    current &&
+    current.identifier === newSchedule.identifier &&
+    current.cohortIdentifier === newSchedule.cohortIdentifier
+  ) {
     errors.add('schedule_identifier', MESSAGES.scheduleUnchanged);
   }
   if (!errors.any() && !isScheduleValidForCourse(newSchedule.identifier, enrolment.course_identifier)) {
@@ -244,7 +293,12 @@ async function changeSchedule(ctx: Context, naming: Naming): Promise<EventEnvelo
   if (isFunded(newCohort) && oldCohort.funding === 'zero') errors.add('cohort', MESSAGES.cohortZeroToFunded);
   errors.throwIfAny();
 
-  const fundedPlace = fundedPlaceAfterMove(oldCohort.funding, newCohort.funding, enrolment.funded_place, enrolment.eligible_for_funding);
+  const fundedPlace = fundedPlaceAfterMove(
+    oldCohort.funding,
+    newCohort.funding,
+    enrolment.funded_place,
+    enrolment.eligible_for_funding,
+  );
 
   const at = now();
   const version = await new EnrolmentRepository(ctx.em).changeSchedule(enrolment, {
@@ -254,12 +308,12 @@ async function changeSchedule(ctx: Context, naming: Naming): Promise<EventEnvelo
     at,
   });
   return [
-    await stageScheduleChanged(
-      ctx.em,
-      naming,
-      enrolmentRef(enrolment, version),
-      { scheduleIdentifier: newSchedule.identifier, cohortIdentifier: newCohort.identifier, fundedPlace, changedAt: at },
-    ),
+    await stageScheduleChanged(ctx.em, naming, enrolmentRef(enrolment, version), {
+      scheduleIdentifier: newSchedule.identifier,
+      cohortIdentifier: newCohort.identifier,
+      fundedPlace,
+      changedAt: at,
+    }),
   ];
 }
 

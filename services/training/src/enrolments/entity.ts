@@ -71,5 +71,10 @@ export const ApplicationStateSchema = new EntitySchema<ApplicationState>({
     reason: { type: 'string', length: 80, nullable: true },
     createdAt: { type: 'Date', columnType: 'timestamptz' },
   },
-  indexes: [{ name: 'application_states_application_idx', properties: ['applicationId', 'state', 'leadProviderId', 'seq'] }],
+  indexes: [
+    {
+      name: 'application_states_application_idx',
+      properties: ['applicationId', 'state', 'leadProviderId', 'seq'],
+    },
+  ],
 });

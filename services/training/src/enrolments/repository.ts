@@ -22,7 +22,11 @@ export class EnrolmentRepository {
    * The provider's accepted application of the participant for exactly this course (DfE's `find_by`: the
    * first one), its enrolment locked for the rest of the transaction so commands on it run one at a time.
    */
-  async lockForCommand(participantId: string, leadProviderId: string, courseIdentifier: string): Promise<EnrolmentRow | null> {
+  async lockForCommand(
+    participantId: string,
+    leadProviderId: string,
+    courseIdentifier: string,
+  ): Promise<EnrolmentRow | null> {
     const found: { id: string }[] = await this.em.execute(
       `select a.id from training.applications a join training.enrolments e on e.id = a.id
        where a.participant_id = ? and a.lead_provider_id = ? and a.status = 'accepted' and a.course_identifier = ?
@@ -39,7 +43,9 @@ export class EnrolmentRepository {
     );
     const row = rows[0];
     // Re-checked under the lock: the application may have changed while we waited.
-    return row && row.participant_id === participantId && row.lead_provider_id === leadProviderId ? row : null;
+    return row && row.participant_id === participantId && row.lead_provider_id === leadProviderId
+      ? row
+      : null;
   }
 
   /** A new training status and its state row; the enrolment's version moves on. Returns the new version. */
@@ -60,7 +66,11 @@ export class EnrolmentRepository {
   ): Promise<number> {
     return this.update(
       enrolment,
-      { schedule_identifier: change.scheduleIdentifier, cohort_identifier: change.cohortIdentifier, funded_place: change.fundedPlace },
+      {
+        schedule_identifier: change.scheduleIdentifier,
+        cohort_identifier: change.cohortIdentifier,
+        funded_place: change.fundedPlace,
+      },
       change.at,
     );
   }

@@ -48,9 +48,21 @@ export async function outcomeForVoidedDeclaration(
     [declaration.application_id],
   );
   if (participant[0]) {
-    const remaining = await declarations.completedForOutcome(participant[0].participant_id, declaration.lead_provider_id, d.courseIdentifier);
+    const remaining = await declarations.completedForOutcome(
+      participant[0].participant_id,
+      declaration.lead_provider_id,
+      d.courseIdentifier,
+    );
     const current = remaining[0] ? await new OutcomeRepository(em).latestOf(remaining[0].id) : null;
     if (current?.state === 'voided') return;
   }
-  await appendOutcome(em, naming, declaration, d.courseIdentifier, 'voided', toDateOnly(new Date(d.declarationDate)), at);
+  await appendOutcome(
+    em,
+    naming,
+    declaration,
+    d.courseIdentifier,
+    'voided',
+    toDateOnly(new Date(d.declarationDate)),
+    at,
+  );
 }

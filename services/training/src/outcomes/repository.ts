@@ -86,12 +86,23 @@ export class OutcomeRepository {
     await this.em.execute(
       `insert into training.outcomes (id, declaration_id, application_id, lead_provider_id, course_identifier, state, completion_date, created_at, updated_at)
        values (?, ?, ?, ?, ?, ?, ?::date, ?, ?)`,
-      [o.id, o.declarationId, o.applicationId, o.leadProviderId, o.courseIdentifier, o.state, o.completionDate, o.at, o.at],
+      [
+        o.id,
+        o.declarationId,
+        o.applicationId,
+        o.leadProviderId,
+        o.courseIdentifier,
+        o.state,
+        o.completionDate,
+        o.at,
+        o.at,
+      ],
     );
     const rows: Row[] = await this.em.execute(`${SELECT} where o.id = ?`, [o.id]);
     // The application arrives before its declarations (accept waits for training); if not, the consumer
     // retries this event until it has.
-    if (!rows[0]) throw new Error(`application ${o.applicationId} of declaration ${o.declarationId} is not known yet`);
+    if (!rows[0])
+      throw new Error(`application ${o.applicationId} of declaration ${o.declarationId} is not known yet`);
     return toView(rows[0]);
   }
 

@@ -26,7 +26,12 @@ export function outcomeRoutes(app: FastifyInstance, runtime: ServiceRuntime): vo
     assertFilterShape(query);
     const createdSince = parseDateFilter(query, 'created_since');
     const { limit, offset } = parsePagination(query);
-    const outcomes = await new OutcomeRepository(req.em).list({ leadProviderId, createdSince, limit, offset });
+    const outcomes = await new OutcomeRepository(req.em).list({
+      leadProviderId,
+      createdSince,
+      limit,
+      offset,
+    });
     return list(outcomes.map(serializeOutcome));
   });
 
@@ -36,7 +41,12 @@ export function outcomeRoutes(app: FastifyInstance, runtime: ServiceRuntime): vo
     assertFilterShape(query);
     const participantId = await resolveVisibleParticipant(req.em, req.params.id, leadProviderId);
     const { limit, offset } = parsePagination(query);
-    const outcomes = await new OutcomeRepository(req.em).list({ leadProviderId, participantId, limit, offset });
+    const outcomes = await new OutcomeRepository(req.em).list({
+      leadProviderId,
+      participantId,
+      limit,
+      offset,
+    });
     return list(outcomes.map(serializeOutcome));
   });
 

@@ -139,7 +139,9 @@ export class ParticipantRepository {
       params.push(q.updatedSince, q.updatedSince, q.updatedSince);
     }
     if (q.fromParticipantId) {
-      where.push(`exists (select 1 from training.participant_id_changes f where f.person_id = p.id and f.from_participant_id = ?)`);
+      where.push(
+        `exists (select 1 from training.participant_id_changes f where f.person_id = p.id and f.from_participant_id = ?)`,
+      );
       params.push(q.fromParticipantId);
     }
     const order = [...q.sort.map((k) => `${k.column} ${k.direction}`), 'p.id asc'].join(', ');
@@ -148,7 +150,10 @@ export class ParticipantRepository {
       `select ${PERSON_COLUMNS} from training.people p where ${where.join(' and ')} order by ${order} limit ? offset ?`,
       params,
     );
-    return this.hydrate(people, q.leadProviderId, { trainingStatus: q.trainingStatus, fromParticipantId: q.fromParticipantId });
+    return this.hydrate(people, q.leadProviderId, {
+      trainingStatus: q.trainingStatus,
+      fromParticipantId: q.fromParticipantId,
+    });
   }
 
   /** The participant if the provider can see them (an accepted application with it), else null. */
@@ -176,7 +181,13 @@ export class ParticipantRepository {
       [id],
     );
     const r = rows[0];
-    return r ? { fromParticipantId: r.from_participant_id, toParticipantId: r.to_participant_id, changedAt: new Date(r.created_at) } : null;
+    return r
+      ? {
+          fromParticipantId: r.from_participant_id,
+          toParticipantId: r.to_participant_id,
+          changedAt: new Date(r.created_at),
+        }
+      : null;
   }
 
   private async hydrate(

@@ -34,7 +34,11 @@ export function participantIdChanged(change: ParticipantIdChangeView): ApiError 
  * Resolves `{id}` for participant show and outcome index: a retired id is a 410 (global lookup, before the
  * provider-scoped one), then anything the provider cannot see is a 404.
  */
-export async function resolveVisibleParticipant(em: EntityManager, rawId: string, leadProviderId: string): Promise<string> {
+export async function resolveVisibleParticipant(
+  em: EntityManager,
+  rawId: string,
+  leadProviderId: string,
+): Promise<string> {
   if (!isUuid(rawId)) throw notFound();
   const id = rawId.toLowerCase();
   const repo = new ParticipantRepository(em);
@@ -51,7 +55,12 @@ const TRAINING_STATUS_LIST = `[${TRAINING_STATUSES.map((s) => `"${s}"`).join(', 
 function parseTrainingStatusFilter(raw: string | undefined): TrainingStatus | undefined {
   if (raw === undefined) return undefined;
   if (!isTrainingStatus(raw)) {
-    throw unprocessable([{ title: 'Unpermitted parameters', detail: `The filter '#/training_status' must be ${TRAINING_STATUS_LIST}` }]);
+    throw unprocessable([
+      {
+        title: 'Unpermitted parameters',
+        detail: `The filter '#/training_status' must be ${TRAINING_STATUS_LIST}`,
+      },
+    ]);
   }
   return raw;
 }

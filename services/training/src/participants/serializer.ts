@@ -21,7 +21,9 @@ function serializeEnrolment(e: EnrolmentView, email: string | null): Schemas['Np
     withdrawal: e.withdrawal
       ? { reason: e.withdrawal.reason as Schemas['WithdrawalReason'], date: toRfc3339(e.withdrawal.date) }
       : null,
-    deferral: e.deferral ? { reason: e.deferral.reason as Schemas['DeferralReason'], date: toRfc3339(e.deferral.date) } : null,
+    deferral: e.deferral
+      ? { reason: e.deferral.reason as Schemas['DeferralReason'], date: toRfc3339(e.deferral.date) }
+      : null,
     created_at: toRfc3339(e.acceptedAt),
     funded_place: e.fundedPlace,
   };

@@ -30,7 +30,11 @@ export const PersonSchema = new EntitySchema<Person>({
     previousNames: { type: 'text[]' },
     retiredIntoId: { type: 'uuid', nullable: true },
     createdAt: { type: 'Date', columnType: 'timestamptz' },
-    significantlyUpdatedAt: { type: 'Date', columnType: 'timestamptz', index: 'people_significantly_updated_at_idx' },
+    significantlyUpdatedAt: {
+      type: 'Date',
+      columnType: 'timestamptz',
+      index: 'people_significantly_updated_at_idx',
+    },
     version: { type: 'integer', default: 0 },
   },
   indexes: [

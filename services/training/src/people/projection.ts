@@ -6,7 +6,11 @@ import type { EntityManager } from '@npq/service-kit';
  * orders them (a snapshot older than the stored one changes nothing). Snapshots without a version fall
  * back to `significantlyUpdatedAt` order. A retirement is never undone, whatever order they arrive in.
  */
-export async function upsertPerson(em: EntityManager, p: PersonSnapshotV1, fallbackVersion = 0): Promise<void> {
+export async function upsertPerson(
+  em: EntityManager,
+  p: PersonSnapshotV1,
+  fallbackVersion = 0,
+): Promise<void> {
   const version = p.version ?? fallbackVersion;
   await em.execute(
     `insert into training.people as t (id, full_name, email, trn, trn_verified, previous_names, retired_into_id, created_at,
@@ -31,10 +35,10 @@ export async function upsertPerson(em: EntityManager, p: PersonSnapshotV1, fallb
     ],
   );
   if (p.retiredIntoParticipantId) {
-    await em.execute(`update training.people set retired_into_id = ? where id = ? and retired_into_id is null`, [
-      p.retiredIntoParticipantId,
-      p.participantId,
-    ]);
+    await em.execute(
+      `update training.people set retired_into_id = ? where id = ? and retired_into_id is null`,
+      [p.retiredIntoParticipantId, p.participantId],
+    );
   }
 }
 
@@ -64,11 +68,10 @@ export async function applyMerge(em: EntityManager, m: MergeInput): Promise<void
     [m.fromParticipantId, m.toParticipantId, m.fromParticipantId],
   );
   // Moving a row updates it (DfE's update!), which counts for the kept participant's updated_at.
-  await em.execute(`update training.participant_id_changes set person_id = ?, updated_at = ? where person_id = ?`, [
-    m.toParticipantId,
-    m.changedAt,
-    m.fromParticipantId,
-  ]);
+  await em.execute(
+    `update training.participant_id_changes set person_id = ?, updated_at = ? where person_id = ?`,
+    [m.toParticipantId, m.changedAt, m.fromParticipantId],
+  );
   await em.execute(
     `insert into training.participant_id_changes (id, person_id, from_participant_id, to_participant_id, created_at, updated_at)
      select ?, ?, ?, ?, ?, ?
@@ -97,7 +100,10 @@ export async function applyMerge(em: EntityManager, m: MergeInput): Promise<void
 export async function currentParticipantId(em: EntityManager, participantId: string): Promise<string> {
   let id = participantId;
   for (let hop = 0; hop < 10; hop++) {
-    const rows: { retired_into_id: string | null }[] = await em.execute(`select retired_into_id from training.people where id = ?`, [id]);
+    const rows: { retired_into_id: string | null }[] = await em.execute(
+      `select retired_into_id from training.people where id = ?`,
+      [id],
+    );
     const next = rows[0]?.retired_into_id;
     if (!next) return id;
     id = next;

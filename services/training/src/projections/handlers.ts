@@ -8,7 +8,9 @@ import { applyMerge, upsertPerson } from '../people/projection';
 type ApplicationEvent = EventEnvelope<
   'application.created' | 'application.accepted' | 'application.rejected' | 'application.funded-place-changed'
 >;
-type DeclarationEvent = EventEnvelope<'declaration.created' | 'declaration.voided' | 'declaration.state-changed'>;
+type DeclarationEvent = EventEnvelope<
+  'declaration.created' | 'declaration.voided' | 'declaration.state-changed'
+>;
 
 async function applyApplication(em: EntityManager, envelope: ApplicationEvent): Promise<void> {
   await upsertPerson(em, envelope.data.person);
@@ -19,7 +21,11 @@ async function applyApplication(em: EntityManager, envelope: ApplicationEvent): 
  * Applies a declaration snapshot and the outcome it implies. Outcomes are only derived from a snapshot that
  * was applied (not one older than what the projection holds), in this transaction, with their own events.
  */
-async function applyDeclaration(em: EntityManager, envelope: DeclarationEvent, context: EventContext): Promise<void> {
+async function applyDeclaration(
+  em: EntityManager,
+  envelope: DeclarationEvent,
+  context: EventContext,
+): Promise<void> {
   const d = envelope.data.declaration;
   const applied = await new DeclarationRepository(em).applySnapshot(d, envelope.aggregateVersion);
   if (!applied) return;

@@ -32,7 +32,10 @@ export function qualificationRoutes(app: FastifyInstance): void {
     return {
       data: {
         trn,
-        qualifications: rows.map((r) => ({ award_date: r.award_date, npq_type: courseByIdentifier(r.course_identifier)?.shortCode ?? '' })),
+        qualifications: rows.map((r) => ({
+          award_date: r.award_date,
+          npq_type: courseByIdentifier(r.course_identifier)?.shortCode ?? '',
+        })),
       },
     };
   });
