@@ -94,6 +94,36 @@ describe('POST /api/v3/participant-declarations: request body', () => {
   });
 });
 
+describe('POST /api/v3/participant-declarations: non-scalar attributes', () => {
+  it('drops arrays and objects as strong parameters do: they count as absent', async () => {
+    const p = await acceptedParticipant(system);
+    const res = await declare(provider(), {
+      participant_id: [p.participantId],
+      declaration_type: ['started'],
+      declaration_date: { at: '2025-10-10T10:00:00Z' },
+      course_identifier: 'npq-headship',
+    });
+    expect(res.status).toBe(422);
+    expect(res.body).toEqual(
+      errors(
+        ['participant_id', M.participantBlank],
+        ['declaration_date', M.dateBlank],
+        ['declaration_type', M.typeBlank],
+        ['declaration_type', M.typeInclusion],
+      ),
+    );
+    // A dropped partner id is not "given": only the partner requirement of the declaration itself applies.
+    const partner = await declare(
+      provider(),
+      startedAttributes(p.participantId, {
+        delivery_partner_id: [EVERYWHERE_PARTNER.id],
+        secondary_delivery_partner_id: {},
+      }),
+    );
+    expect(partner.body).toEqual(errors(['delivery_partner_id', M.dpRequired]));
+  });
+});
+
 function badBody() {
   return errors(['Bad request', 'correct json data structure required. See API docs for reference']);
 }

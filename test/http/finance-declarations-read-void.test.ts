@@ -106,6 +106,22 @@ describe('GET /api/v3/participant-declarations', () => {
     );
   });
 
+  it("reads updated_since before participant_id, both before the page: DfE's order of 400s", async () => {
+    const both = await ambition().get(
+      '/api/v3/participant-declarations?filter[participant_id]=nope&filter[updated_since]=bad&page[page]=0',
+    );
+    expect(both.status).toBe(400);
+    expect(both.body).toEqual(
+      errors(['Bad request', "The filter '#/updated_since' must be a valid ISO 8601 date"]),
+    );
+    const idAndPage = await ambition().get(
+      '/api/v3/participant-declarations?filter[participant_id]=nope&page[page]=0',
+    );
+    expect(idAndPage.body).toEqual(
+      errors(['Bad request', "The filter '#/participant_id' must be a comma-delimited list of valid UUIDs"]),
+    );
+  });
+
   it('paginates without metadata', async () => {
     const all = await ambition().get('/api/v3/participant-declarations?page[per_page]=3000');
     const second = await ambition().get('/api/v3/participant-declarations?page[per_page]=1&page[page]=2');
@@ -407,6 +423,68 @@ describe('PUT /api/v3/participant-declarations/{id}/change-delivery-partner', ()
       delivery_partner_id: EVERYWHERE_PARTNER.id,
       secondary_delivery_partner_id: null,
       secondary_delivery_partner_name: null,
+    });
+  });
+
+  it('treats a blank secondary id as none (Rails `present?`): it clears the secondary partner', async () => {
+    const p = await acceptedParticipant(system);
+    const d = await declareOk(
+      ambition(),
+      startedAttributes(p.participantId, { secondary_delivery_partner_id: second }),
+    );
+    for (const blank of ['', '  ']) {
+      await change(d.id, {
+        delivery_partner_id: EVERYWHERE_PARTNER.id,
+        secondary_delivery_partner_id: second,
+      });
+      const res = await change(d.id, {
+        delivery_partner_id: EVERYWHERE_PARTNER.id,
+        secondary_delivery_partner_id: blank,
+      });
+      expect(res.status).toBe(200);
+      expect(res.body.data.attributes).toMatchObject({
+        delivery_partner_id: EVERYWHERE_PARTNER.id,
+        secondary_delivery_partner_id: null,
+        secondary_delivery_partner_name: null,
+      });
+    }
+  });
+
+  it('a primary id that is given but not a string is unknown, not missing', async () => {
+    // Outside England no partner is required, so only the lookup fails.
+    const p = await acceptedParticipant(system, { teacher_catchment: 'wales' });
+    const d = await declareOk(
+      ambition(),
+      startedAttributes(p.participantId, { delivery_partner_id: undefined }),
+    );
+    const res = await change(d.id, { delivery_partner_id: 123 });
+    expect(res.status).toBe(422);
+    expect(res.body).toEqual(errors(['delivery_partner', notListed]));
+    // An array is dropped (strong parameters keep scalars only): the id is missing.
+    const dropped = await change(d.id, { delivery_partner_id: [EVERYWHERE_PARTNER.id] });
+    expect(dropped.body).toEqual(errors(['delivery_partner', notListed], ['delivery_partner_id', required]));
+  });
+
+  it('leaves updated_at alone when nothing changes (no write, as DfE)', async () => {
+    const p = await acceptedParticipant(system);
+    const d = await declareOk(ambition(), startedAttributes(p.participantId), '2025-10-15T09:00:00Z');
+    const same = await ambition().put(
+      `/api/v3/participant-declarations/${d.id}/change-delivery-partner`,
+      {
+        data: { type: 'participant-declaration', attributes: { delivery_partner_id: EVERYWHERE_PARTNER.id } },
+      },
+      at('2025-10-20T09:00:00Z'),
+    );
+    expect(same.status).toBe(200);
+    expect(same.body.data.attributes.updated_at).toBe('2025-10-15T09:00:00Z');
+    const changed = await ambition().put(
+      `/api/v3/participant-declarations/${d.id}/change-delivery-partner`,
+      { data: { type: 'participant-declaration', attributes: { delivery_partner_id: second } } },
+      at('2025-10-21T09:00:00Z'),
+    );
+    expect(changed.body.data.attributes).toMatchObject({
+      delivery_partner_id: second,
+      updated_at: '2025-10-21T09:00:00Z',
     });
   });
 

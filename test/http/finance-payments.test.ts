@@ -1,4 +1,4 @@
-import { seedStatementPeriods } from '@npq/contracts';
+import { LEAD_PROVIDERS, seedStatementPeriods } from '@npq/contracts';
 import { runPaymentRun } from '@npq/finance';
 import { startSystem, type System } from '../support/system';
 import { AMBITION, CHURCH, createAcceptedApplication } from '../support/fixtures';
@@ -456,6 +456,36 @@ describe('cut-off catch-up, voids around payment, and the payment run', () => {
       (c: { course_identifier: string }) => c.course_identifier === 'npq-headship',
     );
     expect(course.started).toBe(clawedBack);
+  });
+});
+
+describe('a payment run that used up its attempts', () => {
+  it('is queued again by the next cut-off run, so an authorised statement is always paid', async () => {
+    const lp = LEAD_PROVIDERS[4].id;
+    const statement = await statementFor(system, lp, '2025a', 2025, 'December');
+    await runCutoff(system, '2025-11-26');
+    const [cutoffQueue, paymentQueue] = system.financeWorkers!.queues;
+    // A run of this statement's job that failed for good (kept in the failed set under the job id).
+    const jobId = `pay-${statement.id}`;
+    await paymentQueue!.add('payment-run', { statementId: 'not-a-statement' }, { jobId, attempts: 1 });
+    await eventually(
+      async () => (await paymentQueue!.getJob(jobId))?.isFailed(),
+      (failed) => failed === true,
+      10_000,
+    );
+    const authorised = await authorise(statement.id, '2025-11-27T09:00:00Z');
+    expect(authorised.status).toBe(202);
+    // The worker's cut-off (daily, and on start) re-queues every authorised statement still unpaid.
+    await cutoffQueue!.add('statement-cutoff', { asOf: '2025-11-27' });
+    const paid = await eventually(
+      () => system.admin.get(`/admin/v1/statements/${statement.id}`),
+      (r) => r.body.data.attributes.state === 'paid',
+      10_000,
+    );
+    expect(paid.body.data.attributes).toMatchObject({
+      paid: true,
+      marked_as_paid_at: '2025-11-27T09:00:00Z',
+    });
   });
 });
 

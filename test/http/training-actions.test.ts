@@ -320,6 +320,55 @@ describe('PUT .../change-schedule', () => {
     }
   });
 
+  it('without a schedule, still checks the cohort move against the current cohort (DfE falls back to Cohort.current)', async () => {
+    const zero = await createAcceptedApplication(system, {
+      course_identifier: 'npq-headship',
+      cohort: '2026',
+      cohort_suffix: 'a',
+    });
+    // On 2026-11-01 the current cohort is 2026b (capped, so funded): zero → funded.
+    const fromZero = await change(
+      zero.attributes.participant_id,
+      { course_identifier: 'npq-headship', schedule_identifier: 'npq-leadership-summer' },
+      { 'x-with-server-date': '2026-11-01T00:00:00Z' },
+    );
+    expect(fromZero.status).toBe(422);
+    expect(fromZero.body).toEqual(
+      errors(['schedule_identifier', MSG.scheduleBlank], ['cohort', MSG.zeroToFunded]),
+    );
+    const capped = await createAcceptedApplication(system, {
+      course_identifier: 'npq-headship',
+      cohort: '2024',
+    });
+    // On 2023-06-01 the current cohort is 2023 (full funding): capped → full.
+    const fromCapped = await change(
+      capped.attributes.participant_id,
+      { course_identifier: 'npq-headship', schedule_identifier: 'npq-leadership-summer' },
+      { 'x-with-server-date': '2023-06-01T00:00:00Z' },
+    );
+    expect(fromCapped.status).toBe(422);
+    expect(fromCapped.body).toEqual(
+      errors(['schedule_identifier', MSG.scheduleBlank], ['cohort', MSG.cappedToFull]),
+    );
+  });
+
+  it('reads a cohort of false, or a list or object (dropped by DfE strong parameters), as no cohort', async () => {
+    for (const cohort of [false, [2030], { start_year: 2030 }]) {
+      const { app, id, course } = await enrolled();
+      const res = await change(
+        id,
+        { course_identifier: course, schedule_identifier: 'npq-leadership-spring', cohort },
+        { 'x-with-server-date': '2026-01-05T00:00:00Z' },
+      );
+      expect(res.status).toBe(200);
+      expect(enrolmentOf(res, app.id)).toMatchObject({
+        schedule_identifier: 'npq-leadership-spring',
+        cohort: '2025',
+        cohort_suffix: 'b',
+      });
+    }
+  });
+
   it('refuses the schedule it already has, and a schedule of another course group', async () => {
     // 2024 has one cohort (2024a), so its autumn schedule is the one the participant has.
     const app = await createAcceptedApplication(system, {

@@ -354,6 +354,44 @@ describe('DQT push worker', () => {
     }
   });
 
+  it('refuses to re-send a failed pass once a later outcome (a void) superseded it', async () => {
+    const worker = await startWorker();
+    try {
+      const trn = newTrn();
+      dqt.script(trn, () => ({ status: 400 }));
+      const { outcomeId, declaration, participantId } = await passedOutcome(trn);
+      const failed = await eventually(
+        () => deliveryOf(outcomeId),
+        (d) => d?.attributes.state === 'failed',
+        10_000,
+      );
+      await voidOk(system.provider(), declaration.id);
+      const outcomes = await system.provider().get(`/api/v3/participants/npq/${participantId}/outcomes`);
+      const voided = outcomes.body.data.at(-1);
+      expect(voided.attributes.state).toBe('voided');
+      // The pass never reached DQT, so there is nothing to retract.
+      expect(await deliveryOf(voided.id)).toBeUndefined();
+
+      dqt.script(trn, () => ({ status: 204 }));
+      const retried = await system.admin.post(`/admin/v1/outcome-deliveries/${failed.id}/retry`);
+      expect(retried.status).toBe(422);
+      expect(retried.body).toEqual({
+        errors: [
+          {
+            title: 'outcome_id',
+            detail:
+              'The outcome has been superseded by a later outcome of its declaration and cannot be re-sent',
+          },
+        ],
+      });
+      await new Promise((r) => setTimeout(r, 400));
+      expect(dqt.for(trn)).toHaveLength(1);
+      expect((await deliveryOf(outcomeId)).attributes.state).toBe('failed');
+    } finally {
+      await stopWorker(worker);
+    }
+  });
+
   it('retracts a sent pass when the completed declaration is voided (completionDate null)', async () => {
     const worker = await startWorker();
     try {

@@ -158,6 +158,27 @@ describe('POST /api/v3/participants/npq/{id}/outcomes', () => {
     );
   });
 
+  it('treats list and object values as missing (DfE strong parameters drop them)', async () => {
+    const { id } = await completed();
+    const res = await submit(id, {
+      course_identifier: ['npq-senior-leadership'],
+      state: { value: 'passed' },
+      completion_date: ['2026-06-15'],
+    });
+    expect(res.status).toBe(422);
+    expect(res.body).toEqual(
+      errors(
+        ['course_identifier', MSG.courseInclusion],
+        ['course_identifier', MSG.courseBlank],
+        ['state', MSG.stateInclusion],
+        ['state', MSG.stateBlank],
+        ['completion_date', MSG.dateBlank],
+        ['completion_date', MSG.dateFormat],
+        ['base', MSG.noCompleted],
+      ),
+    );
+  });
+
   it('refuses ASO/EHCO, a voided state and a badly formatted date', async () => {
     const { id } = await completed();
     const res = await submit(id, {

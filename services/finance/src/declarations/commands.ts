@@ -28,7 +28,7 @@ import { cohortOrFail, courseAlternatives, courseHasOutcomes, courseKey } from '
 import { StatementRepository } from '../statements/repository';
 import { MESSAGES } from './messages';
 import { DeclarationRepository, type DeclarationView } from './repository';
-import { validateDeliveryPartners, type ValidCreate } from './validation';
+import { isBlank, validateDeliveryPartners, type ValidCreate } from './validation';
 
 export interface DeclarationCommandResult {
   declarationId: string;
@@ -320,7 +320,9 @@ export async function changeDeliveryPartner(
       typeof raw === 'string' && known.has(raw.toLowerCase()) ? raw.toLowerCase() : null;
     const primaryId = lookup(rawPrimary);
     const secondaryId = lookup(rawSecondary);
-    const secondaryGiven = rawSecondary !== undefined && rawSecondary !== null;
+    // DfE: `secondary_delivery_partner_id.present?` (so "" means none, as an omitted id does) and
+    // `validates :delivery_partner_id, presence: true` (Rails `blank?`, so 123 is present, merely unknown).
+    const secondaryGiven = !isBlank(rawSecondary);
 
     const errors = new ValidationErrors();
     if (primaryId === null) errors.add('delivery_partner', MESSAGES.deliveryPartnerNotPartnered);
@@ -342,14 +344,17 @@ export async function changeDeliveryPartner(
       const live = await declarations.findLiveOfType(d.applicationId, d.declarationType, d.id);
       if (live) errors.add('base', MESSAGES.duplicateOnApplication(live.state));
     }
-    if (typeof rawPrimary !== 'string' || rawPrimary.trim() === '')
-      errors.add('delivery_partner_id', MESSAGES.deliveryPartnerRequired);
+    if (isBlank(rawPrimary)) errors.add('delivery_partner_id', MESSAGES.deliveryPartnerRequired);
     errors.throwIfAny();
 
-    await tx.execute(
-      `update finance.declarations set delivery_partner_id = ?, secondary_delivery_partner_id = ?, updated_at = ? where id = ?`,
-      [primaryId, secondaryId, now(), id],
-    );
+    // Like DfE's save!, a change that changes nothing writes nothing (updated_at stays, so the declaration
+    // does not reappear in updated_since feeds).
+    if (primaryId !== d.deliveryPartnerId || secondaryId !== d.secondaryDeliveryPartnerId) {
+      await tx.execute(
+        `update finance.declarations set delivery_partner_id = ?, secondary_delivery_partner_id = ?, updated_at = ? where id = ?`,
+        [primaryId, secondaryId, now(), id],
+      );
+    }
     return { declarationId: id, events: [] };
   });
 }

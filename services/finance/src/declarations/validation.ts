@@ -29,13 +29,15 @@ import { StatementRepository } from '../statements/repository';
 import { MESSAGES } from './messages';
 import { DeclarationRepository } from './repository';
 
-/** Rails `blank?`: nil, false, or a string of only whitespace. */
-function isBlank(value: unknown): boolean {
+/** Rails `blank?`: nil, false, a string of only whitespace, or an empty array or hash. */
+export function isBlank(value: unknown): boolean {
   return (
     value === undefined ||
     value === null ||
     value === false ||
-    (typeof value === 'string' && value.trim() === '')
+    (typeof value === 'string' && value.trim() === '') ||
+    (Array.isArray(value) && value.length === 0) ||
+    (typeof value === 'object' && value !== null && Object.keys(value).length === 0)
   );
 }
 

@@ -43,13 +43,17 @@ export async function startFinanceWorkers(
       const asOf = job.data.asOf ?? today();
       const result = await runStatementCutoff(runtime.orm, runtime.naming, asOf);
       await runtime.relay.publishPending(result.events.map((e) => e.id)).catch(() => 0);
-      // A payment authorised while Redis was unreachable has no job yet: queue it now (same id, so at most once).
+      // An authorised statement still unpaid: its payment was queued while Redis was unreachable (no job yet),
+      // or its job used up every attempt (kept in the failed set under the same id, which would silently
+      // swallow a new add). Queue it again (same id, so at most once at a time).
       const authorised: { id: string }[] = await runtime.orm.em
         .fork()
         .execute(
           `select id from finance.statements where state = 'payable' and marked_as_paid_at is not null`,
         );
       for (const { id } of authorised) {
+        const previous = await paymentQueue.getJob(paymentJobId(id));
+        if (previous && (await previous.isFailed())) await previous.remove();
         await paymentQueue.add('payment-run', { statementId: id }, { jobId: paymentJobId(id) });
       }
       runtime.logger.info(

@@ -16,6 +16,7 @@ import {
   type Query,
 } from '@npq/service-kit';
 import type { ApiComponents } from '@npq/contracts';
+import { OutcomeRepository } from '../outcomes/repository';
 import { DELIVERY_STATES, DeliveryRepository, type DeliveryView } from './deliveries';
 import type { DeliveryState } from './entity';
 
@@ -61,7 +62,9 @@ export function outcomeDeliveryRoutes(app: FastifyInstance): void {
 
   /**
    * Puts a failed (or stuck pending) delivery back in the queue under a new job id; the worker's sweep
-   * queues it. A delivery already sent cannot be sent again.
+   * queues it. A delivery already sent cannot be sent again, nor one whose outcome is no longer the latest
+   * of its declaration (reference-and-finance §3.5: DfE re-sends only the latest outcome), so a pass that
+   * was voided or failed afterwards never reaches DQT late.
    */
   app.post<{ Params: { id: string } }>('/admin/v1/outcome-deliveries/:id/retry', async (req, reply) => {
     requireAdmin(req);
@@ -74,6 +77,18 @@ export function outcomeDeliveryRoutes(app: FastifyInstance): void {
       if (!found) throw notFound();
       if (found.state === 'sent')
         throw unprocessable([{ title: 'state', detail: 'The outcome delivery has already been sent' }]);
+      // A pending one is still going out, in order, ahead of whatever superseded it: requeueing it is safe.
+      const latest =
+        found.state === 'failed' ? await new OutcomeRepository(tx).latestOf(found.declarationId) : null;
+      if (latest && latest.id !== found.outcomeId) {
+        throw unprocessable([
+          {
+            title: 'outcome_id',
+            detail:
+              'The outcome has been superseded by a later outcome of its declaration and cannot be re-sent',
+          },
+        ]);
+      }
       await repo.requeue(id, `${found.outcomeId}-retry-${randomUUID().slice(0, 8)}`, now());
       return repo.findById(id);
     });

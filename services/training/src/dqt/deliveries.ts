@@ -182,6 +182,20 @@ export class DeliveryRepository {
   }
 
   /**
+   * Claims a pending delivery for one job run for `leaseMs`: false when it is no longer pending or another
+   * run holds it (a job BullMQ thought stalled and restarted while the first run is still sending). The
+   * lease outlives one request, so a run that dies mid-request frees it by expiry.
+   */
+  async claim(id: string, leaseMs: number): Promise<boolean> {
+    const rows: unknown[] = await this.em.execute(
+      `update training.outcome_deliveries set claimed_until = now() + make_interval(secs => ?)
+       where id = ? and state = 'pending' and (claimed_until is null or claimed_until < now()) returning id`,
+      [leaseMs / 1000, id],
+    );
+    return rows.length > 0;
+  }
+
+  /**
    * Records one HTTP attempt and its effect. Only a pending delivery changes state, so a push that
    * succeeds twice (a worker stopped mid-request, then the job resumed) is recorded as sent once.
    */
@@ -194,7 +208,7 @@ export class DeliveryRepository {
     const state = a.outcome === 'sent' ? 'sent' : a.outcome === 'failed' ? 'failed' : 'pending';
     await this.em.execute(
       `update training.outcome_deliveries set attempts = attempts + 1, last_status_code = ?, last_error = ?,
-         last_attempt_at = ?, updated_at = ?,
+         last_attempt_at = ?, updated_at = ?, claimed_until = null,
          state = case when state = 'pending' then ? else state end,
          sent_at = case when state = 'pending' then ?::timestamptz else sent_at end
        where id = ?`,

@@ -26,6 +26,8 @@ export class OutcomeDelivery {
   lastError: string | null = null;
   lastAttemptAt: Date | null = null;
   sentAt: Date | null = null;
+  /** While set and in the future, one job run holds the delivery (it is sending); no other run may send. */
+  claimedUntil: Date | null = null;
   createdAt!: Date;
   updatedAt!: Date;
 }
@@ -50,6 +52,7 @@ export const OutcomeDeliverySchema = new EntitySchema<OutcomeDelivery>({
     lastError: { type: 'text', nullable: true },
     lastAttemptAt: { type: 'Date', columnType: 'timestamptz', nullable: true },
     sentAt: { type: 'Date', columnType: 'timestamptz', nullable: true },
+    claimedUntil: { type: 'Date', columnType: 'timestamptz', nullable: true },
     createdAt: { type: 'Date', columnType: 'timestamptz' },
     updatedAt: { type: 'Date', columnType: 'timestamptz' },
   },

@@ -181,6 +181,13 @@ export class DqtPushService {
       await job.moveToDelayed(Date.now() + (this.options.orderingDelayMs ?? 2_000), token);
       throw new DelayedError();
     }
+    // One sender at a time, whatever BullMQ believes about stalled jobs: without the claim, a job restarted
+    // while its first run is still waiting for DQT would push the same outcome twice.
+    const leaseMs = this.options.timeoutMs + 30_000;
+    if (!(await repo.claim(delivery.id, leaseMs))) {
+      await job.moveToDelayed(Date.now() + (this.options.orderingDelayMs ?? 2_000), token);
+      throw new DelayedError();
+    }
     const startedAt = now();
     const verdict = await this.send(delivery);
     const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);

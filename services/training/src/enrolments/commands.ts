@@ -202,10 +202,10 @@ async function withdraw(ctx: Context, naming: Naming): Promise<EventEnvelope[]> 
 /**
  * The start year change-schedule looks in: the `cohort` attribute when given (a string or integer year;
  * anything else, including "", matches no cohort), else the current schedule's cohort, else the current
- * cohort.
+ * cohort. DfE reads it as `@cohort_start_year || …`, so `null` and `false` count as not given.
  */
 function targetStartYear(cohort: unknown, enrolment: EnrolmentRow | null): number | undefined {
-  if (cohort !== undefined && cohort !== null) {
+  if (cohort !== undefined && cohort !== null && cohort !== false) {
     if (typeof cohort === 'number') return Number.isInteger(cohort) ? cohort : undefined;
     if (typeof cohort === 'string' && /^\s*\d+\s*$/.test(cohort)) return Number.parseInt(cohort.trim(), 10);
     return undefined;
@@ -231,7 +231,11 @@ export function fundedPlaceAfterMove(
   return fundedPlace;
 }
 
-/** `Participants::ChangeSchedule` (§4.4), checks #7–#16 in order. */
+/**
+ * `Participants::ChangeSchedule` (§4.4), checks #7–#16 in order. The checks on the new schedule (#11–#14)
+ * need one; the funding checks (#15, #16) only need the application, and compare its cohort with DfE's
+ * `cohort`: the new schedule's, or the current cohort when no schedule was found.
+ */
 async function changeSchedule(ctx: Context, naming: Naming): Promise<EventEnvelope[]> {
   const { errors, enrolment, input } = ctx;
   const startYear = targetStartYear(input.cohort, enrolment);
@@ -252,46 +256,52 @@ async function changeSchedule(ctx: Context, naming: Naming): Promise<EventEnvelo
     errors.add('cohort', MESSAGES.missingContract);
   }
   if (enrolment?.training_status === 'withdrawn') errors.add('participant_id', MESSAGES.alreadyWithdrawn);
-  if (!enrolment || !newSchedule) {
+  if (!enrolment) {
     errors.throwIfAny();
-    throw new Error('change-schedule without an application or schedule passed validation');
+    throw new Error('change-schedule without an application passed validation');
   }
 
-  const live = await ctx.declarations.live(enrolment.id);
-  const appliesFrom = startOfDayUtc(newSchedule.appliesFrom);
-  for (const d of live) {
-    if (!isDeclarationTypeAllowed(newSchedule, d.declaration_type))
-      errors.add('schedule_identifier', MESSAGES.invalidatesDeclaration);
-    // `<=`: a declaration at exactly 00:00 on the new start invalidates (creation allows equality).
-    if (new Date(d.declaration_date).getTime() <= appliesFrom.getTime()) {
-      errors.add('schedule_identifier', MESSAGES.invalidatesDeclaration);
-    }
-  }
+  const live = newSchedule ? await ctx.declarations.live(enrolment.id) : [];
   const current = enrolment.schedule_identifier
     ? findSchedule(enrolment.cohort_identifier, enrolment.schedule_identifier)
     : undefined;
-  if (
-    current &&
-    current.identifier === newSchedule.identifier &&
-    current.cohortIdentifier === newSchedule.cohortIdentifier
-  ) {
-    errors.add('schedule_identifier', MESSAGES.scheduleUnchanged);
-  }
-  if (!errors.any() && !isScheduleValidForCourse(newSchedule.identifier, enrolment.course_identifier)) {
-    errors.add('schedule_identifier', MESSAGES.scheduleInvalidForCourse);
-  }
-  if (!errors.any() && live.length > 0 && newSchedule.cohortIdentifier !== current?.cohortIdentifier) {
-    errors.add('cohort', MESSAGES.cohortWithDeclarations);
+  if (newSchedule) {
+    const appliesFrom = startOfDayUtc(newSchedule.appliesFrom);
+    for (const d of live) {
+      if (!isDeclarationTypeAllowed(newSchedule, d.declaration_type))
+        errors.add('schedule_identifier', MESSAGES.invalidatesDeclaration);
+      // `<=`: a declaration at exactly 00:00 on the new start invalidates (creation allows equality).
+      if (new Date(d.declaration_date).getTime() <= appliesFrom.getTime()) {
+        errors.add('schedule_identifier', MESSAGES.invalidatesDeclaration);
+      }
+    }
+    if (
+      current &&
+      current.identifier === newSchedule.identifier &&
+      current.cohortIdentifier === newSchedule.cohortIdentifier
+    ) {
+      errors.add('schedule_identifier', MESSAGES.scheduleUnchanged);
+    }
+    if (!errors.any() && !isScheduleValidForCourse(newSchedule.identifier, enrolment.course_identifier)) {
+      errors.add('schedule_identifier', MESSAGES.scheduleInvalidForCourse);
+    }
+    if (!errors.any() && live.length > 0 && newSchedule.cohortIdentifier !== current?.cohortIdentifier) {
+      errors.add('cohort', MESSAGES.cohortWithDeclarations);
+    }
   }
   const oldCohort = cohortByIdentifier(enrolment.cohort_identifier);
-  const newCohort = cohortByIdentifier(newSchedule.cohortIdentifier);
-  if (!oldCohort || !newCohort) throw new Error(`enrolment ${enrolment.id} has an unknown cohort`);
-  const cohortChanges = oldCohort.identifier !== newCohort.identifier;
-  if (cohortChanges && oldCohort.funding === 'capped' && newCohort.funding === 'full') {
-    errors.add('cohort', MESSAGES.cohortCappedToFull);
+  if (!oldCohort) throw new Error(`enrolment ${enrolment.id} has an unknown cohort`);
+  if (targetCohort) {
+    const cohortChanges = oldCohort.identifier !== targetCohort.identifier;
+    if (cohortChanges && oldCohort.funding === 'capped' && targetCohort.funding === 'full') {
+      errors.add('cohort', MESSAGES.cohortCappedToFull);
+    }
+    if (isFunded(targetCohort) && oldCohort.funding === 'zero')
+      errors.add('cohort', MESSAGES.cohortZeroToFunded);
   }
-  if (isFunded(newCohort) && oldCohort.funding === 'zero') errors.add('cohort', MESSAGES.cohortZeroToFunded);
   errors.throwIfAny();
+  if (!newSchedule || !targetCohort) throw new Error('change-schedule without a schedule passed validation');
+  const newCohort = targetCohort;
 
   const fundedPlace = fundedPlaceAfterMove(
     oldCohort.funding,
