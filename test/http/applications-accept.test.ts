@@ -136,6 +136,35 @@ describe('POST /api/v3/npq-applications/{id}/accept', () => {
       );
     });
 
+    it('looks the identifier up exactly as sent; a blank one means the default schedule', async () => {
+      const app = await createApplication(system.admin, {
+        cohort: '2025',
+        course_identifier: 'npq-headship',
+      });
+      const padded = await accept(
+        app.id,
+        acceptBody({ funded_place: true, schedule_identifier: ' npq-leadership-spring ' }),
+      );
+      expect(padded.status).toBe(422);
+      expect(padded.body).toEqual(
+        errors(['schedule_identifier', 'The selected schedule cannot be found in the application cohort']),
+      );
+      const notAString = await accept(app.id, acceptBody({ funded_place: true, schedule_identifier: false }));
+      expect(notAString.body).toEqual(
+        errors(['schedule_identifier', 'The selected schedule cannot be found in the application cohort']),
+      );
+      const blank = await accept(
+        app.id,
+        acceptBody({ funded_place: true, schedule_identifier: '  ' }),
+        AMBITION.id,
+        {
+          'x-with-server-date': '2025-09-01T09:00:00Z',
+        },
+      );
+      expect(blank.status).toBe(200);
+      expect(blank.body.data.attributes.schedule_identifier).toBe('npq-leadership-autumn');
+    });
+
     it('answers 422 when no default schedule exists for the cohort on that date', async () => {
       // 2024 has no spring schedules; a headship acceptance on 2 Jan 2024 defaults to spring.
       const app = await createApplication(system.admin, {

@@ -266,6 +266,16 @@ describe('POST /admin/v1/npq-applications', () => {
         ],
       ],
       [
+        'a funded place for someone not eligible for funding (capped cohort)',
+        { cohort: '2025', funded_place: true, eligible_for_funding: false },
+        [
+          {
+            title: 'funded_place',
+            detail: "The participant is not eligible for funding, so '#/funded_place' cannot be set to true.",
+          },
+        ],
+      ],
+      [
         'an unknown attribute',
         { favourite_colour: 'blue' },
         [{ title: 'favourite_colour', detail: "'#/favourite_colour' is not a known attribute" }],

@@ -75,6 +75,36 @@ describe('PUT /api/v3/npq-applications/{id}/change-funded-place', () => {
     expect(on.body.data.attributes.funded_place).toBe(true);
   });
 
+  it('setting the value it already has succeeds without moving updated_at (nothing changed)', async () => {
+    const app = await createAcceptedApplication(system, { cohort: '2025' }, { at: '2025-09-01T09:00:00Z' });
+    expect(app.attributes.updated_at).toBe('2025-09-01T09:00:00Z');
+    const same = await system
+      .provider()
+      .put(`/api/v3/npq-applications/${app.id}/change-funded-place`, fundedPlaceBody(true), {
+        headers: { 'x-with-server-date': '2025-09-02T09:00:00Z' },
+      });
+    expect(same.status).toBe(200);
+    expect(same.body.data.attributes).toMatchObject({
+      funded_place: true,
+      updated_at: '2025-09-01T09:00:00Z',
+    });
+    const feed = await system
+      .provider()
+      .get(
+        `/api/v3/npq-applications?filter[updated_since]=2025-09-02T00:00:00Z&filter[participant_id]=${app.attributes.participant_id}`,
+      );
+    expect(feed.body).toEqual({ data: [] });
+    const changed = await system
+      .provider()
+      .put(`/api/v3/npq-applications/${app.id}/change-funded-place`, fundedPlaceBody(false), {
+        headers: { 'x-with-server-date': '2025-09-03T09:00:00Z' },
+      });
+    expect(changed.body.data.attributes).toMatchObject({
+      funded_place: false,
+      updated_at: '2025-09-03T09:00:00Z',
+    });
+  });
+
   it('needs a boolean; a body without data is the same 422 with the other checks', async () => {
     const pending = await createApplication(system.admin, { cohort: '2025' });
     const noData = await changeFundedPlace(pending.id, undefined);
@@ -100,6 +130,36 @@ describe('PUT /api/v3/npq-applications/{id}/change-funded-place', () => {
       data: { type: 'npq-application-change-funded-place' },
     });
     expect(res.status).toBe(400);
+  });
+
+  it("reads the body with accept's strong params: attributes with neither accept attribute are the 400", async () => {
+    const accepted = await createAcceptedApplication(system, { cohort: '2025' });
+    const unknownOnly = await changeFundedPlace(accepted.id, {
+      data: { type: 'npq-application-change-funded-place', attributes: { funded: false } },
+    });
+    expect(unknownOnly.status).toBe(400);
+    expect(unknownOnly.body).toEqual({
+      errors: [
+        { title: 'Bad request', detail: 'correct json data structure required. See API docs for reference' },
+      ],
+    });
+    // DfE permits schedule_identifier here too, so such a body is read (and funded_place is missing).
+    const scheduleOnly = await changeFundedPlace(accepted.id, {
+      data: { attributes: { schedule_identifier: 'npq-leadership-spring' } },
+    });
+    expect(scheduleOnly.status).toBe(422);
+    expect(scheduleOnly.body).toEqual(errors(['funded_place', "Set '#/funded_place' to true or false."]));
+    expect((await show(accepted.id)).body.data.attributes.funded_place).toBe(true);
+  });
+
+  it('looks the application up before reading the body (404 beats 400, as in DfE)', async () => {
+    const unknown = '8c1a3c62-1f0b-4a0e-9f41-0d1c0b0a0a0a';
+    const bad = { data: { type: 'npq-application-change-funded-place' } };
+    const cfp = await changeFundedPlace(unknown, bad);
+    expect(cfp.status).toBe(404);
+    expect(cfp.body).toEqual({ error: 'Resource not found' });
+    const acc = await system.provider().post(`/api/v3/npq-applications/${unknown}/accept`, bad);
+    expect(acc.status).toBe(404);
   });
 
   it('refuses true for a participant not eligible for funding (the string "true" counts as asking too)', async () => {

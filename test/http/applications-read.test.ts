@@ -91,22 +91,33 @@ describe('GET /api/v3/npq-applications', () => {
       expect((await church().get(`${LIST}?page[per_page]=999999`)).status).toBe(200);
     });
 
-    it.each([
-      'page[page]=0',
-      'page[page]=-1',
-      'page[per_page]=0',
-      'page[per_page]=abc',
-      'page[page]=',
-      'page[per_page][]=5',
-    ])('?%s is a 400 with DfE message', async (qs) => {
-      const res = await church().get(`${LIST}?${qs}`);
-      expect(res.status).toBe(400);
-      expect(res.body).toEqual(BAD_PAGE);
-    });
+    it.each(['page[page]=0', 'page[page]=-1', 'page[per_page]=0', 'page[per_page]=abc', 'page[page]='])(
+      '?%s is a 400 with DfE message',
+      async (qs) => {
+        const res = await church().get(`${LIST}?${qs}`);
+        expect(res.status).toBe(400);
+        expect(res.body).toEqual(BAD_PAGE);
+      },
+    );
 
     it('ignores a page parameter that is not a hash', async () => {
       const res = await church().get(`${LIST}?page=2`);
       expect(ids(res)).toEqual(expectedDefault());
+    });
+
+    it.each(['page[per_page][]=1', 'page[page][]=2', 'page[per_page][x]=0'])(
+      'ignores an array or hash value (?%s), as DfE strong params drop it',
+      async (qs) => {
+        const res = await church().get(`${LIST}?${qs}`);
+        expect(res.status).toBe(200);
+        expect(ids(res)).toEqual(expectedDefault());
+      },
+    );
+
+    it('answers a page too far out for any offset with an empty page, not a 500', async () => {
+      const res = await church().get(`${LIST}?page[page]=99999999999999999999`);
+      expect(res.status).toBe(200);
+      expect(res.body).toEqual({ data: [] });
     });
   });
 
@@ -117,6 +128,13 @@ describe('GET /api/v3/npq-applications', () => {
       expect(new Set(ids(res))).toEqual(new Set(want));
       expect(res.body.data.every((a: any) => ['2025', '2023'].includes(a.attributes.cohort))).toBe(true);
       expect((await church().get(`${LIST}?filter[cohort]=abc`)).body).toEqual({ data: [] });
+      // A year outside the integer range matches nothing (it is not a 500).
+      const huge = await church().get(`${LIST}?filter[cohort]=99999999999`);
+      expect(huge.status).toBe(200);
+      expect(huge.body).toEqual({ data: [] });
+      expect(new Set(ids(await church().get(`${LIST}?filter[cohort]=2025,99999999999`)))).toEqual(
+        new Set(created.filter((c) => c.cohort === '2025').map((c) => c.id)),
+      );
       // Blank filters are ignored.
       expect(ids(await church().get(`${LIST}?filter[cohort]=`))).toEqual(expectedDefault());
     });
@@ -127,6 +145,13 @@ describe('GET /api/v3/npq-applications', () => {
         `${LIST}?filter[participant_id]=${a.participantId.toUpperCase()},${b.participantId},`,
       );
       expect(new Set(ids(res))).toEqual(new Set([a.id, b.id]));
+    });
+
+    it('reads a blank participant_id as no filter, and commas only as a list that matches nothing', async () => {
+      expect(ids(await church().get(`${LIST}?filter[participant_id]=%20`))).toEqual(expectedDefault());
+      const commas = await church().get(`${LIST}?filter[participant_id]=,`);
+      expect(commas.status).toBe(200);
+      expect(commas.body).toEqual({ data: [] });
     });
 
     it.each([
@@ -167,6 +192,16 @@ describe('GET /api/v3/npq-applications', () => {
         });
       },
     );
+
+    it("reports the first bad parameter in DfE's order: participant_id, then updated_since, then page", async () => {
+      const detail = async (qs: string) => (await church().get(`${LIST}?${qs}`)).body.errors[0].detail;
+      expect(await detail('page[page]=0&filter[updated_since]=x&filter[participant_id]=x')).toBe(
+        "The filter '#/participant_id' must be a comma-delimited list of valid UUIDs",
+      );
+      expect(await detail('page[page]=0&filter[updated_since]=x')).toBe(
+        "The filter '#/updated_since' must be a valid ISO 8601 date",
+      );
+    });
 
     it('ignores unknown filters', async () => {
       expect(ids(await church().get(`${LIST}?filter[colour]=blue`))).toEqual(expectedDefault());

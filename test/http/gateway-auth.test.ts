@@ -42,9 +42,16 @@ describe('lead provider authentication', () => {
     expect(res.body).toEqual(DENIED);
   });
 
-  it('accepts `Bearer <t>`, `Token <t>` and `Token token="<t>"`', async () => {
+  it('accepts the token forms Rails reads: `Bearer <t>`, `Token <t>`, `token=<t>` quoted or not, with parameters', async () => {
     const token = system.tokens[AMBITION.id]!;
-    for (const header of [`Bearer ${token}`, `Token ${token}`, `Token token="${token}"`]) {
+    for (const header of [
+      `Bearer ${token}`,
+      `Token ${token}`,
+      `Token token="${token}"`,
+      `Token token=${token}`,
+      `Bearer token="${token}"`,
+      `Token token="${token}", nonce="abc"`,
+    ]) {
       const res = await system.anonymous.get(LIST, { headers: { authorization: header } });
       expect(res.status).toBe(200);
     }

@@ -30,6 +30,47 @@ describe('routing', () => {
   });
 });
 
+describe("paths as Rails' router reads them", () => {
+  it('routes v3 paths with a trailing slash, repeated slashes or a .format suffix, answering JSON', async () => {
+    const app = await createApplication(system.admin);
+    const list = '/api/v3/npq-applications';
+    for (const url of [`${list}/`, `/api/v3//npq-applications`, `${list}.json`, `${list}.csv`]) {
+      const res = await system
+        .provider()
+        .get(`${url}?filter[participant_id]=${app.attributes.participant_id}`, { validate: false });
+      expect(res.status).toBe(200);
+      expect(res.headers['content-type']).toBe('application/json');
+      expect(res.body.data.map((a: { id: string }) => a.id)).toEqual([app.id]);
+    }
+    for (const url of [
+      `${list}/${app.id}/`,
+      `${list}/${app.id}.json`,
+      `/api/v3//npq-applications//${app.id}`,
+    ]) {
+      const res = await system.provider().get(url, { validate: false });
+      expect(res.status).toBe(200);
+      expect(res.body.data.id).toBe(app.id);
+    }
+    const rejected = await system
+      .provider()
+      .post(`${list}/${app.id}/reject.json`, undefined, { validate: false });
+    expect(rejected.status).toBe(200);
+    expect(rejected.body.data.attributes.status).toBe('rejected');
+  });
+
+  it('still answers unknown paths and wrong verbs with the JSON 404', async () => {
+    for (const [method, url] of [
+      ['GET', '/api/v3/nope/'],
+      ['GET', '/api/v3/npq-applications.json/extra'],
+      ['PATCH', '/api/v3/npq-applications/'],
+    ] as const) {
+      const res = await system.provider().request(method, url, { validate: false });
+      expect(res.status).toBe(404);
+      expect(res.body).toEqual({ error: 'Resource not found' });
+    }
+  });
+});
+
 describe('filter shape (checked before authentication, as DfE does)', () => {
   it.each(['filter=abc', 'filter=', 'filter[]=x'])('?%s is a 400 even without a token', async (qs) => {
     for (const url of [

@@ -44,6 +44,8 @@ export interface HttpAppOptions {
   healthChecks?: Record<string, HealthCheck>;
   /** Extra gauges etc. registered by the caller. */
   metrics?: Registry;
+  /** Rewrites each request's URL before routing (the gateway normalises v3 paths the way Rails does). */
+  rewriteUrl?: (url: string) => string;
 }
 
 export interface HttpApp {
@@ -115,6 +117,9 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
         >,
     },
     return503OnClosing: true,
+    ...(options.rewriteUrl
+      ? { rewriteUrl: (req: { url?: string }) => options.rewriteUrl!(req.url ?? '/') }
+      : {}),
   });
 
   const registry = options.metrics ?? new Registry();

@@ -50,15 +50,19 @@ export function parseDateFilter(query: Query, key: string): Date | undefined {
   return parsed;
 }
 
-/** `participant_id`: a comma-delimited list of UUIDs (a trailing comma is tolerated, nothing else). */
+/**
+ * `participant_id`: a comma-delimited list of UUIDs (trailing commas are tolerated, nothing else). As in
+ * DfE (Ruby's `blank?` and `split`), a blank value is no filter, and a value of commas only is an empty
+ * list, which matches nothing.
+ */
 export function parseUuidListFilter(query: Query, key: string): string[] | undefined {
   const raw = filters(query)[key];
-  if (raw === undefined || raw === '') return undefined;
+  if (raw === undefined || (typeof raw === 'string' && raw.trim() === '')) return undefined;
   const invalid = badRequest(`The filter '#/${key}' must be a comma-delimited list of valid UUIDs`);
   if (typeof raw !== 'string') throw invalid;
   const parts = raw.split(',');
   while (parts.length > 0 && parts[parts.length - 1] === '') parts.pop();
-  if (parts.length === 0 || !parts.every((p) => UUID.test(p))) throw invalid;
+  if (!parts.every((p) => UUID.test(p))) throw invalid;
   return [...new Set(parts.map((p) => p.toLowerCase()))];
 }
 
@@ -68,11 +72,24 @@ export function rubyToInt(value: string): number {
   return m ? Number.parseInt(m[1]!, 10) : 0;
 }
 
-/** `cohort`: comma-separated start years; a non-numeric year matches nothing. */
+const INT4_MIN = -2147483648;
+const INT4_MAX = 2147483647;
+
+/**
+ * `cohort`: comma-separated start years; a non-numeric year matches nothing, and so does one outside the
+ * integer column's range (Rails gives such a value no match; it must not reach the database as an error).
+ */
 export function parseCohortFilter(query: Query, key = 'cohort'): number[] | undefined {
   const raw = scalarFilter(query, key);
   if (raw === undefined) return undefined;
-  return [...new Set(raw.split(',').map(rubyToInt))];
+  return [
+    ...new Set(
+      raw
+        .split(',')
+        .map(rubyToInt)
+        .map((year) => (year >= INT4_MIN && year <= INT4_MAX ? year : 0)),
+    ),
+  ];
 }
 
 export interface Pagination {
@@ -89,21 +106,23 @@ const INVALID_PAGE =
 
 /**
  * `page[page]` (default 1) and `page[per_page]` (default 100, clamped to 3000). Values < 1 (including 0
- * and non-numeric values) are a 400; a non-hash `page` is ignored, as DfE does.
+ * and non-numeric values) are a 400; a non-hash `page`, and an array or hash value inside it, are ignored,
+ * as DfE's `params.permit(page: %i[per_page page])` drops them. A page so far out that its offset leaves
+ * the safe integer range is still just a page past the end.
  */
 export function parsePagination(query: Query): Pagination {
   const raw = isPlainObject(query.page) ? query.page : {};
   const read = (key: string, fallback: number): number => {
     const value = raw[key];
-    if (value === undefined) return fallback;
-    if (typeof value !== 'string') throw badRequest(INVALID_PAGE);
+    if (typeof value !== 'string') return fallback;
     const n = rubyToInt(value);
     if (n < 1) throw badRequest(INVALID_PAGE);
     return n;
   };
   const page = read('page', 1);
   const perPage = Math.min(read('per_page', DEFAULT_PER_PAGE), MAX_PER_PAGE);
-  return { page, perPage, limit: perPage, offset: (page - 1) * perPage };
+  const offset = Math.min((page - 1) * perPage, Number.MAX_SAFE_INTEGER);
+  return { page, perPage, limit: perPage, offset };
 }
 
 export interface SortKey {

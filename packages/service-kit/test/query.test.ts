@@ -201,11 +201,17 @@ describe('parseUuidListFilter', () => {
     expect(parse('')).toBeUndefined();
     expect(parse('filter[cohort]=2023')).toBeUndefined();
     expect(parse('filter[participant_id]=')).toBeUndefined();
+    // Blank (Ruby's blank?: whitespace only) is no filter, as in DfE.
+    expect(parse('filter[participant_id]=%20%20')).toBeUndefined();
+  });
+
+  it('reads commas only as an empty list (matches nothing), as Ruby splits it', () => {
+    expect(parse('filter[participant_id]=,')).toEqual([]);
+    expect(parse('filter[participant_id]=,,,')).toEqual([]);
   });
 
   it.each([
     ['leading comma', `filter[participant_id]=,${A}`],
-    ['only a comma', 'filter[participant_id]=,'],
     ['empty middle segment', `filter[participant_id]=${A},,${B}`],
     ['space after the comma', `filter[participant_id]=${A},%20${B}`],
     ['unencoded + (a space)', `filter[participant_id]=${A},+${B}`],
@@ -259,6 +265,9 @@ describe('parseCohortFilter', () => {
     ['filter[cohort]=2023,%202024', [2023, 2024]],
     ['filter[cohort]=2024,2023,2024', [2024, 2023]],
     ['filter[cohort]=2023,,2024', [2023, 0, 2024]],
+    // Outside the integer column's range: matches nothing (never a database error).
+    ['filter[cohort]=99999999999', [0]],
+    ['filter[cohort]=2024,-99999999999', [2024, 0]],
   ])('%p is %p', (search, expected) => {
     expect(parseCohortFilter(q(search))).toEqual(expected);
   });
@@ -327,12 +336,18 @@ describe('parsePagination', () => {
     expectBadRequest(() => parsePagination(q(`page[per_page]=${value}`)), PAGE_INVALID);
   });
 
-  it.each(['page[page][]=2', 'page[page][x]=2', 'page[per_page][]=5'])(
-    'an array or hash value (%p) is the 400',
+  it.each(['page[page][]=2', 'page[page][x]=2', 'page[per_page][]=5', 'page[per_page][x]=0'])(
+    'an array or hash value (%p) is dropped, as DfE strong params drop it',
     (search) => {
-      expectBadRequest(() => parsePagination(q(search)), PAGE_INVALID);
+      expect(parsePagination(q(search))).toEqual({ page: 1, perPage: 100, limit: 100, offset: 0 });
     },
   );
+
+  it('keeps the offset of an absurdly far page a safe integer (an empty page, not a database error)', () => {
+    const { page, offset } = parsePagination(q('page[page]=99999999999999999999&page[per_page]=3000'));
+    expect(page).toBeGreaterThan(1);
+    expect(offset).toBe(Number.MAX_SAFE_INTEGER);
+  });
 
   it.each(['page=2', 'page=', 'page[]=2', 'page[]=2&page[]=3'])(
     'a non-hash page (%p) is ignored',

@@ -44,6 +44,21 @@ const STRIPPED = new Set(['authorization', SERVER_DATE_HEADER, ...Object.values(
 /** How long a verified token is trusted without asking the database (revocations evict at once). */
 const TOKEN_CACHE_TTL_MS = 10_000;
 
+/**
+ * Rails normalises every path before routing (repeated slashes squeezed, one trailing slash dropped), and
+ * DfE's resource routes take an optional `.format` suffix (always answered in JSON). A client written
+ * against DfE may rely on either, so the DfE-shaped paths are normalised the same way before routing and
+ * proxying; the query string is kept as sent.
+ */
+export function normalizeApiUrl(url: string): string {
+  const q = url.indexOf('?');
+  let path = (q === -1 ? url : url.slice(0, q)).replace(/\/{2,}/g, '/');
+  if (!/^\/api\/(v3|teacher-record-service)\//.test(path)) return url;
+  if (path.endsWith('/')) path = path.slice(0, -1);
+  path = path.replace(/\.[^/.]+$/, '');
+  return q === -1 ? path : `${path}${url.slice(q)}`;
+}
+
 function isThrottled(url: string): boolean {
   return url.startsWith('/api/') && !url.startsWith('/api/docs');
 }
@@ -59,6 +74,7 @@ export async function buildGateway(deps: GatewayDeps): Promise<HttpApp> {
     logger,
     bodyLimit: config.BODY_LIMIT_BYTES,
     orm,
+    rewriteUrl: normalizeApiUrl,
     healthChecks: {
       postgres: () => orm.em.fork().execute('select 1'),
       redis: () => deps.redis.ping(),

@@ -32,6 +32,16 @@ describe('token digests', () => {
     ['Bearer ', undefined],
     ['Token token=""', undefined],
     [undefined, undefined],
+    // Rails' token_and_options: `token=` with or without quotes under either scheme, and parameters after
+    // `,`, `;` or a tab are not part of the token.
+    ['Token token=abc', 'abc'],
+    ['Bearer token="abc"', 'abc'],
+    ['Token token="abc", nonce="def"', 'abc'],
+    ['Bearer abc, realm="npq"', 'abc'],
+    ['Token abc;x=y', 'abc'],
+    ['Bearer abc==', 'abc=='],
+    ['Bearer token=', undefined],
+    ['Bearer', undefined],
   ])('reads %j as %j', (header, token) => {
     expect(tokenFromHeader(header)).toBe(token);
   });

@@ -101,7 +101,9 @@ export interface paths {
         /**
          * Change funded place value of an NPQ application
          * @description Only for accepted applications in capped cohorts with no submitted, eligible, payable or paid
-         *     declarations. A body without `data` gives 422 (`funded_place`); `data` without `attributes` gives 400.
+         *     declarations. A body without `data` gives 422 (`funded_place`); `data` without `attributes`, or with
+         *     attributes holding neither `funded_place` nor `schedule_identifier` (the attributes accept reads),
+         *     gives 400. An unknown `{id}` is a 404 whatever the body.
          */
         put: operations["changeNpqApplicationFundedPlace"];
         post?: never;
@@ -760,7 +762,8 @@ export interface paths {
         put?: never;
         /**
          * Re-send a DQT outcome delivery
-         * @description No body. Re-queues a failed (or pending) delivery. 422 if it was already sent.
+         * @description No body. Re-queues a failed (or pending) delivery. 422 if it was already sent, or if it failed and its
+         *     outcome is no longer the latest outcome of its declaration (a later pass, fail or void superseded it).
          */
         post: operations["adminRetryOutcomeDelivery"];
         delete?: never;
@@ -2151,7 +2154,8 @@ export interface components {
         /**
          * @description `page[page]` (default 1) and `page[per_page]` (default 100, maximum 3000; larger values are clamped to
          *     3000). Values are read as leading integers (`10abc` is 10). A value below 1 or non-numeric gives 400.
-         *     A page past the end gives `{"data": []}`. A non-object `page` (`?page=2`) is ignored.
+         *     A page past the end gives `{"data": []}`. A non-object `page` (`?page=2`), and an array or object
+         *     value inside it (`page[per_page][]=5`), are ignored.
          */
         Page: components["schemas"]["PaginationParams"];
         /** @description Filter NPQ applications. Must be an object (`filter[cohort]=2024`); anything else gives 400. */
@@ -2211,7 +2215,8 @@ export interface operations {
                 /**
                  * @description `page[page]` (default 1) and `page[per_page]` (default 100, maximum 3000; larger values are clamped to
                  *     3000). Values are read as leading integers (`10abc` is 10). A value below 1 or non-numeric gives 400.
-                 *     A page past the end gives `{"data": []}`. A non-object `page` (`?page=2`) is ignored.
+                 *     A page past the end gives `{"data": []}`. A non-object `page` (`?page=2`), and an array or object
+                 *     value inside it (`page[per_page][]=5`), are ignored.
                  */
                 page?: components["parameters"]["Page"];
                 /**
@@ -2377,7 +2382,8 @@ export interface operations {
                 /**
                  * @description `page[page]` (default 1) and `page[per_page]` (default 100, maximum 3000; larger values are clamped to
                  *     3000). Values are read as leading integers (`10abc` is 10). A value below 1 or non-numeric gives 400.
-                 *     A page past the end gives `{"data": []}`. A non-object `page` (`?page=2`) is ignored.
+                 *     A page past the end gives `{"data": []}`. A non-object `page` (`?page=2`), and an array or object
+                 *     value inside it (`page[per_page][]=5`), are ignored.
                  */
                 page?: components["parameters"]["Page"];
             };
@@ -2408,7 +2414,8 @@ export interface operations {
                 /**
                  * @description `page[page]` (default 1) and `page[per_page]` (default 100, maximum 3000; larger values are clamped to
                  *     3000). Values are read as leading integers (`10abc` is 10). A value below 1 or non-numeric gives 400.
-                 *     A page past the end gives `{"data": []}`. A non-object `page` (`?page=2`) is ignored.
+                 *     A page past the end gives `{"data": []}`. A non-object `page` (`?page=2`), and an array or object
+                 *     value inside it (`page[per_page][]=5`), are ignored.
                  */
                 page?: components["parameters"]["Page"];
                 /**
@@ -2614,7 +2621,8 @@ export interface operations {
                 /**
                  * @description `page[page]` (default 1) and `page[per_page]` (default 100, maximum 3000; larger values are clamped to
                  *     3000). Values are read as leading integers (`10abc` is 10). A value below 1 or non-numeric gives 400.
-                 *     A page past the end gives `{"data": []}`. A non-object `page` (`?page=2`) is ignored.
+                 *     A page past the end gives `{"data": []}`. A non-object `page` (`?page=2`), and an array or object
+                 *     value inside it (`page[per_page][]=5`), are ignored.
                  */
                 page?: components["parameters"]["Page"];
             };
@@ -2688,7 +2696,8 @@ export interface operations {
                 /**
                  * @description `page[page]` (default 1) and `page[per_page]` (default 100, maximum 3000; larger values are clamped to
                  *     3000). Values are read as leading integers (`10abc` is 10). A value below 1 or non-numeric gives 400.
-                 *     A page past the end gives `{"data": []}`. A non-object `page` (`?page=2`) is ignored.
+                 *     A page past the end gives `{"data": []}`. A non-object `page` (`?page=2`), and an array or object
+                 *     value inside it (`page[per_page][]=5`), are ignored.
                  */
                 page?: components["parameters"]["Page"];
             };
@@ -2844,7 +2853,8 @@ export interface operations {
                 /**
                  * @description `page[page]` (default 1) and `page[per_page]` (default 100, maximum 3000; larger values are clamped to
                  *     3000). Values are read as leading integers (`10abc` is 10). A value below 1 or non-numeric gives 400.
-                 *     A page past the end gives `{"data": []}`. A non-object `page` (`?page=2`) is ignored.
+                 *     A page past the end gives `{"data": []}`. A non-object `page` (`?page=2`), and an array or object
+                 *     value inside it (`page[per_page][]=5`), are ignored.
                  */
                 page?: components["parameters"]["Page"];
             };
@@ -2907,7 +2917,8 @@ export interface operations {
                 /**
                  * @description `page[page]` (default 1) and `page[per_page]` (default 100, maximum 3000; larger values are clamped to
                  *     3000). Values are read as leading integers (`10abc` is 10). A value below 1 or non-numeric gives 400.
-                 *     A page past the end gives `{"data": []}`. A non-object `page` (`?page=2`) is ignored.
+                 *     A page past the end gives `{"data": []}`. A non-object `page` (`?page=2`), and an array or object
+                 *     value inside it (`page[per_page][]=5`), are ignored.
                  */
                 page?: components["parameters"]["Page"];
                 /**
@@ -2996,7 +3007,8 @@ export interface operations {
                 /**
                  * @description `page[page]` (default 1) and `page[per_page]` (default 100, maximum 3000; larger values are clamped to
                  *     3000). Values are read as leading integers (`10abc` is 10). A value below 1 or non-numeric gives 400.
-                 *     A page past the end gives `{"data": []}`. A non-object `page` (`?page=2`) is ignored.
+                 *     A page past the end gives `{"data": []}`. A non-object `page` (`?page=2`), and an array or object
+                 *     value inside it (`page[per_page][]=5`), are ignored.
                  */
                 page?: components["parameters"]["Page"];
             };
@@ -3209,7 +3221,8 @@ export interface operations {
                 /**
                  * @description `page[page]` (default 1) and `page[per_page]` (default 100, maximum 3000; larger values are clamped to
                  *     3000). Values are read as leading integers (`10abc` is 10). A value below 1 or non-numeric gives 400.
-                 *     A page past the end gives `{"data": []}`. A non-object `page` (`?page=2`) is ignored.
+                 *     A page past the end gives `{"data": []}`. A non-object `page` (`?page=2`), and an array or object
+                 *     value inside it (`page[per_page][]=5`), are ignored.
                  */
                 page?: components["parameters"]["Page"];
             };
@@ -3306,7 +3319,8 @@ export interface operations {
                 /**
                  * @description `page[page]` (default 1) and `page[per_page]` (default 100, maximum 3000; larger values are clamped to
                  *     3000). Values are read as leading integers (`10abc` is 10). A value below 1 or non-numeric gives 400.
-                 *     A page past the end gives `{"data": []}`. A non-object `page` (`?page=2`) is ignored.
+                 *     A page past the end gives `{"data": []}`. A non-object `page` (`?page=2`), and an array or object
+                 *     value inside it (`page[per_page][]=5`), are ignored.
                  */
                 page?: components["parameters"]["Page"];
             };
@@ -3412,7 +3426,8 @@ export interface operations {
                 /**
                  * @description `page[page]` (default 1) and `page[per_page]` (default 100, maximum 3000; larger values are clamped to
                  *     3000). Values are read as leading integers (`10abc` is 10). A value below 1 or non-numeric gives 400.
-                 *     A page past the end gives `{"data": []}`. A non-object `page` (`?page=2`) is ignored.
+                 *     A page past the end gives `{"data": []}`. A non-object `page` (`?page=2`), and an array or object
+                 *     value inside it (`page[per_page][]=5`), are ignored.
                  */
                 page?: components["parameters"]["Page"];
             };

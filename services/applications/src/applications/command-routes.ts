@@ -14,6 +14,16 @@ import { serializeApplication } from './serializer';
 
 type WithId = FastifyRequest<{ Params: { id: string } }>;
 
+/**
+ * DfE's `accept_permitted_params`, shared by accept and change-funded-place: no `data` means no attributes;
+ * `data` whose attributes hold neither `funded_place` nor `schedule_identifier` is the 400.
+ */
+const ACCEPT_BODY = {
+  allowMissingData: true,
+  permitted: ['funded_place', 'schedule_identifier'],
+  requirePermittedKey: true,
+} as const;
+
 /** Resolves the caller and the application before the body is read (DfE looks the application up first). */
 async function target(req: WithId): Promise<{ leadProviderId: string; applicationId: string }> {
   const leadProviderId = requireLeadProvider(req);
@@ -39,11 +49,7 @@ export function applicationCommandRoutes(app: FastifyInstance, runtime: ServiceR
 
   app.post<{ Params: { id: string } }>('/api/v3/npq-applications/:id/accept', async (req) => {
     const { leadProviderId, applicationId } = await target(req);
-    const attrs = readAttributes(req.body, {
-      allowMissingData: true,
-      permitted: ['funded_place', 'schedule_identifier'],
-      requirePermittedKey: true,
-    });
+    const attrs = readAttributes(req.body, ACCEPT_BODY);
     const result = await acceptApplication(req.em, runtime.naming, leadProviderId, applicationId, {
       fundedPlace: attrs?.funded_place,
       scheduleIdentifier: attrs?.schedule_identifier,
@@ -58,8 +64,9 @@ export function applicationCommandRoutes(app: FastifyInstance, runtime: ServiceR
 
   app.put<{ Params: { id: string } }>('/api/v3/npq-applications/:id/change-funded-place', async (req) => {
     const { leadProviderId, applicationId } = await target(req);
-    // No `data` at all is not a 400 here: it is "funded_place missing", reported with the other checks.
-    const attrs = readAttributes(req.body, { allowMissingData: true, permitted: ['funded_place'] });
+    // DfE reads this body with accept's strong params: no `data` at all is not a 400 but "funded_place
+    // missing" (reported with the other checks); `attributes` with neither accept attribute is the 400.
+    const attrs = readAttributes(req.body, ACCEPT_BODY);
     return respond(
       req,
       await changeFundedPlace(req.em, runtime.naming, leadProviderId, applicationId, attrs?.funded_place),

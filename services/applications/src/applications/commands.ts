@@ -187,11 +187,13 @@ export async function acceptApplication(
         errors.add('application', MESSAGES.notEligibleForFundedPlace);
       }
 
-      const requested =
-        typeof input.scheduleIdentifier === 'string'
-          ? input.scheduleIdentifier.trim()
-          : input.scheduleIdentifier;
-      const given = requested !== undefined && requested !== null && requested !== '';
+      // Ruby's `present?` decides whether one was given (a blank string is not); the lookup then uses the
+      // value exactly as sent (DfE does not strip it), and a non-string value names no schedule.
+      const requested = input.scheduleIdentifier;
+      const given =
+        requested !== undefined &&
+        requested !== null &&
+        !(typeof requested === 'string' && requested.trim() === '');
       let scheduleIdentifier: string | undefined;
       if (given) {
         const schedule =
@@ -335,6 +337,9 @@ export async function changeFundedPlace(
       errors.add('application', MESSAGES.changeWithDeclarations);
     errors.throwIfAny();
 
+    // Setting the value it already has succeeds but changes nothing (Rails skips an unchanged update!), so
+    // updated_at does not move and the application does not reappear in updated_since feeds.
+    if (application.fundedPlace === fundedPlace) return { applicationId: application.id, events: [] };
     application.fundedPlace = fundedPlace as boolean;
     touch(application, now());
     await tx.flush();

@@ -186,6 +186,13 @@ export function validateIntake(attrs: Record<string, unknown>): IntakeInput {
     sencoStartDate: errors.has('senco_start_date') ? null : sencoStartDate,
     fundedPlace,
   };
+  // DfE's Application model rule (capped cohorts): a funded place only for someone eligible for funding.
+  if (cohort?.funding === 'capped' && input.fundedPlace === true && !input.eligibleForFunding) {
+    errors.add(
+      'funded_place',
+      "The participant is not eligible for funding, so '#/funded_place' cannot be set to true.",
+    );
+  }
   errors.throwIfAny();
   return input;
 }

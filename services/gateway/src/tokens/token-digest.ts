@@ -22,15 +22,21 @@ export function bootstrapToken(adminToken: string, leadProviderId: string): stri
 }
 
 /**
- * Reads `Authorization: Bearer <t>`, `Token <t>` or `Token token="<t>"`. The scheme word is
- * case-sensitive, as in Rails; a blank token is no token.
+ * The token of an `Authorization` header, parsed as Rails' `token_and_options` does: the scheme is
+ * `Token` or `Bearer` (case-sensitive); the rest splits into parameters on `,`, `;` or tab; the first one
+ * is the token, written either bare (`Bearer <t>`, `Token <t>`) or as `token=<t>` / `token="<t>"` under
+ * either scheme; surrounding double quotes are removed. A blank token is no token.
  */
 export function tokenFromHeader(header: string | undefined): string | undefined {
   if (!header) return undefined;
-  const m = /^(Token|Bearer)\s+(.+)$/.exec(header);
-  if (!m) return undefined;
-  let token = m[2]!.trim();
-  const quoted = /^token="([^"]*)"/.exec(token);
-  if (m[1] === 'Token' && quoted) token = quoted[1]!;
+  const scheme = /^(Token|Bearer)\s+/.exec(header);
+  if (!scheme) return undefined;
+  const params = header
+    .slice(scheme[0].length)
+    .split(/\s*(?:,|;|\t)\s*/)
+    .filter((p) => p !== '');
+  if (params.length === 0) return undefined;
+  const first = params[0]!.startsWith('token=') ? params[0]! : `token=${params[0]!}`;
+  const token = first.slice('token='.length).replace(/^"|"$/g, '').trim();
   return token === '' ? undefined : token;
 }
