@@ -271,10 +271,12 @@ export async function validateCreate(
   if (recordsOutcome && hasPassed !== 'true' && hasPassed !== 'false')
     errors.add('has_passed', MESSAGES.hasPassedInvalid);
 
-  // 17: one live declaration per application and type (any provider).
-  if (!errors.any() && application && (await declarations.findLiveOfType(application.id, declarationType))) {
-    errors.add('base', MESSAGES.slotTaken);
-  }
+  // 17: one live declaration per application and type (any provider). The slot is read once per request, so
+  // a request racing a concurrent create gets this message (or, under the create lock, the declaration
+  // that won), never DfE's model-level variant of it.
+  const live =
+    !errors.any() && application ? await declarations.findLiveOfType(application.id, declarationType) : null;
+  if (live) errors.add('base', MESSAGES.slotTaken);
 
   // 18–19: a partner id that is given (even "") must exist (always).
   const primary = partnerInput(attrs.delivery_partner_id);
@@ -296,10 +298,8 @@ export async function validateCreate(
       partners: { primaryId: primary.id, secondaryId: secondary.id },
       changed: { primary: true, secondary: true },
     });
-    if (!errors.any()) {
-      const live = await declarations.findLiveOfType(application.id, declarationType);
-      if (live) errors.add('base', MESSAGES.duplicateOnApplication(live.state));
-    }
+    // DfE's model-level duplicate check (business-rules §5.2.2 #12) is pre-empted by 17, which read the same
+    // slot: with one read it can never fire here (it still applies to change-delivery-partner).
   }
 
   errors.throwIfAny();
