@@ -100,6 +100,16 @@ describe('GET /api/v3/npq-applications', () => {
       },
     );
 
+    it.each([
+      'page[page]',
+      'page[per_page]',
+      'filter[updated_since]',
+      'filter[participant_id]',
+      'filter[cohort]',
+    ])('treats a bare ?%s (no =) as absent', async (qs) => {
+      expect(ids(await church().get(`${LIST}?${qs}`))).toEqual(expectedDefault());
+    });
+
     it('ignores a page parameter that is not a hash', async () => {
       const res = await church().get(`${LIST}?page=2`);
       expect(ids(res)).toEqual(expectedDefault());

@@ -83,6 +83,11 @@ describe('filter shape (checked before authentication, as DfE does)', () => {
     }
   });
 
+  it('treats a bare ?filter (no =) as absent, as Rails does', async () => {
+    expect((await system.anonymous.get('/api/v3/npq-applications?filter')).status).toBe(401);
+    expect((await system.provider().get('/api/v3/npq-applications?filter')).status).toBe(200);
+  });
+
   it('lets a well-formed filter through to authentication', async () => {
     const res = await system.anonymous.get('/api/v3/npq-applications?filter[cohort]=2025');
     expect(res.status).toBe(401);

@@ -109,12 +109,16 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
     routerOptions: {
       ignoreTrailingSlash: false,
       maxParamLength: 200,
-      // Nested `filter[...]`/`page[...]` like Rack; a repeated key keeps its last value, as Rack does.
+      // Nested `filter[...]`/`page[...]` like Rack: a repeated key keeps its last value and a bare key
+      // (`?filter`, no `=`) is null, which the parsers treat as absent.
       querystringParser: (str: string) =>
-        qs.parse(str, { depth: 3, arrayLimit: 50, parameterLimit: 200, duplicates: 'last' }) as Record<
-          string,
-          unknown
-        >,
+        qs.parse(str, {
+          depth: 3,
+          arrayLimit: 50,
+          parameterLimit: 200,
+          duplicates: 'last',
+          strictNullHandling: true,
+        }) as Record<string, unknown>,
     },
     return503OnClosing: true,
     ...(options.rewriteUrl

@@ -13,9 +13,12 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-/** `filter` must be a nested hash (`filter[x]=…`); DfE checks this on every v3 endpoint, before auth. */
+/**
+ * `filter` must be a nested hash (`filter[x]=…`); DfE checks this on every v3 endpoint, before auth. A bare
+ * `?filter` (no `=`) is null, which Rails treats as absent; `?filter=` is an empty string, a 400.
+ */
 export function assertFilterShape(query: Query): void {
-  if ('filter' in query && !isPlainObject(query.filter)) {
+  if (query.filter !== undefined && query.filter !== null && !isPlainObject(query.filter)) {
     throw badRequest("'#/filter' is not a valid field");
   }
 }
@@ -34,7 +37,7 @@ export function scalarFilter(query: Query, key: string): string | undefined {
 /** `updated_since` / `created_since`: ISO 8601, inclusive lower bound. */
 export function parseDateFilter(query: Query, key: string): Date | undefined {
   const raw = filters(query)[key];
-  if (raw === undefined) return undefined;
+  if (raw === undefined || raw === null) return undefined;
   if (typeof raw === 'string' && raw.trim() === '') return undefined;
   const invalid = badRequest(`The filter '#/${key}' must be a valid ISO 8601 date`);
   if (typeof raw !== 'string') throw invalid;
@@ -57,7 +60,7 @@ export function parseDateFilter(query: Query, key: string): Date | undefined {
  */
 export function parseUuidListFilter(query: Query, key: string): string[] | undefined {
   const raw = filters(query)[key];
-  if (raw === undefined || (typeof raw === 'string' && raw.trim() === '')) return undefined;
+  if (raw === undefined || raw === null || (typeof raw === 'string' && raw.trim() === '')) return undefined;
   const invalid = badRequest(`The filter '#/${key}' must be a comma-delimited list of valid UUIDs`);
   if (typeof raw !== 'string') throw invalid;
   const parts = raw.split(',');
