@@ -273,6 +273,10 @@ describe('POST /api/v3/npq-applications/{id}/accept', () => {
       ['data without attributes', { data: { type: 'npq-application-accept' } }],
       ['empty attributes', acceptBody({})],
       ['only unknown attributes', acceptBody({ colour: 'blue' })],
+      [
+        'only array or object values (strong params drop them)',
+        acceptBody({ funded_place: [true], schedule_identifier: {} }),
+      ],
     ])('answers %s with DfE 400 and changes nothing', async (_name, body) => {
       const app = await createApplication(system.admin, { cohort: '2023' });
       const res = await accept(app.id, body);

@@ -23,7 +23,10 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 export interface ReadAttributesOptions {
   /** Accept/change-funded-place: a body with no `data` key at all means "no attributes". */
   allowMissingData?: boolean;
-  /** Attribute keys the endpoint reads; others are dropped (DfE's strong params). */
+  /**
+   * Attribute keys the endpoint reads; others are dropped, and so is an array or object value of a permitted
+   * key (Rails' `permit(:key)` keeps scalars only, so the service sees the key as absent).
+   */
   permitted?: readonly string[];
   /** Accept: `attributes` holding only unknown keys is the same 400 as empty attributes. */
   requirePermittedKey?: boolean;
@@ -51,7 +54,9 @@ export function readAttributes(
   if (!options.permitted) return attributes;
   const kept: Record<string, unknown> = {};
   for (const key of options.permitted) {
-    if (Object.prototype.hasOwnProperty.call(attributes, key)) kept[key] = attributes[key];
+    const value = attributes[key];
+    const scalar = typeof value !== 'object' || value === null;
+    if (Object.prototype.hasOwnProperty.call(attributes, key) && scalar) kept[key] = value;
   }
   if (options.requirePermittedKey && Object.keys(kept).length === 0) throw missing;
   return kept;

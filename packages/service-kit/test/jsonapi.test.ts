@@ -168,3 +168,23 @@ describe('readAttributes', () => {
     });
   });
 });
+
+describe('readAttributes: strong-parameter scalars', () => {
+  it('drops an array or object value of a permitted key, so the key reads as absent', () => {
+    const body = { data: { attributes: { a: [1], b: { x: 1 }, c: 'kept', d: null, e: false } } };
+    expect(readAttributes(body, { permitted: ['a', 'b', 'c', 'd', 'e'] })).toEqual({
+      c: 'kept',
+      d: null,
+      e: false,
+    });
+  });
+
+  it('counts only scalar permitted keys for requirePermittedKey', () => {
+    expect(() =>
+      readAttributes(
+        { data: { attributes: { a: [true] } } },
+        { permitted: ['a'], requirePermittedKey: true },
+      ),
+    ).toThrow();
+  });
+});

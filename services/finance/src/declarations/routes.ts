@@ -41,10 +41,6 @@ const CREATE_ATTRIBUTES = [
  * Rails strong parameters' `permit(:x)` keeps only scalar values: an array or object given for a permitted
  * attribute is dropped, so DfE treats it as absent (`participant_id: []` is "must be present").
  */
-function permittedScalars(attrs: Record<string, unknown>): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(attrs).filter(([, v]) => typeof v !== 'object' || v === null));
-}
-
 export async function loadDeclarationResource(em: EntityManager, id: string): Promise<DeclarationResource> {
   const repo = new DeclarationRepository(em);
   const view = await repo.findById(id);
@@ -90,7 +86,7 @@ export function declarationRoutes(app: FastifyInstance, runtime: ServiceRuntime)
   app.post('/api/v3/participant-declarations', async (req) => {
     const leadProviderId = requireLeadProvider(req);
     assertFilterShape(req.query as Query);
-    const attrs = permittedScalars(readAttributes(req.body, { permitted: CREATE_ATTRIBUTES })!);
+    const attrs = readAttributes(req.body, { permitted: CREATE_ATTRIBUTES })!;
     const valid = await validateCreate(req.em, leadProviderId, attrs);
     return respond(req, await createDeclaration(req.em, runtime.naming, valid));
   });
@@ -114,9 +110,9 @@ export function declarationRoutes(app: FastifyInstance, runtime: ServiceRuntime)
     '/api/v3/participant-declarations/:id/change-delivery-partner',
     async (req) => {
       const { leadProviderId, id } = await target(req);
-      const attrs = permittedScalars(
-        readAttributes(req.body, { permitted: ['delivery_partner_id', 'secondary_delivery_partner_id'] })!,
-      );
+      const attrs = readAttributes(req.body, {
+        permitted: ['delivery_partner_id', 'secondary_delivery_partner_id'],
+      })!;
       return respond(req, await changeDeliveryPartner(req.em, leadProviderId, id, attrs));
     },
   );

@@ -3,11 +3,11 @@ import {
   assertFilterShape,
   isUuid,
   notFound,
+  readAttributes,
   requireLeadProvider,
   type Query,
   type ServiceRuntime,
 } from '@npq/service-kit';
-import { permittedAttributes } from '../params';
 import { ParticipantRepository } from '../participants/repository';
 import { serializeParticipant } from '../participants/serializer';
 import { runParticipantAction, type ActionName } from './commands';
@@ -26,7 +26,7 @@ export function participantActionRoutes(app: FastifyInstance, runtime: ServiceRu
     const leadProviderId = requireLeadProvider(req);
     assertFilterShape(req.query as Query);
     // The body is checked before the participant is looked up (DfE's order).
-    const attrs = permittedAttributes(req.body, PERMITTED);
+    const attrs = readAttributes(req.body, { permitted: PERMITTED })!;
     if (!isUuid(req.params.id)) throw notFound();
     const participantId = req.params.id.toLowerCase();
     const participants = new ParticipantRepository(req.em);

@@ -4,13 +4,13 @@ import {
   isUuid,
   list,
   notFound,
+  readAttributes,
   parseDateFilter,
   parsePagination,
   requireLeadProvider,
   type Query,
   type ServiceRuntime,
 } from '@npq/service-kit';
-import { permittedAttributes } from '../params';
 import { ParticipantRepository } from '../participants/repository';
 import { resolveVisibleParticipant } from '../participants/routes';
 import { createOutcome } from './commands';
@@ -58,7 +58,7 @@ export function outcomeRoutes(app: FastifyInstance, runtime: ServiceRuntime): vo
     const leadProviderId = requireLeadProvider(req);
     assertFilterShape(req.query as Query);
     // DfE reads the body before it looks the participant up: a bad body is a 400 even for an unknown id.
-    const attrs = permittedAttributes(req.body, ['course_identifier', 'state', 'completion_date']);
+    const attrs = readAttributes(req.body, { permitted: ['course_identifier', 'state', 'completion_date'] })!;
     if (!isUuid(req.params.id)) throw notFound();
     const participantId = req.params.id.toLowerCase();
     if (!(await new ParticipantRepository(req.em).isVisible(participantId, leadProviderId))) throw notFound();
