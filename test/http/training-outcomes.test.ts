@@ -570,6 +570,8 @@ describe('GET /api/teacher-record-service/v1/qualifications/{trn}', () => {
     expect((await trs.get('/api/teacher-record-service/v1/qualifications/0000000')).body).toEqual({
       data: { trn: '0000000', qualifications: [] },
     });
+    // DfE's alias path answers the same.
+    expect((await trs.get(`/api/teaching-record-system/v1/qualifications/${trn}`)).body).toEqual(res.body);
   });
 
   it('needs a teacher_record_service token', async () => {

@@ -53,7 +53,7 @@ const TOKEN_CACHE_TTL_MS = 10_000;
 export function normalizeApiUrl(url: string): string {
   const q = url.indexOf('?');
   let path = (q === -1 ? url : url.slice(0, q)).replace(/\/{2,}/g, '/');
-  if (!/^\/api\/(v3|teacher-record-service)\//.test(path)) return url;
+  if (!/^\/api\/(v3|teacher-record-service|teaching-record-system)\//.test(path)) return url;
   if (path.endsWith('/')) path = path.slice(0, -1);
   path = path.replace(/\.[^/.]+$/, '');
   return q === -1 ? path : `${path}${url.slice(q)}`;

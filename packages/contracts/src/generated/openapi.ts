@@ -476,6 +476,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/teaching-record-system/v1/qualifications/{trn}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Retrieve the NPQ qualifications of a teacher (alias)
+         * @description The same as `GET /api/teacher-record-service/v1/qualifications/{trn}`, under the path DfE also serves.
+         */
+        get: operations["getTeachingRecordSystemQualifications"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/admin/v1/lead-providers": {
         parameters: {
             query?: never;
@@ -2976,6 +2996,32 @@ export interface operations {
         };
     };
     getTeacherRecordQualifications: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The teacher reference number. */
+                trn: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The teacher's NPQ qualifications. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["QualificationsResponse"];
+                };
+            };
+            401: components["responses"]["Unauthorised"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+        };
+    };
+    getTeachingRecordSystemQualifications: {
         parameters: {
             query?: never;
             header?: never;

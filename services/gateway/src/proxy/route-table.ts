@@ -17,7 +17,7 @@ const OWNERS: [RegExp, Owner][] = [
   [/^\/api\/v3\/npq-applications(\/|$)/, 'applications'],
   [/^\/api\/v3\/participants\/npq(\/|$)/, 'training'],
   [/^\/api\/v3\/(participant-declarations|statements|delivery-partners)(\/|$)/, 'finance'],
-  [/^\/api\/teacher-record-service\//, 'training'],
+  [/^\/api\/(teacher-record-service|teaching-record-system)\//, 'training'],
   [/^\/admin\/v1\/(lead-providers|api-tokens|teacher-record-service)(\/|$)/, 'gateway'],
   [/^\/admin\/v1\/(npq-applications|participants)(\/|$)/, 'applications'],
   [/^\/admin\/v1\/outcome-deliveries(\/|$)/, 'training'],
@@ -31,7 +31,7 @@ export function ownerOf(path: string): Owner | undefined {
 export function scopeOf(path: string): CallerScope | undefined {
   if (path.startsWith('/api/v3/')) return 'lead_provider';
   if (path.startsWith('/admin/v1/')) return 'admin';
-  if (path.startsWith('/api/teacher-record-service/')) return 'teacher_record_service';
+  if (/^\/api\/(teacher-record-service|teaching-record-system)\//.test(path)) return 'teacher_record_service';
   return undefined;
 }
 

@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { courseByIdentifier } from '@npq/contracts';
 import { assertFilterShape, requireScope, type Query } from '@npq/service-kit';
 
@@ -13,7 +13,7 @@ interface Row {
  * outcome is `voided` is left out (the pass was retracted); the same qualification and date is listed once.
  */
 export function qualificationRoutes(app: FastifyInstance): void {
-  app.get<{ Params: { trn: string } }>('/api/teacher-record-service/v1/qualifications/:trn', async (req) => {
+  const handler = async (req: FastifyRequest<{ Params: { trn: string } }>) => {
     requireScope(req, 'teacher_record_service');
     assertFilterShape(req.query as Query);
     const trn = req.params.trn;
@@ -38,5 +38,8 @@ export function qualificationRoutes(app: FastifyInstance): void {
         })),
       },
     };
-  });
+  };
+  app.get('/api/teacher-record-service/v1/qualifications/:trn', handler);
+  // DfE serves the same pull under this path too.
+  app.get('/api/teaching-record-system/v1/qualifications/:trn', handler);
 }
