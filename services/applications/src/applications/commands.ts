@@ -128,10 +128,6 @@ async function hasLiveDeclarations(em: EntityManager, applicationId: string): Pr
   return rows.length > 0;
 }
 
-async function previouslyFunded(em: EntityManager, applicationId: string): Promise<boolean> {
-  return (await new ApplicationReadRepository(em).findById(applicationId))?.previouslyFunded ?? false;
-}
-
 function touch(entity: { updatedAt: Date; version: number }, at: Date): void {
   entity.updatedAt = at;
   entity.version += 1;
@@ -256,7 +252,7 @@ export async function acceptApplication(
           'application.accepted',
           application,
           person,
-          await previouslyFunded(tx, application.id),
+          await new ApplicationReadRepository(tx).previouslyFunded(application.id),
           siblings.map((s) => s.id),
         ),
       ];
@@ -268,7 +264,7 @@ export async function acceptApplication(
             'application.rejected',
             sibling,
             person,
-            await previouslyFunded(tx, sibling.id),
+            await new ApplicationReadRepository(tx).previouslyFunded(sibling.id),
           ),
         );
       }
@@ -309,7 +305,7 @@ export async function rejectApplication(
       'application.rejected',
       application,
       person,
-      await previouslyFunded(tx, application.id),
+      await new ApplicationReadRepository(tx).previouslyFunded(application.id),
     );
     return { applicationId: application.id, events: [event] };
   });
@@ -349,7 +345,7 @@ export async function changeFundedPlace(
       'application.funded-place-changed',
       application,
       person,
-      await previouslyFunded(tx, application.id),
+      await new ApplicationReadRepository(tx).previouslyFunded(application.id),
     );
     return { applicationId: application.id, events: [event] };
   });

@@ -172,6 +172,11 @@ export class ApplicationReadRepository {
     return rows[0] ? toView(rows[0]) : null;
   }
 
+  /** Whether the application's person counts as previously funded for its course (false if unknown). */
+  async previouslyFunded(id: string): Promise<boolean> {
+    return (await this.findById(id))?.previouslyFunded ?? false;
+  }
+
   async findById(id: string): Promise<ApplicationView | null> {
     const rows: Row[] = await this.em.execute(`${SELECT} where a.id = ?`, [id]);
     return rows[0] ? toView(rows[0]) : null;

@@ -7,15 +7,8 @@ import { ApplicationReadRepository } from '../applications/repository';
 import type { ApplicationView } from '../applications/serializer';
 import { stageApplicationEvent } from '../events';
 import { Person, PersonSchema } from '../people/entity';
+import { assertEmailFree, EMAIL_TAKEN, participantReplaced } from '../people/guards';
 import type { IntakeInput } from './validation';
-
-const EMAIL_TAKEN = unprocessable([
-  { title: 'email', detail: "The '#/email' is already used by another participant" },
-]);
-
-async function previouslyFunded(em: EntityManager, applicationId: string): Promise<boolean> {
-  return (await new ApplicationReadRepository(em).findById(applicationId))?.previouslyFunded ?? false;
-}
 
 /**
  * Records a new application from the registration service: for the named participant, or for a new
@@ -37,22 +30,9 @@ export async function intakeApplication(
         if (!person) {
           throw unprocessable([{ title: 'participant_id', detail: "The '#/participant_id' does not exist" }]);
         }
-        if (person.retiredIntoId) {
-          throw unprocessable([
-            {
-              title: 'participant_id',
-              detail: `The participant_id '${person.id}' has been replaced with '${person.retiredIntoId}'.`,
-            },
-          ]);
-        }
+        if (person.retiredIntoId) throw participantReplaced(person);
       } else {
-        if (input.email) {
-          const rows: unknown[] = await tx.execute(
-            `select 1 from applications.people where lower(email) = lower(?) and retired_into_id is null limit 1`,
-            [input.email],
-          );
-          if (rows.length > 0) throw EMAIL_TAKEN;
-        }
+        if (input.email) await assertEmailFree(tx, input.email);
         person = tx.create(PersonSchema, {
           ...new Person(),
           id: randomUUID(),
@@ -105,7 +85,7 @@ export async function intakeApplication(
           'application.created',
           application,
           person,
-          await previouslyFunded(tx, application.id),
+          await new ApplicationReadRepository(tx).previouslyFunded(application.id),
         ),
       );
     });

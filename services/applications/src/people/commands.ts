@@ -6,19 +6,7 @@ import { AttributeReader, EMAIL_FORMAT, IDENTITY_ATTRIBUTES, TRN_FORMAT } from '
 import { ApplicationSchema, REBRANDED_COURSES_SQL } from '../applications/entity';
 import { stageParticipantMerged, stagePersonUpdated } from '../events';
 import { ParticipantIdChangeSchema, PersonSchema, type ParticipantIdChange, type Person } from './entity';
-
-const EMAIL_TAKEN = unprocessable([
-  { title: 'email', detail: "The '#/email' is already used by another participant" },
-]);
-
-function replaced(person: Person) {
-  return unprocessable([
-    {
-      title: 'participant_id',
-      detail: `The participant_id '${person.id}' has been replaced with '${person.retiredIntoId}'.`,
-    },
-  ]);
-}
+import { assertEmailFree, EMAIL_TAKEN, participantReplaced } from './guards';
 
 export interface PersonCommandResult {
   person: Person;
@@ -75,7 +63,7 @@ export async function updateParticipant(
         { lockMode: LockMode.PESSIMISTIC_WRITE },
       );
       if (!person) throw notFound();
-      if (person.retiredIntoId) throw replaced(person);
+      if (person.retiredIntoId) throw participantReplaced(person);
 
       const nextTrn = trn === undefined ? person.trn : trn;
       const nextVerified =
@@ -91,11 +79,7 @@ export async function updateParticipant(
         ]);
       }
       if (email && email.toLowerCase() !== person.email?.toLowerCase()) {
-        const taken: unknown[] = await tx.execute(
-          'select 1 from applications.people where lower(email) = lower(?) and retired_into_id is null and id <> ? limit 1',
-          [email, person.id],
-        );
-        if (taken.length > 0) throw EMAIL_TAKEN;
+        await assertEmailFree(tx, email, person.id);
       }
 
       const changed =
@@ -153,19 +137,20 @@ export async function mergeParticipants(
       throw invalid("The '#/into_participant_id' must be present");
     const into = intoId.trim().toLowerCase();
     if (into === retired.id) throw invalid('A participant cannot be merged into itself');
-    if (retired.retiredIntoId) throw replaced(retired);
+    if (retired.retiredIntoId) throw participantReplaced(retired);
 
-    // Both people locked in a fixed order, so two merges of the same pair cannot deadlock or interleave.
+    // Both people locked in a fixed order, so two merges of the same pair cannot deadlock or interleave;
+    // re-read under the lock (`refresh`), so the checks below see a merge that committed while we waited.
     const locked = await tx.find(
       PersonSchema,
       { id: { $in: [retired.id, into] } },
-      { lockMode: LockMode.PESSIMISTIC_WRITE, orderBy: { id: 'asc' } },
+      { lockMode: LockMode.PESSIMISTIC_WRITE, orderBy: { id: 'asc' }, refresh: true },
     );
     const kept = locked.find((p) => p.id === into);
     if (!kept) throw invalid(`The participant '${into}' does not exist`);
     if (kept.retiredIntoId)
       throw invalid(`The participant '${into}' has been replaced with '${kept.retiredIntoId}'`);
-    if (retired.retiredIntoId) throw replaced(retired);
+    if (retired.retiredIntoId) throw participantReplaced(retired);
 
     const clash: { course_identifier: string; cohort_identifier: string }[] = await tx.execute(
       `select a.course_identifier, a.cohort_identifier from applications.applications a
