@@ -58,7 +58,8 @@ export interface HttpApp {
 const JSON_TYPES = ['application/json', 'text/x-json', 'application/jsonrequest'];
 const UNPROTECTED = /^\/(health\/(live|ready)|metrics)(\?|$)/;
 
-function safeEqual(a: string, b: string): boolean {
+/** Constant-time string comparison for credentials. */
+export function safeEqual(a: string, b: string): boolean {
   const x = Buffer.from(a);
   const y = Buffer.from(b);
   return x.length === y.length && timingSafeEqual(x, y);

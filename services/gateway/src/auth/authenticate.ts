@@ -1,6 +1,5 @@
-import { timingSafeEqual } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
-import { unauthorized, type CallerScope, type Logger, type MikroORM } from '@npq/service-kit';
+import { safeEqual, unauthorized, type CallerScope, type Logger, type MikroORM } from '@npq/service-kit';
 import { ApiTokenRepository } from '../tokens/repository';
 import { digestToken, tokenFromHeader } from '../tokens/token-digest';
 import type { TokenCache } from './token-cache';
@@ -8,12 +7,6 @@ import type { TokenCache } from './token-cache';
 export interface AuthenticatedCaller {
   scope: CallerScope;
   leadProviderId?: string;
-}
-
-function safeEqual(a: string, b: string): boolean {
-  const x = Buffer.from(a);
-  const y = Buffer.from(b);
-  return x.length === y.length && timingSafeEqual(x, y);
 }
 
 /**
