@@ -120,6 +120,12 @@ export async function startSystem(options: SystemOptions = {}): Promise<System> 
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     SANDBOX: true,
     RATE_LIMIT_MAX: 100_000,
+    // Every test file's requests come from one address and run concurrently on purpose; the limits that
+    // would get in their way have tests of their own (gateway-limits.test.ts).
+    RATE_LIMIT_AUTH_FAILURES_MAX: 100_000,
+    GATEWAY_MAX_IN_FLIGHT_PER_TOKEN: 1000,
+    // Everything runs in one process here; load shedding is tested on its own.
+    NPQ_MAX_EVENT_LOOP_DELAY_MS: 0,
     READ_YOUR_WRITES_TIMEOUT_MS: 5000,
     OUTBOX_POLL_MS: 100,
     ...options.config,

@@ -43,6 +43,25 @@ const schema = z
     SANDBOX: bool.default(true),
     RATE_LIMIT_MAX: positiveInt.default(1000),
     RATE_LIMIT_WINDOW_S: positiveInt.default(300),
+    /** Failed authentications per client address and window before that address gets 429s. */
+    RATE_LIMIT_AUTH_FAILURES_MAX: positiveInt.default(100),
+    RATE_LIMIT_AUTH_FAILURES_WINDOW_S: positiveInt.default(60),
+    /** Requests one token may have in progress at one gateway replica; more get 429 at once. */
+    GATEWAY_MAX_IN_FLIGHT_PER_TOKEN: positiveInt.default(8),
+    /** Port of the gateway's probes and Prometheus metrics (kept off the public port). */
+    GATEWAY_METRICS_PORT: port.default(9464),
+    /**
+     * Which proxies in front of the gateway to believe about the client address (X-Forwarded-For):
+     * `false` (none, the default), `true` (any), a hop count, or a comma-separated list of addresses/CIDRs.
+     */
+    GATEWAY_TRUST_PROXY: z
+      .string()
+      .default('false')
+      .transform((v): boolean | number | string =>
+        v === 'true' ? true : v === 'false' ? false : /^\d+$/.test(v) ? Number(v) : v,
+      ),
+    /** Every HTTP process answers 503 (Retry-After) once its event loop lags this much; 0 disables. */
+    NPQ_MAX_EVENT_LOOP_DELAY_MS: z.coerce.number().int().min(0).default(1000),
     BODY_LIMIT_BYTES: positiveInt.default(1024 * 1024),
     READ_YOUR_WRITES_TIMEOUT_MS: z.coerce.number().int().min(0).default(2000),
     OUTBOX_POLL_MS: positiveInt.default(250),

@@ -1,4 +1,5 @@
 import { randomUUID, timingSafeEqual } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
 import Fastify, {
   type FastifyError,
   type FastifyInstance,
@@ -6,10 +7,21 @@ import Fastify, {
   type FastifyRequest,
 } from 'fastify';
 import qs from 'qs';
+import underPressure from '@fastify/under-pressure';
 import { collectDefaultMetrics, Histogram, Registry } from 'prom-client';
 import type { Logger } from 'pino';
 import { runWithClock } from './clock';
-import { ApiError, badRequest, internalError, notFound, payloadTooLarge, unauthorized } from './errors';
+import {
+  ApiError,
+  badRequest,
+  internalError,
+  notFound,
+  payloadTooLarge,
+  unauthorized,
+  unprocessableEntity,
+} from './errors';
+import { assertStorableQuery, hasUnstorableParam, parseJsonBody, SAFE_REQUEST_ID } from './input';
+import { addOpsRoutes } from './ops';
 import type { EntityManager, MikroORM } from './orm';
 
 export const INTERNAL_HEADERS = {
@@ -30,10 +42,14 @@ declare module 'fastify' {
     caller: { scope: CallerScope | undefined; leadProviderId: string | undefined };
     /** The sandbox clock forwarded by the gateway, if any. */
     frozenNow: Date | undefined;
+    /** The JSON body's text as received (the gateway forwards it as is instead of re-serialising). */
+    rawBody: string | undefined;
   }
 }
 
-export type HealthCheck = () => Promise<unknown>;
+import type { HealthCheck } from './ops';
+
+export type { HealthCheck };
 
 export interface HttpAppOptions {
   logger: Logger;
@@ -44,8 +60,24 @@ export interface HttpAppOptions {
   healthChecks?: Record<string, HealthCheck>;
   /** Extra gauges etc. registered by the caller. */
   metrics?: Registry;
-  /** Rewrites each request's URL before routing (the gateway normalises v3 paths the way Rails does). */
-  rewriteUrl?: (url: string) => string;
+  /**
+   * Rewrites each request's URL before routing (the gateway's canonical request target); gets the raw
+   * request too, to remember a refusal for its first hook.
+   */
+  rewriteUrl?: (url: string, raw: IncomingMessage) => string;
+  /**
+   * Public processes (the gateway) serve `/metrics` on a separate port and answer readiness without the
+   * failing dependency's error text; services keep both on their own (internal) port.
+   */
+  public?: boolean;
+  /** Shed load with a 503 once the event loop lags this much (ms, mean over a second); 0 disables. */
+  maxEventLoopDelayMs?: number;
+  /** Fastify's trustProxy: which proxies' X-Forwarded-For to believe for the client address. */
+  trustProxy?: boolean | number | string;
+  /** Send Strict-Transport-Security (production, where TLS terminates in front of the process). */
+  hsts?: boolean;
+  /** Path prefixes whose pages set their own Content-Security-Policy (the Swagger UI). */
+  ownCspPrefixes?: string[];
 }
 
 export interface HttpApp {
@@ -58,6 +90,75 @@ export interface HttpApp {
 const JSON_TYPES = ['application/json', 'text/x-json', 'application/jsonrequest'];
 const UNPROTECTED = /^\/(health\/(live|ready)|metrics)(\?|$)/;
 
+/** SQLSTATE classes PostgreSQL uses for values it refuses: data exceptions (22) and size limits (54). */
+const CLIENT_DATA_SQLSTATE = /^(22|54)[0-9A-Z]{3}$/;
+
+/** The SQLSTATE of a database error (MikroORM's DriverException and pg's errors both carry `code`). */
+export function sqlStateOf(err: unknown): string | undefined {
+  const code = typeof err === 'object' && err !== null ? (err as { code?: unknown }).code : undefined;
+  return typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) ? code : undefined;
+}
+
+/**
+ * What a log line may say about an error. Database errors carry the statement and its parameters in their
+ * message (personal data): for those only the SQLSTATE and the schema object are logged.
+ */
+export function errorForLog(err: unknown): Record<string, unknown> {
+  const sqlState = sqlStateOf(err);
+  if (sqlState) {
+    const e = err as {
+      name?: string;
+      table?: string;
+      column?: string;
+      constraint?: string;
+      routine?: string;
+    };
+    return {
+      type: e.name ?? 'DatabaseError',
+      sqlState,
+      table: e.table,
+      column: e.column,
+      constraint: e.constraint,
+      routine: e.routine,
+    };
+  }
+  return { err };
+}
+
+/** Security headers for a JSON API (docs/security.md): nothing may be sniffed, framed or cached. */
+function securityHeaders(hsts: boolean, csp: boolean): Record<string, string> {
+  return {
+    'x-content-type-options': 'nosniff',
+    'x-frame-options': 'DENY',
+    'referrer-policy': 'no-referrer',
+    'cross-origin-resource-policy': 'same-origin',
+    ...(csp ? { 'content-security-policy': "default-src 'none'; frame-ancestors 'none'" } : {}),
+    ...(hsts ? { 'strict-transport-security': 'max-age=31536000; includeSubDomains' } : {}),
+  };
+}
+
+/** Node's HTTP parser errors (bad request line, header names, sizes) answered in DfE's envelope. */
+function clientErrorResponse(code: string | undefined): { status: number; body: string } {
+  if (code === 'HPE_HEADER_OVERFLOW')
+    return {
+      status: 431,
+      body: JSON.stringify({
+        errors: [{ title: 'Request header fields too large', detail: 'The request headers are too large' }],
+      }),
+    };
+  if (code === 'ERR_HTTP_REQUEST_TIMEOUT' || code === 'ERR_HTTP_HEADERS_TIMEOUT')
+    return {
+      status: 408,
+      body: JSON.stringify({
+        errors: [{ title: 'Request timeout', detail: 'The request was not received in time' }],
+      }),
+    };
+  return {
+    status: 400,
+    body: JSON.stringify({ errors: [{ title: 'Bad request', detail: 'The request is not valid HTTP' }] }),
+  };
+}
+
 /** Constant-time string comparison for credentials. */
 export function safeEqual(a: string, b: string): boolean {
   const x = Buffer.from(a);
@@ -68,6 +169,13 @@ export function safeEqual(a: string, b: string): boolean {
 /** Maps anything thrown while handling a request to a typed API error (never a 500 for client input). */
 export function toApiError(err: unknown, bodyLimit: number): ApiError {
   if (err instanceof ApiError) return err;
+  // A value PostgreSQL refuses is the client's, not a server fault; still logged at error by the handler,
+  // because a check before the database should have caught it (docs/security.md).
+  const sqlState = sqlStateOf(err);
+  if (sqlState && CLIENT_DATA_SQLSTATE.test(sqlState)) {
+    const e = unprocessableEntity();
+    return new ApiError(e.statusCode, e.body, false);
+  }
   const fe = (typeof err === 'object' && err !== null ? err : {}) as Partial<FastifyError>;
   if (fe.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return payloadTooLarge(bodyLimit);
   if (fe.validation) return badRequest(fe.message ?? 'Bad request');
@@ -81,20 +189,6 @@ export function toApiError(err: unknown, bodyLimit: number): ApiError {
   return internalError();
 }
 
-async function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    return await Promise.race([
-      p,
-      new Promise<never>(
-        (_, reject) => (timer = setTimeout(() => reject(new Error(`timed out after ${ms}ms`)), ms)),
-      ),
-    ]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
 /**
  * The Fastify instance every process starts from: request ids, JSON-only bodies with DfE's error shapes,
  * body limit, query parsing with nested `filter[...]`/`page[...]`, the per-request clock and ORM fork,
@@ -102,11 +196,17 @@ async function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
  */
 export function createHttpApp(options: HttpAppOptions): HttpApp {
   const { logger, bodyLimit } = options;
+  const headersWithCsp = securityHeaders(options.hsts ?? false, true);
+  const headersWithoutCsp = securityHeaders(options.hsts ?? false, false);
   const app = Fastify({
     loggerInstance: logger,
     bodyLimit,
-    requestIdHeader: INTERNAL_HEADERS.requestId,
-    genReqId: () => randomUUID(),
+    // A client's (or the gateway's) request id is kept only when it is a short, log-safe token.
+    requestIdHeader: false,
+    genReqId: (req) => {
+      const given = req.headers[INTERNAL_HEADERS.requestId];
+      return typeof given === 'string' && SAFE_REQUEST_ID.test(given) ? given : randomUUID();
+    },
     routerOptions: {
       ignoreTrailingSlash: false,
       maxParamLength: 200,
@@ -122,8 +222,33 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
         }) as Record<string, unknown>,
     },
     return503OnClosing: true,
+    // Fastify takes a hop count too (its type omits it).
+    trustProxy: (options.trustProxy ?? false) as boolean,
+    // Router refusals (a malformed escape, an over-long parameter) are ids that cannot exist: DfE's 404.
+    // These replies skip the onSend hooks, so their headers are set here.
+    frameworkErrors: (_err, req, reply) => {
+      void (reply as unknown as FastifyReply)
+        .status(404)
+        .headers({
+          ...headersWithCsp,
+          'content-type': 'application/json',
+          'cache-control': 'no-store',
+          [INTERNAL_HEADERS.requestId]: req.id,
+        })
+        // A Buffer, because Fastify would append "; charset=utf-8" to a string's JSON content type.
+        .send(Buffer.from(JSON.stringify(notFound().body)));
+    },
+    clientErrorHandler: (err: NodeJS.ErrnoException, socket) => {
+      if (err.code === 'ECONNRESET' || socket.destroyed || !socket.writable) return;
+      const { status, body } = clientErrorResponse(err.code);
+      socket.end(
+        `HTTP/1.1 ${status} ${status === 431 ? 'Request Header Fields Too Large' : status === 408 ? 'Request Timeout' : 'Bad Request'}\r\n` +
+          `content-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\n` +
+          `x-content-type-options: nosniff\r\nconnection: close\r\n\r\n${body}`,
+      );
+    },
     ...(options.rewriteUrl
-      ? { rewriteUrl: (req: { url?: string }) => options.rewriteUrl!(req.url ?? '/') }
+      ? { rewriteUrl: (req: IncomingMessage) => options.rewriteUrl!(req.url ?? '/', req) }
       : {}),
   });
 
@@ -140,13 +265,15 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
   let draining = false;
 
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser(JSON_TYPES, { parseAs: 'string' }, (_req, body, done) => {
+  app.addContentTypeParser(JSON_TYPES, { parseAs: 'string' }, (req, body, done) => {
     const text = String(body);
     if (text.trim() === '') return done(null, undefined);
     try {
-      done(null, JSON.parse(text));
-    } catch {
-      done(badRequest('The request body is not valid JSON'), undefined);
+      const parsed = parseJsonBody(text);
+      req.rawBody = text;
+      done(null, parsed);
+    } catch (err) {
+      done(err as Error, undefined);
     }
   });
   // Like Rails, a body of any other type (e.g. application/vnd.api+json) is ignored, not rejected.
@@ -155,6 +282,28 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
   app.decorateRequest('em', null as unknown as EntityManager);
   app.decorateRequest('caller', null as unknown as FastifyRequest['caller']);
   app.decorateRequest('frozenNow', undefined);
+  app.decorateRequest('rawBody', undefined);
+
+  if ((options.maxEventLoopDelayMs ?? 0) > 0) {
+    void app.register(underPressure, {
+      maxEventLoopDelay: options.maxEventLoopDelayMs,
+      // Our envelope and a Retry-After, instead of the plugin's error (which would map to a 500).
+      // The plugin sends what the handler returns and continues the request when it returns nothing; its
+      // type declares `void` only, hence the cast.
+      pressureHandler: ((req: FastifyRequest, reply: FastifyReply, type: string) => {
+        if (req.url === '/health/live') return undefined; // alive, only busy: never restarted for it
+        req.log.warn({ type }, 'shedding load');
+        void reply.status(503).header('retry-after', '5');
+        return { error: 'Service unavailable' };
+      }) as unknown as () => void,
+    });
+  }
+
+  // Query text PostgreSQL cannot store is refused before anything else looks at it (DfE parses the query
+  // string before routing and authentication, so this comes first).
+  app.addHook('onRequest', async (req) => {
+    assertStorableQuery(req.query);
+  });
 
   app.addHook('onRequest', async (req) => {
     if (options.internalSecret !== undefined && !UNPROTECTED.test(req.url)) {
@@ -186,6 +335,13 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
     };
   });
 
+  // A path parameter that could never be stored identifies nothing: 404 (after authentication, which
+  // route-level onRequest hooks do, so an anonymous caller still gets its 401 first).
+  app.addHook('preValidation', async (req) => {
+    if (hasUnstorableParam(req.params)) throw notFound();
+  });
+
+  const ownCsp = options.ownCspPrefixes ?? [];
   app.addHook('onSend', async (req, reply, payload) => {
     const type = reply.getHeader('content-type');
     // DfE's responses say exactly "application/json" (no charset).
@@ -193,6 +349,7 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
       reply.header('content-type', 'application/json');
     reply.header('cache-control', 'no-store');
     reply.header(INTERNAL_HEADERS.requestId, req.id);
+    reply.headers(ownCsp.some((p) => req.url.startsWith(p)) ? headersWithoutCsp : headersWithCsp);
     return payload;
   });
 
@@ -211,7 +368,7 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
     const apiError = toApiError(err, bodyLimit);
     if (apiError.expected)
       req.log.warn({ status: apiError.statusCode, reason: apiError.message }, 'request refused');
-    else req.log.error({ err }, 'request failed');
+    else req.log.error({ ...errorForLog(err), status: apiError.statusCode }, 'request failed');
     void reply.status(apiError.statusCode).headers(apiError.headers).send(apiError.body);
   });
 
@@ -219,27 +376,13 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
     void reply.status(404).send(notFound().body);
   });
 
-  app.get('/health/live', { logLevel: 'silent' }, async () => ({ status: 'ok' }));
-
-  app.get('/health/ready', { logLevel: 'silent' }, async (_req, reply) => {
-    const results: Record<string, string> = {};
-    let ok = !draining;
-    for (const [name, check] of Object.entries(options.healthChecks ?? {})) {
-      try {
-        await withTimeout(check(), 2000);
-        results[name] = 'ok';
-      } catch (err) {
-        ok = false;
-        results[name] = err instanceof Error ? err.message : 'failed';
-      }
-    }
-    return reply
-      .status(ok ? 200 : 503)
-      .send({ status: ok ? 'ok' : draining ? 'draining' : 'unavailable', checks: results });
-  });
-
-  app.get('/metrics', { logLevel: 'silent' }, async (_req, reply) => {
-    return reply.type(registry.contentType).send(await registry.metrics());
+  addOpsRoutes(app as unknown as FastifyInstance, {
+    healthChecks: options.healthChecks,
+    registry,
+    isDraining: () => draining,
+    // The public port says which dependency is down, not why (error texts name hosts and ports).
+    detailed: !options.public,
+    metrics: !options.public,
   });
 
   return {

@@ -78,5 +78,6 @@ export function createServiceHttpApp(runtime: ServiceRuntime): HttpApp {
     internalSecret: runtime.config.INTERNAL_API_SECRET,
     orm: runtime.orm,
     healthChecks: runtimeHealthChecks(runtime),
+    maxEventLoopDelayMs: runtime.config.NPQ_MAX_EVENT_LOOP_DELAY_MS,
   });
 }

@@ -45,6 +45,12 @@ describe('loadConfig defaults', () => {
       SANDBOX: true,
       RATE_LIMIT_MAX: 1000,
       RATE_LIMIT_WINDOW_S: 300,
+      RATE_LIMIT_AUTH_FAILURES_MAX: 100,
+      RATE_LIMIT_AUTH_FAILURES_WINDOW_S: 60,
+      GATEWAY_MAX_IN_FLIGHT_PER_TOKEN: 8,
+      GATEWAY_METRICS_PORT: 9464,
+      GATEWAY_TRUST_PROXY: false,
+      NPQ_MAX_EVENT_LOOP_DELAY_MS: 1000,
       BODY_LIMIT_BYTES: 1024 * 1024,
       READ_YOUR_WRITES_TIMEOUT_MS: 2000,
       OUTBOX_POLL_MS: 250,
@@ -313,5 +319,16 @@ describe('loadConfig overrides', () => {
 
   it('an empty-string override falls back to the default', () => {
     expect(loadConfig({ RATE_LIMIT_MAX: '5' }, { RATE_LIMIT_MAX: '' }).RATE_LIMIT_MAX).toBe(1000);
+  });
+});
+
+describe('GATEWAY_TRUST_PROXY', () => {
+  it.each([
+    ['false', false],
+    ['true', true],
+    ['2', 2],
+    ['10.0.0.0/8,127.0.0.1', '10.0.0.0/8,127.0.0.1'],
+  ])('%s reads as %p (what Fastify trustProxy takes)', (raw, expected) => {
+    expect(loadConfig({ GATEWAY_TRUST_PROXY: raw }).GATEWAY_TRUST_PROXY).toEqual(expected);
   });
 });

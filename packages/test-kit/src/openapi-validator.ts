@@ -100,6 +100,9 @@ export class OpenApiValidator {
     }
     const json = content['application/json'];
     if (!json) return undefined; // e.g. text/plain 429
+    // Another documented media type (DfE's plain-text 429 beside the JSON one) is fine as it is.
+    const mediaType = contentType?.split(';', 1)[0]?.trim();
+    if (mediaType && mediaType !== 'application/json' && mediaType in content) return undefined;
     if (contentType !== 'application/json') {
       return {
         operation: name,

@@ -1,11 +1,14 @@
+import type { IncomingMessage } from 'node:http';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import replyFrom from '@fastify/reply-from';
 import type { Redis } from 'ioredis';
 import {
   ApiError,
   assertFilterShape,
+  badRequest,
   createHttpApp,
   INTERNAL_HEADERS,
+  notFound,
   parseServerDate,
   type CallerScope,
   type Config,
@@ -17,9 +20,12 @@ import { Authenticator, type AuthenticatedCaller } from './auth/authenticate';
 import { TokenCache } from './auth/token-cache';
 import { docsRoutes } from './docs/routes';
 import { leadProviderRoutes } from './lead-providers/routes';
-import { buildRouteTable, type GatewayRoute, type Owner } from './proxy/route-table';
+import { canonicalTarget, type CanonicalTarget } from './proxy/canonical-url';
+import { buildRouteTable, scopeOf, type GatewayRoute, type Owner } from './proxy/route-table';
+import { InFlightLimiter } from './rate-limit/in-flight';
 import { RateLimiter } from './rate-limit/rate-limiter';
 import { tokenRoutes } from './tokens/routes';
+import { tokenFromHeader } from './tokens/token-digest';
 
 export interface GatewayDeps {
   config: Config;
@@ -44,29 +50,48 @@ const STRIPPED = new Set(['authorization', SERVER_DATE_HEADER, ...Object.values(
 /** How long a verified token is trusted without asking the database (revocations evict at once). */
 const TOKEN_CACHE_TTL_MS = 10_000;
 
-/**
- * Rails normalises every path before routing (repeated slashes squeezed, one trailing slash dropped), and
- * DfE's resource routes take an optional `.format` suffix (always answered in JSON). A client written
- * against DfE may rely on either, so the DfE-shaped paths are normalised the same way before routing and
- * proxying; the query string is kept as sent.
- */
-export function normalizeApiUrl(url: string): string {
-  const q = url.indexOf('?');
-  let path = (q === -1 ? url : url.slice(0, q)).replace(/\/{2,}/g, '/');
-  if (!/^\/api\/(v3|teacher-record-service|teaching-record-system)\//.test(path)) return url;
-  if (path.endsWith('/')) path = path.slice(0, -1);
-  path = path.replace(/\.[^/.]+$/, '');
-  return q === -1 ? path : `${path}${url.slice(q)}`;
+/** Paths that need a credential: the throttles and the failed-authentication limit apply to them. */
+function needsCredential(path: string): boolean {
+  return (path.startsWith('/api/') && !path.startsWith('/api/docs')) || path.startsWith('/admin/');
 }
 
-function isThrottled(url: string): boolean {
-  return url.startsWith('/api/') && !url.startsWith('/api/docs');
+/** Refusals found while canonicalising a request target, answered by the first hook. */
+const refusals = new WeakMap<IncomingMessage, Extract<CanonicalTarget, { ok: false }>>();
+/** The canonical query string of each request, forwarded exactly as the client sent it. */
+const queries = new WeakMap<IncomingMessage, string>();
+
+function rewriteUrl(url: string, raw: IncomingMessage): string {
+  const target = canonicalTarget(url);
+  if (!target.ok) {
+    refusals.set(raw, target);
+    return '/';
+  }
+  queries.set(raw, target.query);
+  return target.url;
+}
+
+function tooManyInFlight(max: number): ApiError {
+  return new ApiError(
+    429,
+    {
+      errors: [
+        {
+          title: 'Too many requests',
+          detail: `This token already has ${max} requests in progress; retry when one of them has finished`,
+        },
+      ],
+    },
+    true,
+    { 'retry-after': '1' },
+  );
 }
 
 /**
- * The only public entry point. Per request, in DfE's order: rate limit (429), sandbox clock header,
- * routing (404), `filter` shape (400, before authentication), authentication (401), then the proxy to the
- * owning service with the caller, request id, clock and internal credential in internal headers.
+ * The only public entry point. Per request: the canonical request target (404 for a path that names
+ * nothing, 400 for a malformed query), then in DfE's order rate limit (429), sandbox clock header, routing
+ * (404), `filter` shape (400, before authentication), authentication (401; failures counted per client
+ * address), the per-token in-flight cap (429), then the proxy to the owning service with the caller,
+ * request id, clock and internal credential in internal headers. docs/security.md describes each step.
  */
 export async function buildGateway(deps: GatewayDeps): Promise<HttpApp> {
   const { config, logger, orm } = deps;
@@ -74,19 +99,29 @@ export async function buildGateway(deps: GatewayDeps): Promise<HttpApp> {
     logger,
     bodyLimit: config.BODY_LIMIT_BYTES,
     orm,
-    rewriteUrl: normalizeApiUrl,
-    healthChecks: {
-      postgres: () => orm.em.fork().execute('select 1'),
-      redis: () => deps.redis.ping(),
-    },
+    rewriteUrl,
+    public: true,
+    hsts: config.NODE_ENV === 'production',
+    ownCspPrefixes: ['/api/docs'],
+    maxEventLoopDelayMs: config.NPQ_MAX_EVENT_LOOP_DELAY_MS,
+    trustProxy: config.GATEWAY_TRUST_PROXY,
+    // Redis is left out on purpose: the gateway works without it (limits fail open).
+    healthChecks: { postgres: () => orm.em.fork().execute('select 1') },
   });
   const app = http.app;
   const limiter = new RateLimiter(
     deps.redis,
     deps.keyPrefix,
-    config.RATE_LIMIT_MAX,
-    config.RATE_LIMIT_WINDOW_S,
+    {
+      max: config.RATE_LIMIT_MAX,
+      windowSeconds: config.RATE_LIMIT_WINDOW_S,
+      authFailuresMax: config.RATE_LIMIT_AUTH_FAILURES_MAX,
+      authFailuresWindowSeconds: config.RATE_LIMIT_AUTH_FAILURES_WINDOW_S,
+    },
+    logger,
+    http.metrics,
   );
+  const inFlight = new InFlightLimiter(config.GATEWAY_MAX_IN_FLIGHT_PER_TOKEN);
   const tokenCache = new TokenCache(
     TOKEN_CACHE_TTL_MS,
     deps.redis,
@@ -110,24 +145,26 @@ export async function buildGateway(deps: GatewayDeps): Promise<HttpApp> {
 
   app.decorateRequest('authenticated', undefined);
 
+  app.addHook('onRequest', async (req) => {
+    const refusal = refusals.get(req.raw);
+    if (!refusal) return;
+    throw refusal.status === 404 ? notFound() : badRequest(refusal.detail ?? 'Bad request');
+  });
+
   app.addHook('onRequest', async (req, reply) => {
-    const authorization = req.headers.authorization;
-    if (!authorization || !isThrottled(req.url)) return;
-    try {
-      const decision = await limiter.hit(authorization);
-      if (!decision.allowed) {
-        req.log.warn({ retryAfter: decision.retryAfterSeconds }, 'rate limited');
-        // DfE's body and type (rack-attack), plus the Retry-After header DfE omits.
-        return reply
-          .status(429)
-          .header('retry-after', String(decision.retryAfterSeconds))
-          .type('text/plain')
-          .send('Retry later\n');
-      }
-    } catch (err) {
-      // A Redis outage must not take the API down: fail open, loudly.
-      req.log.error({ err }, 'rate limiter unavailable');
-    }
+    const path = req.url.split('?', 1)[0]!;
+    if (!needsCredential(path)) return;
+    // The admin API is not throttled per token (docs/security.md); failed attempts are, on every scope.
+    const perToken = scopeOf(path) !== 'admin' ? tokenFromHeader(req.headers.authorization) : undefined;
+    const decision = await limiter.check(perToken, req.ip);
+    if (decision.allowed) return;
+    req.log.warn({ reason: decision.reason, retryAfter: decision.retryAfterSeconds }, 'rate limited');
+    // DfE's body and type (rack-attack), plus the Retry-After header DfE omits.
+    return reply
+      .status(429)
+      .header('retry-after', String(decision.retryAfterSeconds))
+      .type('text/plain')
+      .send('Retry later\n');
   });
 
   app.addHook('onRequest', async (req) => {
@@ -148,9 +185,18 @@ export async function buildGateway(deps: GatewayDeps): Promise<HttpApp> {
     req.frozenNow = parsed;
   });
 
-  const guard = (scope: CallerScope) => async (req: FastifyRequest) => {
+  const guard = (scope: CallerScope) => async (req: FastifyRequest, reply: FastifyReply) => {
     assertFilterShape(req.query as Record<string, unknown>);
-    req.authenticated = await authenticator.authenticate(req, scope);
+    try {
+      req.authenticated = await authenticator.authenticate(req, scope);
+    } catch (err) {
+      if (err instanceof ApiError && err.statusCode === 401) limiter.recordAuthFailure(req.ip);
+      throw err;
+    }
+    const release = inFlight.acquire(req.authenticated.callerKey);
+    if (!release) throw tooManyInFlight(inFlight.max);
+    // Whatever ends the exchange (response sent, client gone) gives the caller's place back.
+    reply.raw.once('close', release);
   };
 
   await app.register(replyFrom, {
@@ -179,7 +225,7 @@ function registerProxyRoute(
   route: GatewayRoute,
   upstream: string,
   internalSecret: string,
-  guard: (req: FastifyRequest) => Promise<void>,
+  guard: (req: FastifyRequest, reply: FastifyReply) => Promise<void>,
 ): void {
   app.route({
     method: route.method,
@@ -189,14 +235,16 @@ function registerProxyRoute(
     handler: (req: FastifyRequest, reply: FastifyReply) => {
       const caller = req.authenticated!;
       const hasBody = req.method !== 'GET' && req.method !== 'DELETE';
-      return reply.from(`${upstream}${req.url}`, {
-        // Re-serialised JSON when there was a body; an ignored or empty body is forwarded as none.
-        body: hasBody
-          ? req.body === undefined || req.body === null
-            ? null
-            : JSON.stringify(req.body)
-          : undefined,
-        contentType: hasBody && req.body !== undefined && req.body !== null ? 'application/json' : undefined,
+      // The body as the client sent it (already checked by the JSON parser), never re-serialised; an
+      // ignored or empty body is forwarded as none.
+      const body = hasBody && req.body !== undefined && req.body !== null ? req.rawBody : undefined;
+      const path = req.url.split('?', 1)[0]!;
+      const query = queries.get(req.raw) ?? '';
+      return reply.from(`${upstream}${path}`, {
+        body: hasBody ? (body ?? null) : undefined,
+        contentType: body !== undefined ? 'application/json' : undefined,
+        // Passed apart from the path, so the proxy never decodes the query (it is forwarded as sent).
+        queryString: () => query,
         rewriteRequestHeaders: (_original, headers) => {
           const out: Record<string, string | string[] | undefined> = {};
           for (const [name, value] of Object.entries(headers)) {

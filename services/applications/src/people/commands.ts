@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { LockMode, UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { EventEnvelope } from '@npq/contracts';
-import { notFound, now, unprocessable, type EntityManager, type Naming } from '@npq/service-kit';
+import { isUuid, notFound, now, unprocessable, type EntityManager, type Naming } from '@npq/service-kit';
 import { AttributeReader, EMAIL_FORMAT, IDENTITY_ATTRIBUTES, TRN_FORMAT } from '../attribute-reader';
 import { ApplicationSchema, REBRANDED_COURSES_SQL } from '../applications/entity';
 import { stageParticipantMerged, stagePersonUpdated } from '../events';
@@ -136,6 +136,8 @@ export async function mergeParticipants(
     if (typeof intoId !== 'string' || intoId.trim() === '')
       throw invalid("The '#/into_participant_id' must be present");
     const into = intoId.trim().toLowerCase();
+    // Checked before any query: a value that is not a UUID names no participant (and must not reach SQL).
+    if (!isUuid(into)) throw invalid("The '#/into_participant_id' must be a participant ID (a UUID)");
     if (into === retired.id) throw invalid('A participant cannot be merged into itself');
     if (retired.retiredIntoId) throw participantReplaced(retired);
 

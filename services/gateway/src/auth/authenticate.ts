@@ -7,6 +7,8 @@ import type { TokenCache } from './token-cache';
 export interface AuthenticatedCaller {
   scope: CallerScope;
   leadProviderId?: string;
+  /** Who is calling, for per-caller limits: the token's id, or `admin` for the admin token. */
+  callerKey: string;
 }
 
 /**
@@ -30,7 +32,7 @@ export class Authenticator {
     if (!token) throw unauthorized();
     if (scope === 'admin') {
       if (!safeEqual(token, this.adminToken)) throw unauthorized();
-      return { scope };
+      return { scope, callerKey: 'admin' };
     }
     const digest = digestToken(this.hmacSecret, token);
     let record = this.cache.get(digest, scope);
@@ -41,7 +43,7 @@ export class Authenticator {
       this.cache.set(digest, scope, record);
     }
     this.touch(record.id);
-    return { scope, leadProviderId: record.leadProviderId ?? undefined };
+    return { scope, leadProviderId: record.leadProviderId ?? undefined, callerKey: record.id };
   }
 
   /** Records use off the request path, at most once a second per token and process. */

@@ -24,15 +24,23 @@ export class TokenCache {
     private readonly maxEntries = 10_000,
   ) {}
 
-  /** Listens for revocations from every replica (including this one). */
+  /**
+   * Listens for revocations from every replica (including this one). Never waits for Redis: the
+   * subscription is made (and remade after every reconnect) in the background, and while it is missing
+   * the TTL still bounds a revoked token's life.
+   */
   async listen(): Promise<void> {
-    this.subscriber = this.redis.duplicate();
+    // Its own connection (a subscriber can do nothing else), queueing the subscribe until connected.
+    this.subscriber = this.redis.duplicate({ enableOfflineQueue: true, commandTimeout: undefined });
+    this.subscriber.on('error', () => undefined); // the main connection already reports Redis errors
     this.subscriber.on('message', (_channel: string, tokenId: string) => this.evict(tokenId));
-    await this.subscriber.subscribe(this.channel);
+    this.subscriber
+      .subscribe(this.channel)
+      .catch((err: unknown) => this.logger.warn({ err }, 'could not subscribe to token revocations'));
   }
 
   async close(): Promise<void> {
-    await this.subscriber?.quit();
+    this.subscriber?.disconnect();
   }
 
   get(digest: string, scope: string, nowMs = Date.now()): CachedToken | undefined {
