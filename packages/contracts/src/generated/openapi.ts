@@ -584,8 +584,21 @@ export interface paths {
         put?: never;
         /**
          * Create an NPQ application (registration intake)
-         * @description Creates a pending application for a lead provider. With `participant_id` the application is added to
-         *     that existing person; otherwise a new person is created from `full_name`, `email` and the TRN fields.
+         * @description Creates a pending application for a lead provider. Without `participant_id` a new person is created
+         *     from `full_name`, `email` and the TRN fields.
+         *
+         *     With `participant_id` the application is added to that existing person. A registration sends the
+         *     person's current details with every application, and, as DfE's registration does, the newest
+         *     registration updates the person: the identity attributes sent (`full_name`, `email`,
+         *     `teacher_reference_number`, `teacher_reference_number_validated`) are applied exactly as
+         *     `PATCH /admin/v1/participants/{id}` applies them, in the same transaction as the application (both
+         *     happen or neither). Values equal to the person's change nothing. Different values are a significant
+         *     update: the old name is kept in `previous_names`, a new TRN is unvalidated unless
+         *     `teacher_reference_number_validated` is sent, and the person's other applications and participant
+         *     record move in `updated_since` feeds. Attributes left out keep the person's value. An email another
+         *     participant uses gives the PATCH's 422 and nothing is stored. A retired (merged) `participant_id` gives
+         *     422 `The participant_id '…' has been replaced with '…'.`
+         *
          *     Validation errors give 422 with `title` = the attribute name.
          */
         post: operations["adminCreateNpqApplication"];
@@ -1618,7 +1631,8 @@ export interface components {
         };
         /**
          * @description Registration data, named as in the v3 application. `full_name` is required unless `participant_id` is
-         *     given.
+         *     given; with `participant_id` the identity attributes sent update that person as
+         *     `PATCH /admin/v1/participants/{id}` does.
          */
         AdminApplicationCreateAttributes: {
             lead_provider_id: components["schemas"]["Uuid"];
@@ -1631,9 +1645,13 @@ export interface components {
             cohort_suffix?: string;
             /** @description Add the application to this existing participant instead of creating a person. */
             participant_id?: components["schemas"]["Uuid"];
+            /** @description The applicant's name. Required for a new person; with `participant_id`, a different name renames the person. */
             full_name?: string;
+            /** @description With `participant_id`, a different address changes the person's (422 if another participant uses it; `null` clears it). */
             email?: string | null;
+            /** @description Seven digits. With `participant_id`, a different TRN replaces the person's and starts unvalidated unless validation is sent. */
             teacher_reference_number?: string | null;
+            /** @description Whether the TRN was validated. New person, default `false`; with `participant_id`, left out keeps the person's state. */
             teacher_reference_number_validated?: boolean;
             eligible_for_funding?: boolean;
             targeted_delivery_funding_eligibility?: boolean;
