@@ -289,14 +289,20 @@ sleep 1
 check_children
 
 # ---------------------------------------------------------------------------------------------------------
+# One line per lead provider: "active<TAB>name<TAB>id<TAB>token" or "revoked<TAB>name<TAB>id<TAB>revoked_at"
+# (no empty fields: `read` would collapse them). A revoked bootstrap token stays revoked across restarts, so
+# the seed reports no token for it.
 TOKENS_TEXT=""
 FIRST_TOKEN=""
 if [[ -n "$SEED_JSON" ]]; then
   TOKENS_TEXT="$(printf '%s' "$SEED_JSON" | node -e '
     let s = ""; process.stdin.on("data", (d) => (s += d)).on("end", () => {
-      for (const t of JSON.parse(s).tokens) console.log(`${t.leadProviderName}\t${t.leadProviderId}\t${t.token}`);
+      for (const t of JSON.parse(s).tokens) {
+        const [state, value] = t.token ? ["active", t.token] : ["revoked", t.revokedAt ?? "earlier"];
+        console.log([state, t.leadProviderName, t.leadProviderId, value].join("\t"));
+      }
     });')"
-  FIRST_TOKEN="$(printf '%s\n' "$TOKENS_TEXT" | head -n 1 | cut -f3)"
+  FIRST_TOKEN="$(printf '%s\n' "$TOKENS_TEXT" | awk -F '\t' '$1 == "active" { print $4; exit }')"
 fi
 
 echo
@@ -307,12 +313,26 @@ cat <<EOF
   Admin token:  $ADMIN_TOKEN   (NPQ_ADMIN_TOKEN; for /admin/v1)
   Sandbox:      ${SANDBOX:-true}   Logs: .run/logs/   Processes: gateway, applications, training, finance, 3 workers
 
-  API tokens (one per lead provider, for /api/v3):
+  API tokens (one bootstrap token per lead provider, for /api/v3; all tokens: GET /admin/v1/api-tokens):
 EOF
 if [[ -n "$TOKENS_TEXT" ]]; then
-  while IFS=$'\t' read -r name _id token; do
-    printf '    %-36s %s\n' "$name" "$token"
+  REVOKED_ID=""
+  while IFS=$'\t' read -r state name id value; do
+    if [[ "$state" == active ]]; then
+      printf '    %-36s %s\n' "$name" "$value"
+    else
+      printf '    %-36s (bootstrap token revoked at %s; lead provider id %s)\n' "$name" "$value" "$id"
+      REVOKED_ID="${REVOKED_ID:-$id}"
+    fi
   done <<<"$TOKENS_TEXT"
+  if [[ -n "$REVOKED_ID" ]]; then
+    cat <<EOF
+
+  A revoked bootstrap token is never restored, whatever restarts. Issue a new token for such a lead provider
+  (shown once, in the answer), e.g.:
+    curl -s -X POST -H 'Authorization: Bearer $ADMIN_TOKEN' $GATEWAY_URL/admin/v1/lead-providers/$REVOKED_ID/api-tokens
+EOF
+  fi
 else
   echo "    (none seeded: NODE_ENV=production; create one with POST /admin/v1/lead-providers/{id}/api-tokens)"
 fi

@@ -1,5 +1,14 @@
+import { randomUUID } from 'node:crypto';
 import { startSystem, type System } from '../support/system';
-import { AMBITION, BPN, applicationAttributes, createApplication, intakeBody } from '../support/fixtures';
+import {
+  AMBITION,
+  BPN,
+  applicationAttributes,
+  createAcceptedApplication,
+  createApplication,
+  intakeBody,
+  samePerson,
+} from '../support/fixtures';
 
 const INTAKE = '/admin/v1/npq-applications';
 
@@ -15,6 +24,22 @@ async function countFor(leadProviderId: string): Promise<number> {
   const res = await system.provider(leadProviderId).get('/api/v3/npq-applications?page[per_page]=3000');
   return res.body.data.length as number;
 }
+
+/** The events the applications service staged for these aggregates, in staging order (its outbox). */
+async function stagedEvents(...aggregateIds: string[]): Promise<string[]> {
+  const rows = await system.services.applications.runtime.orm.em
+    .fork()
+    .execute<{ name: string }[]>(
+      'select name from applications.outbox where aggregate_id = any(?::uuid[]) order by seq',
+      [`{${aggregateIds.join(',')}}`],
+    );
+  return rows.map((r) => r.name);
+}
+
+const newTrn = () => String(1000000 + Math.floor(Math.random() * 8999999));
+const newEmail = () => `registered-${randomUUID().slice(0, 8)}@example.com`;
+const readApplication = async (id: string, leadProviderId: string) =>
+  (await system.provider(leadProviderId).get(`/api/v3/npq-applications/${id}`)).body.data.attributes;
 
 describe('POST /admin/v1/npq-applications', () => {
   it('creates a person and a pending application and answers 201 with the v3 resource', async () => {
@@ -325,21 +350,6 @@ describe('POST /admin/v1/npq-applications', () => {
       ]);
     });
 
-    it('refuses identity attributes alongside participant_id', async () => {
-      const existing = await createApplication(system.admin);
-      const res = await system.admin.post(
-        INTAKE,
-        intakeBody({ participant_id: existing.attributes.participant_id }),
-      );
-      expect(res.status).toBe(422);
-      expect(res.body.errors.map((e: { title: string }) => e.title)).toEqual([
-        'full_name',
-        'email',
-        'teacher_reference_number',
-        'teacher_reference_number_validated',
-      ]);
-    });
-
     it('refuses an email another participant already uses (case-insensitively)', async () => {
       const existing = await createApplication(system.admin);
       const res = await system.admin.post(
@@ -368,6 +378,174 @@ describe('POST /admin/v1/npq-applications', () => {
             detail: 'correct json data structure required. See API docs for reference',
           },
         ],
+      });
+    });
+  });
+
+  describe('a registration for an existing participant (participant_id and the identity the form sent)', () => {
+    it('leaves the person alone when the details are their own: no event, updated_at unchanged', async () => {
+      const first = await createApplication(system.admin);
+      const participantId = first.attributes.participant_id as string;
+      const res = await system.admin.post(
+        INTAKE,
+        intakeBody({
+          participant_id: participantId,
+          lead_provider_id: BPN.id,
+          full_name: first.attributes.full_name,
+          email: first.attributes.email,
+          teacher_reference_number: first.attributes.teacher_reference_number,
+          teacher_reference_number_validated: true,
+        }),
+        { headers: { 'x-with-server-date': '2030-01-01T00:00:00Z' } },
+      );
+      expect(res.status).toBe(201);
+      expect(res.body.data.attributes).toMatchObject({
+        participant_id: participantId,
+        full_name: first.attributes.full_name,
+        email: first.attributes.email,
+        teacher_reference_number: first.attributes.teacher_reference_number,
+        teacher_reference_number_validated: true,
+        created_at: '2030-01-01T00:00:00Z',
+      });
+      expect(await readApplication(first.id, AMBITION.id)).toMatchObject({
+        updated_at: first.attributes.updated_at,
+      });
+      expect(await stagedEvents(participantId)).toEqual([]);
+      expect(await stagedEvents(res.body.data.id)).toEqual(['application.created']);
+    });
+
+    it('updates the person from the newest registration as PATCH does, before the application is created', async () => {
+      const first = await createAcceptedApplication(system);
+      const participantId = first.attributes.participant_id as string;
+      const at = '2030-02-01T00:00:00Z';
+      const identity = {
+        full_name: 'Registered Again',
+        email: newEmail(),
+        teacher_reference_number: newTrn(),
+        teacher_reference_number_validated: true,
+      };
+      const res = await system.admin.post(
+        INTAKE,
+        intakeBody({
+          participant_id: participantId,
+          lead_provider_id: BPN.id,
+          course_identifier: 'npq-senco',
+          ...identity,
+        }),
+        { headers: { 'x-with-server-date': at } },
+      );
+      expect(res.status).toBe(201);
+      expect(res.body.data.attributes).toMatchObject({
+        ...identity,
+        participant_id: participantId,
+        created_at: at,
+        updated_at: at,
+      });
+      // The person's application with another provider shows the new details and is back in updated_since feeds.
+      expect(await readApplication(first.id, AMBITION.id)).toMatchObject({ ...identity, updated_at: at });
+      const feed = await system
+        .provider(AMBITION.id)
+        .get('/api/v3/npq-applications?filter[updated_since]=2030-01-31T00:00:00Z');
+      expect(feed.body.data.map((a: { id: string }) => a.id)).toContain(first.id);
+      // Training has applied the change before the answer: the participant shows it, old name kept.
+      const participant = await system.provider(AMBITION.id).get(`/api/v3/participants/npq/${participantId}`);
+      expect(participant.status).toBe(200);
+      expect(participant.body.data.attributes).toMatchObject({
+        full_name: identity.full_name,
+        previous_names: [first.attributes.full_name],
+        teacher_reference_number: identity.teacher_reference_number,
+        updated_at: at,
+      });
+      expect(await stagedEvents(participantId, res.body.data.id)).toEqual([
+        'person.updated',
+        'application.created',
+      ]);
+    });
+
+    it('starts a new TRN unvalidated unless the registration says it is validated, as PATCH does', async () => {
+      const first = await createApplication(system.admin);
+      const res = await system.admin.post(
+        INTAKE,
+        intakeBody({
+          ...samePerson(first.attributes.participant_id as string),
+          lead_provider_id: BPN.id,
+          teacher_reference_number: newTrn(),
+        }),
+      );
+      expect(res.status).toBe(201);
+      expect(res.body.data.attributes).toMatchObject({
+        full_name: first.attributes.full_name,
+        email: first.attributes.email,
+        teacher_reference_number: null,
+        teacher_reference_number_validated: false,
+      });
+      expect(await readApplication(first.id, AMBITION.id)).toMatchObject({
+        teacher_reference_number: null,
+        teacher_reference_number_validated: false,
+      });
+    });
+
+    it("refuses an email another participant uses with PATCH's 422, and stores nothing", async () => {
+      const other = await createApplication(system.admin);
+      const first = await createApplication(system.admin);
+      const participantId = first.attributes.participant_id as string;
+      const before = await countFor(BPN.id);
+      const res = await system.admin.post(
+        INTAKE,
+        intakeBody({
+          participant_id: participantId,
+          lead_provider_id: BPN.id,
+          full_name: 'Not Stored',
+          email: String(other.attributes.email).toUpperCase(),
+          teacher_reference_number: first.attributes.teacher_reference_number,
+        }),
+        { headers: { 'x-with-server-date': '2030-03-01T00:00:00Z' } },
+      );
+      expect(res.status).toBe(422);
+      expect(res.body).toEqual({
+        errors: [{ title: 'email', detail: "The '#/email' is already used by another participant" }],
+      });
+      const patched = await system.admin.patch(`/admin/v1/participants/${participantId}`, {
+        data: { type: 'participant', attributes: { email: other.attributes.email } },
+      });
+      expect(patched.body).toEqual(res.body);
+      expect(await countFor(BPN.id)).toBe(before);
+      expect(await readApplication(first.id, AMBITION.id)).toMatchObject({
+        full_name: first.attributes.full_name,
+        email: first.attributes.email,
+        updated_at: first.attributes.updated_at,
+      });
+      expect(await stagedEvents(participantId)).toEqual([]);
+    });
+
+    it.each([
+      ['a blank name', { full_name: '' }],
+      ['a bad email', { email: 'nope' }],
+      ['a bad TRN', { teacher_reference_number: '12' }],
+      ['a string boolean', { teacher_reference_number_validated: 'yes' }],
+      [
+        'validation without a TRN',
+        { teacher_reference_number: null, teacher_reference_number_validated: true },
+      ],
+    ])('refuses %s with the same 422 as PATCH, and stores nothing', async (_name, identity) => {
+      const first = await createApplication(system.admin);
+      const participantId = first.attributes.participant_id as string;
+      const before = await countFor(BPN.id);
+      const res = await system.admin.post(
+        INTAKE,
+        intakeBody({ ...samePerson(participantId), lead_provider_id: BPN.id, ...identity }),
+      );
+      expect(res.status).toBe(422);
+      const patched = await system.admin.patch(`/admin/v1/participants/${participantId}`, {
+        data: { type: 'participant', attributes: identity },
+      });
+      expect(patched.status).toBe(422);
+      expect(res.body).toEqual(patched.body);
+      expect(await countFor(BPN.id)).toBe(before);
+      expect(await readApplication(first.id, AMBITION.id)).toMatchObject({
+        full_name: first.attributes.full_name,
+        teacher_reference_number: first.attributes.teacher_reference_number,
+        updated_at: first.attributes.updated_at,
       });
     });
   });

@@ -5,6 +5,7 @@ import {
   CHURCH,
   createAcceptedApplication,
   createApplication,
+  intakeBody,
   samePerson,
 } from '../support/fixtures';
 
@@ -144,6 +145,47 @@ describe('PATCH /admin/v1/participants/{id}', () => {
     expect(res.body).toEqual(errors(['email', "The '#/email' is already used by another participant"]));
   });
 
+  it('is the one set of identity rules: a registration for an existing participant changes them the same way', async () => {
+    const viaPatch = await createApplication(system.admin);
+    const viaIntake = await createApplication(system.admin);
+    const at = '2030-04-01T00:00:00Z';
+    const change = (email: string) => ({
+      full_name: 'Same New Name',
+      email,
+      teacher_reference_number: String(1000000 + Math.floor(Math.random() * 8999999)),
+    });
+    const patchChange = change(`patched-${viaPatch.id.slice(0, 8)}@example.com`);
+    const intakeChange = change(`registered-${viaIntake.id.slice(0, 8)}@example.com`);
+    const patched = await patch(viaPatch.attributes.participant_id as string, patchChange, {
+      'x-with-server-date': at,
+    });
+    expect(patched.status).toBe(200);
+    const intake = await system.admin.post(
+      '/admin/v1/npq-applications',
+      intakeBody({
+        participant_id: viaIntake.attributes.participant_id,
+        lead_provider_id: BPN.id,
+        ...intakeChange,
+        teacher_reference_number_validated: undefined,
+      }),
+      { headers: { 'x-with-server-date': at } },
+    );
+    expect(intake.status).toBe(201);
+    // A PATCH with the values the person now has changes nothing and shows the person as stored.
+    const stored = await patch(viaIntake.attributes.participant_id as string, intakeChange);
+    expect(stored.status).toBe(200);
+    const expected = (base: { attributes: Record<string, any> }, c: Record<string, string>) => ({
+      ...c,
+      // A new TRN starts unvalidated; the old name is kept.
+      teacher_reference_number_validated: false,
+      previous_names: [base.attributes.full_name],
+      created_at: base.attributes.created_at,
+      updated_at: at,
+    });
+    expect(patched.body.data.attributes).toEqual(expected(viaPatch, patchChange));
+    expect(stored.body.data.attributes).toEqual(expected(viaIntake, intakeChange));
+  });
+
   it('answers unknown and malformed ids with 404', async () => {
     expect((await patch('8c1a3c62-1f0b-4a0e-9f41-0d1c0b0a0a0a', { full_name: 'X' })).status).toBe(404);
     expect((await patch('nope', { full_name: 'X' })).status).toBe(404);
@@ -229,6 +271,28 @@ describe('POST /admin/v1/participants/{id}/merge', () => {
     expect(intake.body).toEqual(
       errors(['participant_id', `The participant_id '${ida}' has been replaced with '${idb}'.`]),
     );
+    // Also with identity attributes: nothing changes on either person.
+    const withIdentity = await system.admin.post('/admin/v1/npq-applications', {
+      data: {
+        type: 'npq_application',
+        attributes: {
+          lead_provider_id: AMBITION.id,
+          course_identifier: 'npq-headship',
+          cohort: '2025',
+          participant_id: ida,
+          full_name: 'Not Applied',
+          email: `not-applied-${ida.slice(0, 8)}@example.com`,
+        },
+      },
+    });
+    expect(withIdentity.status).toBe(422);
+    expect(withIdentity.body).toEqual(intake.body);
+    expect(
+      (await system.provider().get(`/api/v3/npq-applications/${b.id}`)).body.data.attributes,
+    ).toMatchObject({ participant_id: idb, full_name: b.attributes.full_name, email: b.attributes.email });
+    expect(
+      (await system.provider().get(`/api/v3/npq-applications?filter[participant_id]=${idb}`)).body.data,
+    ).toHaveLength(2);
   });
 
   it('refuses a merge that would leave one person accepted twice for a course and cohort', async () => {

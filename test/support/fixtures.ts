@@ -51,7 +51,7 @@ export async function createApplication(admin: ApiClient, overrides: Record<stri
   return res.body.data as { id: string; type: string; attributes: Record<string, any> };
 }
 
-/** The same person applying again (identity attributes must not be repeated). */
+/** The same person applying again, sending no identity attributes (so the person is left as it is). */
 export function samePerson(participantId: string): Record<string, unknown> {
   return {
     participant_id: participantId,

@@ -189,7 +189,9 @@ export async function startSystem(options: SystemOptions = {}): Promise<System> 
   const gateway = await makeGateway(baseConfig);
   const inject = injectInto(gateway);
   const extraGateways: HttpApp[] = [];
-  const tokens = Object.fromEntries(seeded.map((t) => [t.leadProviderId, t.token]));
+  const tokens = Object.fromEntries(
+    seeded.flatMap((t) => (t.token === null ? [] : [[t.leadProviderId, t.token] as const])),
+  );
   const anonymous = new ApiClient(inject);
 
   return {

@@ -89,6 +89,7 @@ const ADMIN_ROUTES: Array<[string, string, string]> = [
   ['get', '/admin/v1/lead-providers', '200'],
   ['post', '/admin/v1/lead-providers/{id}/api-tokens', '201'],
   ['post', '/admin/v1/teacher-record-service/api-tokens', '201'],
+  ['get', '/admin/v1/api-tokens', '200'],
   ['delete', '/admin/v1/api-tokens/{id}', '204'],
   ['post', '/admin/v1/npq-applications', '201'],
   ['patch', '/admin/v1/participants/{id}', '200'],

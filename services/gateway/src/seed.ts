@@ -1,5 +1,5 @@
 import { LEAD_PROVIDERS } from '@npq/contracts';
-import { createOrm, loadConfig, type Config, type MikroORM } from '@npq/service-kit';
+import { createOrm, loadConfig, toRfc3339, type Config, type MikroORM } from '@npq/service-kit';
 import { LeadProviderRepository } from './lead-providers/repository';
 import { gatewayOrmSettings } from './orm-settings';
 import { ApiTokenRepository } from './tokens/repository';
@@ -8,12 +8,19 @@ import { bootstrapToken, digestToken } from './tokens/token-digest';
 export interface SeededToken {
   leadProviderId: string;
   leadProviderName: string;
-  token: string;
+  /** The bootstrap token's id, as the admin API lists it (`DELETE /admin/v1/api-tokens/{id}` revokes it). */
+  tokenId: string;
+  /** The clear token; null once it was revoked, since a revoked bootstrap token is never restored. */
+  token: string | null;
+  /** When it was revoked (RFC 3339), or null. */
+  revokedAt: string | null;
 }
 
 /**
  * Idempotent: the lead providers of the reference data, and outside production one bootstrap API token
- * per provider (derived from the admin token, so the same on every start of this environment).
+ * per provider (derived from the admin token, so the same on every start of this environment). A bootstrap
+ * token an operator revoked stays revoked: seeding again on a restart never restores it, and its clear value
+ * is not reported (docs/architecture.md "Bootstrap tokens").
  */
 export async function seedGateway(orm: MikroORM, config: Config): Promise<SeededToken[]> {
   const em = orm.em.fork();
@@ -23,8 +30,14 @@ export async function seedGateway(orm: MikroORM, config: Config): Promise<Seeded
   const seeded: SeededToken[] = [];
   for (const lp of LEAD_PROVIDERS) {
     const token = bootstrapToken(config.NPQ_ADMIN_TOKEN, lp.id);
-    await tokens.upsertBootstrap(digestToken(config.TOKEN_HMAC_SECRET, token), lp.id);
-    seeded.push({ leadProviderId: lp.id, leadProviderName: lp.name, token });
+    const stored = await tokens.ensureBootstrap(digestToken(config.TOKEN_HMAC_SECRET, token), lp.id);
+    seeded.push({
+      leadProviderId: lp.id,
+      leadProviderName: lp.name,
+      tokenId: stored.id,
+      token: stored.revokedAt ? null : token,
+      revokedAt: stored.revokedAt ? toRfc3339(stored.revokedAt) : null,
+    });
   }
   return seeded;
 }

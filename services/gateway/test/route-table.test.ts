@@ -27,6 +27,7 @@ describe('gateway route table', () => {
     ['/api/v3/delivery-partners/{id}', 'finance', 'lead_provider'],
     ['/api/teacher-record-service/v1/qualifications/{trn}', 'training', 'teacher_record_service'],
     ['/api/teaching-record-system/v1/qualifications/{trn}', 'training', 'teacher_record_service'],
+    ['/admin/v1/api-tokens', 'gateway', 'admin'],
     ['/admin/v1/api-tokens/{id}', 'gateway', 'admin'],
     ['/admin/v1/participants/{id}/merge', 'applications', 'admin'],
     ['/admin/v1/outcome-deliveries', 'training', 'admin'],

@@ -553,6 +553,29 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/admin/v1/api-tokens": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List API tokens
+         * @description Every API token, including the development bootstrap tokens, ordered by `created_at` then `id`: its id
+         *     (to revoke it with `DELETE /admin/v1/api-tokens/{id}`), scope, lead provider, whether it is a bootstrap
+         *     token, when it was last used and when it was revoked. The token itself is shown only once, when it is
+         *     issued; neither it nor its digest is ever listed.
+         */
+        get: operations["adminListApiTokens"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/admin/v1/api-tokens/{id}": {
         parameters: {
             query?: never;
@@ -565,7 +588,9 @@ export interface paths {
         post?: never;
         /**
          * Revoke an API token
-         * @description The token gets 401 from then on.
+         * @description The token gets 401 from then on, on every gateway replica. Revoking a revoked token changes nothing.
+         *     Bootstrap tokens are revoked like any other, and stay revoked: seeding again on a restart never
+         *     restores them.
          */
         delete: operations["adminRevokeApiToken"];
         options?: never;
@@ -584,8 +609,21 @@ export interface paths {
         put?: never;
         /**
          * Create an NPQ application (registration intake)
-         * @description Creates a pending application for a lead provider. With `participant_id` the application is added to
-         *     that existing person; otherwise a new person is created from `full_name`, `email` and the TRN fields.
+         * @description Creates a pending application for a lead provider. Without `participant_id` a new person is created
+         *     from `full_name`, `email` and the TRN fields.
+         *
+         *     With `participant_id` the application is added to that existing person. A registration sends the
+         *     person's current details with every application, and, as DfE's registration does, the newest
+         *     registration updates the person: the identity attributes sent (`full_name`, `email`,
+         *     `teacher_reference_number`, `teacher_reference_number_validated`) are applied exactly as
+         *     `PATCH /admin/v1/participants/{id}` applies them, in the same transaction as the application (both
+         *     happen or neither). Values equal to the person's change nothing. Different values are a significant
+         *     update: the old name is kept in `previous_names`, a new TRN is unvalidated unless
+         *     `teacher_reference_number_validated` is sent, and the person's other applications and participant
+         *     record move in `updated_since` feeds. Attributes left out keep the person's value. An email another
+         *     participant uses gives the PATCH's 422 and nothing is stored. A retired (merged) `participant_id` gives
+         *     422 `The participant_id '…' has been replaced with '…'.`
+         *
          *     Validation errors give 422 with `title` = the attribute name.
          */
         post: operations["adminCreateNpqApplication"];
@@ -1066,6 +1104,16 @@ export interface components {
             cohort?: string;
             /** @description Statement state. */
             state?: components["schemas"]["StatementState"];
+        };
+        /** @description API token filters. Unknown keys and blank values are ignored. */
+        ApiTokensFilter: {
+            /**
+             * @description A lead provider UUID; a value that is not a UUID matches nothing.
+             * @example 9e35e998-c63b-4136-89c4-e9e18ddde0ea
+             */
+            lead_provider_id?: string;
+            /** @description Token scope. Any other value gives 400. */
+            scope?: components["schemas"]["ApiTokenScope"];
         };
         /** @description Outcome delivery filters. */
         OutcomeDeliveriesFilter: {
@@ -1616,9 +1664,35 @@ export interface components {
         ApiTokenResponse: {
             data: components["schemas"]["ApiToken"];
         };
+        /** @description An API token as stored. Never the token or its digest. */
+        ApiTokenRecord: {
+            id: components["schemas"]["Uuid"];
+            /** @enum {string} */
+            type: "api-token";
+            attributes: {
+                scope: components["schemas"]["ApiTokenScope"];
+                /** @description The lead provider (scope `lead_provider`); null for `teacher_record_service`. */
+                lead_provider_id: components["schemas"]["NullableUuid"];
+                /**
+                 * @description True for a development bootstrap token (seeded outside production, one per lead provider, derived
+                 *     from the admin token); false for a token issued through this API.
+                 */
+                bootstrap: boolean;
+                created_at: components["schemas"]["Timestamp"];
+                /** @description When the token last authenticated a request (recorded at most once a second). */
+                last_used_at: components["schemas"]["NullableTimestamp"];
+                /** @description When the token was revoked; null while it works. */
+                revoked_at: components["schemas"]["NullableTimestamp"];
+            };
+        };
+        /** @description A list of API tokens. */
+        ApiTokensResponse: {
+            data: components["schemas"]["ApiTokenRecord"][];
+        };
         /**
          * @description Registration data, named as in the v3 application. `full_name` is required unless `participant_id` is
-         *     given.
+         *     given; with `participant_id` the identity attributes sent update that person as
+         *     `PATCH /admin/v1/participants/{id}` does.
          */
         AdminApplicationCreateAttributes: {
             lead_provider_id: components["schemas"]["Uuid"];
@@ -1631,9 +1705,13 @@ export interface components {
             cohort_suffix?: string;
             /** @description Add the application to this existing participant instead of creating a person. */
             participant_id?: components["schemas"]["Uuid"];
+            /** @description The applicant's name. Required for a new person; with `participant_id`, a different name renames the person. */
             full_name?: string;
+            /** @description With `participant_id`, a different address changes the person's (422 if another participant uses it; `null` clears it). */
             email?: string | null;
+            /** @description Seven digits. With `participant_id`, a different TRN replaces the person's and starts unvalidated unless validation is sent. */
             teacher_reference_number?: string | null;
+            /** @description Whether the TRN was validated. New person, default `false`; with `participant_id`, left out keeps the person's state. */
             teacher_reference_number_validated?: boolean;
             eligible_for_funding?: boolean;
             targeted_delivery_funding_eligibility?: boolean;
@@ -2215,6 +2293,8 @@ export interface components {
         DeliveryPartnersFilter: components["schemas"]["DeliveryPartnersFilter"];
         /** @description Filter statements. Must be an object; anything else gives 400. */
         AdminStatementsFilter: components["schemas"]["AdminStatementsFilter"];
+        /** @description Filter API tokens. Must be an object, and `scope` a known scope; anything else gives 400. */
+        ApiTokensFilter: components["schemas"]["ApiTokensFilter"];
         /** @description Filter outcome deliveries. Must be an object, and `state` a known state; anything else gives 400. */
         OutcomeDeliveriesFilter: components["schemas"]["OutcomeDeliveriesFilter"];
         /**
@@ -3186,6 +3266,41 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorised"];
             413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    adminListApiTokens: {
+        parameters: {
+            query?: {
+                /** @description Filter API tokens. Must be an object, and `scope` a known scope; anything else gives 400. */
+                filter?: components["parameters"]["ApiTokensFilter"];
+                /**
+                 * @description `page[page]` (default 1) and `page[per_page]` (default 100, maximum 3000; larger values are clamped to
+                 *     3000). Values are read as leading integers (`10abc` is 10). A value below 1 or non-numeric gives 400.
+                 *     A page past the end gives `{"data": []}`. A non-object `page` (`?page=2`), and an array or object
+                 *     value inside it (`page[per_page][]=5`), are ignored.
+                 */
+                page?: components["parameters"]["Page"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A list of API tokens. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiTokensResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorised"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalServerError"];
             503: components["responses"]["ServiceUnavailable"];

@@ -1,18 +1,26 @@
 import { randomUUID } from 'node:crypto';
-import { UniqueConstraintViolationException } from '@mikro-orm/core';
+import { LockMode, UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { EventEnvelope } from '@npq/contracts';
 import { now, unprocessable, type EntityManager, type Naming } from '@npq/service-kit';
 import { Application, ApplicationSchema } from '../applications/entity';
 import { ApplicationReadRepository } from '../applications/repository';
 import type { ApplicationView } from '../applications/serializer';
 import { stageApplicationEvent } from '../events';
+import { changeIdentity } from '../people/commands';
 import { Person, PersonSchema } from '../people/entity';
 import { assertEmailFree, EMAIL_TAKEN, participantReplaced } from '../people/guards';
 import type { IntakeInput } from './validation';
 
 /**
  * Records a new application from the registration service: for the named participant, or for a new
- * person. One transaction: person, application and the `application.created` event.
+ * person. One transaction: the person (created, or changed by the identity the registration sent), the
+ * application, and their events; either all of it happens or none.
+ *
+ * For an existing participant the registration's identity goes through the PATCH participant rules
+ * (`changeIdentity`), as DfE's registration updates the user from its newest registration
+ * (docs/compatibility.md "Admin API"). `person.updated` is staged before `application.created`: the person
+ * changed first, and the application's snapshot already carries the changed person. Training and finance
+ * apply person snapshots in person-version order, so either event arriving first leaves them the same.
  */
 export async function intakeApplication(
   em: EntityManager,
@@ -22,24 +30,32 @@ export async function intakeApplication(
   const at = now();
   let applicationId = '';
   const events: EventEnvelope[] = [];
+  const { applicant } = input;
   try {
     await em.transactional(async (tx) => {
       let person: Person | null;
-      if (input.participantId) {
-        person = await tx.findOne(PersonSchema, { id: input.participantId });
+      if (applicant.participantId !== null) {
+        // Locked as PATCH and merge lock it: a merge cannot retire this person between the check and the
+        // insert, and two registrations cannot interleave their identity changes.
+        person = await tx.findOne(
+          PersonSchema,
+          { id: applicant.participantId },
+          { lockMode: LockMode.PESSIMISTIC_WRITE },
+        );
         if (!person) {
           throw unprocessable([{ title: 'participant_id', detail: "The '#/participant_id' does not exist" }]);
         }
         if (person.retiredIntoId) throw participantReplaced(person);
+        events.push(...(await changeIdentity(tx, naming, person, applicant.identity, at)));
       } else {
-        if (input.email) await assertEmailFree(tx, input.email);
+        if (applicant.email) await assertEmailFree(tx, applicant.email);
         person = tx.create(PersonSchema, {
           ...new Person(),
           id: randomUUID(),
-          fullName: input.fullName!,
-          email: input.email,
-          trn: input.trn,
-          trnVerified: input.trnVerified,
+          fullName: applicant.fullName,
+          email: applicant.email,
+          trn: applicant.trn,
+          trnVerified: applicant.trnVerified,
           createdAt: at,
           updatedAt: at,
           significantlyUpdatedAt: at,
@@ -90,6 +106,7 @@ export async function intakeApplication(
       );
     });
   } catch (err) {
+    // Two people taking one address at once: the partial unique index decides (people_email_unique).
     if (err instanceof UniqueConstraintViolationException) throw EMAIL_TAKEN;
     throw err;
   }

@@ -11,18 +11,33 @@ import {
 } from '@npq/contracts';
 import { isUuid, isValidDateOnly } from '@npq/service-kit';
 import type { ApplicationDetails } from '../applications/entity';
-import { AttributeReader, EMAIL_FORMAT, IDENTITY_ATTRIBUTES, TRN_FORMAT } from '../attribute-reader';
+import { AttributeReader, EMAIL_FORMAT, TRN_FORMAT } from '../attribute-reader';
+import { readIdentityChange, type IdentityChange } from '../people/commands';
+
+/** The identity of a person new to the platform, as the registration sent it. */
+export interface NewApplicant {
+  participantId: null;
+  fullName: string;
+  email: string | null;
+  trn: string | null;
+  trnVerified: boolean;
+}
+
+/**
+ * An existing participant applying again. The registration sends the person's current details with every
+ * application; those sent change the person as PATCH /admin/v1/participants/{id} would.
+ */
+export interface ExistingApplicant {
+  participantId: string;
+  identity: IdentityChange;
+}
 
 /** The intake attributes, validated and normalised. */
 export interface IntakeInput extends ApplicationDetails {
   leadProviderId: string;
   courseIdentifier: CourseIdentifier;
   cohort: Cohort;
-  participantId: string | null;
-  fullName: string | null;
-  email: string | null;
-  trn: string | null;
-  trnVerified: boolean;
+  applicant: NewApplicant | ExistingApplicant;
 }
 
 const KNOWN_ATTRIBUTES = [
@@ -96,41 +111,10 @@ export function validateIntake(attrs: Record<string, unknown>): IntakeInput {
   if (participantId !== null && !isUuid(participantId)) {
     errors.add('participant_id', `The '#/participant_id' must be a UUID`);
   }
-  if (participantId !== null) {
-    for (const key of IDENTITY_ATTRIBUTES) {
-      if (r.has(key)) {
-        errors.add(
-          key,
-          `The '#/${key}' cannot be given with '#/participant_id'; change the participant instead`,
-        );
-      }
-    }
-  }
-
-  const fullName = participantId === null ? r.string('full_name', { required: true, max: 200 }) : null;
-  const email =
+  const applicant =
     participantId === null
-      ? r.string('email', {
-          max: 254,
-          pattern: EMAIL_FORMAT,
-          patternMessage: "The '#/email' is not a valid email address",
-        })
-      : null;
-  const trn =
-    participantId === null
-      ? r.string('teacher_reference_number', {
-          pattern: TRN_FORMAT,
-          patternMessage: "The '#/teacher_reference_number' must be 7 digits",
-        })
-      : null;
-  const trnVerified =
-    participantId === null ? (r.boolean('teacher_reference_number_validated', false) ?? false) : false;
-  if (trnVerified && trn === null && !errors.has('teacher_reference_number')) {
-    errors.add(
-      'teacher_reference_number_validated',
-      `A TRN can only be validated when '#/teacher_reference_number' is given`,
-    );
-  }
+      ? readNewApplicant(r)
+      : { participantId: participantId.toLowerCase(), identity: readIdentityChange(r) };
 
   const sencoStartDate = r.string('senco_start_date');
   if (sencoStartDate !== null && !isValidDateOnly(sencoStartDate)) {
@@ -153,11 +137,7 @@ export function validateIntake(attrs: Record<string, unknown>): IntakeInput {
     leadProviderId: leadProviderId?.toLowerCase() ?? '',
     courseIdentifier: course as CourseIdentifier,
     cohort: cohort!,
-    participantId: participantId?.toLowerCase() ?? null,
-    fullName,
-    email,
-    trn,
-    trnVerified,
+    applicant,
     eligibleForFunding: r.boolean('eligible_for_funding', false) ?? false,
     targetedDeliveryFundingEligibility: r.boolean('targeted_delivery_funding_eligibility', false) ?? false,
     fundingChoice: r.oneOf('funding_choice', FUNDING_CHOICES),
@@ -195,4 +175,26 @@ export function validateIntake(attrs: Record<string, unknown>): IntakeInput {
   }
   errors.throwIfAny();
   return input;
+}
+
+/** A new person: `full_name` is required; a TRN is validated only when the registration says so. */
+function readNewApplicant(r: AttributeReader): NewApplicant {
+  const fullName = r.string('full_name', { required: true, max: 200 });
+  const email = r.string('email', {
+    max: 254,
+    pattern: EMAIL_FORMAT,
+    patternMessage: "The '#/email' is not a valid email address",
+  });
+  const trn = r.string('teacher_reference_number', {
+    pattern: TRN_FORMAT,
+    patternMessage: "The '#/teacher_reference_number' must be 7 digits",
+  });
+  const trnVerified = r.boolean('teacher_reference_number_validated', false) ?? false;
+  if (trnVerified && trn === null && !r.errors.has('teacher_reference_number')) {
+    r.errors.add(
+      'teacher_reference_number_validated',
+      `A TRN can only be validated when '#/teacher_reference_number' is given`,
+    );
+  }
+  return { participantId: null, fullName: fullName ?? '', email, trn, trnVerified };
 }

@@ -14,10 +14,110 @@ export interface PersonCommandResult {
 }
 
 /**
- * PATCH /admin/v1/participants/{id}: identity changes. Only the attributes sent change; any change is a
- * "significant update" (it moves the person's applications and participant record in updated_since
- * feeds). A new name keeps the old one in `previous_names`.
+ * The identity attributes a request sent, read and format-checked; a key left out (`undefined`) keeps the
+ * person's value. `email: null` and `trn: null` clear it.
  */
+export interface IdentityChange {
+  fullName?: string;
+  email?: string | null;
+  trn?: string | null;
+  trnVerified?: boolean;
+}
+
+/**
+ * Reads the identity attributes (`full_name`, `email`, `teacher_reference_number`,
+ * `teacher_reference_number_validated`) of PATCH /admin/v1/participants/{id}, recording each problem on the
+ * reader. Intake for an existing participant reads them with this too, so both endpoints accept exactly
+ * the same values.
+ */
+export function readIdentityChange(r: AttributeReader): IdentityChange {
+  const change: IdentityChange = {};
+  if (r.has('full_name')) {
+    const fullName = r.string('full_name', { required: true, max: 200 });
+    if (fullName !== null) change.fullName = fullName;
+  }
+  if (r.has('email')) {
+    const email = r.string('email', {
+      max: 254,
+      pattern: EMAIL_FORMAT,
+      patternMessage: "The '#/email' is not a valid email address",
+    });
+    if (!r.errors.has('email')) change.email = email;
+  }
+  if (r.has('teacher_reference_number')) {
+    const trn = r.string('teacher_reference_number', {
+      pattern: TRN_FORMAT,
+      patternMessage: "The '#/teacher_reference_number' must be 7 digits",
+    });
+    if (!r.errors.has('teacher_reference_number')) change.trn = trn;
+  }
+  if (r.has('teacher_reference_number_validated')) {
+    const trnVerified = r.boolean('teacher_reference_number_validated', null);
+    if (trnVerified !== null) change.trnVerified = trnVerified;
+    else if (!r.errors.has('teacher_reference_number_validated')) {
+      r.errors.add(
+        'teacher_reference_number_validated',
+        "The '#/teacher_reference_number_validated' attribute must be true or false",
+      );
+    }
+  }
+  return change;
+}
+
+/**
+ * The identity-change rules, for PATCH /admin/v1/participants/{id} and for intake of a registration for an
+ * existing participant (DfE's registration updates the person from its newest registration;
+ * docs/compatibility.md "Admin API"). `person` must be locked (`FOR UPDATE`) by the caller's transaction and
+ * active (not retired). Values equal to the person's change nothing and emit nothing. Any change is a
+ * "significant update": it moves the person's applications and participant record in `updated_since` feeds.
+ * A new name keeps the old one in `previous_names`; a new TRN starts unvalidated unless validation is sent.
+ * Throws the 422s (an email another active person uses, a validated TRN without a TRN).
+ */
+export async function changeIdentity(
+  tx: EntityManager,
+  naming: Naming,
+  person: Person,
+  change: IdentityChange,
+  at: Date = now(),
+): Promise<EventEnvelope[]> {
+  const nextTrn = change.trn === undefined ? person.trn : change.trn;
+  const nextVerified =
+    change.trnVerified === undefined ? person.trnVerified && nextTrn === person.trn : change.trnVerified;
+  if (nextVerified && !nextTrn) {
+    throw unprocessable([
+      {
+        title: 'teacher_reference_number_validated',
+        detail: "A TRN can only be validated when '#/teacher_reference_number' is given",
+      },
+    ]);
+  }
+  const { fullName, email } = change;
+  if (email && email.toLowerCase() !== person.email?.toLowerCase()) {
+    await assertEmailFree(tx, email, person.id);
+  }
+
+  const changed =
+    (fullName !== undefined && fullName !== person.fullName) ||
+    (email !== undefined && email !== person.email) ||
+    nextTrn !== person.trn ||
+    nextVerified !== person.trnVerified;
+  if (!changed) return [];
+
+  if (fullName !== undefined && fullName !== person.fullName) {
+    person.previousNames = [...person.previousNames.filter((n) => n !== person.fullName), person.fullName];
+    person.fullName = fullName;
+  }
+  if (email !== undefined) person.email = email;
+  person.trn = nextTrn;
+  person.trnVerified = nextVerified;
+  person.updatedAt = at;
+  person.significantlyUpdatedAt = at;
+  person.version += 1;
+  await tx.flush();
+  return [await stagePersonUpdated(tx, naming, person)];
+}
+
+/** PATCH /admin/v1/participants/{id}: identity changes; only the attributes sent change. */
 export async function updateParticipant(
   em: EntityManager,
   naming: Naming,
@@ -26,33 +126,7 @@ export async function updateParticipant(
 ): Promise<PersonCommandResult> {
   const r = new AttributeReader(attrs);
   r.rejectUnknown(IDENTITY_ATTRIBUTES);
-  const fullName = r.has('full_name') ? r.string('full_name', { required: true, max: 200 }) : undefined;
-  const email = r.has('email')
-    ? r.string('email', {
-        max: 254,
-        pattern: EMAIL_FORMAT,
-        patternMessage: "The '#/email' is not a valid email address",
-      })
-    : undefined;
-  const trn = r.has('teacher_reference_number')
-    ? r.string('teacher_reference_number', {
-        pattern: TRN_FORMAT,
-        patternMessage: "The '#/teacher_reference_number' must be 7 digits",
-      })
-    : undefined;
-  const trnVerified = r.has('teacher_reference_number_validated')
-    ? r.boolean('teacher_reference_number_validated', null)
-    : undefined;
-  if (
-    r.has('teacher_reference_number_validated') &&
-    trnVerified === null &&
-    !r.errors.has('teacher_reference_number_validated')
-  ) {
-    r.errors.add(
-      'teacher_reference_number_validated',
-      "The '#/teacher_reference_number_validated' attribute must be true or false",
-    );
-  }
+  const change = readIdentityChange(r);
   r.errors.throwIfAny();
 
   try {
@@ -64,49 +138,10 @@ export async function updateParticipant(
       );
       if (!person) throw notFound();
       if (person.retiredIntoId) throw participantReplaced(person);
-
-      const nextTrn = trn === undefined ? person.trn : trn;
-      const nextVerified =
-        trnVerified === undefined || trnVerified === null
-          ? person.trnVerified && nextTrn === person.trn
-          : trnVerified;
-      if (nextVerified && !nextTrn) {
-        throw unprocessable([
-          {
-            title: 'teacher_reference_number_validated',
-            detail: "A TRN can only be validated when '#/teacher_reference_number' is given",
-          },
-        ]);
-      }
-      if (email && email.toLowerCase() !== person.email?.toLowerCase()) {
-        await assertEmailFree(tx, email, person.id);
-      }
-
-      const changed =
-        (fullName !== undefined && fullName !== person.fullName) ||
-        (email !== undefined && email !== person.email) ||
-        nextTrn !== person.trn ||
-        nextVerified !== person.trnVerified;
-      if (!changed) return { person, events: [] };
-
-      if (fullName !== undefined && fullName !== null && fullName !== person.fullName) {
-        person.previousNames = [
-          ...person.previousNames.filter((n) => n !== person.fullName),
-          person.fullName,
-        ];
-        person.fullName = fullName;
-      }
-      if (email !== undefined) person.email = email;
-      person.trn = nextTrn;
-      person.trnVerified = nextVerified;
-      const at = now();
-      person.updatedAt = at;
-      person.significantlyUpdatedAt = at;
-      person.version += 1;
-      await tx.flush();
-      return { person, events: [await stagePersonUpdated(tx, naming, person)] };
+      return { person, events: await changeIdentity(tx, naming, person, change) };
     });
   } catch (err) {
+    // Two people taking one address at once: the partial unique index decides (people_email_unique).
     if (err instanceof UniqueConstraintViolationException) throw EMAIL_TAKEN;
     throw err;
   }

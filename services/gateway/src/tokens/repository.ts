@@ -3,6 +3,11 @@ import type { ApiTokenScope } from '@npq/contracts';
 import type { EntityManager } from '@npq/service-kit';
 import { type ApiToken, ApiTokenSchema } from './entity';
 
+export interface ApiTokenFilters {
+  leadProviderId?: string;
+  scope?: ApiTokenScope;
+}
+
 export class ApiTokenRepository {
   constructor(private readonly em: EntityManager) {}
 
@@ -35,13 +40,31 @@ export class ApiTokenRepository {
     return token;
   }
 
-  /** Inserts the token unless one with this digest exists (idempotent bootstrap seeding). */
-  async upsertBootstrap(hashedToken: string, leadProviderId: string): Promise<void> {
+  /**
+   * Inserts the bootstrap token unless one with this digest exists, and returns the stored row. An existing
+   * row is left exactly as it is: a revoked bootstrap token stays revoked through every restart and re-seed.
+   */
+  async ensureBootstrap(hashedToken: string, leadProviderId: string): Promise<ApiToken> {
     await this.em.execute(
       `insert into gateway.api_tokens (id, hashed_token, scope, lead_provider_id, kind, created_at)
        values (?, ?, 'lead_provider', ?, 'bootstrap', now())
-       on conflict (hashed_token) do update set revoked_at = null`,
+       on conflict (hashed_token) do nothing`,
       [randomUUID(), hashedToken, leadProviderId],
+    );
+    const token = await this.em.findOne(ApiTokenSchema, { hashedToken }, { refresh: true });
+    if (!token) throw new Error('bootstrap token vanished after its insert');
+    return token;
+  }
+
+  /** Every token matching the filters, oldest first (`created_at`, then `id` for stable pages). */
+  async list(filters: ApiTokenFilters, limit: number, offset: number): Promise<ApiToken[]> {
+    return this.em.find(
+      ApiTokenSchema,
+      {
+        ...(filters.leadProviderId !== undefined ? { leadProviderId: filters.leadProviderId } : {}),
+        ...(filters.scope !== undefined ? { scope: filters.scope } : {}),
+      },
+      { orderBy: { createdAt: 'asc', id: 'asc' }, limit, offset },
     );
   }
 

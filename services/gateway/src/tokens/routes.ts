@@ -1,18 +1,32 @@
 import type { FastifyInstance } from 'fastify';
-import { isUuid, notFound, single, toRfc3339 } from '@npq/service-kit';
+import { API_TOKEN_SCOPES, type ApiTokenScope } from '@npq/contracts';
+import {
+  badRequest,
+  isUuid,
+  list,
+  notFound,
+  parsePagination,
+  scalarFilter,
+  type Query,
+} from '@npq/service-kit';
 import type { TokenCache } from '../auth/token-cache';
 import { LeadProviderRepository } from '../lead-providers/repository';
-import type { ApiToken } from './entity';
-import { ApiTokenRepository } from './repository';
+import { ApiTokenRepository, type ApiTokenFilters } from './repository';
+import { serializeApiToken, serializeCreatedToken } from './serializer';
 import { digestToken, generateToken } from './token-digest';
 
-function serializeCreatedToken(token: ApiToken, clear: string) {
-  return single(token.id, 'api-token' as const, {
-    token: clear,
-    scope: token.scope,
-    lead_provider_id: token.leadProviderId,
-    created_at: toRfc3339(token.createdAt),
-  });
+/**
+ * `filter[lead_provider_id]` and `filter[scope]` of the token list. An unknown scope is a 400, as the admin
+ * statements' `state`; a lead provider id that is not a UUID matches nothing (null: answer an empty page).
+ */
+function readListFilters(query: Query): ApiTokenFilters | null {
+  const scope = scalarFilter(query, 'scope');
+  if (scope !== undefined && !(API_TOKEN_SCOPES as readonly string[]).includes(scope)) {
+    throw badRequest(`The filter '#/scope' must be one of ${API_TOKEN_SCOPES.join(', ')}`);
+  }
+  const leadProviderId = scalarFilter(query, 'lead_provider_id');
+  if (leadProviderId !== undefined && !isUuid(leadProviderId)) return null;
+  return { leadProviderId: leadProviderId?.toLowerCase(), scope: scope as ApiTokenScope | undefined };
 }
 
 export function tokenRoutes(app: FastifyInstance, hmacSecret: string, cache: TokenCache): void {
@@ -37,6 +51,15 @@ export function tokenRoutes(app: FastifyInstance, hmacSecret: string, cache: Tok
       null,
     );
     return reply.status(201).send(serializeCreatedToken(token, clear));
+  });
+
+  app.get('/admin/v1/api-tokens', async (req) => {
+    const query = req.query as Query;
+    const { limit, offset } = parsePagination(query);
+    const filters = readListFilters(query);
+    if (!filters) return list([]);
+    const rows = await new ApiTokenRepository(req.em).list(filters, limit, offset);
+    return list(rows.map(serializeApiToken));
   });
 
   app.delete<{ Params: { id: string } }>('/admin/v1/api-tokens/:id', async (req, reply) => {
