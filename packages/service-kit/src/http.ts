@@ -93,6 +93,31 @@ const UNPROTECTED = /^\/(health\/(live|ready)|metrics)(\?|$)/;
 /** SQLSTATE classes PostgreSQL uses for values it refuses: data exceptions (22) and size limits (54). */
 const CLIENT_DATA_SQLSTATE = /^(22|54)[0-9A-Z]{3}$/;
 
+/** SQLSTATEs of a database that cannot serve right now: connection errors, shutdown, too many clients. */
+const UNAVAILABLE_SQLSTATE = /^(08[0-9A-Z]{3}|57P0[1-3]|53300)$/;
+const UNAVAILABLE_ERRNO = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EHOSTUNREACH',
+  'ENOTFOUND',
+]);
+const UNAVAILABLE_NAMES = new Set(['ConnectionException', 'KnexTimeoutError']);
+
+/**
+ * Whether an error means a dependency is down rather than that something is wrong with the request:
+ * answered 503 with Retry-After (the request changed nothing; retrying later is right).
+ */
+export function isDependencyUnavailable(err: unknown): boolean {
+  if (typeof err !== 'object' || err === null) return false;
+  const e = err as { code?: unknown; name?: unknown; message?: unknown };
+  if (typeof e.code === 'string' && (UNAVAILABLE_SQLSTATE.test(e.code) || UNAVAILABLE_ERRNO.has(e.code)))
+    return true;
+  if (typeof e.name === 'string' && UNAVAILABLE_NAMES.has(e.name)) return true;
+  return typeof e.message === 'string' && /Connection terminated|connect ECONNREFUSED/.test(e.message);
+}
+
 /** The SQLSTATE of a database error (MikroORM's DriverException and pg's errors both carry `code`). */
 export function sqlStateOf(err: unknown): string | undefined {
   const code = typeof err === 'object' && err !== null ? (err as { code?: unknown }).code : undefined;
@@ -171,6 +196,9 @@ export function toApiError(err: unknown, bodyLimit: number): ApiError {
   if (err instanceof ApiError) return err;
   // A value PostgreSQL refuses is the client's, not a server fault; still logged at error by the handler,
   // because a check before the database should have caught it (docs/security.md).
+  if (isDependencyUnavailable(err)) {
+    return new ApiError(503, { error: 'Service unavailable' }, false, { 'retry-after': '5' });
+  }
   const sqlState = sqlStateOf(err);
   if (sqlState && CLIENT_DATA_SQLSTATE.test(sqlState)) {
     const e = unprocessableEntity();
