@@ -41,6 +41,12 @@ export function jsonPaths(value: unknown, at: JsonPath = []): JsonPath[] {
   return paths;
 }
 
+export function nodeAt(root: unknown, path: JsonPath): unknown {
+  let node = root;
+  for (const key of path) node = (node as Record<string | number, unknown>)[key];
+  return node;
+}
+
 function setOwn(target: Record<string, unknown>, key: string, value: unknown): void {
   // Plain assignment of `__proto__` would change the prototype instead of adding a key.
   Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { deeplyNested, jsonPaths, RawJson, toJsonText, updateAt, withKey } from './json-text';
+import { deeplyNested, jsonPaths, nodeAt, RawJson, toJsonText, updateAt, withKey } from './json-text';
 import type { Operation, OperationParameter, Schema, TokenScope } from './openapi-operations';
 
 /** Real ids seeded before fuzzing, so that generated requests sometimes reach real resources. */
@@ -416,8 +416,21 @@ const HUGE_NUMBERS = [
 ];
 
 /** A replacement value of any JSON type, each one wrong somewhere. */
+/** Strings in place of a UUID attribute (`into_participant_id`, ...) that are not UUIDs. */
+const NOT_UUIDS = [
+  'not-a-uuid',
+  'd0b4a32e-a272-489e-b30a-cb17131457fcx',
+  'g0b4a32e-a272-489e-b30a-cb17131457fc',
+  'd0b4a32ea272489eb30acb17131457fc',
+  '{d0b4a32e-a272-489e-b30a-cb17131457fc}',
+  'D0B4A32E-A272-489E-B30A-CB17131457FC',
+  '1',
+  '',
+];
+
 export const weirdValue: fc.Arbitrary<Part<unknown>> = weighted<Part<unknown>>(
   [4, nastyString],
+  [1, fromList('not-uuid', NOT_UUIDS)],
   [2, fromList('huge-number', HUGE_NUMBERS).map((p) => part(new RawJson(p.value), ...p.tags))],
   [
     2,
@@ -436,7 +449,20 @@ type Mutation =
   | { kind: 'replace'; at: number; value: Part<unknown> }
   | { kind: 'delete'; at: number }
   | { kind: 'add'; at: number; key: string; value: Part<unknown> }
-  | { kind: 'wrap'; at: number };
+  | { kind: 'wrap'; at: number }
+  | { kind: 'poison'; at: number; poison: (s: string) => string; tag: string };
+
+/** Ways to spoil a string attribute that is otherwise valid (so validation passes and it reaches storage). */
+const POISONS: { tag: string; poison: (s: string) => string }[] = [
+  { tag: 'nul', poison: (s) => `${s}\u0000` },
+  { tag: 'nul', poison: (s) => `\u0000${s}` },
+  { tag: 'nul', poison: () => '\u0000' },
+  { tag: 'percent-nul', poison: (s) => `${s}%00` },
+  { tag: 'lone-surrogate', poison: (s) => `${s}\ud800` },
+  { tag: 'long-string', poison: (s) => `${s}${'a'.repeat(10_000)}` },
+  { tag: 'padded', poison: (s) => ` ${s} ` },
+  { tag: 'upper-case', poison: (s) => s.toUpperCase() },
+];
 
 const unknownKey = fc.constantFrom(
   'extra',
@@ -465,9 +491,26 @@ const mutation: fc.Arbitrary<Mutation> = fc.oneof(
     }),
   },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('wrap' as const), at: fc.nat() }) },
+  {
+    weight: 3,
+    arbitrary: fc
+      .tuple(fc.nat(), fc.constantFrom(...POISONS))
+      .map(([at, p]): Mutation => ({ kind: 'poison', at, ...p })),
+  },
 );
 
 function mutate(value: unknown, m: Mutation): Part<unknown> {
+  if (m.kind === 'poison') {
+    // Only string leaves: "any JSON string attribute" is where NULs and the like reach the database.
+    const strings = jsonPaths(value).filter((p) => typeof nodeAt(value, p) === 'string');
+    if (strings.length === 0) return part(value);
+    const path = strings[m.at % strings.length]!;
+    return part(
+      updateAt(value, path, (node) => m.poison(node as string)),
+      `body:${m.tag}`,
+      `body-at:${String(path[path.length - 1] ?? 'root')}`,
+    );
+  }
   const paths = jsonPaths(value);
   const path = paths[m.at % paths.length]!;
   const where = path.length === 0 ? 'root' : String(path[path.length - 1]);
