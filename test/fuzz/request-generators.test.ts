@@ -60,7 +60,10 @@ const CLASSES: [string, (r: FuzzRequest) => boolean][] = [
     'a 5,000-deep JSON body under an ignored key',
     (r) => (r.body ?? '').includes('"ignored":' + '['.repeat(5000)),
   ],
-  ['a NUL in a path parameter', (r) => /%00|\u0000/.test(pathOf(r)) && r.operation !== 'unrouted'],
+  [
+    'a NUL in a path parameter',
+    (r) => r.operation !== 'unrouted' && (pathOf(r).includes('%00') || pathOf(r).includes('\u0000')),
+  ],
   ['a NUL in a query value', (r) => /=[^&]*%00/.test(queryOf(r))],
   ['a NUL in an admin intake string attribute', stringAttributeWithNul('adminCreateNpqApplication')],
   ['a NUL in an admin participant update attribute', stringAttributeWithNul('adminUpdateParticipant')],
