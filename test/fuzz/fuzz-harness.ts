@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { LEAD_PROVIDERS } from '@npq/contracts';
 import { startSystem, type System } from '../support/system';
-import { AMBITION, BPN, createAcceptedApplication, createApplication } from '../support/fixtures';
+import { AMBITION, createAcceptedApplication, createApplication } from '../support/fixtures';
 import { acceptedParticipant, declareFor } from '../support/finance';
 import { HttpSender, type FuzzResponse } from './http-sender';
 import { loadOperations } from './openapi-operations';
@@ -263,31 +263,37 @@ async function seed(system: System): Promise<FuzzContext> {
   const trs = await must<any>('TRS token', admin.post('/admin/v1/teacher-record-service/api-tokens'), 201);
   // Spare tokens the fuzzer may revoke through DELETE /admin/v1/api-tokens/{id}; it never uses them.
   const spare: string[] = [];
-  for (const lp of [AMBITION.id, BPN.id]) {
+  for (const lp of LEAD_PROVIDERS.slice(0, 2).map((p) => p.id)) {
     const t = await must<any>('token', admin.post(`/admin/v1/lead-providers/${lp}/api-tokens`), 201);
     spare.push(t.data.id);
   }
+  // Most data belongs to Ambition, whose token most generated provider requests carry (see tokenFor), so
+  // that real ids are mostly visible to the caller; the other providers' data makes cross-provider 404s.
   const apps = [];
-  for (const lp of LEAD_PROVIDERS.slice(0, 3)) {
-    apps.push(await createApplication(admin, { lead_provider_id: lp.id }));
+  const providers = LEAD_PROVIDERS.slice(0, 3);
+  for (const lp of providers) {
+    const mine = lp.id === AMBITION.id;
+    for (let i = 0; i < (mine ? 2 : 1); i++)
+      apps.push(await createApplication(admin, { lead_provider_id: lp.id }));
     const rejected = await createApplication(admin, { lead_provider_id: lp.id });
     await must('reject', system.provider(lp.id).post(`/api/v3/npq-applications/${rejected.id}/reject`), 200);
     apps.push(rejected);
-    apps.push(
-      await createAcceptedApplication(system, { lead_provider_id: lp.id }, { at: '2025-09-15T10:00:00Z' }),
-    );
+    for (let i = 0; i < (mine ? 2 : 1); i++)
+      apps.push(
+        await createAcceptedApplication(system, { lead_provider_id: lp.id }, { at: '2025-09-15T10:00:00Z' }),
+      );
   }
-  // A participant with declarations (started, then a completed one with an outcome) at Ambition.
+  // Declarations: a started one, and a completed one with a passed outcome (and so a DQT outcome delivery).
   const { application } = await acceptedParticipant(system);
   apps.push(application);
   await declareFor(system, application, AMBITION.id);
   const literacy = await createAcceptedApplication(
     system,
-    { course_identifier: 'npq-leading-literacy', lead_provider_id: BPN.id },
+    { course_identifier: 'npq-leading-literacy' },
     { at: '2025-09-01T00:00:00Z' },
   );
   apps.push(literacy);
-  await declareFor(system, literacy, BPN.id, {
+  await declareFor(system, literacy, AMBITION.id, {
     type: 'completed',
     date: '2026-05-31T23:30:00Z',
     hasPassed: true,
@@ -296,22 +302,26 @@ async function seed(system: System): Promise<FuzzContext> {
 
   const ids: IdPools = {
     applications: apps.map((a) => a.id),
-    participants: [...new Set(apps.map((a) => a.attributes.participant_id as string))],
+    participants: [],
     declarations: [],
     outcomes: [],
     statements: [],
     deliveryPartners: [],
-    leadProviders: LEAD_PROVIDERS.map((lp) => lp.id),
+    leadProviders: providers.map((lp) => lp.id),
     apiTokens: spare,
     outcomeDeliveries: [],
     trns: [...new Set(apps.map((a) => a.attributes.teacher_reference_number as string))],
   };
-  for (const lp of [AMBITION.id, BPN.id]) {
-    const p = system.provider(lp);
+  // What each provider's own lists show (Ambition's in full, a couple of the others'), so that pooled ids
+  // are mostly visible to the caller.
+  for (const lp of providers) {
+    const p = system.provider(lp.id);
+    const take = lp.id === AMBITION.id ? 12 : 2;
     const list = async (url: string) =>
-      ((await must<any>(url, p.get(url), 200)).data as { id: string }[]).map((r) => r.id);
+      ((await must<any>(url, p.get(url), 200)).data as { id: string }[]).map((r) => r.id).slice(0, take);
+    ids.participants.push(...(await list('/api/v3/participants/npq')));
     ids.declarations.push(...(await list('/api/v3/participant-declarations')));
-    ids.statements.push(...(await list('/api/v3/statements')).slice(0, 10));
+    ids.statements.push(...(await list('/api/v3/statements')));
     ids.outcomes.push(...(await list('/api/v3/participants/npq/outcomes')));
   }
   const partners = await must<any>('partners', admin.get('/admin/v1/delivery-partners'), 200);
@@ -323,7 +333,7 @@ async function seed(system: System): Promise<FuzzContext> {
     operations: loadOperations(),
     ids,
     tokens: {
-      providers: LEAD_PROVIDERS.slice(0, 3).map((lp) => system.tokens[lp.id]!),
+      providers: providers.map((lp) => system.tokens[lp.id]!),
       admin: system.config.NPQ_ADMIN_TOKEN,
       teacherRecord: trs.data.attributes.token as string,
     },

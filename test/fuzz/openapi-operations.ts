@@ -22,6 +22,8 @@ export interface Operation {
   parameters: OperationParameter[];
   /** The `application/json` request body schema, if the operation documents one. */
   body: Schema | undefined;
+  /** The document's request body examples: valid bodies to start mutating from. */
+  bodyExamples: unknown[];
   scope: TokenScope;
 }
 
@@ -75,8 +77,10 @@ export function loadOperations(doc: OpenApiDocument = loadOpenApiDocument()): Op
       const op = item[method] as Record<string, unknown> | undefined;
       if (!op) continue;
       const params = [...shared, ...((op.parameters as Record<string, unknown>[] | undefined) ?? [])];
-      const content = (op.requestBody as { content?: Record<string, { schema?: Schema }> } | undefined)
-        ?.content;
+      type Media = { schema?: Schema; example?: unknown; examples?: Record<string, { value?: unknown }> };
+      const json = (op.requestBody as { content?: Record<string, Media> } | undefined)?.content?.[
+        'application/json'
+      ];
       operations.push({
         id: (op.operationId as string | undefined) ?? `${method} ${path}`,
         method: method.toUpperCase(),
@@ -87,7 +91,13 @@ export function loadOperations(doc: OpenApiDocument = loadOpenApiDocument()): Op
           style: p.style as string | undefined,
           schema: (p.schema as Schema | undefined) ?? { type: 'string' },
         })),
-        body: content?.['application/json']?.schema,
+        body: json?.schema,
+        bodyExamples: [
+          ...(json?.example === undefined ? [] : [json.example]),
+          ...Object.values(json?.examples ?? {})
+            .map((e) => e.value)
+            .filter((v) => v !== undefined),
+        ],
         scope: scopeOf(op.security ?? doc.security),
       });
     }

@@ -1,5 +1,5 @@
 /**
- * The long fuzz run (`pnpm fuzz`; FUZZ_RUNS, default 10,000, and FUZZ_SEED): every generated request is
+ * The long fuzz run (`pnpm fuzz`; FUZZ_RUNS, default 20,000, and FUZZ_SEED): every generated request is
  * sent, nothing stops at the first failure. Prints the count by status, then every distinct class of 5xx
  * (or missing answer) and of answers outside DfE's error envelopes, each with a shrunk reproducer (fast-check
  * replays the first occurrence from its seed and path and shrinks it), and the errors the processes logged
@@ -77,7 +77,7 @@ const top = (m: Map<string, number>, n: number) =>
     .join(', ');
 
 async function main(): Promise<void> {
-  const { runs, seed } = fuzzSettings(10_000);
+  const { runs, seed } = fuzzSettings(20_000);
   const started = Date.now();
   const harness = await FuzzHarness.start();
   const log = (s: string) => process.stdout.write(`${s}\n`);
@@ -85,6 +85,8 @@ async function main(): Promise<void> {
 
   const arbitrary = harness.arbitrary();
   const byStatus = new Map<string, number>();
+  // Per operation, how often it got each status: shows which operations the fuzzer gets past validation.
+  const byOperation = new Map<string, Map<string, number>>();
   const serverErrors = new Map<string, FailureClass>();
   const envelopes = new Map<string, FailureClass>();
   let index = 0;
@@ -95,6 +97,9 @@ async function main(): Promise<void> {
       const outcome = await harness.send(request);
       const status = String(outcome.response.status);
       byStatus.set(status, (byStatus.get(status) ?? 0) + 1);
+      const ops = byOperation.get(request.operation) ?? new Map<string, number>();
+      ops.set(status, (ops.get(status) ?? 0) + 1);
+      byOperation.set(request.operation, ops);
       if (serverErrorProblem(outcome)) add(serverErrors, serverErrorClass(outcome), { index, outcome });
       const envelope = envelopeProblem(outcome);
       if (envelope) add(envelopes, envelopeClass(outcome, envelope), { index, outcome });
@@ -111,6 +116,14 @@ async function main(): Promise<void> {
   log('count by status:');
   for (const [status, count] of [...byStatus.entries()].sort())
     log(`  ${status === '0' ? 'no response' : status}: ${count}`);
+  log('count by operation and status:');
+  for (const [op, statuses] of [...byOperation.entries()].sort())
+    log(
+      `  ${op}: ${[...statuses.entries()]
+        .sort()
+        .map(([s, n]) => `${s}×${n}`)
+        .join(' ')}`,
+    );
 
   const report = async (
     title: string,
