@@ -176,14 +176,14 @@ export class FuzzHarness {
 
   static async start(): Promise<FuzzHarness> {
     const harness = new FuzzHarness();
-    const echo = process.env.TEST_LOG_LEVEL !== undefined;
+    const level = process.env.TEST_LOG_LEVEL || undefined;
     harness.system = await startSystem({
       listen: true,
       financeWorker: true,
       // Errors only (every defect is logged at error), unless the developer asked for more.
-      config: { LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'error' },
+      config: { LOG_LEVEL: level ?? 'error' },
       logSink: (line) => {
-        if (echo) process.stderr.write(line);
+        if (level) process.stderr.write(line);
         harness.record(line);
       },
     });

@@ -85,8 +85,18 @@ export class HttpSender {
         if (settled) return;
         settled = true;
         socket.destroy();
-        const parsed = parseRawResponse(Buffer.concat(chunks), { head });
-        resolve(parsed ?? noResponse(why ?? 'socket closed without a response'));
+        const data = Buffer.concat(chunks);
+        const parsed = parseRawResponse(data, { head });
+        if (parsed) return resolve(parsed);
+        // A status line but not the whole answer: the server reset the connection while still sending.
+        const started = /^HTTP\/\d\.\d (\d{3})/.exec(data.subarray(0, 16).toString('latin1'));
+        resolve(
+          noResponse(
+            started
+              ? `truncated ${started[1]} answer (${data.length} bytes, then the connection closed)`
+              : (why ?? 'socket closed without a response'),
+          ),
+        );
       };
       socket.setTimeout(TIMEOUT_MS, () => settle(`no response within ${TIMEOUT_MS} ms`));
       socket.on('connect', () => {

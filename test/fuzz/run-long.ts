@@ -45,11 +45,26 @@ function normalise(message: string): string {
   );
 }
 
+/**
+ * A database error's message is the SQL (which varies with the data), then ` - ` and PostgreSQL's reason
+ * (which names the defect), perhaps with more ` - detail: ...` lines: only the reasons are kept.
+ */
+function withoutSql(error: string): string {
+  const match = /^(\w+): \s*(select|insert|update|delete|with)\b([\s\S]*)$/i.exec(error);
+  if (!match) return error;
+  const reasons = match[3]!
+    .split('\n')
+    .filter((line) => line.includes(' - '))
+    .map((line) => line.slice(line.lastIndexOf(' - ') + 3).trim());
+  return `${match[1]!} (${match[2]!.toLowerCase()}): ${reasons.join('; ')}`;
+}
+
 /** What a 5xx or missing answer is, as precisely as the logs allow. */
 function serverErrorClass(o: FuzzOutcome): string {
   const logged = o.serverErrors[0];
   if (logged) {
-    return `${o.response.status} from ${logged.service}: ${normalise(logged.error ?? logged.msg)}${logged.where ? ` (at ${logged.where.replace(/:\d+:\d+\)?$/, '')})` : ''}`;
+    const where = logged.where ? ` (at ${logged.where.replace(/:\d+:\d+\)?$/, '')})` : '';
+    return `${o.response.status} from ${logged.service}: ${normalise(withoutSql(logged.error ?? logged.msg))}${where}`;
   }
   if (o.response.status === 0) return `no response: ${normalise(o.response.failure ?? '')}`;
   return `${o.response.status} with no server log: ${normalise(o.response.body)}`;
