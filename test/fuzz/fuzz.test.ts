@@ -9,10 +9,10 @@ import {
 } from './fuzz-harness';
 
 /**
- * The bounded, seeded slice of the HTTP fuzzer that runs with every test run (the long run, 20,000
- * requests by default, is `pnpm fuzz`, fuzz/run-long.ts). Requests are generated from the OpenAPI document: every
+ * The bounded, seeded slice of the HTTP fuzzer that runs with every test run (the long run, 20,000 requests
+ * by default, is `pnpm fuzz`: fuzz/run-long.ts). Requests are generated from the OpenAPI document (every
  * operation, with real and garbage ids, odd queries, headers and tokens of every scope, valid-ish and
- * mutated bodies — plus unknown routes and raw-socket protocol abuse, and sent over real HTTP to the
+ * mutated bodies), plus unknown routes and raw-socket protocol abuse, and sent over real HTTP to the
  * gateway. Each property stops at its first failure and shrinks it to a minimal reproducer.
  */
 const { runs, seed, path } = fuzzSettings(2000);
