@@ -13,10 +13,12 @@ import {
   createServiceRuntime,
   deleteStream,
   loadConfig,
+  loggerOptions,
   migrateUp,
   type Config,
   type EventConsumer,
   type HttpApp,
+  type Logger,
   type MikroORM,
   type ServiceDefinition,
   type ServiceRuntime,
@@ -31,6 +33,7 @@ import {
   type TestDatabase,
 } from '@npq/test-kit';
 import type { Redis } from 'ioredis';
+import pino from 'pino';
 
 export const ADMIN_TOKEN = 'test-admin-token';
 
@@ -46,6 +49,8 @@ export interface System {
   config: Config;
   db: TestDatabase;
   gateway: HttpApp;
+  /** `http://127.0.0.1:<port>` when started with `listen` (the gateway on a real socket), else undefined. */
+  gatewayUrl: string | undefined;
   gatewayOrm: MikroORM;
   redis: Redis;
   services: Record<'applications' | 'training' | 'finance', RunningService>;
@@ -73,12 +78,34 @@ export interface SystemOptions {
    * finance service's runtime. No daily schedule and no cut-off on start, so tests control time.
    */
   financeWorker?: boolean;
+  /**
+   * Also make the gateway listen on a real port (127.0.0.1, chosen by the OS; see `gatewayUrl`), for tests
+   * whose defects only show on a socket (malformed request lines, odd encodings, oversized headers).
+   */
+  listen?: boolean;
+  /**
+   * Receives every JSON log line of every process (at `config.LOG_LEVEL`) instead of stdout, so a test can
+   * tie a server-side error to the request that caused it (lines carry the request's `reqId`).
+   */
+  logSink?: (line: string) => void;
 }
 
 const DEFINITIONS = { applications: applicationsService, training: trainingService, finance: financeService };
 
-async function startService(definition: ServiceDefinition, config: Config): Promise<RunningService> {
-  const logger = createLogger(definition.service, config.LOG_LEVEL);
+type LoggerFactory = (service: string, level: string) => Logger;
+
+function loggerFactory(sink: SystemOptions['logSink']): LoggerFactory {
+  if (!sink) return createLogger;
+  // The kit's options (redaction, serializers) with another destination: pino writes each line synchronously.
+  return (service, level) => pino(loggerOptions(service, level), { write: sink });
+}
+
+async function startService(
+  definition: ServiceDefinition,
+  config: Config,
+  makeLogger: LoggerFactory,
+): Promise<RunningService> {
+  const logger = makeLogger(definition.service, config.LOG_LEVEL);
   const runtime = await createServiceRuntime({
     service: definition.service,
     config,
@@ -135,7 +162,8 @@ export async function startSystem(options: SystemOptions = {}): Promise<System> 
   const names = (['applications', 'training', 'finance'] as const).filter(
     (n) => !options.without?.includes(n),
   );
-  const started = await Promise.all(names.map((n) => startService(DEFINITIONS[n], baseConfig)));
+  const makeLogger = loggerFactory(options.logSink);
+  const started = await Promise.all(names.map((n) => startService(DEFINITIONS[n], baseConfig, makeLogger)));
   const services = Object.fromEntries(started.map((s) => [s.definition.service, s])) as System['services'];
 
   // --- finance (issue 5): seed contracts, statements and delivery partners after finance's migrations; ---
@@ -162,7 +190,7 @@ export async function startSystem(options: SystemOptions = {}): Promise<System> 
   const makeGateway = async (config: Config) => {
     const app = await buildGateway({
       config,
-      logger: createLogger('gateway', config.LOG_LEVEL),
+      logger: makeLogger('gateway', config.LOG_LEVEL),
       orm: gatewayOrm,
       redis,
       keyPrefix: `npq_${namespace}`,
@@ -188,6 +216,11 @@ export async function startSystem(options: SystemOptions = {}): Promise<System> 
     };
   const gateway = await makeGateway(baseConfig);
   const inject = injectInto(gateway);
+  let gatewayUrl: string | undefined;
+  if (options.listen) {
+    await gateway.app.listen({ host: '127.0.0.1', port: 0 });
+    gatewayUrl = `http://127.0.0.1:${(gateway.app.server.address() as AddressInfo).port}`;
+  }
   const extraGateways: HttpApp[] = [];
   const tokens = Object.fromEntries(
     seeded.flatMap((t) => (t.token === null ? [] : [[t.leadProviderId, t.token] as const])),
@@ -198,6 +231,7 @@ export async function startSystem(options: SystemOptions = {}): Promise<System> 
     config: baseConfig,
     db,
     gateway,
+    gatewayUrl,
     gatewayOrm,
     redis,
     services,
