@@ -21,6 +21,12 @@ import {
   unprocessableEntity,
 } from './errors';
 import { assertStorableQuery, hasUnstorableParam, parseJsonBody, SAFE_REQUEST_ID } from './input';
+import {
+  answerClientError,
+  answerServerLevelRequests,
+  drainIgnoredBody,
+  securityHeaders,
+} from './http-protocol';
 import { addOpsRoutes } from './ops';
 import type { EntityManager, MikroORM } from './orm';
 
@@ -150,40 +156,6 @@ export function errorForLog(err: unknown): Record<string, unknown> {
   return { err };
 }
 
-/** Security headers for a JSON API (docs/security.md): nothing may be sniffed, framed or cached. */
-function securityHeaders(hsts: boolean, csp: boolean): Record<string, string> {
-  return {
-    'x-content-type-options': 'nosniff',
-    'x-frame-options': 'DENY',
-    'referrer-policy': 'no-referrer',
-    'cross-origin-resource-policy': 'same-origin',
-    ...(csp ? { 'content-security-policy': "default-src 'none'; frame-ancestors 'none'" } : {}),
-    ...(hsts ? { 'strict-transport-security': 'max-age=31536000; includeSubDomains' } : {}),
-  };
-}
-
-/** Node's HTTP parser errors (bad request line, header names, sizes) answered in DfE's envelope. */
-function clientErrorResponse(code: string | undefined): { status: number; body: string } {
-  if (code === 'HPE_HEADER_OVERFLOW')
-    return {
-      status: 431,
-      body: JSON.stringify({
-        errors: [{ title: 'Request header fields too large', detail: 'The request headers are too large' }],
-      }),
-    };
-  if (code === 'ERR_HTTP_REQUEST_TIMEOUT' || code === 'ERR_HTTP_HEADERS_TIMEOUT')
-    return {
-      status: 408,
-      body: JSON.stringify({
-        errors: [{ title: 'Request timeout', detail: 'The request was not received in time' }],
-      }),
-    };
-  return {
-    status: 400,
-    body: JSON.stringify({ errors: [{ title: 'Bad request', detail: 'The request is not valid HTTP' }] }),
-  };
-}
-
 /** Constant-time string comparison for credentials. */
 export function safeEqual(a: string, b: string): boolean {
   const x = Buffer.from(a);
@@ -266,15 +238,9 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
         // A Buffer, because Fastify would append "; charset=utf-8" to a string's JSON content type.
         .send(Buffer.from(JSON.stringify(notFound().body)));
     },
-    clientErrorHandler: (err: NodeJS.ErrnoException, socket) => {
-      if (err.code === 'ECONNRESET' || socket.destroyed || !socket.writable) return;
-      const { status, body } = clientErrorResponse(err.code);
-      socket.end(
-        `HTTP/1.1 ${status} ${status === 431 ? 'Request Header Fields Too Large' : status === 408 ? 'Request Timeout' : 'Bad Request'}\r\n` +
-          `content-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\n` +
-          `x-content-type-options: nosniff\r\nconnection: close\r\n\r\n${body}`,
-      );
-    },
+    clientErrorHandler: answerClientError,
+    // A request without a Host header is still a request (Rails serves it); Node would answer 400 empty.
+    http: { requireHostHeader: false },
     ...(options.rewriteUrl
       ? { rewriteUrl: (req: IncomingMessage) => options.rewriteUrl!(req.url ?? '/', req) }
       : {}),
@@ -326,6 +292,9 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
       }) as unknown as () => void,
     });
   }
+
+  answerServerLevelRequests(app.server);
+  app.addHook('onRequest', async (req) => drainIgnoredBody(req));
 
   // Query text PostgreSQL cannot store is refused before anything else looks at it (DfE parses the query
   // string before routing and authentication, so this comes first).
@@ -393,6 +362,12 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
   });
 
   app.setErrorHandler((err, req, reply) => {
+    // The client went away while sending its request: nobody is left to answer, and nothing is wrong here.
+    if (req.raw.readableAborted || (err as { message?: unknown } | undefined)?.message === 'aborted') {
+      req.log.warn({ reason: 'client closed the connection' }, 'request abandoned');
+      void reply.status(400).send(badRequest('The request was not received completely').body);
+      return;
+    }
     const apiError = toApiError(err, bodyLimit);
     if (apiError.expected)
       req.log.warn({ status: apiError.statusCode, reason: apiError.message }, 'request refused');

@@ -221,6 +221,30 @@ describe('parser errors on a real socket', () => {
   });
 });
 
+describe('a client that goes away mid-request', () => {
+  it('is logged at warn as abandoned, never as a server error', async () => {
+    const built = await build();
+    await built.app.listen({ host: '127.0.0.1', port: 0 });
+    const { port } = built.app.server.address() as AddressInfo;
+    await new Promise<void>((resolve) => {
+      const socket = connect(port, '127.0.0.1', () => {
+        socket.write(
+          'POST /echo HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: 1000\r\n\r\n{"a":',
+        );
+        setTimeout(() => socket.destroy(), 100);
+      });
+      socket.on('close', () => resolve());
+    });
+    // The server notices the reset on its next turn.
+    for (let i = 0; i < 50 && !built.lines().some((l) => l.msg === 'request abandoned'); i++) {
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    const abandoned = built.lines().find((l) => l.msg === 'request abandoned');
+    expect(abandoned?.level).toBe(40);
+    expect(built.lines().filter((l) => l.level >= 50)).toEqual([]);
+  });
+});
+
 describe('headers and ids', () => {
   it('sends the security headers, HSTS only when asked, and no CSP under an own-CSP prefix', async () => {
     const { app } = await build({ hsts: true, ownCspPrefixes: ['/docs'] }, (a) => {

@@ -44,8 +44,23 @@ declare module 'fastify' {
 }
 
 const SERVER_DATE_HEADER = 'x-with-server-date';
-/** Headers a client must never be able to set on the internal hop. */
-const STRIPPED = new Set(['authorization', SERVER_DATE_HEADER, ...Object.values(INTERNAL_HEADERS)]);
+/**
+ * Headers never forwarded to a service: the credentials and clock a client must not set on the internal
+ * hop, and hop-by-hop headers that describe the client's connection, not the gateway's (an `Expect`
+ * header, for one, makes the internal HTTP client refuse the request).
+ */
+const STRIPPED = new Set([
+  'authorization',
+  SERVER_DATE_HEADER,
+  ...Object.values(INTERNAL_HEADERS),
+  'expect',
+  'upgrade',
+  'te',
+  'trailer',
+  'keep-alive',
+  'proxy-authorization',
+  'proxy-connection',
+]);
 
 /** How long a verified token is trusted without asking the database (revocations evict at once). */
 const TOKEN_CACHE_TTL_MS = 10_000;
