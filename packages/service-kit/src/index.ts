@@ -1,4 +1,5 @@
 export * from './config';
+export * from './metrics';
 export * from './time';
 export * from './clock';
 export * from './errors';
