@@ -6,7 +6,7 @@ import type { EventHandlers } from './consumer';
 import type { HttpApp } from './http';
 import { closeOnSignal, type Closer } from './lifecycle';
 import type { OrmSettings } from './orm';
-import { createQueue, createRedis, createWorker, upsertSchedule } from './queues';
+import { createQueue, createRedis, createWorker, logQueueErrors, ScheduleWatchdog } from './queues';
 import { createConsumer, createServiceRuntime, runtimeClosers, type ServiceRuntime } from './runtime';
 
 export interface ServiceDefinition {
@@ -55,8 +55,15 @@ export function runServer(definition: ServiceDefinition): void {
 export interface WorkerDefinition {
   service: Exclude<ServiceName, 'gateway'>;
   ormSettings(config: Config): OrmSettings;
-  /** The service's own queues; maintenance (outbox pruning) is added for every service. */
-  workers?(runtime: ServiceRuntime, connection: Redis): Promise<Worker[]> | Worker[];
+  /**
+   * The service's own queues; maintenance (outbox pruning) is added for every service. Repeating jobs are
+   * registered through `schedules`, which puts them back if Redis loses them.
+   */
+  workers?(
+    runtime: ServiceRuntime,
+    connection: Redis,
+    schedules: ScheduleWatchdog,
+  ): Promise<Worker[]> | Worker[];
 }
 
 /**
@@ -75,21 +82,25 @@ export function runWorker(definition: WorkerDefinition): void {
     const prefix = runtime.naming.queuePrefix;
     const maintenanceName = `${definition.service}-maintenance`;
     const maintenance = createQueue<{ olderThanDays: number }>(maintenanceName, { connection, prefix });
-    await upsertSchedule(
+    const schedules = new ScheduleWatchdog({ logger: runtime.logger, metrics: runtime.metrics });
+    await schedules.keep(
       maintenance,
       'prune-outbox',
       { pattern: '30 3 * * *' },
       { name: 'prune-outbox', data: { olderThanDays: 7 } },
     );
+    const maintenanceWorker = createWorker<{ olderThanDays: number }>(
+      maintenanceName,
+      async (job) => ({ pruned: await runtime.relay.prune(job.data.olderThanDays) }),
+      { connection, prefix },
+    ) as Worker;
+    logQueueErrors(runtime.logger, [maintenance, maintenanceWorker]);
     const workers: Worker[] = [
-      createWorker<{ olderThanDays: number }>(
-        maintenanceName,
-        async (job) => ({ pruned: await runtime.relay.prune(job.data.olderThanDays) }),
-        { connection, prefix },
-      ) as Worker,
-      ...((await definition.workers?.(runtime, connection)) ?? []),
+      maintenanceWorker,
+      ...((await definition.workers?.(runtime, connection, schedules)) ?? []),
     ];
     const closers: Closer[] = [
+      { name: 'schedule watchdog', close: () => schedules.stop() },
       ...workers.map((w) => ({ name: `worker ${w.name}`, close: () => w.close() })),
       { name: 'maintenance queue', close: () => maintenance.close() },
       ...runtimeClosers(runtime),

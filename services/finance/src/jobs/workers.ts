@@ -1,8 +1,9 @@
 import {
   createQueue,
   createWorker,
+  logQueueErrors,
+  ScheduleWatchdog,
   today,
-  upsertSchedule,
   type Queue,
   type ServiceRuntime,
   type Worker,
@@ -16,6 +17,10 @@ export interface FinanceWorkerOptions {
   schedule?: boolean;
   /** Run the cut-off once at start, catching up whatever was missed while no worker ran. Default true. */
   runCutoffOnStart?: boolean;
+  /** Keeps the daily schedule registered if Redis loses it (the worker process's; else one of its own). */
+  schedules?: ScheduleWatchdog;
+  /** How often an own watchdog checks the schedule (tests). */
+  scheduleCheckMs?: number;
 }
 
 export interface FinanceWorkers {
@@ -92,8 +97,16 @@ export async function startFinanceWorkers(
     { connection, prefix, concurrency: 2 },
   );
 
+  const ownsSchedules = !options.schedules;
+  const schedules =
+    options.schedules ??
+    new ScheduleWatchdog({
+      logger: runtime.logger,
+      metrics: runtime.metrics,
+      intervalMs: options.scheduleCheckMs,
+    });
   if (options.schedule ?? true) {
-    await upsertSchedule(
+    await schedules.keep(
       cutoffQueue,
       'daily-statement-cutoff',
       { pattern: '5 0 * * *', tz: 'UTC' },
@@ -106,10 +119,12 @@ export async function startFinanceWorkers(
 
   const workers = [cutoff, payment] as Worker[];
   const queues = [cutoffQueue, paymentQueue] as Queue[];
+  logQueueErrors(runtime.logger, [...workers, ...queues]);
   return {
     workers,
     queues,
     close: async () => {
+      if (ownsSchedules) await schedules.stop();
       await Promise.all(workers.map((w) => w.close()));
       await Promise.all(queues.map((q) => q.close()));
     },

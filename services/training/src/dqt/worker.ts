@@ -3,11 +3,13 @@ import type { Redis } from 'ioredis';
 import {
   createQueue,
   createWorker,
+  logQueueErrors,
   now,
-  upsertSchedule,
+  ScheduleWatchdog,
   type Logger,
   type MikroORM,
   type Queue,
+  type Registry,
   type Worker,
 } from '@npq/service-kit';
 import { attemptsToCover, backoffDelay, DQT_BACKOFF, ONE_DAY_MS, type BackoffSettings } from './backoff';
@@ -44,6 +46,12 @@ export interface DqtWorkerOptions {
   concurrency?: number;
   lockDurationMs?: number;
   stalledIntervalMs?: number;
+  /** Keeps the sweep's schedule registered if Redis loses it (the worker process's; else one of its own). */
+  schedules?: ScheduleWatchdog;
+  /** How often an own watchdog checks the schedule. */
+  scheduleCheckMs?: number;
+  /** The runtime's registry (DQT counters; an own watchdog's). */
+  metrics?: Registry;
 }
 
 type Verdict = {
@@ -80,8 +88,18 @@ export class DqtPushService {
   readonly attempts: number;
   private readonly inFlight = new Set<AbortController>();
   private workers: Worker[] = [];
+  private readonly schedules: ScheduleWatchdog;
+  private readonly ownsSchedules: boolean;
 
   constructor(private readonly options: DqtWorkerOptions) {
+    this.ownsSchedules = !options.schedules;
+    this.schedules =
+      options.schedules ??
+      new ScheduleWatchdog({
+        logger: options.logger,
+        metrics: options.metrics,
+        intervalMs: options.scheduleCheckMs,
+      });
     this.backoff = options.backoff ?? DQT_BACKOFF;
     this.attempts = options.attempts ?? attemptsToCover(ONE_DAY_MS, this.backoff);
     this.client = new DqtClient(options.apiUrl, options.apiKey, options.timeoutMs);
@@ -118,15 +136,17 @@ export class DqtPushService {
       prefix,
     });
     // Connection trouble is logged, never an unhandled 'error' event (BullMQ reconnects by itself).
-    for (const emitter of [push, sweep, this.queue, this.sweepQueue] as const) {
-      (emitter as Worker).on('error', (err: Error) =>
-        this.options.logger.error({ err, queue: emitter.name }, 'queue error'),
-      );
-    }
+    logQueueErrors(this.options.logger, [
+      push as Worker,
+      sweep as Worker,
+      this.queue as Queue,
+      this.sweepQueue as Queue,
+    ]);
     // Ready before anyone can close them: closing a worker whose connection is still being set up makes
     // BullMQ emit an error nobody listens to.
     await Promise.all([push.waitUntilReady(), sweep.waitUntilReady()]);
-    await upsertSchedule(
+    // The sweep is what queues pushes: if Redis loses its schedule, the watchdog puts it back.
+    await this.schedules.keep(
       this.sweepQueue,
       'dqt-sweep',
       { every: this.options.sweepEveryMs ?? 10_000 },
@@ -160,6 +180,7 @@ export class DqtPushService {
 
   /** Stops the workers. `force` drops in-flight requests at once, as a killed process would. */
   async close(force = false): Promise<void> {
+    if (this.ownsSchedules) await this.schedules.stop();
     if (force) for (const c of this.inFlight) c.abort();
     await Promise.all(this.workers.map((w) => w.close(force)));
     await Promise.all([this.queue.close(), this.sweepQueue.close()]);
