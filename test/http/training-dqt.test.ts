@@ -145,9 +145,38 @@ describe('DQT push worker', () => {
         [2, 503, 'DQT answered 503: {"title":"Service unavailable"}'],
         [3, 204, null],
       ]);
+      // Ops see the same list through the admin API, with what each attempt led to.
+      const listed = await system.admin.get(`/admin/v1/outcome-deliveries/${sent.id}/attempts`);
+      expect(listed.status).toBe(200);
+      expect(
+        listed.body.data.map((a: any) => [
+          a.type,
+          a.attributes.attempt,
+          a.attributes.outcome,
+          a.attributes.status_code,
+        ]),
+      ).toEqual([
+        ['outcome-delivery-attempt', 1, 'retry', 503],
+        ['outcome-delivery-attempt', 2, 'retry', 503],
+        ['outcome-delivery-attempt', 3, 'sent', 204],
+      ]);
+      expect(listed.body.data[2].attributes).toMatchObject({ delivery_id: sent.id, error: null });
+      const second = await system.admin.get(
+        `/admin/v1/outcome-deliveries/${sent.id}/attempts?page[per_page]=1&page[page]=2`,
+      );
+      expect(second.body.data.map((a: any) => a.attributes.attempt)).toEqual([2]);
     } finally {
       await stopWorker(worker);
     }
+  });
+
+  it('lists attempts only of a delivery that exists', async () => {
+    for (const id of ['8d9e0f1a-2b3c-4d5e-9f6a-7b8c9d0e1f2a', 'not-a-uuid']) {
+      const res = await system.admin.get(`/admin/v1/outcome-deliveries/${id}/attempts`);
+      expect(res.status).toBe(404);
+      expect(res.body).toEqual({ error: 'Resource not found' });
+    }
+    expect((await system.provider().get('/admin/v1/outcome-deliveries/x/attempts')).status).toBe(401);
   });
 
   it('treats 429 and network failures as retryable', async () => {

@@ -771,6 +771,29 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/admin/v1/outcome-deliveries/{id}/attempts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List the attempts of a DQT outcome delivery
+         * @description Every HTTP attempt of one delivery, oldest first. An attempt is recorded as `in_flight` before its
+         *     request is sent and finished with what its answer led to (`sent`, `retry`, `failed`); one whose worker
+         *     died mid-request is marked `interrupted` by the run that sent it again (DQT may have received it twice;
+         *     its PUT is idempotent). 404 for an unknown delivery.
+         */
+        get: operations["adminListOutcomeDeliveryAttempts"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/admin/v1/outcome-deliveries/{id}/retry": {
         parameters: {
             query?: never;
@@ -1927,6 +1950,39 @@ export interface components {
             /** @enum {string} */
             type: "outcome-delivery";
             attributes: components["schemas"]["OutcomeDeliveryAttributes"];
+        };
+        /**
+         * @description What became of an attempt: `in_flight` until its answer is recorded, then the delivery state it led to
+         *     (`sent`, `retry`, `failed`); `interrupted` when its worker died mid-request (no answer recorded).
+         * @enum {string}
+         */
+        OutcomeDeliveryAttemptOutcome: "in_flight" | "sent" | "retry" | "failed" | "interrupted";
+        /** @description One HTTP attempt of an outcome push to DQT. */
+        OutcomeDeliveryAttemptAttributes: {
+            delivery_id: components["schemas"]["Uuid"];
+            /** @description 1 for the first attempt of the delivery, counting interrupted ones. */
+            attempt: number;
+            outcome: components["schemas"]["OutcomeDeliveryAttemptOutcome"];
+            started_at: components["schemas"]["Timestamp"];
+            /** @description Null while in flight, and for an interrupted attempt. */
+            finished_at: components["schemas"]["NullableTimestamp"];
+            /** @description DQT's HTTP status; null without an answer. */
+            status_code: number | null;
+            error: string | null;
+            /** @description A short excerpt of DQT's answer, without personal data. */
+            response_excerpt: string | null;
+        };
+        /** @description One HTTP attempt of an outcome push to DQT. */
+        OutcomeDeliveryAttempt: {
+            /** @description The attempt's sequence number. */
+            id: string;
+            /** @enum {string} */
+            type: "outcome-delivery-attempt";
+            attributes: components["schemas"]["OutcomeDeliveryAttemptAttributes"];
+        };
+        /** @description The attempts of one outcome delivery. */
+        OutcomeDeliveryAttemptsResponse: {
+            data: components["schemas"]["OutcomeDeliveryAttempt"][];
         };
         /** @description A single outcome delivery. */
         OutcomeDeliveryResponse: {
@@ -3494,6 +3550,44 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorised"];
+            500: components["responses"]["InternalServerError"];
+        };
+    };
+    adminListOutcomeDeliveryAttempts: {
+        parameters: {
+            query?: {
+                /**
+                 * @description `page[page]` (default 1) and `page[per_page]` (default 100, maximum 3000; larger values are clamped to
+                 *     3000). Values are read as leading integers (`10abc` is 10). A value below 1 or non-numeric gives 400.
+                 *     A page past the end gives `{"data": []}`. A non-object `page` (`?page=2`), and an array or object
+                 *     value inside it (`page[per_page][]=5`), are ignored.
+                 */
+                page?: components["parameters"]["Page"];
+            };
+            header?: never;
+            path: {
+                /**
+                 * @description The resource's UUID. Any string is accepted in the path; a value that is not a UUID (or not visible to
+                 *     the caller) gives 404, never 400.
+                 */
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The delivery's attempts. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OutcomeDeliveryAttemptsResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorised"];
+            404: components["responses"]["NotFound"];
             500: components["responses"]["InternalServerError"];
         };
     };

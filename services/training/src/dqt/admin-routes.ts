@@ -17,7 +17,7 @@ import {
 } from '@npq/service-kit';
 import type { ApiComponents } from '@npq/contracts';
 import { OutcomeRepository } from '../outcomes/repository';
-import { DELIVERY_STATES, DeliveryRepository, type DeliveryView } from './deliveries';
+import { DELIVERY_STATES, DeliveryRepository, type AttemptView, type DeliveryView } from './deliveries';
 import type { DeliveryState } from './entity';
 
 type Schemas = ApiComponents['schemas'];
@@ -41,7 +41,20 @@ export function serializeDelivery(d: DeliveryView): Schemas['OutcomeDelivery'] {
   }).data;
 }
 
-/** Ops' view of DQT pushes, and re-sending one. */
+export function serializeAttempt(deliveryId: string, a: AttemptView): Schemas['OutcomeDeliveryAttempt'] {
+  return single(a.seq, 'outcome-delivery-attempt' as const, {
+    delivery_id: deliveryId,
+    attempt: a.attempt,
+    outcome: a.outcome,
+    started_at: toRfc3339(a.startedAt),
+    finished_at: toRfc3339(a.finishedAt),
+    status_code: a.statusCode,
+    error: a.error,
+    response_excerpt: a.responseExcerpt,
+  }).data;
+}
+
+/** Ops' view of DQT pushes and their attempts, and re-sending one. */
 export function outcomeDeliveryRoutes(app: FastifyInstance): void {
   app.get('/admin/v1/outcome-deliveries', async (req) => {
     requireAdmin(req);
@@ -58,6 +71,20 @@ export function outcomeDeliveryRoutes(app: FastifyInstance): void {
       offset,
     });
     return list(rows.map(serializeDelivery));
+  });
+
+  /** Every attempt of one delivery, interrupted ones included (docs/operations.md, "Guarantees"). */
+  app.get<{ Params: { id: string } }>('/admin/v1/outcome-deliveries/:id/attempts', async (req) => {
+    requireAdmin(req);
+    const query = req.query as Query;
+    assertFilterShape(query);
+    const { limit, offset } = parsePagination(query);
+    if (!isUuid(req.params.id)) throw notFound();
+    const id = req.params.id.toLowerCase();
+    const repo = new DeliveryRepository(req.em);
+    if (!(await repo.findById(id))) throw notFound();
+    const attempts = await repo.attemptsOf(id, { limit, offset });
+    return list(attempts.map((a) => serializeAttempt(id, a)));
   });
 
   /**
