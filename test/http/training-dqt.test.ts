@@ -250,7 +250,12 @@ describe('DQT push worker', () => {
         failed.id,
       );
 
-      const retried = await system.admin.post(`/admin/v1/outcome-deliveries/${failed.id}/retry`);
+      const retryKey = { headers: { 'idempotency-key': `retry-${failed.id}` } };
+      const retried = await system.admin.post(
+        `/admin/v1/outcome-deliveries/${failed.id}/retry`,
+        undefined,
+        retryKey,
+      );
       expect(retried.status).toBe(202);
       expect(retried.body.data).toMatchObject({
         id: failed.id,
@@ -270,6 +275,16 @@ describe('DQT push worker', () => {
       expect(again.body).toEqual({
         errors: [{ title: 'state', detail: 'The outcome delivery has already been sent' }],
       });
+      // The operator's retry of the same request (same key) gets the first answer, and re-sends nothing.
+      const replayed = await system.admin.post(
+        `/admin/v1/outcome-deliveries/${failed.id}/retry`,
+        undefined,
+        retryKey,
+      );
+      expect(replayed.status).toBe(202);
+      expect(replayed.headers['idempotent-replayed']).toBe('true');
+      expect(replayed.text).toBe(retried.text);
+      expect(dqt.for(trn)).toHaveLength(2);
       expect(
         (await system.admin.post('/admin/v1/outcome-deliveries/0b0b0b0b-0000-4000-8000-000000000000/retry'))
           .status,

@@ -4,6 +4,7 @@ import type { Redis } from 'ioredis';
 import { loadConfig, type Config } from './config';
 import type { EventHandlers } from './consumer';
 import type { HttpApp } from './http';
+import { IDEMPOTENCY_KEY_RETENTION_HOURS, pruneIdempotencyKeys } from './idempotency';
 import { closeOnSignal, type Closer } from './lifecycle';
 import type { OrmSettings } from './orm';
 import { createQueue, createRedis, createWorker, logQueueErrors, ScheduleWatchdog } from './queues';
@@ -52,6 +53,9 @@ export function runServer(definition: ServiceDefinition): void {
   })().catch((err: unknown) => fail(`${definition.service} failed to start`, err));
 }
 
+/** Jobs of every service's maintenance queue. */
+type MaintenanceJob = { olderThanDays?: number; olderThanHours?: number };
+
 export interface WorkerDefinition {
   service: Exclude<ServiceName, 'gateway'>;
   ormSettings(config: Config): OrmSettings;
@@ -67,8 +71,9 @@ export interface WorkerDefinition {
 }
 
 /**
- * `src/worker.ts` of every service: BullMQ workers for the service's queues plus a daily maintenance
- * job that prunes published outbox rows. Workers finish their current job before the process exits.
+ * `src/worker.ts` of every service: BullMQ workers for the service's queues plus maintenance jobs that
+ * prune published outbox rows (daily) and expired idempotency keys (hourly). Workers finish their current
+ * job before the process exits.
  */
 export function runWorker(definition: WorkerDefinition): void {
   (async () => {
@@ -81,7 +86,7 @@ export function runWorker(definition: WorkerDefinition): void {
     const connection = createRedis(config.REDIS_URL, `${definition.service}-worker`);
     const prefix = runtime.naming.queuePrefix;
     const maintenanceName = `${definition.service}-maintenance`;
-    const maintenance = createQueue<{ olderThanDays: number }>(maintenanceName, { connection, prefix });
+    const maintenance = createQueue<MaintenanceJob>(maintenanceName, { connection, prefix });
     const schedules = new ScheduleWatchdog({ logger: runtime.logger, metrics: runtime.metrics });
     await schedules.keep(
       maintenance,
@@ -89,9 +94,19 @@ export function runWorker(definition: WorkerDefinition): void {
       { pattern: '30 3 * * *' },
       { name: 'prune-outbox', data: { olderThanDays: 7 } },
     );
-    const maintenanceWorker = createWorker<{ olderThanDays: number }>(
+    // Hourly, so a key lives between 24 and 25 hours (docs/operations.md, "Idempotency-Key").
+    await schedules.keep(
+      maintenance,
+      'prune-idempotency-keys',
+      { pattern: '15 * * * *' },
+      { name: 'prune-idempotency-keys', data: { olderThanHours: IDEMPOTENCY_KEY_RETENTION_HOURS } },
+    );
+    const maintenanceWorker = createWorker<MaintenanceJob>(
       maintenanceName,
-      async (job) => ({ pruned: await runtime.relay.prune(job.data.olderThanDays) }),
+      async (job) =>
+        job.name === 'prune-idempotency-keys'
+          ? { pruned: await pruneIdempotencyKeys(runtime.orm, job.data.olderThanHours) }
+          : { pruned: await runtime.relay.prune(job.data.olderThanDays) },
       { connection, prefix },
     ) as Worker;
     logQueueErrors(runtime.logger, [maintenance, maintenanceWorker]);

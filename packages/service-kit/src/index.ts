@@ -11,6 +11,7 @@ export * from './messaging';
 export * from './outbox';
 export * from './consumer';
 export * from './read-your-writes';
+export * from './idempotency';
 export * from './queues';
 export * from './http';
 export * from './lifecycle';

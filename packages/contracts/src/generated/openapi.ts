@@ -2126,6 +2126,7 @@ export interface components {
         /** @description Payment authorised; the payment run will mark the statement paid. */
         AdminStatementAccepted: {
             headers: {
+                "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
                 [name: string]: unknown;
             };
             content: {
@@ -2223,6 +2224,16 @@ export interface components {
     };
     parameters: {
         /**
+         * @description Makes a retry of this write safe (docs/operations.md, "Idempotency-Key"): a unique value per intended
+         *     effect, e.g. a UUID, 1 to 255 visible ASCII characters (anything else is a 400). The first successful
+         *     answer is stored with the effect, in one transaction, and kept at least 24 hours for the caller. The
+         *     same key with the same request (method, path and JSON body) gets that answer again, status and body, with
+         *     `Idempotent-Replayed: true`, and nothing is done twice; with a different request it is a 422 whose error
+         *     title is `Idempotency-Key`. A request sent while another with the same key is still running waits for it
+         *     and then gets its answer. A refused request (4xx) stores nothing, so its key can be sent again.
+         */
+        IdempotencyKey: string;
+        /**
          * @description The resource's UUID. Any string is accepted in the path; a value that is not a UUID (or not visible to
          *     the caller) gives 404, never 400.
          */
@@ -2274,6 +2285,11 @@ export interface components {
     };
     requestBodies: never;
     headers: {
+        /**
+         * @description `true` when the answer is a replay of the first answer to this `Idempotency-Key` (nothing was done
+         *     again). Absent on a first answer.
+         */
+        IdempotentReplayed: "true";
         /** @description Every response rendered by a v3 endpoint carries `Cache-Control` `no-store`. */
         CacheControl: "no-store";
         /** @description Seconds until the rate-limit window resets. */
@@ -3219,7 +3235,18 @@ export interface operations {
     adminCreateNpqApplication: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Makes a retry of this write safe (docs/operations.md, "Idempotency-Key"): a unique value per intended
+                 *     effect, e.g. a UUID, 1 to 255 visible ASCII characters (anything else is a 400). The first successful
+                 *     answer is stored with the effect, in one transaction, and kept at least 24 hours for the caller. The
+                 *     same key with the same request (method, path and JSON body) gets that answer again, status and body, with
+                 *     `Idempotent-Replayed: true`, and nothing is done twice; with a different request it is a 422 whose error
+                 *     title is `Idempotency-Key`. A request sent while another with the same key is still running waits for it
+                 *     and then gets its answer. A refused request (4xx) stores nothing, so its key can be sent again.
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -3232,6 +3259,7 @@ export interface operations {
             /** @description The created application, as the v3 application resource. */
             201: {
                 headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3284,7 +3312,18 @@ export interface operations {
     adminMergeParticipant: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Makes a retry of this write safe (docs/operations.md, "Idempotency-Key"): a unique value per intended
+                 *     effect, e.g. a UUID, 1 to 255 visible ASCII characters (anything else is a 400). The first successful
+                 *     answer is stored with the effect, in one transaction, and kept at least 24 hours for the caller. The
+                 *     same key with the same request (method, path and JSON body) gets that answer again, status and body, with
+                 *     `Idempotent-Replayed: true`, and nothing is done twice; with a different request it is a 422 whose error
+                 *     title is `Idempotency-Key`. A request sent while another with the same key is still running waits for it
+                 *     and then gets its answer. A refused request (4xx) stores nothing, so its key can be sent again.
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
             path: {
                 /**
                  * @description The resource's UUID. Any string is accepted in the path; a value that is not a UUID (or not visible to
@@ -3303,6 +3342,7 @@ export interface operations {
             /** @description The recorded participant ID change. */
             200: {
                 headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3351,7 +3391,18 @@ export interface operations {
     adminCreateDeliveryPartner: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Makes a retry of this write safe (docs/operations.md, "Idempotency-Key"): a unique value per intended
+                 *     effect, e.g. a UUID, 1 to 255 visible ASCII characters (anything else is a 400). The first successful
+                 *     answer is stored with the effect, in one transaction, and kept at least 24 hours for the caller. The
+                 *     same key with the same request (method, path and JSON body) gets that answer again, status and body, with
+                 *     `Idempotent-Replayed: true`, and nothing is done twice; with a different request it is a 422 whose error
+                 *     title is `Idempotency-Key`. A request sent while another with the same key is still running waits for it
+                 *     and then gets its answer. A refused request (4xx) stores nothing, so its key can be sent again.
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -3364,6 +3415,7 @@ export interface operations {
             /** @description The created delivery partner. */
             201: {
                 headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3380,7 +3432,18 @@ export interface operations {
     adminCreateDeliveryPartnership: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Makes a retry of this write safe (docs/operations.md, "Idempotency-Key"): a unique value per intended
+                 *     effect, e.g. a UUID, 1 to 255 visible ASCII characters (anything else is a 400). The first successful
+                 *     answer is stored with the effect, in one transaction, and kept at least 24 hours for the caller. The
+                 *     same key with the same request (method, path and JSON body) gets that answer again, status and body, with
+                 *     `Idempotent-Replayed: true`, and nothing is done twice; with a different request it is a 422 whose error
+                 *     title is `Idempotency-Key`. A request sent while another with the same key is still running waits for it
+                 *     and then gets its answer. A refused request (4xx) stores nothing, so its key can be sent again.
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
             path: {
                 /**
                  * @description The resource's UUID. Any string is accepted in the path; a value that is not a UUID (or not visible to
@@ -3399,6 +3462,7 @@ export interface operations {
             /** @description The created partnership. */
             201: {
                 headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3470,7 +3534,18 @@ export interface operations {
     adminAuthoriseStatementPayment: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Makes a retry of this write safe (docs/operations.md, "Idempotency-Key"): a unique value per intended
+                 *     effect, e.g. a UUID, 1 to 255 visible ASCII characters (anything else is a 400). The first successful
+                 *     answer is stored with the effect, in one transaction, and kept at least 24 hours for the caller. The
+                 *     same key with the same request (method, path and JSON body) gets that answer again, status and body, with
+                 *     `Idempotent-Replayed: true`, and nothing is done twice; with a different request it is a 422 whose error
+                 *     title is `Idempotency-Key`. A request sent while another with the same key is still running waits for it
+                 *     and then gets its answer. A refused request (4xx) stores nothing, so its key can be sent again.
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
             path: {
                 /**
                  * @description The resource's UUID. Any string is accepted in the path; a value that is not a UUID (or not visible to
@@ -3494,7 +3569,18 @@ export interface operations {
     adminRunStatementCutoff: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Makes a retry of this write safe (docs/operations.md, "Idempotency-Key"): a unique value per intended
+                 *     effect, e.g. a UUID, 1 to 255 visible ASCII characters (anything else is a 400). The first successful
+                 *     answer is stored with the effect, in one transaction, and kept at least 24 hours for the caller. The
+                 *     same key with the same request (method, path and JSON body) gets that answer again, status and body, with
+                 *     `Idempotent-Replayed: true`, and nothing is done twice; with a different request it is a 422 whose error
+                 *     title is `Idempotency-Key`. A request sent while another with the same key is still running waits for it
+                 *     and then gets its answer. A refused request (4xx) stores nothing, so its key can be sent again.
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -3507,6 +3593,7 @@ export interface operations {
             /** @description What the cut-off changed. */
             200: {
                 headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3594,7 +3681,18 @@ export interface operations {
     adminRetryOutcomeDelivery: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Makes a retry of this write safe (docs/operations.md, "Idempotency-Key"): a unique value per intended
+                 *     effect, e.g. a UUID, 1 to 255 visible ASCII characters (anything else is a 400). The first successful
+                 *     answer is stored with the effect, in one transaction, and kept at least 24 hours for the caller. The
+                 *     same key with the same request (method, path and JSON body) gets that answer again, status and body, with
+                 *     `Idempotent-Replayed: true`, and nothing is done twice; with a different request it is a 422 whose error
+                 *     title is `Idempotency-Key`. A request sent while another with the same key is still running waits for it
+                 *     and then gets its answer. A refused request (4xx) stores nothing, so its key can be sent again.
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
             path: {
                 /**
                  * @description The resource's UUID. Any string is accepted in the path; a value that is not a UUID (or not visible to
@@ -3609,6 +3707,7 @@ export interface operations {
             /** @description The delivery, queued again. */
             202: {
                 headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
                     [name: string]: unknown;
                 };
                 content: {

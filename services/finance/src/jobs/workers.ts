@@ -46,7 +46,7 @@ export async function startFinanceWorkers(
     CUTOFF_QUEUE,
     async (job) => {
       const asOf = job.data.asOf ?? today();
-      const result = await runStatementCutoff(runtime.orm, runtime.naming, asOf);
+      const result = await runStatementCutoff(runtime.orm.em.fork(), runtime.naming, asOf);
       await runtime.relay.publishPending(result.events.map((e) => e.id)).catch(() => 0);
       // An authorised statement still unpaid: its payment was queued while Redis was unreachable (no job yet),
       // or its job used up every attempt (kept in the failed set under the same id, which would silently

@@ -9,11 +9,13 @@ import {
   now,
   parsePagination,
   requireAdmin,
+  runIdempotent,
   scalarFilter,
   single,
   toRfc3339,
   unprocessable,
   type Query,
+  type ServiceRuntime,
 } from '@npq/service-kit';
 import type { ApiComponents } from '@npq/contracts';
 import { OutcomeRepository } from '../outcomes/repository';
@@ -55,7 +57,7 @@ export function serializeAttempt(deliveryId: string, a: AttemptView): Schemas['O
 }
 
 /** Ops' view of DQT pushes and their attempts, and re-sending one. */
-export function outcomeDeliveryRoutes(app: FastifyInstance): void {
+export function outcomeDeliveryRoutes(app: FastifyInstance, runtime: ServiceRuntime): void {
   app.get('/admin/v1/outcome-deliveries', async (req) => {
     requireAdmin(req);
     const query = req.query as Query;
@@ -98,27 +100,29 @@ export function outcomeDeliveryRoutes(app: FastifyInstance): void {
     assertFilterShape(req.query as Query);
     if (!isUuid(req.params.id)) throw notFound();
     const id = req.params.id.toLowerCase();
-    const delivery = await req.em.transactional(async (tx) => {
-      const repo = new DeliveryRepository(tx);
-      const found = await repo.lockById(id);
-      if (!found) throw notFound();
-      if (found.state === 'sent')
-        throw unprocessable([{ title: 'state', detail: 'The outcome delivery has already been sent' }]);
-      // A pending one is still going out, in order, ahead of whatever superseded it: requeueing it is safe.
-      const latest =
-        found.state === 'failed' ? await new OutcomeRepository(tx).latestOf(found.declarationId) : null;
-      if (latest && latest.id !== found.outcomeId) {
-        throw unprocessable([
-          {
-            title: 'outcome_id',
-            detail:
-              'The outcome has been superseded by a later outcome of its declaration and cannot be re-sent',
-          },
-        ]);
-      }
-      await repo.requeue(id, `${found.outcomeId}-retry-${randomUUID().slice(0, 8)}`, now());
-      return repo.findById(id);
+    return runIdempotent(req, reply, runtime, async (em) => {
+      const delivery = await em.transactional(async (tx) => {
+        const repo = new DeliveryRepository(tx);
+        const found = await repo.lockById(id);
+        if (!found) throw notFound();
+        if (found.state === 'sent')
+          throw unprocessable([{ title: 'state', detail: 'The outcome delivery has already been sent' }]);
+        // A pending one is still going out, in order, ahead of whatever superseded it: requeueing it is safe.
+        const latest =
+          found.state === 'failed' ? await new OutcomeRepository(tx).latestOf(found.declarationId) : null;
+        if (latest && latest.id !== found.outcomeId) {
+          throw unprocessable([
+            {
+              title: 'outcome_id',
+              detail:
+                'The outcome has been superseded by a later outcome of its declaration and cannot be re-sent',
+            },
+          ]);
+        }
+        await repo.requeue(id, `${found.outcomeId}-retry-${randomUUID().slice(0, 8)}`, now());
+        return repo.findById(id);
+      });
+      return { status: 202, body: { data: serializeDelivery(delivery!) } };
     });
-    return reply.status(202).send({ data: serializeDelivery(delivery!) });
   });
 }
