@@ -3,7 +3,7 @@ import type { Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { loadConfig, type Config } from './config';
 import type { EventHandlers } from './consumer';
-import type { HttpApp } from './http';
+import { createHttpApp, type HttpApp } from './http';
 import { IDEMPOTENCY_KEY_RETENTION_HOURS, pruneIdempotencyKeys } from './idempotency';
 import { closeOnSignal, type Closer } from './lifecycle';
 import type { OrmSettings } from './orm';
@@ -51,6 +51,19 @@ export function runServer(definition: ServiceDefinition): void {
     runtime.relay.start();
     await http.app.listen({ host: config.SERVICE_HOST, port: definition.port(config) });
   })().catch((err: unknown) => fail(`${definition.service} failed to start`, err));
+}
+
+/**
+ * A worker process's own small HTTP app (no API): health (Postgres, NATS, Redis) and the runtime's metrics,
+ * served when WORKER_HTTP_PORT is set.
+ */
+export function createWorkerHttpApp(runtime: ServiceRuntime, redis: Redis): HttpApp {
+  return createHttpApp({
+    logger: runtime.logger,
+    bodyLimit: runtime.config.BODY_LIMIT_BYTES,
+    metrics: runtime.metrics,
+    healthChecks: { ...runtime.healthChecks, redis: () => redis.ping() },
+  });
 }
 
 /** Jobs of every service's maintenance queue. */
@@ -121,6 +134,14 @@ export function runWorker(definition: WorkerDefinition): void {
       ...runtimeClosers(runtime),
       { name: 'redis', close: () => connection.quit() },
     ];
+    if (config.WORKER_HTTP_PORT !== undefined) {
+      const http = createWorkerHttpApp(runtime, connection);
+      closers.unshift(
+        { name: 'readiness', close: async () => http.markDraining() },
+        { name: 'http', close: () => http.app.close() },
+      );
+      await http.app.listen({ host: config.SERVICE_HOST, port: config.WORKER_HTTP_PORT });
+    }
     closeOnSignal(closers, runtime.logger);
     runtime.logger.info({ queues: workers.map((w) => w.name) }, 'workers running');
   })().catch((err: unknown) => fail(`${definition.service} worker failed to start`, err));

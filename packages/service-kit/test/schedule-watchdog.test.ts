@@ -1,9 +1,19 @@
 import type { Redis } from 'ioredis';
-import { startPrivateRedis, type PrivateServer } from '@npq/test-kit';
+import {
+  createTestDatabase,
+  startPrivateRedis,
+  TEST_NATS_URL,
+  testNamespace,
+  type PrivateServer,
+} from '@npq/test-kit';
 import pino from 'pino';
 import {
   createQueue,
   createRedis,
+  createServiceRuntime,
+  createWorkerHttpApp,
+  deleteStream,
+  loadConfig,
   loggerOptions,
   logQueueErrors,
   Registry,
@@ -91,5 +101,53 @@ describe('schedule watchdog', () => {
     expect(logged.map((l) => l.msg)).toContain('could not check a job schedule; will retry');
     await server.start();
     await waitFor(async () => (await queue.getJobScheduler('prune-outbox')) !== undefined);
+  });
+
+  it("a worker's HTTP app serves these counters and its health, Redis included", async () => {
+    const db = await createTestDatabase();
+    const config = loadConfig(
+      {},
+      { DATABASE_URL: db.url, NATS_URL: TEST_NATS_URL, NPQ_NAMESPACE: testNamespace(), LOG_LEVEL: 'silent' },
+    );
+    const runtime = await createServiceRuntime({
+      service: 'finance',
+      config,
+      ormSettings: { schema: 'kit_worker', clientUrl: db.url, entities: [], migrationsDir: __dirname },
+    });
+    const workerWatchdog = new ScheduleWatchdog({ logger, metrics: runtime.metrics, intervalMs: 60_000 });
+    const http = createWorkerHttpApp(runtime, redis);
+    try {
+      await workerWatchdog.keep(
+        queue,
+        'worker-http',
+        { every: 60_000 },
+        { name: 'x', data: { olderThanDays: 1 } },
+      );
+      await redis.flushall();
+      expect(await workerWatchdog.check()).toBe(1);
+      const metrics = await http.app.inject({ method: 'GET', url: '/metrics' });
+      expect(metrics.body).toContain(
+        'bullmq_schedules_restored_total{queue="maintenance",scheduler="worker-http"} 1',
+      );
+      const ready = await http.app.inject({ method: 'GET', url: '/health/ready' });
+      expect(JSON.parse(ready.body)).toEqual({
+        status: 'ok',
+        checks: { postgres: 'ok', nats: 'ok', redis: 'ok' },
+      });
+      await server.stop();
+      const down = await http.app.inject({ method: 'GET', url: '/health/ready' });
+      expect(down.statusCode).toBe(503);
+      expect(JSON.parse(down.body).checks.redis).toBe('timed out after 2000ms');
+      await server.start();
+      // Reconnected (the check's own ping, queued meanwhile, is answered too).
+      expect(await redis.ping()).toBe('PONG');
+    } finally {
+      await workerWatchdog.stop();
+      await http.app.close();
+      await deleteStream(runtime.messaging.jsm, runtime.naming);
+      await runtime.messaging.nc.drain();
+      await runtime.orm.close(true);
+      await db.drop();
+    }
   });
 });
