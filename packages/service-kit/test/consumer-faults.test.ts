@@ -6,11 +6,15 @@ import {
   type PrivateServer,
   type TestMessaging,
 } from '@npq/test-kit';
+import pino from 'pino';
 import {
   countParked,
   createLogger,
   createOrm,
   EventConsumer,
+  loggerOptions,
+  OutboxRelay,
+  stageEvent,
   type EntityManager,
   type EventHandler,
   type MikroORM,
@@ -203,5 +207,56 @@ describe('event consumer under faults', () => {
     await expect(consumer.healthCheck()).resolves.toBeUndefined();
     await consumer.stop();
     await expect(consumer.healthCheck()).rejects.toThrow('event consumer is not consuming (stopped)');
+  });
+});
+
+describe('outbox relay under faults', () => {
+  it('backs off while Postgres is down, then publishes what was committed', async () => {
+    const failures: number[] = [];
+    const relayLogger = pino(loggerOptions('kit-relay', 'error'), {
+      write: (line: string) => {
+        if ((JSON.parse(line) as { msg: string }).msg === 'outbox relay pass failed')
+          failures.push(Date.now());
+      },
+    });
+    const id = randomUUID();
+    const envelope = await orm.em.fork().transactional((em) =>
+      stageEvent(em, 'applications', messaging.naming, {
+        name: 'person.updated',
+        aggregateId: id,
+        aggregateVersion: 1,
+        data: {
+          person: {
+            participantId: id,
+            fullName: 'A Person',
+            email: null,
+            trn: null,
+            trnVerified: false,
+            previousNames: [],
+            retiredIntoParticipantId: null,
+            createdAt: '2025-01-01T00:00:00Z',
+            significantlyUpdatedAt: '2025-01-01T00:00:00Z',
+          },
+        },
+      }),
+    );
+    await pg.stop();
+    const relay = new OutboxRelay({ orm, js: messaging.js, logger: relayLogger, pollMs: 20 });
+    relay.start();
+    try {
+      await waitFor(() => failures.length >= 5);
+      // Each failed pass waits about twice as long as the one before (20 ms polls: 40, 80, 160, 320 ms).
+      const gaps = failures.slice(1).map((t, i) => t - failures[i]!);
+      for (let i = 1; i < gaps.length; i++) expect(gaps[i]!).toBeGreaterThan(gaps[i - 1]! * 1.3);
+      await pg.start();
+      await waitFor(async () => {
+        const rows: { published_at: Date | null }[] = await orm.em
+          .fork()
+          .execute(`select published_at from ${SCHEMA}.outbox where id = ?`, [envelope.id]);
+        return rows[0]?.published_at != null;
+      });
+    } finally {
+      await relay.stop();
+    }
   });
 });
