@@ -1,5 +1,5 @@
 import { execFileSync, spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { chown, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import os from 'node:os';
@@ -28,6 +28,8 @@ export interface PrivateServer {
 
 const READY_TIMEOUT_MS = 30_000;
 const live = new Set<ChildProcess>();
+/** Data directories not destroyed yet: removed when the test process exits (e.g. after a timed-out afterAll). */
+const dataDirs = new Set<string>();
 let exitHookInstalled = false;
 
 function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
@@ -49,6 +51,7 @@ function installExitHook(): void {
   exitHookInstalled = true;
   process.once('exit', () => {
     for (const child of live) killGroup(child, 'SIGKILL');
+    for (const dir of dataDirs) rmSync(dir, { recursive: true, force: true });
   });
 }
 
@@ -87,7 +90,9 @@ class ManagedServer implements PrivateServer {
     readonly port: number,
     private readonly spec: ProcessSpec,
     private readonly dataDir: string,
-  ) {}
+  ) {
+    dataDirs.add(dataDir);
+  }
 
   get running(): boolean {
     return this.child !== undefined;
@@ -164,6 +169,7 @@ class ManagedServer implements PrivateServer {
   async destroy(): Promise<void> {
     await this.kill();
     await rm(this.dataDir, { recursive: true, force: true });
+    dataDirs.delete(this.dataDir);
   }
 }
 
