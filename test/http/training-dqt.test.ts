@@ -1,79 +1,14 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { Redis } from 'ioredis';
 import { createDqtPushService, type DqtPushService } from '@npq/training';
 import { createRedis } from '@npq/service-kit';
 import { TEST_REDIS_URL } from '@npq/test-kit';
 import { startSystem, type System } from '../support/system';
-import { AMBITION, BPN, createAcceptedApplication, samePerson } from '../support/fixtures';
+import { AMBITION, BPN, createAcceptedApplication } from '../support/fixtures';
 import { eventually } from '../support/eventually';
 import { declareFor, voidOk } from '../support/finance';
+import { FakeDqt, newTrn, passedOutcomeFor, type PassedOutcomeOptions, type Reply } from '../support/dqt';
 
 const DQT_KEY = 'test-dqt-key';
-
-interface DqtRequest {
-  method: string;
-  path: string;
-  trn: string;
-  authorization: string | undefined;
-  contentType: string | undefined;
-  body: { completionDate: string | null; qualificationType: string };
-  at: number;
-}
-
-type Reply = { status: number; body?: string };
-
-/**
- * A stand-in for DQT's qualifications API on a real local port: records every request and answers with
- * whatever the test scripts per TRN (204 by default). A reply may be a promise, to hold a request.
- */
-class FakeDqt {
-  readonly requests: DqtRequest[] = [];
-  private readonly scripts = new Map<string, (req: DqtRequest, nth: number) => Reply | Promise<Reply>>();
-  private server: Server | undefined;
-  url = '';
-
-  script(trn: string, reply: (req: DqtRequest, nth: number) => Reply | Promise<Reply>): void {
-    this.scripts.set(trn, reply);
-  }
-
-  for(trn: string): DqtRequest[] {
-    return this.requests.filter((r) => r.trn === trn);
-  }
-
-  async start(): Promise<void> {
-    this.server = createServer((req, res) => void this.handle(req, res));
-    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
-    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
-  }
-
-  async stop(): Promise<void> {
-    this.server?.closeAllConnections();
-    await new Promise((resolve) => this.server?.close(resolve));
-  }
-
-  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    let raw = '';
-    for await (const chunk of req) raw += String(chunk);
-    const url = new URL(req.url ?? '/', 'http://dqt');
-    const trn = url.searchParams.get('trn') ?? '';
-    const record: DqtRequest = {
-      method: req.method ?? '',
-      path: url.pathname,
-      trn,
-      authorization: req.headers.authorization,
-      contentType: req.headers['content-type'],
-      body: JSON.parse(raw || '{}'),
-      at: Date.now(),
-    };
-    this.requests.push(record);
-    const script = this.scripts.get(trn);
-    const reply = script ? await script(record, this.for(trn).length) : { status: 204 };
-    if (res.destroyed) return;
-    res.writeHead(reply.status, reply.body ? { 'content-type': 'application/json' } : {});
-    res.end(reply.body ?? '');
-  }
-}
 
 let system: System;
 let dqt: FakeDqt;
@@ -115,18 +50,6 @@ async function stopWorker(service: DqtPushService, force = false): Promise<void>
   services.splice(services.indexOf(service), 1);
 }
 
-const usedTrns = new Set<string>();
-/** A fresh 7-digit TRN, so DQT requests of one test are told apart by it. */
-function newTrn(): string {
-  for (;;) {
-    const trn = String(5_000_000 + Math.floor(Math.random() * 4_999_999));
-    if (!usedTrns.has(trn)) {
-      usedTrns.add(trn);
-      return trn;
-    }
-  }
-}
-
 const deliveries = async (query = '') =>
   (await system.admin.get(`/admin/v1/outcome-deliveries${query}`)).body.data as any[];
 const deliveryOf = async (outcomeId: string) =>
@@ -145,36 +68,9 @@ const attempts = (deliveryId: string) =>
       [deliveryId],
     );
 
-/** A senior leadership participant with a completed, passed declaration: the outcome is recorded at once. */
-async function passedOutcome(
-  trn: string,
-  options: { validated?: boolean; course?: string; participantId?: string; lp?: string } = {},
-) {
-  const lp = options.lp ?? AMBITION.id;
-  const identity = options.participantId
-    ? samePerson(options.participantId)
-    : { teacher_reference_number: trn, teacher_reference_number_validated: options.validated ?? true };
-  const app = await createAcceptedApplication(
-    system,
-    { ...identity, course_identifier: options.course ?? 'npq-senior-leadership', lead_provider_id: lp },
-    { at: '2025-09-01T00:00:00Z' },
-  );
-  const declaration = await declareFor(system, app, lp, {
-    type: 'completed',
-    date: '2026-06-01T12:00:00Z',
-    hasPassed: true,
-  });
-  const outcomes = await system
-    .provider(lp)
-    .get(`/api/v3/participants/npq/${app.attributes.participant_id}/outcomes`);
-  const outcome = outcomes.body.data.at(-1);
-  return {
-    app,
-    declaration,
-    outcomeId: outcome.id as string,
-    participantId: app.attributes.participant_id as string,
-  };
-}
+/** A passed outcome of a new (or the given) participant, through the real endpoints. */
+const passedOutcome = (trn: string, options: PassedOutcomeOptions = {}) =>
+  passedOutcomeFor(system, trn, options);
 
 describe('DQT push worker', () => {
   it('pushes a pass: PUT with the TRN, bearer key, completion date and short code; 204 marks it sent', async () => {
@@ -249,9 +145,38 @@ describe('DQT push worker', () => {
         [2, 503, 'DQT answered 503: {"title":"Service unavailable"}'],
         [3, 204, null],
       ]);
+      // Ops see the same list through the admin API, with what each attempt led to.
+      const listed = await system.admin.get(`/admin/v1/outcome-deliveries/${sent.id}/attempts`);
+      expect(listed.status).toBe(200);
+      expect(
+        listed.body.data.map((a: any) => [
+          a.type,
+          a.attributes.attempt,
+          a.attributes.outcome,
+          a.attributes.status_code,
+        ]),
+      ).toEqual([
+        ['outcome-delivery-attempt', 1, 'retry', 503],
+        ['outcome-delivery-attempt', 2, 'retry', 503],
+        ['outcome-delivery-attempt', 3, 'sent', 204],
+      ]);
+      expect(listed.body.data[2].attributes).toMatchObject({ delivery_id: sent.id, error: null });
+      const second = await system.admin.get(
+        `/admin/v1/outcome-deliveries/${sent.id}/attempts?page[per_page]=1&page[page]=2`,
+      );
+      expect(second.body.data.map((a: any) => a.attributes.attempt)).toEqual([2]);
     } finally {
       await stopWorker(worker);
     }
+  });
+
+  it('lists attempts only of a delivery that exists', async () => {
+    for (const id of ['8d9e0f1a-2b3c-4d5e-9f6a-7b8c9d0e1f2a', 'not-a-uuid']) {
+      const res = await system.admin.get(`/admin/v1/outcome-deliveries/${id}/attempts`);
+      expect(res.status).toBe(404);
+      expect(res.body).toEqual({ error: 'Resource not found' });
+    }
+    expect((await system.provider().get('/admin/v1/outcome-deliveries/x/attempts')).status).toBe(401);
   });
 
   it('treats 429 and network failures as retryable', async () => {
@@ -325,7 +250,12 @@ describe('DQT push worker', () => {
         failed.id,
       );
 
-      const retried = await system.admin.post(`/admin/v1/outcome-deliveries/${failed.id}/retry`);
+      const retryKey = { headers: { 'idempotency-key': `retry-${failed.id}` } };
+      const retried = await system.admin.post(
+        `/admin/v1/outcome-deliveries/${failed.id}/retry`,
+        undefined,
+        retryKey,
+      );
       expect(retried.status).toBe(202);
       expect(retried.body.data).toMatchObject({
         id: failed.id,
@@ -345,6 +275,16 @@ describe('DQT push worker', () => {
       expect(again.body).toEqual({
         errors: [{ title: 'state', detail: 'The outcome delivery has already been sent' }],
       });
+      // The operator's retry of the same request (same key) gets the first answer, and re-sends nothing.
+      const replayed = await system.admin.post(
+        `/admin/v1/outcome-deliveries/${failed.id}/retry`,
+        undefined,
+        retryKey,
+      );
+      expect(replayed.status).toBe(202);
+      expect(replayed.headers['idempotent-replayed']).toBe('true');
+      expect(replayed.text).toBe(retried.text);
+      expect(dqt.for(trn)).toHaveLength(2);
       expect(
         (await system.admin.post('/admin/v1/outcome-deliveries/0b0b0b0b-0000-4000-8000-000000000000/retry'))
           .status,

@@ -102,6 +102,7 @@ const ADMIN_ROUTES: Array<[string, string, string]> = [
   ['post', '/admin/v1/statements/{id}/authorise-payment', '202'],
   ['post', '/admin/v1/finance/statement-cutoffs', '200'],
   ['get', '/admin/v1/outcome-deliveries', '200'],
+  ['get', '/admin/v1/outcome-deliveries/{id}/attempts', '200'],
   ['post', '/admin/v1/outcome-deliveries/{id}/retry', '202'],
 ];
 

@@ -3,10 +3,11 @@ import type { Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { loadConfig, type Config } from './config';
 import type { EventHandlers } from './consumer';
-import type { HttpApp } from './http';
+import { createHttpApp, type HttpApp } from './http';
+import { IDEMPOTENCY_KEY_RETENTION_HOURS, pruneIdempotencyKeys } from './idempotency';
 import { closeOnSignal, type Closer } from './lifecycle';
 import type { OrmSettings } from './orm';
-import { createQueue, createRedis, createWorker, upsertSchedule } from './queues';
+import { createQueue, createRedis, createWorker, logQueueErrors, ScheduleWatchdog } from './queues';
 import { createConsumer, createServiceRuntime, runtimeClosers, type ServiceRuntime } from './runtime';
 
 export interface ServiceDefinition {
@@ -52,16 +53,40 @@ export function runServer(definition: ServiceDefinition): void {
   })().catch((err: unknown) => fail(`${definition.service} failed to start`, err));
 }
 
+/**
+ * A worker process's own small HTTP app (no API): health (Postgres, NATS, Redis) and the runtime's metrics,
+ * served when WORKER_HTTP_PORT is set.
+ */
+export function createWorkerHttpApp(runtime: ServiceRuntime, redis: Redis): HttpApp {
+  return createHttpApp({
+    logger: runtime.logger,
+    bodyLimit: runtime.config.BODY_LIMIT_BYTES,
+    metrics: runtime.metrics,
+    healthChecks: { ...runtime.healthChecks, redis: () => redis.ping() },
+  });
+}
+
+/** Jobs of every service's maintenance queue. */
+type MaintenanceJob = { olderThanDays?: number; olderThanHours?: number };
+
 export interface WorkerDefinition {
   service: Exclude<ServiceName, 'gateway'>;
   ormSettings(config: Config): OrmSettings;
-  /** The service's own queues; maintenance (outbox pruning) is added for every service. */
-  workers?(runtime: ServiceRuntime, connection: Redis): Promise<Worker[]> | Worker[];
+  /**
+   * The service's own queues; maintenance (outbox pruning) is added for every service. Repeating jobs are
+   * registered through `schedules`, which puts them back if Redis loses them.
+   */
+  workers?(
+    runtime: ServiceRuntime,
+    connection: Redis,
+    schedules: ScheduleWatchdog,
+  ): Promise<Worker[]> | Worker[];
 }
 
 /**
- * `src/worker.ts` of every service: BullMQ workers for the service's queues plus a daily maintenance
- * job that prunes published outbox rows. Workers finish their current job before the process exits.
+ * `src/worker.ts` of every service: BullMQ workers for the service's queues plus maintenance jobs that
+ * prune published outbox rows (daily) and expired idempotency keys (hourly). Workers finish their current
+ * job before the process exits.
  */
 export function runWorker(definition: WorkerDefinition): void {
   (async () => {
@@ -74,27 +99,49 @@ export function runWorker(definition: WorkerDefinition): void {
     const connection = createRedis(config.REDIS_URL, `${definition.service}-worker`);
     const prefix = runtime.naming.queuePrefix;
     const maintenanceName = `${definition.service}-maintenance`;
-    const maintenance = createQueue<{ olderThanDays: number }>(maintenanceName, { connection, prefix });
-    await upsertSchedule(
+    const maintenance = createQueue<MaintenanceJob>(maintenanceName, { connection, prefix });
+    const schedules = new ScheduleWatchdog({ logger: runtime.logger, metrics: runtime.metrics });
+    await schedules.keep(
       maintenance,
       'prune-outbox',
       { pattern: '30 3 * * *' },
       { name: 'prune-outbox', data: { olderThanDays: 7 } },
     );
+    // Hourly, so a key lives between 24 and 25 hours (docs/operations.md, "Idempotency-Key").
+    await schedules.keep(
+      maintenance,
+      'prune-idempotency-keys',
+      { pattern: '15 * * * *' },
+      { name: 'prune-idempotency-keys', data: { olderThanHours: IDEMPOTENCY_KEY_RETENTION_HOURS } },
+    );
+    const maintenanceWorker = createWorker<MaintenanceJob>(
+      maintenanceName,
+      async (job) =>
+        job.name === 'prune-idempotency-keys'
+          ? { pruned: await pruneIdempotencyKeys(runtime.orm, job.data.olderThanHours) }
+          : { pruned: await runtime.relay.prune(job.data.olderThanDays) },
+      { connection, prefix },
+    ) as Worker;
+    logQueueErrors(runtime.logger, [maintenance, maintenanceWorker]);
     const workers: Worker[] = [
-      createWorker<{ olderThanDays: number }>(
-        maintenanceName,
-        async (job) => ({ pruned: await runtime.relay.prune(job.data.olderThanDays) }),
-        { connection, prefix },
-      ) as Worker,
-      ...((await definition.workers?.(runtime, connection)) ?? []),
+      maintenanceWorker,
+      ...((await definition.workers?.(runtime, connection, schedules)) ?? []),
     ];
     const closers: Closer[] = [
+      { name: 'schedule watchdog', close: () => schedules.stop() },
       ...workers.map((w) => ({ name: `worker ${w.name}`, close: () => w.close() })),
       { name: 'maintenance queue', close: () => maintenance.close() },
       ...runtimeClosers(runtime),
       { name: 'redis', close: () => connection.quit() },
     ];
+    if (config.WORKER_HTTP_PORT !== undefined) {
+      const http = createWorkerHttpApp(runtime, connection);
+      closers.unshift(
+        { name: 'readiness', close: async () => http.markDraining() },
+        { name: 'http', close: () => http.app.close() },
+      );
+      await http.app.listen({ host: config.SERVICE_HOST, port: config.WORKER_HTTP_PORT });
+    }
     closeOnSignal(closers, runtime.logger);
     runtime.logger.info({ queues: workers.map((w) => w.name) }, 'workers running');
   })().catch((err: unknown) => fail(`${definition.service} worker failed to start`, err));

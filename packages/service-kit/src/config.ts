@@ -34,6 +34,11 @@ const schema = z
     APPLICATIONS_PORT: port.default(3001),
     TRAINING_PORT: port.default(3002),
     FINANCE_PORT: port.default(3003),
+    /**
+     * Worker processes: when set, serve /health/live, /health/ready and /metrics (the worker's counters,
+     * e.g. restored schedules and interrupted DQT attempts; docs/operations.md) on this port.
+     */
+    WORKER_HTTP_PORT: port.optional(),
     APPLICATIONS_URL: z.string().url().default('http://127.0.0.1:3001'),
     TRAINING_URL: z.string().url().default('http://127.0.0.1:3002'),
     FINANCE_URL: z.string().url().default('http://127.0.0.1:3003'),
@@ -94,7 +99,7 @@ const schema = z
 export type Config = z.infer<typeof schema>;
 
 /** Variable-name prefixes that belong to us: an unknown one is almost certainly a typo. */
-const OWNED_PREFIXES = ['NPQ_', 'RATE_LIMIT_', 'DQT_', 'GATEWAY_', 'OUTBOX_', 'READ_YOUR_WRITES_'];
+const OWNED_PREFIXES = ['NPQ_', 'RATE_LIMIT_', 'DQT_', 'GATEWAY_', 'OUTBOX_', 'READ_YOUR_WRITES_', 'WORKER_'];
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {

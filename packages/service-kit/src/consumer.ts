@@ -1,7 +1,9 @@
 import type { Logger } from 'pino';
-import { AckPolicy, DeliverPolicy, type ConsumerMessages, type JsMsg } from 'nats';
+import { AckPolicy, ConsumerEvents, DeliverPolicy, type ConsumerMessages, type JsMsg } from 'nats';
+import type { Counter, Gauge, Registry } from 'prom-client';
 import { eventNameForSubject, type EventEnvelope, type EventName } from '@npq/contracts';
-import type { Messaging, Naming } from './messaging';
+import { ensureStream, type Messaging, type Naming } from './messaging';
+import { counter, gauge } from './metrics';
 import type { EntityManager, MikroORM } from './orm';
 
 /** What a handler may need besides the event: e.g. the naming to stage its own events in the same transaction. */
@@ -23,18 +25,45 @@ export interface ConsumerOptions {
   consumer: string;
   handlers: EventHandlers;
   logger: Logger;
-  /** Deliveries before a message is parked as poison. */
+  /** Deliveries that failed through the message's own fault before it is parked as poison. */
   maxDeliver?: number;
   ackWaitMs?: number;
-  /** Base delay of the redelivery backoff (doubles per delivery). */
+  /** Base delay of the redelivery backoff (doubles per failed delivery). */
   retryDelayMs?: number;
+  /** Cap of the redelivery backoff: once the database is back, a message waits at most this long. */
+  maxRetryDelayMs?: number;
+  /** Base and cap of the delay before consuming is resumed after the message stream ended or failed. */
+  restartDelayMs?: number;
+  maxRestartDelayMs?: number;
+  /** A message in hand for longer than this makes the consumer unready (a handler that hangs). */
+  stuckAfterMs?: number;
+  /** Where the consumer's counters go (the runtime's registry, served on /metrics). */
+  metrics?: Registry;
+}
+
+/** `consuming`: pulling and applying messages; `restarting`: the message stream ended and is being reopened. */
+export type ConsumerState = 'consuming' | 'restarting' | 'stopped';
+
+export interface ConsumerStatus {
+  state: ConsumerState;
+  /** Times the message stream was reopened since start. */
+  restarts: number;
+  /** The loop's last sign of life: a message started or finished, or a pull-status notification. */
+  lastHeartbeatAt: Date | null;
+  /** When the message in hand was picked up, if there is one. */
+  inFlightSince: Date | null;
 }
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
+const DB_PROBE_TIMEOUT_MS = 2000;
 
 function table(em: EntityManager, name: string): string {
   return `"${em.config.get('schema')}"."${name}"`;
+}
+
+function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
 }
 
 /**
@@ -42,65 +71,225 @@ function table(em: EntityManager, name: string): string {
  * inserted in the same transaction as the handler's projection update, so a redelivery (after a crash,
  * a lost ack or a relay republish) finds the row and changes nothing. A message that keeps failing is
  * parked in `parked_messages` and terminated, so it cannot block the stream.
+ *
+ * It never stops while its process lives (docs/operations.md, "Guarantees"): every failure is retried
+ * with a capped backoff; a failure while the database is unreachable is not the message's fault, so it
+ * does not count towards parking, and a message is parked only when the database can take it; and when
+ * the message stream itself ends (the durable was deleted, the connection was lost for good) consuming
+ * is resumed with backoff, recreating the durable if needed. `healthCheck()` feeds readiness.
  */
 export class EventConsumer {
   private messages: ConsumerMessages | undefined;
   private loop: Promise<void> | undefined;
   private readonly maxDeliver: number;
   private readonly retryDelayMs: number;
+  private readonly maxRetryDelayMs: number;
+  private readonly restartDelayMs: number;
+  private readonly maxRestartDelayMs: number;
+  private readonly stuckAfterMs: number;
   private inFlight = 0;
+  private inFlightSince: number | null = null;
+  private lastHeartbeat: number | null = null;
+  private state: ConsumerState = 'stopped';
+  private stopping = false;
+  private restarts = 0;
+  private wake: (() => void) | undefined;
+  /** Deliveries per stream sequence that failed while the database was unreachable (not counted as poison). */
+  private readonly outageDeliveries = new Map<number, number>();
+  private readonly counters: {
+    restarts: Counter<'consumer'>;
+    retries: Counter<'consumer' | 'reason'>;
+    parked: Counter<'consumer'>;
+    consuming: Gauge<'consumer'>;
+  };
 
   constructor(private readonly options: ConsumerOptions) {
     this.maxDeliver = options.maxDeliver ?? 5;
     this.retryDelayMs = options.retryDelayMs ?? 500;
+    this.maxRetryDelayMs = options.maxRetryDelayMs ?? 30_000;
+    this.restartDelayMs = options.restartDelayMs ?? 500;
+    this.maxRestartDelayMs = options.maxRestartDelayMs ?? 30_000;
+    this.stuckAfterMs = options.stuckAfterMs ?? 5 * 60_000;
+    const m = options.metrics;
+    this.counters = {
+      restarts: counter(m, 'event_consumer_restarts_total', 'Times a consumer reopened its message stream', [
+        'consumer',
+      ]),
+      retries: counter(
+        m,
+        'event_consumer_retries_total',
+        'Failed deliveries put back for redelivery, by reason (database unreachable, or the handler failed)',
+        ['consumer', 'reason'],
+      ),
+      parked: counter(m, 'event_consumer_parked_total', 'Poison messages parked', ['consumer']),
+      consuming: gauge(m, 'event_consumer_consuming', '1 while the consumer is pulling messages', [
+        'consumer',
+      ]),
+    };
   }
 
   get durableName(): string {
     return this.options.messaging.naming.durable(this.options.consumer);
   }
 
+  /** Opens the message stream (failing loudly at boot if it cannot), then keeps consuming until `stop()`. */
   async start(): Promise<void> {
-    const { jsm, js, naming } = this.options.messaging;
-    const config = {
-      durable_name: this.durableName,
-      ack_policy: AckPolicy.Explicit,
-      deliver_policy: DeliverPolicy.All,
-      // One filter for the whole platform (the server predates multi-filter consumers); events this
-      // service does not handle are acknowledged without touching the database.
-      filter_subject: naming.allEvents,
-      ack_wait: (this.options.ackWaitMs ?? 30_000) * 1_000_000,
-      max_ack_pending: 1000,
-    };
-    try {
-      await jsm.consumers.info(naming.stream, this.durableName);
-    } catch {
-      await jsm.consumers.add(naming.stream, config);
-    }
-    const consumer = await js.consumers.get(naming.stream, this.durableName);
-    this.messages = await consumer.consume({ max_messages: 100 });
-    const messages = this.messages;
-    this.loop = (async () => {
-      for await (const msg of messages) {
-        this.inFlight++;
-        try {
-          await this.handle(msg);
-        } finally {
-          this.inFlight--;
-        }
-      }
-    })().catch((err: unknown) => this.options.logger.error({ err }, 'event consumer stopped'));
+    if (this.loop) return;
+    this.stopping = false;
+    const messages = await this.open();
+    this.loop = this.supervise(messages);
   }
 
   /** Stops pulling, lets the message in hand finish (drain). */
   async stop(): Promise<void> {
-    if (!this.messages) return;
-    await this.messages.close();
+    this.stopping = true;
+    this.wake?.();
+    await this.messages?.close().catch(() => undefined);
     await this.loop;
+    this.loop = undefined;
     this.messages = undefined;
+    this.setState('stopped');
   }
 
   get busy(): boolean {
     return this.inFlight > 0;
+  }
+
+  status(): ConsumerStatus {
+    return {
+      state: this.state,
+      restarts: this.restarts,
+      lastHeartbeatAt: this.lastHeartbeat === null ? null : new Date(this.lastHeartbeat),
+      inFlightSince: this.inFlightSince === null ? null : new Date(this.inFlightSince),
+    };
+  }
+
+  /** Readiness: rejects unless the consumer is pulling messages and not stuck on one. */
+  async healthCheck(): Promise<void> {
+    if (this.state !== 'consuming') throw new Error(`event consumer is not consuming (${this.state})`);
+    if (this.inFlightSince !== null && Date.now() - this.inFlightSince > this.stuckAfterMs) {
+      throw new Error(
+        `event consumer stuck on one message for ${Math.round((Date.now() - this.inFlightSince) / 1000)} s`,
+      );
+    }
+  }
+
+  private setState(state: ConsumerState): void {
+    this.state = state;
+    this.counters.consuming.set({ consumer: this.options.consumer }, state === 'consuming' ? 1 : 0);
+  }
+
+  private beat(): void {
+    this.lastHeartbeat = Date.now();
+  }
+
+  /** Makes sure the stream and the durable exist (recreating a deleted one), and starts pulling. */
+  private async open(): Promise<ConsumerMessages> {
+    const { jsm, js, naming } = this.options.messaging;
+    try {
+      await jsm.consumers.info(naming.stream, this.durableName);
+    } catch {
+      await ensureStream(jsm, naming);
+      await jsm.consumers.add(naming.stream, {
+        durable_name: this.durableName,
+        ack_policy: AckPolicy.Explicit,
+        deliver_policy: DeliverPolicy.All,
+        // One filter for the whole platform (the server predates multi-filter consumers); events this
+        // service does not handle are acknowledged without touching the database.
+        filter_subject: naming.allEvents,
+        ack_wait: (this.options.ackWaitMs ?? 30_000) * 1_000_000,
+        max_ack_pending: 1000,
+      });
+    }
+    const consumer = await js.consumers.get(naming.stream, this.durableName);
+    // Without abort_on_missing_resource the client waits forever for a deleted durable to come back; with
+    // it the stream ends and `supervise` recreates the durable.
+    const messages = await consumer.consume({ max_messages: 100, abort_on_missing_resource: true });
+    this.messages = messages;
+    void this.watch(messages);
+    this.setState('consuming');
+    this.beat();
+    return messages;
+  }
+
+  /** Pull-status notifications are the loop's heartbeat while no message arrives. */
+  private async watch(messages: ConsumerMessages): Promise<void> {
+    try {
+      for await (const s of await messages.status()) {
+        this.beat();
+        if (s.type === ConsumerEvents.HeartbeatsMissed || s.type === ConsumerEvents.ConsumerNotFound) {
+          this.options.logger.warn({ consumer: this.durableName, status: s.type }, 'event consumer status');
+        }
+      }
+    } catch {
+      // the stream ended; `supervise` handles that
+    }
+  }
+
+  private async supervise(first: ConsumerMessages): Promise<void> {
+    const { logger } = this.options;
+    let messages: ConsumerMessages | undefined = first;
+    let failedOpens = 0;
+    while (!this.stopping) {
+      if (messages) {
+        try {
+          for await (const msg of messages) await this.process(msg);
+          if (!this.stopping) logger.warn({ consumer: this.durableName }, 'event stream ended; resuming');
+        } catch (err) {
+          if (!this.stopping)
+            logger.warn({ err, consumer: this.durableName }, 'event stream failed; resuming');
+        }
+        messages = undefined;
+        this.messages = undefined;
+        if (this.stopping) break;
+        this.setState('restarting');
+        this.restarts++;
+        this.counters.restarts.inc({ consumer: this.options.consumer });
+        failedOpens = 0;
+      }
+      await this.pause(backoff(failedOpens++, this.restartDelayMs, this.maxRestartDelayMs));
+      if (this.stopping) break;
+      try {
+        messages = await this.open();
+        if (this.stopping) await messages.close().catch(() => undefined);
+        else logger.info({ consumer: this.durableName, restarts: this.restarts }, 'event consumer resumed');
+      } catch (err) {
+        logger.warn({ err, consumer: this.durableName }, 'could not resume consuming; will retry');
+      }
+    }
+    this.setState('stopped');
+  }
+
+  /** A sleep that `stop()` cuts short. */
+  private pause(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done() {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.wake = done;
+    });
+  }
+
+  /** One message, whatever happens: nothing thrown here may end the loop. */
+  private async process(msg: JsMsg): Promise<void> {
+    this.inFlight++;
+    this.inFlightSince = Date.now();
+    this.beat();
+    try {
+      await this.handle(msg);
+    } catch (err) {
+      this.options.logger.error(
+        { err, subject: msg.subject },
+        'event consumer failed unexpectedly; will retry',
+      );
+      this.nak(msg, this.retryDelay(msg.info.deliveryCount));
+    } finally {
+      this.inFlight--;
+      this.inFlightSince = null;
+      this.beat();
+    }
   }
 
   private async handle(msg: JsMsg): Promise<void> {
@@ -108,7 +297,7 @@ export class EventConsumer {
     const name = eventNameForSubject(msg.subject, this.options.messaging.naming.eventSubjectPrefix);
     const handler = name ? this.options.handlers[name] : undefined;
     if (!name || !handler) {
-      msg.ack();
+      this.ack(msg);
       // Nothing to apply here; still confirm, so a read-your-writes wait listing this service ends.
       if (name) this.confirmRaw(msg);
       return;
@@ -118,26 +307,52 @@ export class EventConsumer {
       envelope = JSON.parse(decoder.decode(msg.data)) as EventEnvelope;
       if (typeof envelope.id !== 'string' || envelope.name !== name) throw new Error('not an event envelope');
     } catch (err) {
-      await this.park(msg, null, err);
+      await this.parkIfPossible(msg, null, err);
       return;
     }
     try {
       const applied = await this.apply(envelope, handler as EventHandler<EventName>);
-      msg.ack();
+      this.ack(msg);
+      this.outageDeliveries.delete(msg.info.streamSequence);
       this.confirm(envelope.id);
       logger.debug({ event: envelope.name, eventId: envelope.id, duplicate: !applied }, 'event consumed');
     } catch (err) {
-      const deliveries = msg.info.deliveryCount;
-      if (deliveries >= this.maxDeliver) {
-        await this.park(msg, envelope.id, err);
-        return;
-      }
-      logger.warn(
-        { err, event: envelope.name, eventId: envelope.id, deliveries },
-        'event handler failed; will retry',
-      );
-      msg.nak(this.retryDelayMs * 2 ** (deliveries - 1));
+      await this.failed(msg, envelope, err);
     }
+  }
+
+  private async failed(msg: JsMsg, envelope: EventEnvelope, err: unknown): Promise<void> {
+    const { logger } = this.options;
+    const seq = msg.info.streamSequence;
+    if (!(await this.databaseReachable())) {
+      // Not the message's fault: this delivery does not count towards parking.
+      const outages = (this.outageDeliveries.get(seq) ?? 0) + 1;
+      if (this.outageDeliveries.size > 10_000) this.outageDeliveries.clear();
+      this.outageDeliveries.set(seq, outages);
+      this.counters.retries.inc({ consumer: this.options.consumer, reason: 'database' });
+      logger.warn(
+        {
+          err: errorMessage(err),
+          event: envelope.name,
+          eventId: envelope.id,
+          deliveries: msg.info.deliveryCount,
+        },
+        'database unreachable; event will be retried',
+      );
+      this.nak(msg, this.retryDelay(outages));
+      return;
+    }
+    const counted = msg.info.deliveryCount - (this.outageDeliveries.get(seq) ?? 0);
+    if (counted >= this.maxDeliver) {
+      await this.parkIfPossible(msg, envelope.id, err);
+      return;
+    }
+    this.counters.retries.inc({ consumer: this.options.consumer, reason: 'handler' });
+    logger.warn(
+      { err, event: envelope.name, eventId: envelope.id, deliveries: msg.info.deliveryCount },
+      'event handler failed; will retry',
+    );
+    this.nak(msg, this.retryDelay(counted));
   }
 
   /** Applies the event once: false when the inbox already had it. */
@@ -152,6 +367,45 @@ export class EventConsumer {
       await handler(em, envelope, { naming: this.options.messaging.naming });
       return true;
     });
+  }
+
+  private async databaseReachable(): Promise<boolean> {
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      await Promise.race([
+        this.options.orm.em.fork().execute('select 1'),
+        new Promise(
+          (_, reject) => (timer = setTimeout(() => reject(new Error('timeout')), DB_PROBE_TIMEOUT_MS)),
+        ),
+      ]);
+      return true;
+    } catch {
+      return false;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private retryDelay(failures: number): number {
+    return backoff(failures - 1, this.retryDelayMs, this.maxRetryDelayMs);
+  }
+
+  private ack(msg: JsMsg): void {
+    try {
+      msg.ack();
+    } catch (err) {
+      // Lost acks are redelivered and absorbed by the inbox.
+      this.options.logger.warn({ err, subject: msg.subject }, 'could not acknowledge event');
+    }
+  }
+
+  private nak(msg: JsMsg, delayMs: number): void {
+    try {
+      msg.nak(delayMs);
+    } catch (err) {
+      // Without the nak the message comes back after ack_wait instead.
+      this.options.logger.warn({ err, subject: msg.subject }, 'could not return event for redelivery');
+    }
   }
 
   private confirmRaw(msg: JsMsg): void {
@@ -172,23 +426,46 @@ export class EventConsumer {
     }
   }
 
-  private async park(msg: JsMsg, eventId: string | null, err: unknown): Promise<void> {
-    const message = err instanceof Error ? err.message : String(err);
+  /** Parks a poison message, unless the database cannot take it: then it is retried like any failure. */
+  private async parkIfPossible(msg: JsMsg, eventId: string | null, err: unknown): Promise<void> {
+    const message = errorMessage(err);
     const em = this.options.orm.em.fork();
-    await em.execute(
-      `insert into ${table(em, 'parked_messages')} (consumer, subject, event_id, payload, error, deliveries) values (?, ?, ?, ?, ?, ?)`,
-      [
-        this.options.consumer,
-        msg.subject,
-        eventId,
-        decoder.decode(msg.data),
-        message.slice(0, 2000),
-        msg.info.deliveryCount,
-      ],
-    );
+    try {
+      await em.execute(
+        `insert into ${table(em, 'parked_messages')} (consumer, subject, event_id, payload, error, deliveries) values (?, ?, ?, ?, ?, ?)`,
+        [
+          this.options.consumer,
+          msg.subject,
+          eventId,
+          decoder.decode(msg.data),
+          message.slice(0, 2000),
+          msg.info.deliveryCount,
+        ],
+      );
+    } catch (parkErr) {
+      this.counters.retries.inc({ consumer: this.options.consumer, reason: 'database' });
+      this.options.logger.warn(
+        { err: errorMessage(parkErr), subject: msg.subject, eventId },
+        'could not park poison message; will retry',
+      );
+      this.nak(msg, this.retryDelay(msg.info.deliveryCount));
+      return;
+    }
+    this.outageDeliveries.delete(msg.info.streamSequence);
+    this.counters.parked.inc({ consumer: this.options.consumer });
     this.options.logger.error({ subject: msg.subject, eventId, err: message }, 'poison message parked');
-    msg.term('parked');
+    try {
+      msg.term('parked');
+    } catch (termErr) {
+      // Redelivered later: parked twice at worst, never lost.
+      this.options.logger.warn({ err: termErr, eventId }, 'could not terminate parked message');
+    }
   }
+}
+
+/** `base * 2^n`, capped. */
+function backoff(n: number, baseMs: number, capMs: number): number {
+  return Math.min(capMs, baseMs * 2 ** Math.min(Math.max(0, n), 30));
 }
 
 /** Number of parked (poison) messages, for health and metrics. */

@@ -1,4 +1,5 @@
 export * from './config';
+export * from './metrics';
 export * from './time';
 export * from './clock';
 export * from './errors';
@@ -10,6 +11,7 @@ export * from './messaging';
 export * from './outbox';
 export * from './consumer';
 export * from './read-your-writes';
+export * from './idempotency';
 export * from './queues';
 export * from './redis';
 export * from './http';

@@ -89,8 +89,35 @@ export const ParkedMessageSchema = new EntitySchema<ParkedMessageRow>({
   },
 });
 
+/**
+ * Idempotency keys of write requests (idempotency.ts): inserted, with the answer, in the transaction of
+ * the effect. `statusCode` is null only inside that transaction, never once committed.
+ */
+export interface IdempotencyKeyRow {
+  scope: string;
+  idempotencyKey: string;
+  fingerprint: string;
+  statusCode: number | null;
+  responseBody: string | null;
+  createdAt: Date;
+}
+
+export const IdempotencyKeySchema = new EntitySchema<IdempotencyKeyRow>({
+  name: 'IdempotencyKeyRow',
+  tableName: 'idempotency_keys',
+  properties: {
+    scope: { type: 'string', length: 120, primary: true },
+    idempotencyKey: { type: 'string', length: 255, primary: true },
+    fingerprint: { type: 'string', length: 64 },
+    statusCode: { type: 'integer', nullable: true },
+    responseBody: { type: 'text', nullable: true },
+    createdAt: { type: 'Date', columnType: 'timestamptz', defaultRaw: 'now()' },
+  },
+  indexes: [{ name: 'idempotency_keys_created_idx', properties: ['createdAt'] }],
+});
+
 /** The kit's own tables, included in every service's schema (and therefore in its migrations). */
-export const KIT_ENTITIES = [OutboxSchema, InboxSchema, ParkedMessageSchema];
+export const KIT_ENTITIES = [OutboxSchema, InboxSchema, ParkedMessageSchema, IdempotencyKeySchema];
 
 export interface OrmSettings {
   /** Postgres schema owned by the service; every table of the service lives in it. */
@@ -107,7 +134,7 @@ export interface OrmSettings {
    * At runtime it stays off, because the migrator would otherwise rewrite the snapshot after every `up`.
    */
   snapshot?: boolean;
-  /** Outbox, inbox and parked-message tables (every service that publishes or consumes events). */
+  /** Outbox, inbox, parked-message and idempotency-key tables (every service that publishes or consumes events). */
   messagingTables?: boolean;
 }
 

@@ -69,6 +69,8 @@ interface ClaimedRow {
   envelope: unknown;
 }
 
+const MAX_FAILED_PASS_DELAY_MS = 5_000;
+
 export interface RelayOptions {
   orm: MikroORM;
   js: JetStreamClient;
@@ -87,6 +89,7 @@ export class OutboxRelay {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private stopped = true;
+  private failedPasses = 0;
   private readonly batchSize: number;
 
   constructor(private readonly options: RelayOptions) {
@@ -103,10 +106,20 @@ export class OutboxRelay {
     if (this.stopped) return;
     this.timer = setTimeout(() => {
       this.running = this.drain()
-        .catch((err: unknown) => this.options.logger.error({ err }, 'outbox relay pass failed'))
+        .then(() => {
+          this.failedPasses = 0;
+        })
+        .catch((err: unknown) => {
+          this.failedPasses++;
+          this.options.logger.error({ err, failedPasses: this.failedPasses }, 'outbox relay pass failed');
+        })
         .finally(() => {
           this.running = undefined;
-          this.schedule(this.options.pollMs);
+          // While Postgres is down every pass fails: back off (doubling, at most 5 s) instead of logging an
+          // error every poll; the first pass after it is back publishes the backlog (docs/operations.md).
+          this.schedule(
+            Math.min(MAX_FAILED_PASS_DELAY_MS, this.options.pollMs * 2 ** Math.min(this.failedPasses, 20)),
+          );
         });
     }, delayMs);
   }

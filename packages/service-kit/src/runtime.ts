@@ -7,7 +7,8 @@ import { createOrm, type MikroORM, type OrmSettings } from './orm';
 import { OutboxRelay } from './outbox';
 import { ReadYourWrites } from './read-your-writes';
 import type { Closer } from './lifecycle';
-import { createHttpApp, type HttpApp } from './http';
+import { createHttpApp, type HealthCheck, type HttpApp } from './http';
+import { Registry } from './metrics';
 
 /** What every service process holds: config, logger, database, messaging, its outbox relay. */
 export interface ServiceRuntime {
@@ -19,6 +20,13 @@ export interface ServiceRuntime {
   naming: Naming;
   relay: OutboxRelay;
   readYourWrites: ReadYourWrites;
+  /** The process's Prometheus registry (served on /metrics by the service's HTTP app). */
+  metrics: Registry;
+  /**
+   * Readiness checks (Postgres, NATS, and the event consumer once created). Read at every readiness
+   * request, so a check added after the HTTP app was built still counts.
+   */
+  healthChecks: Record<string, HealthCheck>;
 }
 
 export interface RuntimeOptions {
@@ -34,31 +42,42 @@ export async function createServiceRuntime(options: RuntimeOptions): Promise<Ser
   const naming = new Naming(config.NPQ_NAMESPACE);
   const orm = await createOrm(options.ormSettings);
   const messaging = await connectMessaging(config.NATS_URL, naming, service);
+  const metrics = new Registry();
   const relay = new OutboxRelay({ orm, js: messaging.js, logger, pollMs: config.OUTBOX_POLL_MS });
-  const readYourWrites = new ReadYourWrites(messaging, relay, config.READ_YOUR_WRITES_TIMEOUT_MS, logger);
-  return { service, config, logger, orm, messaging, naming, relay, readYourWrites };
+  const readYourWrites = new ReadYourWrites(
+    messaging,
+    relay,
+    config.READ_YOUR_WRITES_TIMEOUT_MS,
+    logger,
+    metrics,
+  );
+  const healthChecks: Record<string, HealthCheck> = {
+    postgres: () => orm.em.fork().execute('select 1'),
+    nats: async () => {
+      if (messaging.nc.isClosed()) throw new Error('connection closed');
+      await messaging.nc.flush();
+    },
+  };
+  return { service, config, logger, orm, messaging, naming, relay, readYourWrites, metrics, healthChecks };
 }
 
-/** The service's durable consumer of the events it handles. */
+/** The service's durable consumer of the events it handles; readiness reports whether it is consuming. */
 export function createConsumer(runtime: ServiceRuntime, handlers: EventHandlers): EventConsumer {
-  return new EventConsumer({
+  const consumer = new EventConsumer({
     orm: runtime.orm,
     messaging: runtime.messaging,
     consumer: runtime.service,
     handlers,
     logger: runtime.logger,
+    metrics: runtime.metrics,
   });
+  runtime.healthChecks.consumer = () => consumer.healthCheck();
+  return consumer;
 }
 
-/** Health checks shared by the services: Postgres and NATS. */
-export function runtimeHealthChecks(runtime: ServiceRuntime): Record<string, () => Promise<unknown>> {
-  return {
-    postgres: () => runtime.orm.em.fork().execute('select 1'),
-    nats: async () => {
-      if (runtime.messaging.nc.isClosed()) throw new Error('connection closed');
-      await runtime.messaging.nc.flush();
-    },
-  };
+/** Health checks of the service: Postgres, NATS and (once created) its event consumer. */
+export function runtimeHealthChecks(runtime: ServiceRuntime): Record<string, HealthCheck> {
+  return runtime.healthChecks;
 }
 
 /** Closers for the runtime's own resources, in the order they must close. */
@@ -79,5 +98,6 @@ export function createServiceHttpApp(runtime: ServiceRuntime): HttpApp {
     orm: runtime.orm,
     healthChecks: runtimeHealthChecks(runtime),
     maxEventLoopDelayMs: runtime.config.NPQ_MAX_EVENT_LOOP_DELAY_MS,
+    metrics: runtime.metrics,
   });
 }

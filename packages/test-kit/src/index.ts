@@ -2,3 +2,4 @@ export * from './database';
 export * from './messaging';
 export * from './openapi-validator';
 export * from './api-client';
+export * from './private-infra';

@@ -35,6 +35,6 @@ export function buildFinanceApp(runtime: ServiceRuntime): HttpApp {
   declarationRoutes(http.app, runtime);
   statementRoutes(http.app);
   adminStatementRoutes(http.app, { runtime, paymentQueue: queue });
-  deliveryPartnerRoutes(http.app);
+  deliveryPartnerRoutes(http.app, runtime);
   return http;
 }

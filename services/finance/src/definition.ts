@@ -11,5 +11,6 @@ export const financeService: ServiceDefinition & WorkerDefinition = {
   handlers: financeHandlers,
   port: (config) => config.FINANCE_PORT,
   // The statement worker: daily cut-off (and once on start, catching up), payment runs.
-  workers: async (runtime, connection) => (await startFinanceWorkers(runtime, connection)).workers,
+  workers: async (runtime, connection, schedules) =>
+    (await startFinanceWorkers(runtime, connection, { schedules })).workers,
 };

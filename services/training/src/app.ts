@@ -13,6 +13,6 @@ export function buildTrainingApp(runtime: ServiceRuntime): HttpApp {
   participantReadRoutes(http.app);
   participantActionRoutes(http.app, runtime);
   qualificationRoutes(http.app);
-  outcomeDeliveryRoutes(http.app);
+  outcomeDeliveryRoutes(http.app, runtime);
   return http;
 }

@@ -19,6 +19,7 @@ export function createDqtPushService(
     apiUrl: runtime.config.DQT_API_URL,
     apiKey: runtime.config.DQT_API_KEY,
     timeoutMs: runtime.config.DQT_TIMEOUT_MS,
+    metrics: runtime.metrics,
     ...overrides,
   });
 }
@@ -29,6 +30,6 @@ export const trainingService: ServiceDefinition & WorkerDefinition = {
   buildApp: buildTrainingApp,
   handlers: trainingHandlers,
   port: (config) => config.TRAINING_PORT,
-  workers: async (runtime, connection): Promise<Worker[]> =>
-    createDqtPushService(runtime, connection).start(),
+  workers: async (runtime, connection, schedules): Promise<Worker[]> =>
+    createDqtPushService(runtime, connection, { schedules }).start(),
 };

@@ -809,6 +809,29 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/admin/v1/outcome-deliveries/{id}/attempts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List the attempts of a DQT outcome delivery
+         * @description Every HTTP attempt of one delivery, oldest first. An attempt is recorded as `in_flight` before its
+         *     request is sent and finished with what its answer led to (`sent`, `retry`, `failed`); one whose worker
+         *     died mid-request is marked `interrupted` by the run that sent it again (DQT may have received it twice;
+         *     its PUT is idempotent). 404 for an unknown delivery.
+         */
+        get: operations["adminListOutcomeDeliveryAttempts"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/admin/v1/outcome-deliveries/{id}/retry": {
         parameters: {
             query?: never;
@@ -2006,6 +2029,39 @@ export interface components {
             type: "outcome-delivery";
             attributes: components["schemas"]["OutcomeDeliveryAttributes"];
         };
+        /**
+         * @description What became of an attempt: `in_flight` until its answer is recorded, then the delivery state it led to
+         *     (`sent`, `retry`, `failed`); `interrupted` when its worker died mid-request (no answer recorded).
+         * @enum {string}
+         */
+        OutcomeDeliveryAttemptOutcome: "in_flight" | "sent" | "retry" | "failed" | "interrupted";
+        /** @description One HTTP attempt of an outcome push to DQT. */
+        OutcomeDeliveryAttemptAttributes: {
+            delivery_id: components["schemas"]["Uuid"];
+            /** @description 1 for the first attempt of the delivery, counting interrupted ones. */
+            attempt: number;
+            outcome: components["schemas"]["OutcomeDeliveryAttemptOutcome"];
+            started_at: components["schemas"]["Timestamp"];
+            /** @description Null while in flight, and for an interrupted attempt. */
+            finished_at: components["schemas"]["NullableTimestamp"];
+            /** @description DQT's HTTP status; null without an answer. */
+            status_code: number | null;
+            error: string | null;
+            /** @description A short excerpt of DQT's answer, without personal data. */
+            response_excerpt: string | null;
+        };
+        /** @description One HTTP attempt of an outcome push to DQT. */
+        OutcomeDeliveryAttempt: {
+            /** @description The attempt's sequence number. */
+            id: string;
+            /** @enum {string} */
+            type: "outcome-delivery-attempt";
+            attributes: components["schemas"]["OutcomeDeliveryAttemptAttributes"];
+        };
+        /** @description The attempts of one outcome delivery. */
+        OutcomeDeliveryAttemptsResponse: {
+            data: components["schemas"]["OutcomeDeliveryAttempt"][];
+        };
         /** @description A single outcome delivery. */
         OutcomeDeliveryResponse: {
             data: components["schemas"]["OutcomeDelivery"];
@@ -2148,6 +2204,7 @@ export interface components {
         /** @description Payment authorised; the payment run will mark the statement paid. */
         AdminStatementAccepted: {
             headers: {
+                "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
                 [name: string]: unknown;
             };
             content: {
@@ -2268,6 +2325,16 @@ export interface components {
     };
     parameters: {
         /**
+         * @description Makes a retry of this write safe (docs/operations.md, "Idempotency-Key"): a unique value per intended
+         *     effect, e.g. a UUID, 1 to 255 visible ASCII characters (anything else is a 400). The first successful
+         *     answer is stored with the effect, in one transaction, and kept at least 24 hours for the caller. The
+         *     same key with the same request (method, path and JSON body) gets that answer again, status and body, with
+         *     `Idempotent-Replayed: true`, and nothing is done twice; with a different request it is a 422 whose error
+         *     title is `Idempotency-Key`. A request sent while another with the same key is still running waits for it
+         *     and then gets its answer. A refused request (4xx) stores nothing, so its key can be sent again.
+         */
+        IdempotencyKey: string;
+        /**
          * @description The resource's UUID. Any string is accepted in the path; a value that is not a UUID (or not visible to
          *     the caller) gives 404, never 400.
          */
@@ -2321,6 +2388,11 @@ export interface components {
     };
     requestBodies: never;
     headers: {
+        /**
+         * @description `true` when the answer is a replay of the first answer to this `Idempotency-Key` (nothing was done
+         *     again). Absent on a first answer.
+         */
+        IdempotentReplayed: "true";
         /** @description Every response rendered by a v3 endpoint carries `Cache-Control` `no-store`. */
         CacheControl: "no-store";
         /** @description Seconds until the rate-limit window resets. */
@@ -3339,7 +3411,18 @@ export interface operations {
     adminCreateNpqApplication: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Makes a retry of this write safe (docs/operations.md, "Idempotency-Key"): a unique value per intended
+                 *     effect, e.g. a UUID, 1 to 255 visible ASCII characters (anything else is a 400). The first successful
+                 *     answer is stored with the effect, in one transaction, and kept at least 24 hours for the caller. The
+                 *     same key with the same request (method, path and JSON body) gets that answer again, status and body, with
+                 *     `Idempotent-Replayed: true`, and nothing is done twice; with a different request it is a 422 whose error
+                 *     title is `Idempotency-Key`. A request sent while another with the same key is still running waits for it
+                 *     and then gets its answer. A refused request (4xx) stores nothing, so its key can be sent again.
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -3352,6 +3435,7 @@ export interface operations {
             /** @description The created application, as the v3 application resource. */
             201: {
                 headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3408,7 +3492,18 @@ export interface operations {
     adminMergeParticipant: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Makes a retry of this write safe (docs/operations.md, "Idempotency-Key"): a unique value per intended
+                 *     effect, e.g. a UUID, 1 to 255 visible ASCII characters (anything else is a 400). The first successful
+                 *     answer is stored with the effect, in one transaction, and kept at least 24 hours for the caller. The
+                 *     same key with the same request (method, path and JSON body) gets that answer again, status and body, with
+                 *     `Idempotent-Replayed: true`, and nothing is done twice; with a different request it is a 422 whose error
+                 *     title is `Idempotency-Key`. A request sent while another with the same key is still running waits for it
+                 *     and then gets its answer. A refused request (4xx) stores nothing, so its key can be sent again.
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
             path: {
                 /**
                  * @description The resource's UUID. Any string is accepted in the path; a value that is not a UUID (or not visible to
@@ -3427,6 +3522,7 @@ export interface operations {
             /** @description The recorded participant ID change. */
             200: {
                 headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3479,7 +3575,18 @@ export interface operations {
     adminCreateDeliveryPartner: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Makes a retry of this write safe (docs/operations.md, "Idempotency-Key"): a unique value per intended
+                 *     effect, e.g. a UUID, 1 to 255 visible ASCII characters (anything else is a 400). The first successful
+                 *     answer is stored with the effect, in one transaction, and kept at least 24 hours for the caller. The
+                 *     same key with the same request (method, path and JSON body) gets that answer again, status and body, with
+                 *     `Idempotent-Replayed: true`, and nothing is done twice; with a different request it is a 422 whose error
+                 *     title is `Idempotency-Key`. A request sent while another with the same key is still running waits for it
+                 *     and then gets its answer. A refused request (4xx) stores nothing, so its key can be sent again.
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -3492,6 +3599,7 @@ export interface operations {
             /** @description The created delivery partner. */
             201: {
                 headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3510,7 +3618,18 @@ export interface operations {
     adminCreateDeliveryPartnership: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Makes a retry of this write safe (docs/operations.md, "Idempotency-Key"): a unique value per intended
+                 *     effect, e.g. a UUID, 1 to 255 visible ASCII characters (anything else is a 400). The first successful
+                 *     answer is stored with the effect, in one transaction, and kept at least 24 hours for the caller. The
+                 *     same key with the same request (method, path and JSON body) gets that answer again, status and body, with
+                 *     `Idempotent-Replayed: true`, and nothing is done twice; with a different request it is a 422 whose error
+                 *     title is `Idempotency-Key`. A request sent while another with the same key is still running waits for it
+                 *     and then gets its answer. A refused request (4xx) stores nothing, so its key can be sent again.
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
             path: {
                 /**
                  * @description The resource's UUID. Any string is accepted in the path; a value that is not a UUID (or not visible to
@@ -3529,6 +3648,7 @@ export interface operations {
             /** @description The created partnership. */
             201: {
                 headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3607,7 +3727,18 @@ export interface operations {
     adminAuthoriseStatementPayment: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Makes a retry of this write safe (docs/operations.md, "Idempotency-Key"): a unique value per intended
+                 *     effect, e.g. a UUID, 1 to 255 visible ASCII characters (anything else is a 400). The first successful
+                 *     answer is stored with the effect, in one transaction, and kept at least 24 hours for the caller. The
+                 *     same key with the same request (method, path and JSON body) gets that answer again, status and body, with
+                 *     `Idempotent-Replayed: true`, and nothing is done twice; with a different request it is a 422 whose error
+                 *     title is `Idempotency-Key`. A request sent while another with the same key is still running waits for it
+                 *     and then gets its answer. A refused request (4xx) stores nothing, so its key can be sent again.
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
             path: {
                 /**
                  * @description The resource's UUID. Any string is accepted in the path; a value that is not a UUID (or not visible to
@@ -3633,7 +3764,18 @@ export interface operations {
     adminRunStatementCutoff: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Makes a retry of this write safe (docs/operations.md, "Idempotency-Key"): a unique value per intended
+                 *     effect, e.g. a UUID, 1 to 255 visible ASCII characters (anything else is a 400). The first successful
+                 *     answer is stored with the effect, in one transaction, and kept at least 24 hours for the caller. The
+                 *     same key with the same request (method, path and JSON body) gets that answer again, status and body, with
+                 *     `Idempotent-Replayed: true`, and nothing is done twice; with a different request it is a 422 whose error
+                 *     title is `Idempotency-Key`. A request sent while another with the same key is still running waits for it
+                 *     and then gets its answer. A refused request (4xx) stores nothing, so its key can be sent again.
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -3646,6 +3788,7 @@ export interface operations {
             /** @description What the cut-off changed. */
             200: {
                 headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3696,10 +3839,61 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
+    adminListOutcomeDeliveryAttempts: {
+        parameters: {
+            query?: {
+                /**
+                 * @description `page[page]` (default 1) and `page[per_page]` (default 100, maximum 3000; larger values are clamped to
+                 *     3000). Values are read as leading integers (`10abc` is 10). A value below 1 or non-numeric gives 400.
+                 *     A page past the end gives `{"data": []}`. A non-object `page` (`?page=2`), and an array or object
+                 *     value inside it (`page[per_page][]=5`), are ignored.
+                 */
+                page?: components["parameters"]["Page"];
+            };
+            header?: never;
+            path: {
+                /**
+                 * @description The resource's UUID. Any string is accepted in the path; a value that is not a UUID (or not visible to
+                 *     the caller) gives 404, never 400.
+                 */
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The delivery's attempts. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OutcomeDeliveryAttemptsResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorised"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
     adminRetryOutcomeDelivery: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Makes a retry of this write safe (docs/operations.md, "Idempotency-Key"): a unique value per intended
+                 *     effect, e.g. a UUID, 1 to 255 visible ASCII characters (anything else is a 400). The first successful
+                 *     answer is stored with the effect, in one transaction, and kept at least 24 hours for the caller. The
+                 *     same key with the same request (method, path and JSON body) gets that answer again, status and body, with
+                 *     `Idempotent-Replayed: true`, and nothing is done twice; with a different request it is a 422 whose error
+                 *     title is `Idempotency-Key`. A request sent while another with the same key is still running waits for it
+                 *     and then gets its answer. A refused request (4xx) stores nothing, so its key can be sent again.
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
             path: {
                 /**
                  * @description The resource's UUID. Any string is accepted in the path; a value that is not a UUID (or not visible to
@@ -3714,6 +3908,7 @@ export interface operations {
             /** @description The delivery, queued again. */
             202: {
                 headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
                     [name: string]: unknown;
                 };
                 content: {

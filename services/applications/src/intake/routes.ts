@@ -1,15 +1,17 @@
 import type { FastifyInstance } from 'fastify';
-import { readAttributes, requireAdmin, type ServiceRuntime } from '@npq/service-kit';
+import { readAttributes, requireAdmin, runIdempotent, type ServiceRuntime } from '@npq/service-kit';
 import { serializeApplication } from '../applications/serializer';
 import { intakeApplication } from './service';
 import { validateIntake } from './validation';
 
 export function intakeRoutes(app: FastifyInstance, runtime: ServiceRuntime): void {
+  // Retry-safe with an Idempotency-Key (docs/operations.md): a retried intake never makes a second application.
   app.post('/admin/v1/npq-applications', async (req, reply) => {
     requireAdmin(req);
-    const input = validateIntake(readAttributes(req.body)!);
-    const { view, events } = await intakeApplication(req.em, runtime.naming, input);
-    await runtime.readYourWrites.publishAndWait(events);
-    return reply.status(201).send({ data: serializeApplication(view) });
+    return runIdempotent(req, reply, runtime, async (em) => {
+      const input = validateIntake(readAttributes(req.body)!);
+      const { view, events } = await intakeApplication(em, runtime.naming, input);
+      return { status: 201, body: { data: serializeApplication(view) }, events };
+    });
   });
 }

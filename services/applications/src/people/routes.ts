@@ -1,5 +1,12 @@
 import type { FastifyInstance } from 'fastify';
-import { isUuid, notFound, readAttributes, requireAdmin, type ServiceRuntime } from '@npq/service-kit';
+import {
+  isUuid,
+  notFound,
+  readAttributes,
+  requireAdmin,
+  runIdempotent,
+  type ServiceRuntime,
+} from '@npq/service-kit';
 import { mergeParticipants, updateParticipant } from './commands';
 import { serializeAdminParticipant, serializeParticipantIdChange } from './serializer';
 
@@ -19,17 +26,18 @@ export function peopleRoutes(app: FastifyInstance, runtime: ServiceRuntime): voi
     return { data: serializeAdminParticipant(person) };
   });
 
-  app.post<{ Params: { id: string } }>('/admin/v1/participants/:id/merge', async (req) => {
+  app.post<{ Params: { id: string } }>('/admin/v1/participants/:id/merge', async (req, reply) => {
     requireAdmin(req);
     if (!isUuid(req.params.id)) throw notFound();
-    const attrs = readAttributes(req.body, { permitted: ['into_participant_id'] })!;
-    const { change, events } = await mergeParticipants(
-      req.em,
-      runtime.naming,
-      req.params.id.toLowerCase(),
-      attrs.into_participant_id,
-    );
-    await runtime.readYourWrites.publishAndWait(events);
-    return { data: serializeParticipantIdChange(change) };
+    return runIdempotent(req, reply, runtime, async (em) => {
+      const attrs = readAttributes(req.body, { permitted: ['into_participant_id'] })!;
+      const { change, events } = await mergeParticipants(
+        em,
+        runtime.naming,
+        req.params.id.toLowerCase(),
+        attrs.into_participant_id,
+      );
+      return { status: 200, body: { data: serializeParticipantIdChange(change) }, events };
+    });
   });
 }

@@ -9,8 +9,10 @@ import {
   requireAdmin,
   requireLeadProvider,
   rubyToInt,
+  runIdempotent,
   scalarFilter,
   type Query,
+  type ServiceRuntime,
 } from '@npq/service-kit';
 import { readAdminAttributes } from '../admin-attributes';
 import { createDeliveryPartner, createDeliveryPartnership } from './commands';
@@ -22,7 +24,7 @@ import {
 } from './serializer';
 
 /** v3: the caller's delivery partners (partnered in any cohort); admin: every partner, and creating them. */
-export function deliveryPartnerRoutes(app: FastifyInstance): void {
+export function deliveryPartnerRoutes(app: FastifyInstance, runtime: ServiceRuntime): void {
   app.get('/api/v3/delivery-partners', async (req) => {
     const leadProviderId = requireLeadProvider(req);
     const query = req.query as Query;
@@ -66,15 +68,19 @@ export function deliveryPartnerRoutes(app: FastifyInstance): void {
 
   app.post('/admin/v1/delivery-partners', async (req, reply) => {
     requireAdmin(req);
-    const attrs = readAdminAttributes(req.body, ['name']);
-    const created = await createDeliveryPartner(req.em, attrs);
-    return reply.status(201).send({ data: serializeAdminDeliveryPartner(created) });
+    return runIdempotent(req, reply, runtime, async (em) => {
+      const attrs = readAdminAttributes(req.body, ['name']);
+      const created = await createDeliveryPartner(em, attrs);
+      return { status: 201, body: { data: serializeAdminDeliveryPartner(created) } };
+    });
   });
 
   app.post<{ Params: { id: string } }>('/admin/v1/delivery-partners/:id/partnerships', async (req, reply) => {
     requireAdmin(req);
-    const attrs = readAdminAttributes(req.body, ['lead_provider_id', 'cohort', 'cohort_suffix']);
-    const created = await createDeliveryPartnership(req.em, req.params.id, attrs);
-    return reply.status(201).send({ data: serializeDeliveryPartnership(created) });
+    return runIdempotent(req, reply, runtime, async (em) => {
+      const attrs = readAdminAttributes(req.body, ['lead_provider_id', 'cohort', 'cohort_suffix']);
+      const created = await createDeliveryPartnership(em, req.params.id, attrs);
+      return { status: 201, body: { data: serializeDeliveryPartnership(created) } };
+    });
   });
 }

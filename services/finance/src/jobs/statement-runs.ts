@@ -49,14 +49,20 @@ export interface CutoffResult {
  * whose cut-off date is before `asOf` becomes payable with its eligible declarations and their items, one
  * transaction per statement that has any (statements with none move together). Unlike DfE (deadline exactly yesterday) it catches up every missed day; a
  * statement already moved is skipped under its row lock, so running it twice (or on two workers) changes
- * nothing the second time.
+ * nothing the second time. `em` not in a transaction gives those separate transactions (the worker); an
+ * `em` inside one (the admin endpoint under an Idempotency-Key) nests them in it, so the key and the whole
+ * run commit together.
  */
-export async function runStatementCutoff(orm: MikroORM, naming: Naming, asOf: string): Promise<CutoffResult> {
+export async function runStatementCutoff(
+  em: EntityManager,
+  naming: Naming,
+  asOf: string,
+): Promise<CutoffResult> {
   const result: CutoffResult = { asOf, statementsMarkedPayable: 0, declarationsMarkedPayable: 0, events: [] };
   // Most due statements carry no eligible declaration (every month has one per provider and cohort): those
   // move together in one transaction. All due statements are locked first, so a declaration being attached
   // right now (it share-locks its statement) is committed, and seen, before we decide a statement is empty.
-  const withDeclarations = await orm.em.fork().transactional(async (tx) => {
+  const withDeclarations = await em.transactional(async (tx) => {
     const due: { id: string }[] = await tx.execute(
       `select id from finance.statements where state = 'open' and deadline_date < ?::date order by id for update`,
       [asOf],
@@ -97,13 +103,12 @@ export async function runStatementCutoff(orm: MikroORM, naming: Naming, asOf: st
   const ordered: { id: string }[] =
     withDeclarations.length === 0
       ? []
-      : await orm.em
-          .fork()
-          .execute(`select id from finance.statements where id = any(?::uuid[]) order by deadline_date, id`, [
-            pgArray(withDeclarations),
-          ]);
+      : await em.execute(
+          `select id from finance.statements where id = any(?::uuid[]) order by deadline_date, id`,
+          [pgArray(withDeclarations)],
+        );
   for (const { id } of ordered) {
-    await orm.em.fork().transactional(async (tx) => {
+    await em.transactional(async (tx) => {
       const statement = await new StatementRepository(tx).findForUpdate(id);
       // Already moved by another run (a second worker, or the admin endpoint): nothing to do.
       if (!statement || statement.state !== 'open' || statement.deadlineDate >= asOf) return;

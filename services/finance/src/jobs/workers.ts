@@ -1,8 +1,9 @@
 import {
   createQueue,
   createWorker,
+  logQueueErrors,
+  ScheduleWatchdog,
   today,
-  upsertSchedule,
   type Queue,
   type ServiceRuntime,
   type Worker,
@@ -16,6 +17,10 @@ export interface FinanceWorkerOptions {
   schedule?: boolean;
   /** Run the cut-off once at start, catching up whatever was missed while no worker ran. Default true. */
   runCutoffOnStart?: boolean;
+  /** Keeps the daily schedule registered if Redis loses it (the worker process's; else one of its own). */
+  schedules?: ScheduleWatchdog;
+  /** How often an own watchdog checks the schedule (tests). */
+  scheduleCheckMs?: number;
 }
 
 export interface FinanceWorkers {
@@ -41,7 +46,7 @@ export async function startFinanceWorkers(
     CUTOFF_QUEUE,
     async (job) => {
       const asOf = job.data.asOf ?? today();
-      const result = await runStatementCutoff(runtime.orm, runtime.naming, asOf);
+      const result = await runStatementCutoff(runtime.orm.em.fork(), runtime.naming, asOf);
       await runtime.relay.publishPending(result.events.map((e) => e.id)).catch(() => 0);
       // An authorised statement still unpaid: its payment was queued while Redis was unreachable (no job yet),
       // or its job used up every attempt (kept in the failed set under the same id, which would silently
@@ -92,8 +97,16 @@ export async function startFinanceWorkers(
     { connection, prefix, concurrency: 2 },
   );
 
+  const ownsSchedules = !options.schedules;
+  const schedules =
+    options.schedules ??
+    new ScheduleWatchdog({
+      logger: runtime.logger,
+      metrics: runtime.metrics,
+      intervalMs: options.scheduleCheckMs,
+    });
   if (options.schedule ?? true) {
-    await upsertSchedule(
+    await schedules.keep(
       cutoffQueue,
       'daily-statement-cutoff',
       { pattern: '5 0 * * *', tz: 'UTC' },
@@ -106,10 +119,12 @@ export async function startFinanceWorkers(
 
   const workers = [cutoff, payment] as Worker[];
   const queues = [cutoffQueue, paymentQueue] as Queue[];
+  logQueueErrors(runtime.logger, [...workers, ...queues]);
   return {
     workers,
     queues,
     close: async () => {
+      if (ownsSchedules) await schedules.stop();
       await Promise.all(workers.map((w) => w.close()));
       await Promise.all(queues.map((q) => q.close()));
     },

@@ -10,6 +10,7 @@ import {
   parseCohortFilter,
   parsePagination,
   requireAdmin,
+  runIdempotent,
   scalarFilter,
   unprocessable,
   type Query,
@@ -68,47 +69,57 @@ export function adminStatementRoutes(app: FastifyInstance, deps: AdminStatementD
   app.post<{ Params: { id: string } }>('/admin/v1/statements/:id/authorise-payment', async (req, reply) => {
     requireAdmin(req);
     if (!isUuid(req.params.id)) throw notFound();
-    const statement = await authorisePayment(req.em, req.params.id.toLowerCase());
-    // After the commit. If Redis is unreachable the authorisation stands: the worker's next cut-off run
-    // queues every authorised, unpaid statement (same job id, so never twice).
-    try {
-      await deps
-        .paymentQueue()
-        .add('payment-run', { statementId: statement.id }, { jobId: paymentJobId(statement.id) });
-    } catch (err) {
-      req.log.error(
-        { err, statementId: statement.id },
-        'could not queue the payment run; the next cut-off run will',
-      );
-    }
-    return reply.status(202).send({ data: (await withCalculation(req.em.fork(), [statement]))[0] });
+    return runIdempotent(req, reply, deps.runtime, async (em) => {
+      const statement = await authorisePayment(em, req.params.id.toLowerCase());
+      return {
+        status: 202,
+        body: { data: (await withCalculation(em, [statement]))[0] },
+        // After the commit. If Redis is unreachable the authorisation stands: the worker's next cut-off run
+        // queues every authorised, unpaid statement (same job id, so never twice).
+        afterCommit: async () => {
+          try {
+            await deps
+              .paymentQueue()
+              .add('payment-run', { statementId: statement.id }, { jobId: paymentJobId(statement.id) });
+          } catch (err) {
+            req.log.error(
+              { err, statementId: statement.id },
+              'could not queue the payment run; the next cut-off run will',
+            );
+          }
+        },
+      };
+    });
   });
 
-  app.post('/admin/v1/finance/statement-cutoffs', async (req) => {
+  app.post('/admin/v1/finance/statement-cutoffs', async (req, reply) => {
     requireAdmin(req);
-    const attrs = readAdminAttributes(req.body, ['as_of']);
-    const asOf = attrs.as_of;
-    if (typeof asOf !== 'string' || !isValidDateOnly(asOf)) {
-      throw unprocessable([
-        { title: 'as_of', detail: "The '#/as_of' must be a date in the format YYYY-MM-DD" },
-      ]);
-    }
-    const result = await runStatementCutoff(deps.runtime.orm, deps.runtime.naming, asOf);
-    // Answer once applications and training have the declarations' new states (statement events have no
-    // consumers to wait for; the relay publishes them).
-    await deps.runtime.readYourWrites.publishAndWait(
-      result.events.filter((e) => consumersOf(e.name).length > 0),
-    );
-    return {
-      data: {
-        id: randomUUID(),
-        type: 'statement-cutoff',
-        attributes: {
-          as_of: asOf,
-          statements_marked_payable: result.statementsMarkedPayable,
-          declarations_marked_payable: result.declarationsMarkedPayable,
+    return runIdempotent(req, reply, deps.runtime, async (em) => {
+      const attrs = readAdminAttributes(req.body, ['as_of']);
+      const asOf = attrs.as_of;
+      if (typeof asOf !== 'string' || !isValidDateOnly(asOf)) {
+        throw unprocessable([
+          { title: 'as_of', detail: "The '#/as_of' must be a date in the format YYYY-MM-DD" },
+        ]);
+      }
+      const result = await runStatementCutoff(em, deps.runtime.naming, asOf);
+      return {
+        status: 200,
+        body: {
+          data: {
+            id: randomUUID(),
+            type: 'statement-cutoff',
+            attributes: {
+              as_of: asOf,
+              statements_marked_payable: result.statementsMarkedPayable,
+              declarations_marked_payable: result.declarationsMarkedPayable,
+            },
+          },
         },
-      },
-    };
+        // Answer once applications and training have the declarations' new states (statement events have
+        // no consumers to wait for; the relay publishes them).
+        events: result.events.filter((e) => consumersOf(e.name).length > 0),
+      };
+    });
   });
 }

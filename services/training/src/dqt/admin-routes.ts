@@ -9,15 +9,17 @@ import {
   now,
   parsePagination,
   requireAdmin,
+  runIdempotent,
   scalarFilter,
   single,
   toRfc3339,
   unprocessable,
   type Query,
+  type ServiceRuntime,
 } from '@npq/service-kit';
 import type { ApiComponents } from '@npq/contracts';
 import { OutcomeRepository } from '../outcomes/repository';
-import { DELIVERY_STATES, DeliveryRepository, type DeliveryView } from './deliveries';
+import { DELIVERY_STATES, DeliveryRepository, type AttemptView, type DeliveryView } from './deliveries';
 import type { DeliveryState } from './entity';
 
 type Schemas = ApiComponents['schemas'];
@@ -41,8 +43,21 @@ export function serializeDelivery(d: DeliveryView): Schemas['OutcomeDelivery'] {
   }).data;
 }
 
-/** Ops' view of DQT pushes, and re-sending one. */
-export function outcomeDeliveryRoutes(app: FastifyInstance): void {
+export function serializeAttempt(deliveryId: string, a: AttemptView): Schemas['OutcomeDeliveryAttempt'] {
+  return single(a.seq, 'outcome-delivery-attempt' as const, {
+    delivery_id: deliveryId,
+    attempt: a.attempt,
+    outcome: a.outcome,
+    started_at: toRfc3339(a.startedAt),
+    finished_at: toRfc3339(a.finishedAt),
+    status_code: a.statusCode,
+    error: a.error,
+    response_excerpt: a.responseExcerpt,
+  }).data;
+}
+
+/** Ops' view of DQT pushes and their attempts, and re-sending one. */
+export function outcomeDeliveryRoutes(app: FastifyInstance, runtime: ServiceRuntime): void {
   app.get('/admin/v1/outcome-deliveries', async (req) => {
     requireAdmin(req);
     const query = req.query as Query;
@@ -60,6 +75,20 @@ export function outcomeDeliveryRoutes(app: FastifyInstance): void {
     return list(rows.map(serializeDelivery));
   });
 
+  /** Every attempt of one delivery, interrupted ones included (docs/operations.md, "Guarantees"). */
+  app.get<{ Params: { id: string } }>('/admin/v1/outcome-deliveries/:id/attempts', async (req) => {
+    requireAdmin(req);
+    const query = req.query as Query;
+    assertFilterShape(query);
+    const { limit, offset } = parsePagination(query);
+    if (!isUuid(req.params.id)) throw notFound();
+    const id = req.params.id.toLowerCase();
+    const repo = new DeliveryRepository(req.em);
+    if (!(await repo.findById(id))) throw notFound();
+    const attempts = await repo.attemptsOf(id, { limit, offset });
+    return list(attempts.map((a) => serializeAttempt(id, a)));
+  });
+
   /**
    * Puts a failed (or stuck pending) delivery back in the queue under a new job id; the worker's sweep
    * queues it. A delivery already sent cannot be sent again, nor one whose outcome is no longer the latest
@@ -71,27 +100,29 @@ export function outcomeDeliveryRoutes(app: FastifyInstance): void {
     assertFilterShape(req.query as Query);
     if (!isUuid(req.params.id)) throw notFound();
     const id = req.params.id.toLowerCase();
-    const delivery = await req.em.transactional(async (tx) => {
-      const repo = new DeliveryRepository(tx);
-      const found = await repo.lockById(id);
-      if (!found) throw notFound();
-      if (found.state === 'sent')
-        throw unprocessable([{ title: 'state', detail: 'The outcome delivery has already been sent' }]);
-      // A pending one is still going out, in order, ahead of whatever superseded it: requeueing it is safe.
-      const latest =
-        found.state === 'failed' ? await new OutcomeRepository(tx).latestOf(found.declarationId) : null;
-      if (latest && latest.id !== found.outcomeId) {
-        throw unprocessable([
-          {
-            title: 'outcome_id',
-            detail:
-              'The outcome has been superseded by a later outcome of its declaration and cannot be re-sent',
-          },
-        ]);
-      }
-      await repo.requeue(id, `${found.outcomeId}-retry-${randomUUID().slice(0, 8)}`, now());
-      return repo.findById(id);
+    return runIdempotent(req, reply, runtime, async (em) => {
+      const delivery = await em.transactional(async (tx) => {
+        const repo = new DeliveryRepository(tx);
+        const found = await repo.lockById(id);
+        if (!found) throw notFound();
+        if (found.state === 'sent')
+          throw unprocessable([{ title: 'state', detail: 'The outcome delivery has already been sent' }]);
+        // A pending one is still going out, in order, ahead of whatever superseded it: requeueing it is safe.
+        const latest =
+          found.state === 'failed' ? await new OutcomeRepository(tx).latestOf(found.declarationId) : null;
+        if (latest && latest.id !== found.outcomeId) {
+          throw unprocessable([
+            {
+              title: 'outcome_id',
+              detail:
+                'The outcome has been superseded by a later outcome of its declaration and cannot be re-sent',
+            },
+          ]);
+        }
+        await repo.requeue(id, `${found.outcomeId}-retry-${randomUUID().slice(0, 8)}`, now());
+        return repo.findById(id);
+      });
+      return { status: 202, body: { data: serializeDelivery(delivery!) } };
     });
-    return reply.status(202).send({ data: serializeDelivery(delivery!) });
   });
 }

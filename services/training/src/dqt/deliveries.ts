@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { courseByIdentifier, hasOutcomes } from '@npq/contracts';
 import type { EntityManager } from '@npq/service-kit';
 import type { OutcomeView } from '../outcomes/repository';
-import type { DeliveryState } from './entity';
+import type { AttemptOutcome, DeliveryState } from './entity';
 
 export const DELIVERY_STATES: readonly DeliveryState[] = ['pending', 'sent', 'failed'];
 
@@ -79,9 +79,8 @@ function toView(r: Row): DeliveryView {
   };
 }
 
-export interface AttemptRecord {
-  attempt: number;
-  startedAt: Date;
+/** The answer to one attempt, recorded once it came (or the request failed). */
+export interface AttemptResult {
   finishedAt: Date;
   statusCode: number | null;
   error: string | null;
@@ -89,6 +88,16 @@ export interface AttemptRecord {
   /** The delivery's state after this attempt. */
   outcome: 'sent' | 'retry' | 'failed';
 }
+
+/** An attempt recorded as in flight, before its request goes out. */
+export interface StartedAttempt {
+  seq: string;
+  attempt: number;
+  /** Earlier attempts found still in flight: their worker died mid-request; now marked interrupted. */
+  interrupted: number;
+}
+
+export const INTERRUPTED_ERROR = 'no answer recorded: the worker stopped while the request was in flight';
 
 export class DeliveryRepository {
   constructor(private readonly em: EntityManager) {}
@@ -196,19 +205,47 @@ export class DeliveryRepository {
   }
 
   /**
-   * Records one HTTP attempt and its effect. Only a pending delivery changes state, so a push that
+   * Records an attempt as in flight, before its request is sent (the caller commits first): a worker that
+   * dies mid-request leaves an attempt without an answer, which the next run marks `interrupted` here, so
+   * a re-send of a push DQT may already have is visible and counted. Null when the delivery is no longer
+   * pending (nothing to send).
+   */
+  async startAttempt(deliveryId: string, startedAt: Date): Promise<StartedAttempt | null> {
+    const interrupted: unknown[] = await this.em.execute(
+      `update training.outcome_delivery_attempts set outcome = 'interrupted', error = coalesce(error, ?)
+       where delivery_id = ? and outcome = 'in_flight' returning seq`,
+      [INTERRUPTED_ERROR, deliveryId],
+    );
+    const counted: { attempts: number }[] = await this.em.execute(
+      `update training.outcome_deliveries set attempts = attempts + 1, last_attempt_at = ?, updated_at = ?
+       where id = ? and state = 'pending' returning attempts`,
+      [startedAt, startedAt, deliveryId],
+    );
+    const attempt = counted[0]?.attempts;
+    if (attempt === undefined) return null;
+    const rows: { seq: string }[] = await this.em.execute(
+      `insert into training.outcome_delivery_attempts (delivery_id, attempt, outcome, started_at)
+       values (?, ?, 'in_flight', ?) returning seq`,
+      [deliveryId, attempt, startedAt],
+    );
+    return { seq: String(rows[0]!.seq), attempt, interrupted: interrupted.length };
+  }
+
+  /**
+   * Records an attempt's answer and its effect. Only a pending delivery changes state, so a push that
    * succeeds twice (a worker stopped mid-request, then the job resumed) is recorded as sent once.
    */
-  async recordAttempt(delivery: DeliveryView, a: AttemptRecord): Promise<void> {
+  async finishAttempt(deliveryId: string, attemptSeq: string, a: AttemptResult): Promise<void> {
     await this.em.execute(
-      `insert into training.outcome_delivery_attempts (delivery_id, attempt, started_at, finished_at, status_code, error, response_excerpt)
-       values (?, ?, ?, ?, ?, ?, ?)`,
-      [delivery.id, a.attempt, a.startedAt, a.finishedAt, a.statusCode, a.error, a.responseExcerpt],
+      `update training.outcome_delivery_attempts set outcome = ?, finished_at = ?, status_code = ?, error = ?,
+         response_excerpt = ?
+       where seq = ?`,
+      [a.outcome, a.finishedAt, a.statusCode, a.error, a.responseExcerpt, attemptSeq],
     );
-    const state = a.outcome === 'sent' ? 'sent' : a.outcome === 'failed' ? 'failed' : 'pending';
+    const state = a.outcome;
     await this.em.execute(
-      `update training.outcome_deliveries set attempts = attempts + 1, last_status_code = ?, last_error = ?,
-         last_attempt_at = ?, updated_at = ?, claimed_until = null,
+      `update training.outcome_deliveries set last_status_code = ?, last_error = ?, last_attempt_at = ?, updated_at = ?,
+         claimed_until = null,
          state = case when state = 'pending' then ? else state end,
          sent_at = case when state = 'pending' then ?::timestamptz else sent_at end
        where id = ?`,
@@ -217,9 +254,9 @@ export class DeliveryRepository {
         a.error,
         a.finishedAt,
         a.finishedAt,
-        state,
+        state === 'retry' ? 'pending' : state,
         a.outcome === 'sent' ? a.finishedAt : null,
-        delivery.id,
+        deliveryId,
       ],
     );
   }
@@ -240,20 +277,44 @@ export class DeliveryRepository {
     );
   }
 
-  async attemptsOf(deliveryId: string): Promise<AttemptRecordRow[]> {
-    return this.em.execute(
-      `select attempt, started_at, finished_at, status_code, error, response_excerpt from training.outcome_delivery_attempts
-       where delivery_id = ? order by seq`,
-      [deliveryId],
+  /** Every attempt of a delivery, oldest first (ops). */
+  async attemptsOf(deliveryId: string, page = { limit: 3000, offset: 0 }): Promise<AttemptView[]> {
+    const rows: AttemptRow[] = await this.em.execute(
+      `select seq, attempt, outcome, started_at, finished_at, status_code, error, response_excerpt
+       from training.outcome_delivery_attempts where delivery_id = ? order by seq limit ? offset ?`,
+      [deliveryId, page.limit, page.offset],
     );
+    return rows.map((r) => ({
+      seq: String(r.seq),
+      attempt: r.attempt,
+      outcome: r.outcome,
+      startedAt: new Date(r.started_at),
+      finishedAt: date(r.finished_at),
+      statusCode: r.status_code,
+      error: r.error,
+      responseExcerpt: r.response_excerpt,
+    }));
   }
 }
 
-export interface AttemptRecordRow {
+interface AttemptRow {
+  seq: string;
   attempt: number;
+  outcome: AttemptOutcome;
   started_at: Date;
-  finished_at: Date;
+  finished_at: Date | null;
   status_code: number | null;
   error: string | null;
   response_excerpt: string | null;
+}
+
+export interface AttemptView {
+  seq: string;
+  attempt: number;
+  outcome: AttemptOutcome;
+  startedAt: Date;
+  finishedAt: Date | null;
+  statusCode: number | null;
+  error: string | null;
+  responseExcerpt: string | null;
 }

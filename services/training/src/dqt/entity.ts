@@ -70,13 +70,33 @@ export const OutcomeDeliverySchema = new EntitySchema<OutcomeDelivery>({
   ],
 });
 
-/** Every HTTP attempt of a delivery, for ops: status, time and a short, redacted response excerpt. */
+/**
+ * What became of one attempt: `in_flight` from just before the request goes out until its answer is
+ * recorded; then the delivery's state it led to (`sent`, `retry`, `failed`). An attempt still in flight
+ * when the next run claims the delivery is `interrupted`: its worker died mid-request, so DQT may or may
+ * not have received it (docs/operations.md, "Guarantees").
+ */
+export type AttemptOutcome = 'in_flight' | 'sent' | 'retry' | 'failed' | 'interrupted';
+export const ATTEMPT_OUTCOMES: readonly AttemptOutcome[] = [
+  'in_flight',
+  'sent',
+  'retry',
+  'failed',
+  'interrupted',
+];
+
+/**
+ * Every HTTP attempt of a delivery, for ops: status, time and a short, redacted response excerpt. Written
+ * (and committed) before the request is sent, so a worker dying mid-request leaves a trace.
+ */
 export class OutcomeDeliveryAttempt {
   seq!: string;
   deliveryId!: string;
   attempt!: number;
+  outcome!: AttemptOutcome;
   startedAt!: Date;
-  finishedAt!: Date;
+  /** Null while in flight, and for an interrupted attempt (its end is unknown). */
+  finishedAt: Date | null = null;
   statusCode: number | null = null;
   error: string | null = null;
   responseExcerpt: string | null = null;
@@ -89,8 +109,9 @@ export const OutcomeDeliveryAttemptSchema = new EntitySchema<OutcomeDeliveryAtte
     seq: { type: 'bigint', primary: true, autoincrement: true },
     deliveryId: { type: 'uuid', index: 'outcome_delivery_attempts_delivery_idx' },
     attempt: { type: 'integer' },
+    outcome: { type: 'string', length: 20 },
     startedAt: { type: 'Date', columnType: 'timestamptz' },
-    finishedAt: { type: 'Date', columnType: 'timestamptz' },
+    finishedAt: { type: 'Date', columnType: 'timestamptz', nullable: true },
     statusCode: { type: 'integer', nullable: true },
     error: { type: 'text', nullable: true },
     responseExcerpt: { type: 'text', nullable: true },

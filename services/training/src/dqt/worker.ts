@@ -1,13 +1,16 @@
 import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import {
+  counter,
   createQueue,
   createWorker,
+  logQueueErrors,
   now,
-  upsertSchedule,
+  ScheduleWatchdog,
   type Logger,
   type MikroORM,
   type Queue,
+  type Registry,
   type Worker,
 } from '@npq/service-kit';
 import { attemptsToCover, backoffDelay, DQT_BACKOFF, ONE_DAY_MS, type BackoffSettings } from './backoff';
@@ -44,6 +47,17 @@ export interface DqtWorkerOptions {
   concurrency?: number;
   lockDurationMs?: number;
   stalledIntervalMs?: number;
+  /** Keeps the sweep's schedule registered if Redis loses it (the worker process's; else one of its own). */
+  schedules?: ScheduleWatchdog;
+  /**
+   * How long a run holds a delivery (default: the request timeout plus 30 s). A worker that died
+   * mid-request holds it until then; the next run then re-sends it and records the interruption.
+   */
+  claimLeaseMs?: number;
+  /** How often an own watchdog checks the schedule. */
+  scheduleCheckMs?: number;
+  /** The runtime's registry (DQT counters; an own watchdog's). */
+  metrics?: Registry;
 }
 
 type Verdict = {
@@ -80,8 +94,25 @@ export class DqtPushService {
   readonly attempts: number;
   private readonly inFlight = new Set<AbortController>();
   private workers: Worker[] = [];
+  private readonly schedules: ScheduleWatchdog;
+  private readonly ownsSchedules: boolean;
+  private readonly interruptedTotal;
 
   constructor(private readonly options: DqtWorkerOptions) {
+    this.interruptedTotal = counter(
+      options.metrics,
+      'dqt_push_interrupted_attempts_total',
+      'DQT push attempts whose worker died mid-request, found by the run that sent them again',
+      [],
+    );
+    this.ownsSchedules = !options.schedules;
+    this.schedules =
+      options.schedules ??
+      new ScheduleWatchdog({
+        logger: options.logger,
+        metrics: options.metrics,
+        intervalMs: options.scheduleCheckMs,
+      });
     this.backoff = options.backoff ?? DQT_BACKOFF;
     this.attempts = options.attempts ?? attemptsToCover(ONE_DAY_MS, this.backoff);
     this.client = new DqtClient(options.apiUrl, options.apiKey, options.timeoutMs);
@@ -118,15 +149,17 @@ export class DqtPushService {
       prefix,
     });
     // Connection trouble is logged, never an unhandled 'error' event (BullMQ reconnects by itself).
-    for (const emitter of [push, sweep, this.queue, this.sweepQueue] as const) {
-      (emitter as Worker).on('error', (err: Error) =>
-        this.options.logger.error({ err, queue: emitter.name }, 'queue error'),
-      );
-    }
+    logQueueErrors(this.options.logger, [
+      push as Worker,
+      sweep as Worker,
+      this.queue as Queue,
+      this.sweepQueue as Queue,
+    ]);
     // Ready before anyone can close them: closing a worker whose connection is still being set up makes
     // BullMQ emit an error nobody listens to.
     await Promise.all([push.waitUntilReady(), sweep.waitUntilReady()]);
-    await upsertSchedule(
+    // The sweep is what queues pushes: if Redis loses its schedule, the watchdog puts it back.
+    await this.schedules.keep(
       this.sweepQueue,
       'dqt-sweep',
       { every: this.options.sweepEveryMs ?? 10_000 },
@@ -160,6 +193,7 @@ export class DqtPushService {
 
   /** Stops the workers. `force` drops in-flight requests at once, as a killed process would. */
   async close(force = false): Promise<void> {
+    if (this.ownsSchedules) await this.schedules.stop();
     if (force) for (const c of this.inFlight) c.abort();
     await Promise.all(this.workers.map((w) => w.close(force)));
     await Promise.all([this.queue.close(), this.sweepQueue.close()]);
@@ -183,29 +217,47 @@ export class DqtPushService {
     }
     // One sender at a time, whatever BullMQ believes about stalled jobs: without the claim, a job restarted
     // while its first run is still waiting for DQT would push the same outcome twice.
-    const leaseMs = this.options.timeoutMs + 30_000;
+    const leaseMs = this.options.claimLeaseMs ?? this.options.timeoutMs + 30_000;
     if (!(await repo.claim(delivery.id, leaseMs))) {
       await job.moveToDelayed(Date.now() + (this.options.orderingDelayMs ?? 2_000), token);
       throw new DelayedError();
     }
-    const startedAt = now();
+    // The attempt is committed as in flight before the request goes out (docs/operations.md,
+    // "Guarantees"): if this process dies mid-request, the next run finds it, marks it interrupted and
+    // counts the re-send, instead of DQT silently getting the push twice.
+    const started = await this.startAttempt(delivery);
+    if (!started) return { sent: false, skipped: 'settled meanwhile' };
     const verdict = await this.send(delivery);
     const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
     const state = verdict.state === 'retry' && lastAttempt ? 'failed' : verdict.state;
-    await this.record(delivery, { ...verdict, state }, startedAt);
+    await this.record(delivery, started.seq, { ...verdict, state });
     this.options.logger.info(
       {
         deliveryId: delivery.id,
         outcomeId: delivery.outcomeId,
         status: verdict.statusCode,
         state,
-        attempt: job.attemptsMade + 1,
+        attempt: started.attempt,
       },
       'DQT push attempted',
     );
     if (state === 'sent') return { sent: true };
     if (state === 'failed') throw new UnrecoverableError(verdict.error ?? 'DQT push failed');
     throw new Error(verdict.error ?? 'DQT push failed; will retry');
+  }
+
+  private async startAttempt(delivery: DeliveryView) {
+    const started = await this.options.orm.em
+      .fork()
+      .transactional((em) => new DeliveryRepository(em).startAttempt(delivery.id, now()));
+    if (started && started.interrupted > 0) {
+      this.interruptedTotal.inc(started.interrupted);
+      this.options.logger.warn(
+        { deliveryId: delivery.id, outcomeId: delivery.outcomeId, interrupted: started.interrupted },
+        'DQT push re-sent after an attempt was interrupted (its worker died mid-request); DQT may receive it twice',
+      );
+    }
+    return started;
   }
 
   /** One PUT to DQT; in-flight requests are tracked so a forced stop can drop them. */
@@ -228,13 +280,11 @@ export class DqtPushService {
     }
   }
 
-  /** Every attempt is recorded, whatever its result. */
-  private async record(delivery: DeliveryView, verdict: Verdict, startedAt: Date): Promise<void> {
+  /** Every answer is recorded, whatever it was. */
+  private async record(delivery: DeliveryView, attemptSeq: string, verdict: Verdict): Promise<void> {
     try {
       await this.options.orm.em.fork().transactional((em) =>
-        new DeliveryRepository(em).recordAttempt(delivery, {
-          attempt: delivery.attempts + 1,
-          startedAt,
+        new DeliveryRepository(em).finishAttempt(delivery.id, attemptSeq, {
           finishedAt: now(),
           statusCode: verdict.statusCode,
           error: verdict.error,
@@ -243,7 +293,8 @@ export class DqtPushService {
         }),
       );
     } catch (err) {
-      // Not recorded (e.g. shutting down): the job fails this attempt and runs again, which re-checks state.
+      // Not recorded (e.g. shutting down): the attempt stays in flight, the job fails this attempt and the
+      // next run marks it interrupted and sends again.
       this.options.logger.error({ err, deliveryId: delivery.id }, 'could not record DQT attempt');
       throw err;
     }
