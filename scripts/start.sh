@@ -20,7 +20,6 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 
-PNPM_VERSION=12.4.2
 SERVICES=(gateway applications training finance)
 START_TIMEOUT_S="${START_TIMEOUT_S:-90}"
 STOP_TIMEOUT_S="${STOP_TIMEOUT_S:-20}"
@@ -197,15 +196,14 @@ done
 echo $$ >"$ROOT/.run/start.pid"
 
 # ---------------------------------------------------------------------------------------------------------
-command -v node >/dev/null 2>&1 || die "Node.js is not installed: install Node.js 20.19 or later (https://nodejs.org) and run this again"
-node -e 'const [a,b]=process.versions.node.split(".").map(Number); process.exit(a>20||(a===20&&b>=19)?0:1)' ||
-  die "Node.js $(node -v) is too old: this project needs 20.19 or later"
+# Node.js 24 (fetched from the npm registry, pinned and checksum-verified, when the machine's is older) and
+# the pinned pnpm; see scripts/ensure-node.sh.
+# shellcheck source=scripts/ensure-node.sh
+. "$ROOT/scripts/ensure-node.sh"
+npq_ensure_node || die "could not provide Node.js $NPQ_NODE_MAJOR"
 
 if [[ "$BUILD" == true ]]; then
-  if ! command -v pnpm >/dev/null 2>&1; then
-    say "Installing pnpm $PNPM_VERSION"
-    npm install -g "pnpm@$PNPM_VERSION" >&2
-  fi
+  npq_ensure_pnpm || die "could not install pnpm $NPQ_PNPM_VERSION"
   say "Installing dependencies (pnpm install --frozen-lockfile)"
   pnpm install --frozen-lockfile
 else

@@ -7,16 +7,11 @@ set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
-PNPM_VERSION=12.4.2
-
-command -v node >/dev/null 2>&1 || {
-  echo "Node.js is not installed: install Node.js 20.19 or later" >&2
-  exit 1
-}
-if ! command -v pnpm >/dev/null 2>&1; then
-  echo "==> Installing pnpm $PNPM_VERSION"
-  npm install -g "pnpm@$PNPM_VERSION"
-fi
+# Node.js 24 and the pinned pnpm (scripts/ensure-node.sh: fetched from the npm registry when missing).
+# shellcheck source=scripts/ensure-node.sh
+. "$ROOT/scripts/ensure-node.sh"
+npq_ensure_node
+npq_ensure_pnpm
 echo "==> Installing dependencies (pnpm install --frozen-lockfile)"
 pnpm install --frozen-lockfile
 echo "==> Checking PostgreSQL, Redis and NATS"
