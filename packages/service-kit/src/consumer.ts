@@ -1,5 +1,11 @@
 import type { Logger } from 'pino';
-import { AckPolicy, ConsumerEvents, DeliverPolicy, type ConsumerMessages, type JsMsg } from 'nats';
+import {
+  AckPolicy,
+  DeliverPolicy,
+  type ConsumerInfo,
+  type ConsumerMessages,
+  type JsMsg,
+} from '@nats-io/jetstream';
 import type { Counter, Gauge, Registry } from 'prom-client';
 import { eventNameForSubject, type EventEnvelope, type EventName } from '@npq/contracts';
 import { ensureStream, type Messaging, type Naming } from './messaging';
@@ -57,6 +63,7 @@ export interface ConsumerStatus {
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 const DB_PROBE_TIMEOUT_MS = 2000;
+const MAX_ACK_PENDING = 1000;
 
 function table(em: EntityManager, name: string): string {
   return `"${em.config.get('schema')}"."${name}"`;
@@ -183,23 +190,36 @@ export class EventConsumer {
     this.lastHeartbeat = Date.now();
   }
 
-  /** Makes sure the stream and the durable exist (recreating a deleted one), and starts pulling. */
+  /** The durable's configuration as this code wants it; `open` makes the server's match it. */
+  private desiredConfig() {
+    return {
+      durable_name: this.durableName,
+      ack_policy: AckPolicy.Explicit,
+      deliver_policy: DeliverPolicy.All,
+      // One filter for the whole platform (the server predates multi-filter consumers); events this
+      // service does not handle are acknowledged without touching the database.
+      filter_subject: this.options.messaging.naming.allEvents,
+      ack_wait: (this.options.ackWaitMs ?? 30_000) * 1_000_000,
+      max_ack_pending: MAX_ACK_PENDING,
+    };
+  }
+
+  /**
+   * Makes sure the stream and the durable exist (recreating a deleted one) with the configuration this code
+   * declares, and starts pulling. An existing durable is reconciled, so a configuration change takes effect
+   * on the next start: settings the server can change in place are updated; a change it refuses (the filter,
+   * the ack policy) recreates the durable from the first message it had not acknowledged, so nothing is
+   * skipped (anything delivered again is absorbed by the inbox).
+   */
   private async open(): Promise<ConsumerMessages> {
     const { jsm, js, naming } = this.options.messaging;
-    try {
-      await jsm.consumers.info(naming.stream, this.durableName);
-    } catch {
+    const desired = this.desiredConfig();
+    const existing = await jsm.consumers.info(naming.stream, this.durableName).catch(() => undefined);
+    if (!existing) {
       await ensureStream(jsm, naming);
-      await jsm.consumers.add(naming.stream, {
-        durable_name: this.durableName,
-        ack_policy: AckPolicy.Explicit,
-        deliver_policy: DeliverPolicy.All,
-        // One filter for the whole platform (the server predates multi-filter consumers); events this
-        // service does not handle are acknowledged without touching the database.
-        filter_subject: naming.allEvents,
-        ack_wait: (this.options.ackWaitMs ?? 30_000) * 1_000_000,
-        max_ack_pending: 1000,
-      });
+      await jsm.consumers.add(naming.stream, desired);
+    } else {
+      await this.reconcile(existing, desired);
     }
     const consumer = await js.consumers.get(naming.stream, this.durableName);
     // Without abort_on_missing_resource the client waits forever for a deleted durable to come back; with
@@ -212,12 +232,53 @@ export class EventConsumer {
     return messages;
   }
 
+  private async reconcile(existing: ConsumerInfo, desired: ReturnType<EventConsumer['desiredConfig']>) {
+    const { jsm, naming } = this.options.messaging;
+    const { logger } = this.options;
+    const current = existing.config;
+    const fixed =
+      current.filter_subject !== desired.filter_subject || current.ack_policy !== desired.ack_policy;
+    const tunable =
+      current.ack_wait !== desired.ack_wait || current.max_ack_pending !== desired.max_ack_pending;
+    if (!fixed && !tunable) return;
+    if (!fixed) {
+      try {
+        await jsm.consumers.update(naming.stream, this.durableName, {
+          ack_wait: desired.ack_wait,
+          max_ack_pending: desired.max_ack_pending,
+        });
+        logger.info({ consumer: this.durableName }, 'event consumer configuration updated');
+        return;
+      } catch (err) {
+        logger.warn({ err, consumer: this.durableName }, 'consumer update refused; recreating it');
+      }
+    }
+    // Resume after the last message acknowledged in order: nothing acknowledged later is lost either,
+    // it is delivered again and the inbox ignores it.
+    const resumeAt = existing.ack_floor.stream_seq + 1;
+    await jsm.consumers.delete(naming.stream, this.durableName).catch(() => undefined);
+    try {
+      await jsm.consumers.add(naming.stream, {
+        ...desired,
+        deliver_policy: DeliverPolicy.StartSequence,
+        opt_start_seq: resumeAt,
+      });
+    } catch (err) {
+      // Another replica recreated it first: that one is as good as ours.
+      if (!(await jsm.consumers.info(naming.stream, this.durableName).catch(() => undefined))) throw err;
+    }
+    logger.warn(
+      { consumer: this.durableName, resumeAt },
+      'event consumer recreated with a changed configuration',
+    );
+  }
+
   /** Pull-status notifications are the loop's heartbeat while no message arrives. */
   private async watch(messages: ConsumerMessages): Promise<void> {
     try {
-      for await (const s of await messages.status()) {
+      for await (const s of messages.status()) {
         this.beat();
-        if (s.type === ConsumerEvents.HeartbeatsMissed || s.type === ConsumerEvents.ConsumerNotFound) {
+        if (s.type === 'heartbeats_missed' || s.type === 'consumer_not_found') {
           this.options.logger.warn({ consumer: this.durableName, status: s.type }, 'event consumer status');
         }
       }

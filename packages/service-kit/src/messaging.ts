@@ -1,12 +1,14 @@
+import { connect } from '@nats-io/transport-node';
+import type { NatsConnection } from '@nats-io/nats-core';
 import {
-  connect,
   DiscardPolicy,
+  jetstream,
+  jetstreamManager,
   RetentionPolicy,
   StorageType,
   type JetStreamClient,
   type JetStreamManager,
-  type NatsConnection,
-} from 'nats';
+} from '@nats-io/jetstream';
 import { EVENT_CATALOGUE, type EventName } from '@npq/contracts';
 
 /**
@@ -61,9 +63,9 @@ export interface Messaging {
 /** Connects to NATS and makes sure the event stream exists (idempotent; several services race here). */
 export async function connectMessaging(natsUrl: string, naming: Naming, name: string): Promise<Messaging> {
   const nc = await connect({ servers: natsUrl.split(','), name, maxReconnectAttempts: -1 });
-  const jsm = await nc.jetstreamManager();
+  const jsm = await jetstreamManager(nc);
   await ensureStream(jsm, naming);
-  return { nc, js: nc.jetstream(), jsm, naming };
+  return { nc, js: jetstream(nc), jsm, naming };
 }
 
 const TWO_MINUTES_NS = 2 * 60 * 1_000_000_000;

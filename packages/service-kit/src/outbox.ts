@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
-import { headers as natsHeaders, type JetStreamClient } from 'nats';
+import { headers as natsHeaders } from '@nats-io/nats-core';
+import type { JetStreamClient } from '@nats-io/jetstream';
 import {
   EVENT_CATALOGUE,
   type EventEnvelope,

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { Subscription } from 'nats';
+import type { Subscription } from '@nats-io/nats-core';
 import { consumersOf, type EventEnvelope } from '@npq/contracts';
 import type { Messaging } from './messaging';
 import { counter, type Registry } from './metrics';

@@ -1,5 +1,7 @@
 import IORedis from 'ioredis';
-import { connect, Events, type NatsConnection } from 'nats';
+import { connect } from '@nats-io/transport-node';
+import type { NatsConnection } from '@nats-io/nats-core';
+import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { Client } from 'pg';
 import { startPrivateNats, startPrivatePostgres, startPrivateRedis, type PrivateServer } from '../src';
 
@@ -60,11 +62,11 @@ describe('private infrastructure', () => {
       reconnectTimeWait: 50,
     });
     try {
-      const jsm = await nc.jetstreamManager();
+      const jsm = await jetstreamManager(nc);
       await jsm.streams.add({ name: 'KEPT', subjects: ['kept.>'] });
-      await nc.jetstream().publish('kept.one', new TextEncoder().encode('1'));
+      await jetstream(nc).publish('kept.one', new TextEncoder().encode('1'));
       const reconnected = (async () => {
-        for await (const s of nc.status()) if (s.type === Events.Reconnect) return;
+        for await (const s of nc.status()) if (s.type === 'reconnect') return;
       })();
       await nats.kill();
       await nats.start();
