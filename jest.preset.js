@@ -1,7 +1,9 @@
 const path = require('node:path');
 
 // Tests run TypeScript sources directly (no build step): @swc/jest transpiles, and workspace packages
-// resolve to their src/. ESM-only dependencies are transpiled to CommonJS too.
+// resolve to their src/. A few small ESM-only dependencies are transpiled to CommonJS; the ESM-only MikroORM 7
+// is loaded natively through require(esm), which Jest supports on Node 24 with --experimental-vm-modules
+// (every package's `test` script sets it).
 const esmOnly = ['cookie', 'set-cookie-parser', 'content-disposition'];
 
 module.exports = {

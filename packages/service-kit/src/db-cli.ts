@@ -71,7 +71,7 @@ export async function runDbCli(settings: Settings, databaseUrl: string, argv: st
         await runtime.close(true);
         const tooling = await createOrm({ ...settings, clientUrl: url, snapshot: true });
         try {
-          const result = await tooling.getMigrator().createMigration(undefined, false, false, argv[1]);
+          const result = await tooling.migrator.create(undefined, false, false, argv[1]);
           out(
             result.fileName
               ? `${settings.schema}: created ${result.fileName}`

@@ -1,4 +1,4 @@
-import { EntitySchema } from '@mikro-orm/core';
+import { EntitySchema } from '@mikro-orm/postgresql';
 import { Migrator } from '@mikro-orm/migrations';
 import { defineConfig, MikroORM, type EntityManager, type Options } from '@mikro-orm/postgresql';
 import path from 'node:path';
@@ -37,7 +37,7 @@ export const OutboxSchema = new EntitySchema<OutboxRow>({
     {
       name: 'outbox_unpublished_idx',
       // Partial: the relay only ever scans what is still to publish.
-      expression: (table, columns, indexName) =>
+      expression: (columns, table, indexName) =>
         `create index "${indexName}" on ${String(table)} ("${columns.seq}") where "${columns.publishedAt}" is null`,
     },
   ],
@@ -181,13 +181,13 @@ export async function migrateUp(orm: MikroORM): Promise<void> {
       'run',
       trx,
     );
-    await orm.getMigrator().up({ transaction: trx });
+    await orm.migrator.up({ transaction: trx });
   });
 }
 
 /** True when the entities describe a schema the committed migrations (snapshot) do not produce. */
 export async function hasSchemaDrift(orm: MikroORM): Promise<boolean> {
-  return orm.getMigrator().checkMigrationNeeded();
+  return orm.migrator.checkSchema();
 }
 
 export function migrationsDirFor(serviceSrcDir: string): string {

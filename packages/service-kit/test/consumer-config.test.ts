@@ -24,7 +24,7 @@ const consumers: EventConsumer[] = [];
 beforeAll(async () => {
   db = await createTestDatabase();
   orm = await createOrm({ schema: SCHEMA, clientUrl: db.url, entities: [], migrationsDir: __dirname });
-  await orm.schema.createSchema();
+  await orm.schema.create();
   await orm.em
     .fork()
     .execute(`create table ${SCHEMA}.projection (id text primary key, applied int not null)`);

@@ -42,7 +42,7 @@ beforeAll(async () => {
     // Fail fast while the database is down (the default waits a minute for a connection).
     poolMax: 4,
   });
-  await orm.schema.createSchema();
+  await orm.schema.create();
   await orm.em
     .fork()
     .execute(`create table ${SCHEMA}.projection (id text primary key, applied int not null)`);

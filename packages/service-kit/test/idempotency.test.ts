@@ -28,7 +28,7 @@ let gate: { entered: () => void; release: Promise<void> } | undefined;
 beforeAll(async () => {
   db = await createTestDatabase();
   orm = await createOrm({ schema: SCHEMA, clientUrl: db.url, entities: [], migrationsDir: __dirname });
-  await orm.schema.createSchema();
+  await orm.schema.create();
   await orm.em
     .fork()
     .execute(`create table ${SCHEMA}.effects (id serial primary key, name text not null unique)`);

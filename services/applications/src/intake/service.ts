@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { LockMode, UniqueConstraintViolationException } from '@mikro-orm/core';
+import { LockMode, UniqueConstraintViolationException } from '@mikro-orm/postgresql';
 import type { EventEnvelope } from '@npq/contracts';
 import { now, unprocessable, type EntityManager, type Naming } from '@npq/service-kit';
 import { Application, ApplicationSchema } from '../applications/entity';

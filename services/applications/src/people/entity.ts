@@ -1,4 +1,4 @@
-import { EntitySchema } from '@mikro-orm/core';
+import { EntitySchema } from '@mikro-orm/postgresql';
 
 /**
  * A person (DfE's "user"): the participant identity. `id` is the public participant_id.
@@ -47,7 +47,7 @@ export const PersonSchema = new EntitySchema<Person>({
     {
       name: 'people_email_unique',
       // Active people only: a retired person keeps their address for the record.
-      expression: (table, columns, indexName) =>
+      expression: (columns, table, indexName) =>
         `create unique index "${indexName}" on ${String(table)} (lower("${columns.email}")) where "${columns.retiredIntoId}" is null and "${columns.email}" is not null`,
     },
   ],

@@ -1,4 +1,4 @@
-import { EntitySchema } from '@mikro-orm/core';
+import { EntitySchema } from '@mikro-orm/postgresql';
 
 /** Finance's declarations as far as application rules need them (reject and change-funded-place). */
 export class DeclarationProjection {

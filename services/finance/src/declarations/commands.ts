@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { UniqueConstraintViolationException } from '@mikro-orm/core';
+import { UniqueConstraintViolationException } from '@mikro-orm/postgresql';
 import {
   BILLABLE_OR_VOIDABLE_STATES,
   CLAWBACK_STATES,

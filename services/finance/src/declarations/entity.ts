@@ -1,4 +1,4 @@
-import { EntitySchema } from '@mikro-orm/core';
+import { EntitySchema } from '@mikro-orm/postgresql';
 import { DECLARATION_STATES, LIVE_DECLARATION_STATES, type DeclarationState } from '@npq/contracts';
 import { sqlList } from '../reference';
 
@@ -55,7 +55,7 @@ export const DeclarationSchema = new EntitySchema<DeclarationRow>({
     {
       name: 'declarations_transferred_idx',
       // Only declarations on applications since moved to another provider: the second half of the scope.
-      expression: (table, c, indexName) =>
+      expression: (c, table, indexName) =>
         `create index "${indexName}" on ${String(table)} ("${c.applicationLeadProviderId}", "${c.createdAt}", "${c.id}") where "${c.applicationLeadProviderId}" <> "${c.leadProviderId}"`,
     },
     { name: 'declarations_updated_idx', properties: ['updatedAt'] },
@@ -66,7 +66,7 @@ export const DeclarationSchema = new EntitySchema<DeclarationRow>({
       name: 'declarations_one_live_per_application_type_idx',
       // DfE's idx_unique_declarations: at most one live declaration per application and type. The final
       // guard behind the create lock (an ASO and an EHCO request for one application take different locks).
-      expression: (table, c, indexName) =>
+      expression: (c, table, indexName) =>
         `create unique index "${indexName}" on ${String(table)} ("${c.applicationId}", "${c.declarationType}") where "${c.state}" in ${sqlList(LIVE_DECLARATION_STATES)}`,
     },
   ],

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { UniqueConstraintViolationException } from '@mikro-orm/core';
+import { UniqueConstraintViolationException } from '@mikro-orm/postgresql';
 import { cohortByIdentifier, isLeadProviderId } from '@npq/contracts';
 import { isUuid, notFound, now, unprocessable, ValidationErrors, type EntityManager } from '@npq/service-kit';
 import {

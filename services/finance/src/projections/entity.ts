@@ -1,4 +1,4 @@
-import { EntitySchema } from '@mikro-orm/core';
+import { EntitySchema } from '@mikro-orm/postgresql';
 
 /**
  * Projections finance keeps from other services' events (it never reads their tables). Rows are written

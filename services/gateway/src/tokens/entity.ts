@@ -1,4 +1,4 @@
-import { EntitySchema } from '@mikro-orm/core';
+import { EntitySchema } from '@mikro-orm/postgresql';
 import { API_TOKEN_SCOPES, type ApiTokenScope } from '@npq/contracts';
 
 /** An API token. Only its HMAC-SHA256 digest is stored; the clear token is shown once, at creation. */

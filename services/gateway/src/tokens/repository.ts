@@ -36,7 +36,7 @@ export class ApiTokenRepository {
       lastUsedAt: null,
       revokedAt: null,
     });
-    await this.em.persistAndFlush(token);
+    await this.em.persist(token).flush();
     return token;
   }
 

@@ -1,4 +1,4 @@
-import { EntitySchema } from '@mikro-orm/core';
+import { EntitySchema } from '@mikro-orm/postgresql';
 
 /**
  * Finance's declarations as far as training's rules need them (projection of DeclarationSnapshotV1):

@@ -1,4 +1,4 @@
-import { EntitySchema } from '@mikro-orm/core';
+import { EntitySchema } from '@mikro-orm/postgresql';
 
 export type DeliveryState = 'pending' | 'sent' | 'failed';
 
@@ -62,7 +62,7 @@ export const OutcomeDeliverySchema = new EntitySchema<OutcomeDelivery>({
     {
       name: 'outcome_deliveries_pending_idx',
       // Partial: the sweep only ever scans what is still to send, oldest first.
-      expression: (table, columns, indexName) =>
+      expression: (columns, table, indexName) =>
         `create index "${indexName}" on ${String(table)} ("${columns.seq}") where "${columns.state}" = 'pending'`,
     },
     // "Is an older push of this participant still pending?" (ordering).

@@ -1,4 +1,4 @@
-import { EntitySchema } from '@mikro-orm/core';
+import { EntitySchema } from '@mikro-orm/postgresql';
 
 /**
  * A person as applications last described them (projection of PersonSnapshotV1). `id` is the public
