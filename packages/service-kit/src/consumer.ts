@@ -7,7 +7,13 @@ import {
   type JsMsg,
 } from '@nats-io/jetstream';
 import type { Counter, Gauge, Registry } from 'prom-client';
-import { eventNameForSubject, type EventEnvelope, type EventName } from '@npq/contracts';
+import {
+  eventNameForSubject,
+  type EVENT_CATALOGUE,
+  type EventEnvelope,
+  type EventName,
+  type ServiceName,
+} from '@npq/contracts';
 import { ensureStream, type Messaging, type Naming } from './messaging';
 import { counter, gauge } from './metrics';
 import type { EntityManager, MikroORM } from './orm';
@@ -23,6 +29,18 @@ export type EventHandler<N extends EventName> = (
   context: EventContext,
 ) => Promise<void>;
 export type EventHandlers = { [N in EventName]?: EventHandler<N> };
+
+/** The events the catalogue says service `S` consumes (packages/contracts/src/events.ts). */
+export type EventsConsumedBy<S extends ServiceName> = {
+  [N in EventName]: S extends (typeof EVENT_CATALOGUE)[N]['consumers'][number] ? N : never;
+}[EventName];
+
+/**
+ * A service's handler map, typed from the catalogue: a handler for an event the catalogue does not list for
+ * the service, or a missing handler for one it does, is a compile error (so the read-your-writes waits,
+ * which follow the catalogue, and the handlers cannot disagree).
+ */
+export type HandlersOf<S extends ServiceName> = { [N in EventsConsumedBy<S>]: EventHandler<N> };
 
 export interface ConsumerOptions {
   orm: MikroORM;

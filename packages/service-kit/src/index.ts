@@ -16,6 +16,7 @@ export * from './queues';
 export * from './redis';
 export * from './http';
 export * from './input';
+export * from './resource';
 export * from './ops';
 export * from './lifecycle';
 export * from './db-cli';

@@ -1,5 +1,5 @@
 import { cohortByIdentifier, type EventEnvelope } from '@npq/contracts';
-import type { EntityManager, EventHandlers } from '@npq/service-kit';
+import type { EntityManager, HandlersOf } from '@npq/service-kit';
 
 async function applyDeclaration(
   em: EntityManager,
@@ -29,7 +29,7 @@ async function applyDeclaration(
  * change-funded-place) and the enrolment's training status, schedule, cohort and funded place, which
  * training owns after acceptance but the application resource shows.
  */
-export const applicationsHandlers: EventHandlers = {
+export const applicationsHandlers: HandlersOf<'applications'> = {
   'declaration.created': applyDeclaration,
   'declaration.voided': applyDeclaration,
   'declaration.state-changed': applyDeclaration,

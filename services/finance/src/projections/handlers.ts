@@ -1,5 +1,5 @@
 import type { ApplicationEventV1, EventEnvelope, PersonSnapshotV1 } from '@npq/contracts';
-import { pgArray, type EntityManager, type EventHandlers } from '@npq/service-kit';
+import { pgArray, type EntityManager, type HandlersOf } from '@npq/service-kit';
 import { cohortOrFail } from '../reference';
 
 /**
@@ -107,8 +107,8 @@ async function applyApplication(em: EntityManager, envelope: EventEnvelope): Pro
  * schedule, catchment, provider), training-status history (the withdrawal rule), participant id changes and
  * outcomes (`has_passed`). Each handler runs in the consumer's inbox transaction, so it applies once.
  */
-export const financeHandlers: EventHandlers = {
-  'application.created': applyApplication,
+export const financeHandlers: HandlersOf<'finance'> = {
+  // Not `application.created`: finance only ever reads accepted applications (the catalogue agrees).
   'application.accepted': applyApplication,
   'application.rejected': applyApplication,
   'application.funded-place-changed': applyApplication,

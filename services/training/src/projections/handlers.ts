@@ -1,5 +1,5 @@
 import type { EventEnvelope } from '@npq/contracts';
-import type { EntityManager, EventContext, EventHandlers } from '@npq/service-kit';
+import type { EntityManager, EventContext, HandlersOf } from '@npq/service-kit';
 import { applyApplicationSnapshot } from '../applications/projection';
 import { DeclarationRepository } from '../declarations/repository';
 import { outcomeForCreatedDeclaration, outcomeForVoidedDeclaration } from '../outcomes/from-declarations';
@@ -40,7 +40,7 @@ async function applyDeclaration(
  * enrolment of each accepted application, participant merges, and finance's declarations (the rules of
  * defer, withdraw, change-schedule and outcomes, and the outcomes completed declarations imply).
  */
-export const trainingHandlers: EventHandlers = {
+export const trainingHandlers: HandlersOf<'training'> = {
   'application.created': applyApplication,
   'application.accepted': applyApplication,
   'application.rejected': applyApplication,
