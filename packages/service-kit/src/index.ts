@@ -22,3 +22,4 @@ export * from './lifecycle';
 export * from './db-cli';
 export * from './runtime';
 export * from './bootstrap';
+export * from './attribute-reader';

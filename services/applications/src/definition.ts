@@ -1,6 +1,6 @@
 import type { ServiceDefinition, WorkerDefinition } from '@npq/service-kit';
 import { buildApplicationsApp } from './app';
-import { applicationsHandlers } from './projections/handlers';
+import { applicationsHandlers } from './events/handlers';
 import { applicationsOrmSettings } from './orm-settings';
 
 export const applicationsService: ServiceDefinition & WorkerDefinition = {

@@ -2,7 +2,7 @@ import path from 'node:path';
 import type { OrmSettings } from '@npq/service-kit';
 import { ApplicationSchema } from './applications/entity';
 import { ParticipantIdChangeSchema, PersonSchema } from './people/entity';
-import { DeclarationProjectionSchema } from './projections/entity';
+import { DeclarationProjectionSchema } from './declarations/entity';
 
 export const APPLICATIONS_SCHEMA = 'applications';
 

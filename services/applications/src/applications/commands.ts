@@ -19,7 +19,7 @@ import {
   type EntityManager,
   type Naming,
 } from '@npq/service-kit';
-import { stageApplicationEvent } from '../events';
+import { stageApplicationEvent } from '../events/staging';
 import { PersonSchema, type Person } from '../people/entity';
 import { ApplicationSchema, type Application } from './entity';
 import { ApplicationReadRepository } from './repository';

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { readAttributes, requireAdmin, runIdempotent, type ServiceRuntime } from '@npq/service-kit';
 import { serializeApplication } from '../applications/serializer';
-import { intakeApplication } from './service';
+import { intakeApplication } from './commands';
 import { validateIntake } from './validation';
 
 export function intakeRoutes(app: FastifyInstance, runtime: ServiceRuntime): void {

@@ -11,7 +11,8 @@ import {
 } from '@npq/contracts';
 import { isUuid, isValidDateOnly } from '@npq/service-kit';
 import type { ApplicationDetails } from '../applications/entity';
-import { AttributeReader, EMAIL_FORMAT, TRN_FORMAT } from '../attribute-reader';
+import { AttributeReader } from '@npq/service-kit';
+import { EMAIL_FORMAT, TRN_FORMAT } from '../people/rules';
 import { readIdentityChange, type IdentityChange } from '../people/commands';
 
 /** The identity of a person new to the platform, as the registration sent it. */

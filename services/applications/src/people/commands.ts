@@ -1,12 +1,20 @@
 import { randomUUID } from 'node:crypto';
 import { LockMode, UniqueConstraintViolationException } from '@mikro-orm/postgresql';
 import type { EventEnvelope } from '@npq/contracts';
-import { isUuid, notFound, now, unprocessable, type EntityManager, type Naming } from '@npq/service-kit';
-import { AttributeReader, EMAIL_FORMAT, IDENTITY_ATTRIBUTES, TRN_FORMAT } from '../attribute-reader';
+import {
+  AttributeReader,
+  isUuid,
+  notFound,
+  now,
+  unprocessable,
+  type EntityManager,
+  type Naming,
+} from '@npq/service-kit';
 import { ApplicationSchema, REBRANDED_COURSES_SQL } from '../applications/entity';
-import { stageParticipantMerged, stagePersonUpdated } from '../events';
+import { stageParticipantMerged, stagePersonUpdated } from '../events/staging';
 import { ParticipantIdChangeSchema, PersonSchema, type ParticipantIdChange, type Person } from './entity';
 import { assertEmailFree, EMAIL_TAKEN, participantReplaced } from './guards';
+import { EMAIL_FORMAT, IDENTITY_ATTRIBUTES, TRN_FORMAT } from './rules';
 
 export interface PersonCommandResult {
   person: Person;

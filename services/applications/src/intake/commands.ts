@@ -5,7 +5,7 @@ import { now, unprocessable, type EntityManager, type Naming } from '@npq/servic
 import { Application, ApplicationSchema } from '../applications/entity';
 import { ApplicationReadRepository } from '../applications/repository';
 import type { ApplicationView } from '../applications/serializer';
-import { stageApplicationEvent } from '../events';
+import { stageApplicationEvent } from '../events/staging';
 import { changeIdentity } from '../people/commands';
 import { Person, PersonSchema } from '../people/entity';
 import { assertEmailFree, EMAIL_TAKEN, participantReplaced } from '../people/guards';

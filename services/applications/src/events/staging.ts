@@ -1,8 +1,8 @@
 import type { ApplicationSnapshotV1, EventEnvelope, EventName, PersonSnapshotV1 } from '@npq/contracts';
 import { stageEvent, type EntityManager, type Naming } from '@npq/service-kit';
-import type { Application } from './applications/entity';
-import { eligibleForDfeFunding } from './applications/serializer';
-import type { Person } from './people/entity';
+import type { Application } from '../applications/entity';
+import { eligibleForDfeFunding } from '../applications/serializer';
+import type { Person } from '../people/entity';
 
 export function personSnapshot(p: Person): PersonSnapshotV1 {
   return {
