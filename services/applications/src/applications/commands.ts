@@ -1,51 +1,28 @@
 import { LockMode, UniqueConstraintViolationException } from '@mikro-orm/postgresql';
+import { cohortByIdentifier, type EventEnvelope } from '@npq/contracts';
 import {
-  cohortByIdentifier,
-  defaultScheduleFor,
-  findSchedule,
-  isScheduleValidForCourse,
-  LIVE_DECLARATION_STATES,
-  rebrandedAlternatives,
-  type CourseIdentifier,
-  type EventEnvelope,
-} from '@npq/contracts';
-import {
+  findForUpdate,
   notFound,
   now,
-  pgArray,
   today,
   unprocessable,
-  ValidationErrors,
   type EntityManager,
   type Naming,
 } from '@npq/service-kit';
 import { stageApplicationEvent } from '../events/staging';
 import { PersonSchema, type Person } from '../people/entity';
 import { ApplicationSchema, type Application } from './entity';
-import { ApplicationReadRepository } from './repository';
-
-export const MESSAGES = {
-  alreadyAccepted: 'This NPQ application has already been accepted',
-  cannotChangeFromRejected: 'Once rejected an application cannot change state',
-  anotherAccepted: 'The participant has already had an application accepted for this course.',
-  notEligibleForFundedPlace:
-    "The participant is not eligible for funding, so '#/funded_place' cannot be set to true.",
-  fundedPlaceInclusion: "Set '#/funded_place' to true or false.",
-  fundedPlaceUnfunded: "The '#/funded_place' field should be false for unfunded cohorts.",
-  scheduleNotFound: 'The selected schedule cannot be found in the application cohort',
-  scheduleInvalidForCourse: 'The selected schedule is not valid for the course',
-  scheduleBlank: 'Schedule cannot be determined',
-  alreadyRejected: 'This NPQ application has already been rejected',
-  rejectWithDeclarations:
-    'This application has declarations that prevent it from being rejected. Void the declarations first, or contact us for assistance.',
-  changeNotAccepted:
-    "You must accept the application before attempting to change the '#/funded_place' setting.",
-  changeNotEligible: 'This participant is not eligible for funding. Contact us if you think this is wrong.',
-  changeNotCapped:
-    "Leave the '#/funded_place' field blank. It's only needed for participants starting NPQs from autumn 2024 onwards.",
-  changeWithDeclarations:
-    'You cannot change the funded place because declarations have been submitted. You will need to void the existing declarations and resubmit them after changing the funded place.',
-} as const;
+import { ApplicationQueries } from './queries';
+import {
+  checkChangeFundedPlace,
+  checkReject,
+  decideAccept,
+  isPreviouslyFunded,
+  MESSAGES,
+  needsRejectingOnAccept,
+  OTHER_APPLICATION_ACCEPTED,
+  type AcceptRequest,
+} from './rules';
 
 export interface CommandResult {
   applicationId: string;
@@ -53,40 +30,55 @@ export interface CommandResult {
 }
 
 /**
- * Serialises every command that could accept this person for a course: one transaction-scoped advisory
- * lock per person and per TRN (another person with the same TRN conflicts too), taken in a fixed order.
+ * Serialises every command that could accept this person for a course (docs/domain.md, "Accepting"): one
+ * transaction-scoped advisory lock per person and per TRN (another person with the same TRN conflicts too),
+ * taken in a fixed order.
  */
-async function lockAcceptanceScope(
-  em: EntityManager,
-  person: { id: string; trn: string | null },
-): Promise<void> {
+async function lockAcceptanceScope(em: EntityManager, person: Pick<Person, 'id' | 'trn'>): Promise<void> {
   const keys = [`accept:person:${person.id}`];
   if (person.trn) keys.push(`accept:trn:${person.trn}`);
   for (const key of keys.sort()) {
+    // raw SQL: advisory locks have no ORM API.
     await em.execute('select pg_advisory_xact_lock(hashtextextended(?, 0))', [key]);
   }
 }
 
-/** Loads the provider's application and its person, both locked for update; 404 when not the caller's. */
+/**
+ * Loads the provider's application for accept: the acceptance scope is locked first (from an unlocked read),
+ * then the application and its person are re-read locked for update; 404 when not the caller's.
+ */
+async function loadForAccept(
+  em: EntityManager,
+  applicationId: string,
+  leadProviderId: string,
+): Promise<{ application: Application; person: Person }> {
+  const seen = await em.findOne(ApplicationSchema, { id: applicationId, leadProviderId });
+  if (!seen) throw notFound();
+  await lockAcceptanceScope(em, await em.findOneOrFail(PersonSchema, { id: seen.personId }));
+  const application = await em.findOneOrFail(
+    ApplicationSchema,
+    { id: applicationId },
+    { lockMode: LockMode.PESSIMISTIC_WRITE, refresh: true },
+  );
+  if (application.leadProviderId !== leadProviderId) throw notFound();
+  const person = await em.findOneOrFail(
+    PersonSchema,
+    { id: application.personId },
+    { lockMode: LockMode.PESSIMISTIC_WRITE, refresh: true },
+  );
+  return { application, person };
+}
+
+/** The provider's application and its person, both locked for update; 404 when not the caller's. */
 async function loadForUpdate(
   em: EntityManager,
   applicationId: string,
   leadProviderId: string,
-  lockScope: boolean,
 ): Promise<{ application: Application; person: Person }> {
-  const scope: { person_id: string; trn: string | null }[] = await em.execute(
-    `select a.person_id, p.trn from applications.applications a join applications.people p on p.id = a.person_id
-     where a.id = ? and a.lead_provider_id = ?`,
-    [applicationId, leadProviderId],
-  );
-  if (!scope[0]) throw notFound();
-  if (lockScope) await lockAcceptanceScope(em, { id: scope[0].person_id, trn: scope[0].trn });
-  const application = await em.findOne(
-    ApplicationSchema,
-    { id: applicationId },
-    { lockMode: LockMode.PESSIMISTIC_WRITE },
-  );
-  if (!application || application.leadProviderId !== leadProviderId) throw notFound();
+  const application = await findForUpdate(em, ApplicationSchema, applicationId, {
+    leadProviderId,
+    ownerOf: (a) => a.leadProviderId,
+  });
   const person = await em.findOneOrFail(
     PersonSchema,
     { id: application.personId },
@@ -95,179 +87,87 @@ async function loadForUpdate(
   return { application, person };
 }
 
-async function hasAnotherAcceptedApplication(
-  em: EntityManager,
-  application: Application,
-  person: Person,
-): Promise<boolean> {
-  const alternatives = rebrandedAlternatives(application.courseIdentifier as CourseIdentifier);
-  const rows: unknown[] = await em.execute(
-    `select 1 from applications.applications a join applications.people p on p.id = a.person_id
-     where a.id <> ? and a.status = 'accepted' and coalesce(a.training_status, '') <> 'withdrawn'
-       and a.course_identifier = any(?::text[]) and a.cohort_identifier = ?
-       and (a.person_id = ? or (?::boolean and p.trn = ?))
-     limit 1`,
-    [
-      application.id,
-      pgArray(alternatives),
-      application.cohortIdentifier,
-      person.id,
-      person.trnVerified,
-      person.trn ?? '',
-    ],
-  );
-  return rows.length > 0;
-}
-
-/** Live declarations (they will be, or have been, paid) block reject and change-funded-place. */
-async function hasLiveDeclarations(em: EntityManager, applicationId: string): Promise<boolean> {
-  const rows: unknown[] = await em.execute(
-    `select 1 from applications.declarations where application_id = ? and state = any(?::text[]) limit 1`,
-    [applicationId, pgArray(LIVE_DECLARATION_STATES)],
-  );
-  return rows.length > 0;
-}
-
-function touch(entity: { updatedAt: Date; version: number }, at: Date): void {
-  entity.updatedAt = at;
-  entity.version += 1;
-}
-
-/** A status change is a significant update of the person (DfE touches the user). */
+/** A status change is a significant update of the person (DfE touches the user); the ORM bumps versions. */
 function touchPerson(person: Person, at: Date): void {
   person.updatedAt = at;
   person.significantlyUpdatedAt = at;
-  person.version += 1;
 }
 
-export interface AcceptInput {
-  /** `undefined` when the request had no body or did not mention it. */
-  fundedPlace: unknown;
-  scheduleIdentifier: unknown;
+/** Stages one event per application, each with its person's funding history as it now stands. */
+async function stageAll(
+  em: EntityManager,
+  naming: Naming,
+  person: Person,
+  staged: {
+    name: Parameters<typeof stageApplicationEvent>[2];
+    application: Application;
+    related?: string[];
+  }[],
+): Promise<EventEnvelope[]> {
+  const history = await new ApplicationQueries(em).fundingHistory(person.id);
+  const events: EventEnvelope[] = [];
+  for (const { name, application, related } of staged) {
+    events.push(
+      await stageApplicationEvent(
+        em,
+        naming,
+        name,
+        application,
+        person,
+        isPreviouslyFunded(application, history),
+        related,
+      ),
+    );
+  }
+  return events;
 }
 
 /**
- * POST .../accept, DfE's checks in DfE's order (business-rules §3.1). In one transaction: accept, pick the
- * schedule, set the funded place (capped cohorts) and reject every other application of the person for
- * the same course and cohort, at any provider.
+ * POST .../accept (docs/domain.md, "Accepting"). In one transaction: accept, pick the schedule, set the funded
+ * place (capped cohorts) and reject every other application of the person for the same course and cohort.
  */
 export async function acceptApplication(
   em: EntityManager,
   naming: Naming,
   leadProviderId: string,
   applicationId: string,
-  input: AcceptInput,
+  request: AcceptRequest,
 ): Promise<CommandResult> {
   try {
     return await em.transactional(async (tx) => {
-      const { application, person } = await loadForUpdate(tx, applicationId, leadProviderId, true);
+      const { application, person } = await loadForAccept(tx, applicationId, leadProviderId);
       const cohort = cohortByIdentifier(application.cohortIdentifier);
       if (!cohort) throw new Error(`application ${application.id} has an unknown cohort`);
-      const errors = new ValidationErrors();
-
-      if (!errors.any() && cohort.funding === 'capped' && typeof input.fundedPlace !== 'boolean') {
-        errors.add('funded_place', MESSAGES.fundedPlaceInclusion);
-      }
-      if (cohort.funding === 'zero' && input.fundedPlace !== false)
-        errors.add('funded_place', MESSAGES.fundedPlaceUnfunded);
-      if (application.status === 'accepted') errors.add('application', MESSAGES.alreadyAccepted);
-      if (application.status === 'rejected') errors.add('application', MESSAGES.cannotChangeFromRejected);
-      if (await hasAnotherAcceptedApplication(tx, application, person))
-        errors.add('application', MESSAGES.anotherAccepted);
-      if (
-        !errors.any() &&
-        cohort.funding === 'capped' &&
-        input.fundedPlace === true &&
-        !application.eligibleForFunding
-      ) {
-        errors.add('application', MESSAGES.notEligibleForFundedPlace);
-      }
-
-      // Ruby's `present?` decides whether one was given (a blank string is not); the lookup then uses the
-      // value exactly as sent (DfE does not strip it), and a non-string value names no schedule.
-      const requested = input.scheduleIdentifier;
-      const given =
-        requested !== undefined &&
-        requested !== null &&
-        !(typeof requested === 'string' && requested.trim() === '');
-      let scheduleIdentifier: string | undefined;
-      if (given) {
-        const schedule =
-          typeof requested === 'string' ? findSchedule(cohort.identifier, requested) : undefined;
-        if (!schedule) errors.add('schedule_identifier', MESSAGES.scheduleNotFound);
-        else if (
-          !errors.any() &&
-          !isScheduleValidForCourse(schedule.identifier, application.courseIdentifier)
-        ) {
-          errors.add('schedule_identifier', MESSAGES.scheduleInvalidForCourse);
-        } else scheduleIdentifier = schedule.identifier;
-      } else {
-        const fallback = defaultScheduleFor({
-          courseIdentifier: application.courseIdentifier as CourseIdentifier,
-          cohortIdentifier: cohort.identifier,
-          date: today(),
-        });
-        if (!fallback.schedule) errors.add('schedule', MESSAGES.scheduleBlank);
-        else scheduleIdentifier = fallback.schedule.identifier;
-      }
-      errors.throwIfAny();
+      const queries = new ApplicationQueries(tx);
+      const decision = decideAccept(
+        application,
+        cohort,
+        request,
+        await queries.anotherAcceptedExists(application, person),
+        today(),
+      );
 
       const at = now();
       application.status = 'accepted';
-      application.scheduleIdentifier = scheduleIdentifier!;
+      application.scheduleIdentifier = decision.scheduleIdentifier;
       application.acceptedAt = at;
       application.trainingStatus = 'active';
-      if (cohort.funding === 'capped') application.fundedPlace = input.fundedPlace as boolean;
-      touch(application, at);
+      if (decision.fundedPlace !== undefined) application.fundedPlace = decision.fundedPlace;
+      application.updatedAt = at;
       touchPerson(person, at);
 
-      // Every other application of this person for exactly this course and cohort, at any provider and
-      // in any status (DfE rewrites the reason of an already rejected one too).
-      const siblings = (
-        await tx.find(
-          ApplicationSchema,
-          {
-            personId: person.id,
-            courseIdentifier: application.courseIdentifier,
-            cohortIdentifier: application.cohortIdentifier,
-            id: { $ne: application.id },
-          },
-          { lockMode: LockMode.PESSIMISTIC_WRITE, orderBy: { id: 'asc' } },
-        )
-      ).filter(
-        (s) =>
-          s.status !== 'rejected' || s.reasonForRejection !== 'other_application_in_this_cohort_accepted',
-      );
+      const siblings = (await queries.siblingsForUpdate(application)).filter(needsRejectingOnAccept);
       for (const sibling of siblings) {
         sibling.status = 'rejected';
-        sibling.reasonForRejection = 'other_application_in_this_cohort_accepted';
-        touch(sibling, at);
+        sibling.reasonForRejection = OTHER_APPLICATION_ACCEPTED;
+        sibling.updatedAt = at;
       }
       await tx.flush();
 
-      const events = [
-        await stageApplicationEvent(
-          tx,
-          naming,
-          'application.accepted',
-          application,
-          person,
-          await new ApplicationReadRepository(tx).previouslyFunded(application.id),
-          siblings.map((s) => s.id),
-        ),
-      ];
-      for (const sibling of siblings) {
-        events.push(
-          await stageApplicationEvent(
-            tx,
-            naming,
-            'application.rejected',
-            sibling,
-            person,
-            await new ApplicationReadRepository(tx).previouslyFunded(sibling.id),
-          ),
-        );
-      }
+      const events = await stageAll(tx, naming, person, [
+        { name: 'application.accepted', application, related: siblings.map((s) => s.id) },
+        ...siblings.map((sibling) => ({ name: 'application.rejected' as const, application: sibling })),
+      ]);
       return { applicationId: application.id, events };
     });
   } catch (err) {
@@ -278,7 +178,7 @@ export async function acceptApplication(
   }
 }
 
-/** POST .../reject (business-rules §3.2): pending or accepted, unless it has live declarations. */
+/** POST .../reject (docs/domain.md, "Rejecting"): pending or accepted, unless it has live declarations. */
 export async function rejectApplication(
   em: EntityManager,
   naming: Naming,
@@ -286,32 +186,21 @@ export async function rejectApplication(
   applicationId: string,
 ): Promise<CommandResult> {
   return em.transactional(async (tx) => {
-    const { application, person } = await loadForUpdate(tx, applicationId, leadProviderId, false);
-    const errors = new ValidationErrors();
-    if (application.status === 'rejected') errors.add('application', MESSAGES.alreadyRejected);
-    if (await hasLiveDeclarations(tx, application.id))
-      errors.add('application', MESSAGES.rejectWithDeclarations);
-    errors.throwIfAny();
+    const { application, person } = await loadForUpdate(tx, applicationId, leadProviderId);
+    checkReject(application.status, await new ApplicationQueries(tx).liveDeclarationsExist(application.id));
 
     const at = now();
     application.status = 'rejected';
     application.reasonForRejection = 'rejected_by_provider';
-    touch(application, at);
+    application.updatedAt = at;
     touchPerson(person, at);
     await tx.flush();
-    const event = await stageApplicationEvent(
-      tx,
-      naming,
-      'application.rejected',
-      application,
-      person,
-      await new ApplicationReadRepository(tx).previouslyFunded(application.id),
-    );
-    return { applicationId: application.id, events: [event] };
+    const events = await stageAll(tx, naming, person, [{ name: 'application.rejected', application }]);
+    return { applicationId: application.id, events };
   });
 }
 
-/** PUT .../change-funded-place (business-rules §3.3). */
+/** PUT .../change-funded-place (docs/domain.md, "Funded place"). */
 export async function changeFundedPlace(
   em: EntityManager,
   naming: Naming,
@@ -320,33 +209,59 @@ export async function changeFundedPlace(
   fundedPlace: unknown,
 ): Promise<CommandResult> {
   return em.transactional(async (tx) => {
-    const { application, person } = await loadForUpdate(tx, applicationId, leadProviderId, false);
-    const cohort = cohortByIdentifier(application.cohortIdentifier);
-    const errors = new ValidationErrors();
-    if (typeof fundedPlace !== 'boolean') errors.add('funded_place', MESSAGES.fundedPlaceInclusion);
-    if (application.status !== 'accepted') errors.add('application', MESSAGES.changeNotAccepted);
-    // Ruby truthiness: anything but nil and false (so the string "false" counts as asking for a place).
-    const truthy = fundedPlace !== undefined && fundedPlace !== null && fundedPlace !== false;
-    if (truthy && !application.eligibleForFunding) errors.add('application', MESSAGES.changeNotEligible);
-    if (!errors.any() && cohort?.funding !== 'capped') errors.add('application', MESSAGES.changeNotCapped);
-    if (await hasLiveDeclarations(tx, application.id))
-      errors.add('application', MESSAGES.changeWithDeclarations);
-    errors.throwIfAny();
+    const { application, person } = await loadForUpdate(tx, applicationId, leadProviderId);
+    checkChangeFundedPlace(
+      application,
+      cohortByIdentifier(application.cohortIdentifier),
+      fundedPlace,
+      await new ApplicationQueries(tx).liveDeclarationsExist(application.id),
+    );
 
     // Setting the value it already has succeeds but changes nothing (Rails skips an unchanged update!), so
     // updated_at does not move and the application does not reappear in updated_since feeds.
     if (application.fundedPlace === fundedPlace) return { applicationId: application.id, events: [] };
-    application.fundedPlace = fundedPlace as boolean;
-    touch(application, now());
+    application.fundedPlace = fundedPlace;
+    application.updatedAt = now();
     await tx.flush();
-    const event = await stageApplicationEvent(
-      tx,
-      naming,
-      'application.funded-place-changed',
-      application,
-      person,
-      await new ApplicationReadRepository(tx).previouslyFunded(application.id),
-    );
-    return { applicationId: application.id, events: [event] };
+    const events = await stageAll(tx, naming, person, [
+      { name: 'application.funded-place-changed', application },
+    ]);
+    return { applicationId: application.id, events };
   });
+}
+
+/** What training's enrolment events change on the application (training owns these after acceptance). */
+export type EnrolmentChange = Partial<
+  Pick<
+    Application,
+    | 'trainingStatus'
+    | 'scheduleIdentifier'
+    | 'cohortIdentifier'
+    | 'cohortStartYear'
+    | 'cohortSuffix'
+    | 'fundedPlace'
+  >
+>;
+
+/**
+ * Applies an enrolment event to the application it belongs to, in the handler's transaction: skipped when an
+ * event of the same or a later enrolment version was already applied (events may arrive out of order);
+ * `updated_at` only moves forward.
+ */
+export async function applyEnrolmentChange(
+  em: EntityManager,
+  applicationId: string,
+  enrolmentVersion: number,
+  changedAt: Date,
+  change: EnrolmentChange,
+): Promise<void> {
+  const application = await em.findOne(
+    ApplicationSchema,
+    { id: applicationId },
+    { lockMode: LockMode.PESSIMISTIC_WRITE },
+  );
+  if (!application || application.enrolmentVersion >= enrolmentVersion) return;
+  Object.assign(application, change);
+  application.enrolmentVersion = enrolmentVersion;
+  if (changedAt > application.updatedAt) application.updatedAt = changedAt;
 }

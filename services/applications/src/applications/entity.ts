@@ -108,7 +108,7 @@ export const ApplicationSchema = new EntitySchema<Application>({
     enrolmentVersion: { type: 'integer', default: 0 },
     createdAt: { type: 'Date', columnType: 'timestamptz' },
     updatedAt: { type: 'Date', columnType: 'timestamptz' },
-    version: { type: 'integer' },
+    version: { type: 'integer', version: true },
   },
   indexes: [
     // Provider-scoped lists in default and updated_at order (keyset-friendly, id tie-break).

@@ -15,7 +15,7 @@ import {
   type ServiceRuntime,
 } from '@npq/service-kit';
 import { acceptApplication, changeFundedPlace, rejectApplication, type CommandResult } from './commands';
-import { APPLICATION_SORT_COLUMNS, ApplicationReadRepository } from './repository';
+import { APPLICATION_SORT_COLUMNS, ApplicationQueries } from './queries';
 import { serializeApplication } from './serializer';
 
 type WithId = FastifyRequest<{ Params: { id: string } }>;
@@ -40,7 +40,7 @@ function readRoutes(app: FastifyInstance): void {
     const updatedSince = parseDateFilter(query, 'updated_since');
     const { limit, offset } = parsePagination(query);
     const sort = parseSort(query, APPLICATION_SORT_COLUMNS, [{ column: 'a.created_at', direction: 'asc' }]);
-    const rows = await new ApplicationReadRepository(req.em).list({
+    const rows = await new ApplicationQueries(req.em).list({
       leadProviderId,
       cohorts,
       participantIds,
@@ -57,7 +57,7 @@ function readRoutes(app: FastifyInstance): void {
     assertFilterShape(req.query as Query);
     // A malformed id cannot name anything: DfE casts it to NULL and answers 404.
     if (!isUuid(req.params.id)) throw notFound();
-    const view = await new ApplicationReadRepository(req.em).findForProvider(
+    const view = await new ApplicationQueries(req.em).findForProvider(
       req.params.id.toLowerCase(),
       leadProviderId,
     );
@@ -72,7 +72,7 @@ async function target(req: WithId): Promise<{ leadProviderId: string; applicatio
   assertFilterShape(req.query as Query);
   const applicationId = req.params.id.toLowerCase();
   if (!isUuid(applicationId)) throw notFound();
-  if (!(await new ApplicationReadRepository(req.em).findForProvider(applicationId, leadProviderId)))
+  if (!(await new ApplicationQueries(req.em).existsForProvider(applicationId, leadProviderId)))
     throw notFound();
   return { leadProviderId, applicationId };
 }
@@ -84,7 +84,7 @@ async function target(req: WithId): Promise<{ leadProviderId: string; applicatio
 function commandRoutes(app: FastifyInstance, runtime: ServiceRuntime): void {
   const respond = async (req: WithId, result: CommandResult) => {
     await runtime.readYourWrites.publishAndWait(result.events);
-    const view = await new ApplicationReadRepository(req.em.fork()).findById(result.applicationId);
+    const view = await new ApplicationQueries(req.em.fork()).findById(result.applicationId);
     if (!view) throw notFound();
     return { data: serializeApplication(view) };
   };

@@ -2,6 +2,7 @@ import { teacherCatchmentFlag, type ApiComponents } from '@npq/contracts';
 import { toRfc3339 } from '@npq/service-kit';
 import type { Person } from '../people/entity';
 import type { Application, ApplicationDetails } from './entity';
+import { eligibleForDfeFunding, ineligibleForFundingReason } from './rules';
 
 type Schemas = ApiComponents['schemas'];
 export type ApplicationResource = Schemas['Application'];
@@ -25,22 +26,6 @@ export type ApplicationView = Pick<
   Pick<Person, 'fullName' | 'email' | 'trn' | 'trnVerified' | 'significantlyUpdatedAt'> & {
     previouslyFunded: boolean;
   };
-
-/** DfE's `eligible_for_dfe_funding?`: a previously funded person is not eligible unless marked so by policy. */
-export function eligibleForDfeFunding(
-  v: Pick<ApplicationView, 'previouslyFunded' | 'fundingEligibilityStatusCode' | 'eligibleForFunding'>,
-): boolean {
-  if (v.previouslyFunded && v.fundingEligibilityStatusCode !== 'marked_funded_by_policy') return false;
-  return v.eligibleForFunding;
-}
-
-export function ineligibleForFundingReason(
-  v: Pick<ApplicationView, 'previouslyFunded' | 'eligibleForFunding'>,
-) {
-  if (v.previouslyFunded) return 'previously-funded' as const;
-  if (!v.eligibleForFunding) return 'establishment-ineligible' as const;
-  return null;
-}
 
 function later(a: Date, b: Date): Date {
   return a.getTime() >= b.getTime() ? a : b;

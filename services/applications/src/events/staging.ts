@@ -1,7 +1,7 @@
 import type { ApplicationSnapshotV1, EventEnvelope, EventName, PersonSnapshotV1 } from '@npq/contracts';
 import { stageEvent, type EntityManager, type Naming } from '@npq/service-kit';
 import type { Application } from '../applications/entity';
-import { eligibleForDfeFunding } from '../applications/serializer';
+import { eligibleForDfeFunding, isFundable } from '../applications/rules';
 import type { Person } from '../people/entity';
 
 export function personSnapshot(p: Person): PersonSnapshotV1 {
@@ -37,7 +37,7 @@ export function applicationSnapshot(a: Application, previouslyFunded: boolean): 
     fundedPlace: a.fundedPlace,
     eligibleForFunding: a.eligibleForFunding,
     eligibleForDfeFunding: eligible,
-    fundable: eligible && a.fundedPlace !== false,
+    fundable: isFundable(eligible, a.fundedPlace),
     targetedDeliveryFundingEligibility: a.targetedDeliveryFundingEligibility,
     teacherCatchment: a.teacherCatchment,
     schoolUrn: a.schoolUrn,

@@ -3,12 +3,13 @@ import { LockMode, UniqueConstraintViolationException } from '@mikro-orm/postgre
 import type { EventEnvelope } from '@npq/contracts';
 import { now, unprocessable, type EntityManager, type Naming } from '@npq/service-kit';
 import { Application, ApplicationSchema } from '../applications/entity';
-import { ApplicationReadRepository } from '../applications/repository';
+import { ApplicationQueries } from '../applications/queries';
+import { isPreviouslyFunded } from '../applications/rules';
 import type { ApplicationView } from '../applications/serializer';
 import { stageApplicationEvent } from '../events/staging';
-import { changeIdentity } from '../people/commands';
+import { assertEmailFree, changeIdentity } from '../people/commands';
 import { Person, PersonSchema } from '../people/entity';
-import { assertEmailFree, EMAIL_TAKEN, participantReplaced } from '../people/guards';
+import { EMAIL_TAKEN, participantReplaced } from '../people/rules';
 import type { IntakeInput } from './validation';
 
 /**
@@ -101,7 +102,7 @@ export async function intakeApplication(
           'application.created',
           application,
           person,
-          await new ApplicationReadRepository(tx).previouslyFunded(application.id),
+          isPreviouslyFunded(application, await new ApplicationQueries(tx).fundingHistory(person.id)),
         ),
       );
     });
@@ -110,7 +111,7 @@ export async function intakeApplication(
     if (err instanceof UniqueConstraintViolationException) throw EMAIL_TAKEN;
     throw err;
   }
-  const view = await new ApplicationReadRepository(em).findById(applicationId);
+  const view = await new ApplicationQueries(em).findById(applicationId);
   if (!view) throw new Error('application vanished after intake');
   return { view, events };
 }

@@ -9,11 +9,10 @@ import {
   type Cohort,
   type CourseIdentifier,
 } from '@npq/contracts';
-import { isUuid, isValidDateOnly } from '@npq/service-kit';
+import { AttributeReader, isUuid, isValidDateOnly } from '@npq/service-kit';
 import type { ApplicationDetails } from '../applications/entity';
-import { AttributeReader } from '@npq/service-kit';
-import { EMAIL_FORMAT, TRN_FORMAT } from '../people/rules';
-import { readIdentityChange, type IdentityChange } from '../people/commands';
+import { EMAIL_FORMAT, TRN_FORMAT, type IdentityChange } from '../people/rules';
+import { readIdentityChange } from '../people/validation';
 
 /** The identity of a person new to the platform, as the registration sent it. */
 export interface NewApplicant {

@@ -41,7 +41,7 @@ export const PersonSchema = new EntitySchema<Person>({
       columnType: 'timestamptz',
       index: 'people_significantly_updated_at_idx',
     },
-    version: { type: 'integer' },
+    version: { type: 'integer', version: true },
   },
   indexes: [
     {

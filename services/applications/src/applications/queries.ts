@@ -1,12 +1,22 @@
-import type { ApplicationStatus } from '@npq/contracts';
+import { LockMode } from '@mikro-orm/postgresql';
+import {
+  LIVE_DECLARATION_STATES,
+  rebrandedAlternatives,
+  type ApplicationStatus,
+  type CourseIdentifier,
+} from '@npq/contracts';
 import type { EntityManager, SortKey } from '@npq/service-kit';
 import { pgArray } from '@npq/service-kit';
-import { REBRANDED_COURSES_SQL as ALTERNATIVES } from './entity';
+import { DeclarationProjectionSchema } from '../declarations/entity';
+import { PersonSchema, type Person } from '../people/entity';
+import { ApplicationSchema, REBRANDED_COURSES_SQL as ALTERNATIVES, type Application } from './entity';
+import type { FundingHistoryEntry } from './rules';
 import type { ApplicationView } from './serializer';
 
 /**
- * DfE's "previously funded": the same person has another accepted, funding-eligible application for the
- * same course (ASO and EHCO count as one) whose funded place is not false. Any provider, any cohort.
+ * "Previously funded" (docs/domain.md, "Funding eligibility"; `isPreviouslyFunded` in rules.ts says the same):
+ * the same person has another accepted, funding-eligible application for the same course (ASO and EHCO count
+ * as one) whose funded place is not false. Any provider, any cohort.
  */
 const PREVIOUSLY_FUNDED = `exists (
   select 1 from applications.applications o
@@ -122,8 +132,70 @@ export const APPLICATION_SORT_COLUMNS: Record<string, string> = {
   updated_at: 'a.updated_at',
 };
 
-export class ApplicationReadRepository {
+/**
+ * The application's data access. The resource reads (list, show) are one hand-written query each: the list
+ * and show routes are the ones `pnpm bench` measures (docs/performance.md), and each needs the person joined
+ * and "previously funded" computed per row in a single round trip. Everything else goes through the ORM.
+ */
+export class ApplicationQueries {
   constructor(private readonly em: EntityManager) {}
+
+  /** Whether the provider has this application (the commands' 404 before the body is read). */
+  async existsForProvider(id: string, leadProviderId: string): Promise<boolean> {
+    return (await this.em.count(ApplicationSchema, { id, leadProviderId })) > 0;
+  }
+
+  /**
+   * Whether the person (or, when their TRN is validated, anyone with that TRN) already has an accepted,
+   * not withdrawn application for this course (ASO and EHCO count as one) in this cohort.
+   */
+  async anotherAcceptedExists(application: Application, person: Person): Promise<boolean> {
+    const personIds = [person.id];
+    if (person.trnVerified && person.trn) {
+      const sameTrn = await this.em.find(PersonSchema, { trn: person.trn, id: { $ne: person.id } });
+      personIds.push(...sameTrn.map((p) => p.id));
+    }
+    const found = await this.em.count(ApplicationSchema, {
+      id: { $ne: application.id },
+      personId: { $in: personIds },
+      status: 'accepted',
+      $or: [{ trainingStatus: null }, { trainingStatus: { $ne: 'withdrawn' } }],
+      courseIdentifier: { $in: [...rebrandedAlternatives(application.courseIdentifier as CourseIdentifier)] },
+      cohortIdentifier: application.cohortIdentifier,
+    });
+    return found > 0;
+  }
+
+  /** Live declarations (they will be, or have been, paid) block reject and change-funded-place. */
+  async liveDeclarationsExist(applicationId: string): Promise<boolean> {
+    const found = await this.em.count(DeclarationProjectionSchema, {
+      applicationId,
+      state: { $in: [...LIVE_DECLARATION_STATES] },
+    });
+    return found > 0;
+  }
+
+  /** The person's accepted applications: what "previously funded" looks at. */
+  async fundingHistory(personId: string): Promise<FundingHistoryEntry[]> {
+    return this.em.find(ApplicationSchema, { personId, status: 'accepted' });
+  }
+
+  /**
+   * Every other application of the person for exactly this course and cohort, at any provider and in any
+   * status, locked for update in id order (accept rejects them).
+   */
+  async siblingsForUpdate(application: Application): Promise<Application[]> {
+    return this.em.find(
+      ApplicationSchema,
+      {
+        personId: application.personId,
+        courseIdentifier: application.courseIdentifier,
+        cohortIdentifier: application.cohortIdentifier,
+        id: { $ne: application.id },
+      },
+      { lockMode: LockMode.PESSIMISTIC_WRITE, orderBy: { id: 'asc' } },
+    );
+  }
 
   /**
    * One page of the provider's applications, ordered with an id tie-break. The page's ids are chosen first
@@ -153,6 +225,7 @@ export class ApplicationReadRepository {
     }
     const order = [...q.sort.map((k) => `${k.column} ${k.direction}`), 'a.id asc'].join(', ');
     params.push(q.limit, q.offset);
+    // raw SQL: the measured list query (docs/performance.md): ids of the page first, then the joined rows.
     const rows: Row[] = await this.em.execute(
       `with page as (
          select a.id, row_number() over (order by ${order}) as position
@@ -165,6 +238,7 @@ export class ApplicationReadRepository {
   }
 
   async findForProvider(id: string, leadProviderId: string): Promise<ApplicationView | null> {
+    // raw SQL: the measured show query: person and "previously funded" in the same round trip.
     const rows: Row[] = await this.em.execute(`${SELECT} where a.id = ? and a.lead_provider_id = ?`, [
       id,
       leadProviderId,
@@ -172,12 +246,8 @@ export class ApplicationReadRepository {
     return rows[0] ? toView(rows[0]) : null;
   }
 
-  /** Whether the application's person counts as previously funded for its course (false if unknown). */
-  async previouslyFunded(id: string): Promise<boolean> {
-    return (await this.findById(id))?.previouslyFunded ?? false;
-  }
-
   async findById(id: string): Promise<ApplicationView | null> {
+    // raw SQL: the show query without the provider scope (the answer to a command or intake).
     const rows: Row[] = await this.em.execute(`${SELECT} where a.id = ?`, [id]);
     return rows[0] ? toView(rows[0]) : null;
   }

@@ -1,0 +1,30 @@
+import { raw } from '@mikro-orm/postgresql';
+import type { DeclarationSnapshotV1 } from '@npq/contracts';
+import type { EntityManager } from '@npq/service-kit';
+import { DeclarationProjectionSchema } from './entity';
+
+/**
+ * Keeps finance's declaration as far as the application rules need it (reject and change-funded-place look
+ * for live ones). An upsert that ignores a snapshot older than the one already applied: events of one
+ * declaration may arrive out of order, and two may race to insert it.
+ */
+export async function applyDeclarationSnapshot(
+  em: EntityManager,
+  declaration: DeclarationSnapshotV1,
+  version: number,
+): Promise<void> {
+  await em
+    .createQueryBuilder(DeclarationProjectionSchema)
+    .insert({
+      declarationId: declaration.declarationId,
+      applicationId: declaration.applicationId,
+      declarationType: declaration.declarationType,
+      state: declaration.state,
+      version,
+      updatedAt: new Date(declaration.updatedAt),
+    })
+    .onConflict('declarationId')
+    .merge(['applicationId', 'state', 'declarationType', 'version', 'updatedAt'])
+    .where({ version: { $lt: raw('excluded.version') } })
+    .execute();
+}
