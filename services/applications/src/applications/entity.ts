@@ -4,7 +4,10 @@ import { APPLICATION_STATUSES, REBRANDED_COURSE_IDENTIFIERS, type ApplicationSta
 /** ASO and EHCO, one course for acceptance and funding, as a SQL list: `('npq-additional-support-offer', …)`. */
 export const REBRANDED_COURSES_SQL = `(${REBRANDED_COURSE_IDENTIFIERS.map((c) => `'${c}'`).join(', ')})`;
 
-/** An NPQ application of one person to one lead provider for one course and cohort. */
+/**
+ * An NPQ application of one person to one lead provider for one course and cohort (states and who changes
+ * what: docs/domain.md, "Application states").
+ */
 export class Application {
   id!: string;
   personId!: string;

@@ -13,8 +13,8 @@ import { EMAIL_TAKEN, participantReplaced } from '../people/rules';
 import type { IntakeInput } from './validation';
 
 /**
- * Records a new application from the registration service: for the named participant, or for a new
- * person. One transaction: the person (created, or changed by the identity the registration sent), the
+ * Records a new application from the registration service (docs/domain.md, "Intake"): for the named
+ * participant, or for a new person. One transaction: the person (created, or changed by the identity the registration sent), the
  * application, and their events; either all of it happens or none.
  *
  * For an existing participant the registration's identity goes through the PATCH participant rules

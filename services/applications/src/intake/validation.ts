@@ -70,7 +70,10 @@ const KNOWN_ATTRIBUTES = [
   'funded_place',
 ] as const;
 
-/** Validates an intake request's `data.attributes`; throws DfE's 422 envelope listing every problem. */
+/**
+ * Validates an intake request's `data.attributes` (docs/domain.md, "Intake"); throws DfE's 422 envelope listing
+ * every problem.
+ */
 export function validateIntake(attrs: Record<string, unknown>): IntakeInput {
   const r = new AttributeReader(attrs);
   const { errors } = r;
@@ -166,7 +169,7 @@ export function validateIntake(attrs: Record<string, unknown>): IntakeInput {
     sencoStartDate: errors.has('senco_start_date') ? null : sencoStartDate,
     fundedPlace,
   };
-  // DfE's Application model rule (capped cohorts): a funded place only for someone eligible for funding.
+  // Capped cohorts: a funded place only for someone eligible for funding (DfE's Application model rule).
   if (cohort?.funding === 'capped' && input.fundedPlace === true && !input.eligibleForFunding) {
     errors.add(
       'funded_place',

@@ -96,8 +96,8 @@ export interface MergeResult {
 }
 
 /**
- * POST /admin/v1/participants/{id}/merge: retires `{id}` into `into_participant_id` (DfE's
- * Users::MergeAndArchive): every application moves to the kept person, the retired person's own id changes
+ * POST /admin/v1/participants/{id}/merge (docs/domain.md, "Merging people"): retires `{id}` into
+ * `into_participant_id` (DfE's Users::MergeAndArchive): every application moves to the kept person, the retired person's own id changes
  * move too (a circular one is dropped), and a change from → to is recorded. Unlike DfE we refuse a merge
  * that would leave one person accepted twice for the same course and cohort.
  */
