@@ -3,12 +3,8 @@ import {
   assertFilterShape,
   isUuid,
   list,
+  ListQuery,
   notFound,
-  parseCohortFilter,
-  parseDateFilter,
-  parsePagination,
-  parseSort,
-  parseUuidListFilter,
   readAttributes,
   requireLeadProvider,
   type Query,
@@ -32,16 +28,15 @@ const ACCEPT_BODY = {
 
 function readRoutes(app: FastifyInstance): void {
   app.get('/api/v3/npq-applications', async (req) => {
-    const leadProviderId = requireLeadProvider(req);
-    const query = req.query as Query;
-    assertFilterShape(query);
-    const cohorts = parseCohortFilter(query);
-    const participantIds = parseUuidListFilter(query, 'participant_id');
-    const updatedSince = parseDateFilter(query, 'updated_since');
-    const { limit, offset } = parsePagination(query);
-    const sort = parseSort(query, APPLICATION_SORT_COLUMNS, [{ column: 'a.created_at', direction: 'asc' }]);
+    // The shared list opening (docs/domain.md, "Lists"), filters in DfE's order.
+    const q = ListQuery.forProvider(req);
+    const cohorts = q.cohorts();
+    const participantIds = q.uuids('participant_id');
+    const updatedSince = q.date('updated_since');
+    const { limit, offset } = q.page();
+    const sort = q.sort(APPLICATION_SORT_COLUMNS, [{ column: 'a.created_at', direction: 'asc' }]);
     const rows = await new ApplicationQueries(req.em).list({
-      leadProviderId,
+      leadProviderId: q.leadProviderId,
       cohorts,
       participantIds,
       updatedSince,
