@@ -9,7 +9,7 @@ import {
   type EntityManager,
   type Naming,
 } from '@npq/service-kit';
-import { stageApplicationEvent } from '../events/staging';
+import { stageApplicationEvent, type ApplicationEventName } from '../events/staging';
 import { PersonSchema, type Person } from '../people/entity';
 import { ApplicationSchema, type Application } from './entity';
 import { ApplicationQueries } from './queries';
@@ -99,7 +99,7 @@ async function stageAll(
   naming: Naming,
   person: Person,
   staged: {
-    name: Parameters<typeof stageApplicationEvent>[2];
+    name: ApplicationEventName;
     application: Application;
     related?: string[];
   }[],

@@ -47,7 +47,7 @@ export function applicationSnapshot(a: Application, previouslyFunded: boolean): 
   };
 }
 
-type ApplicationEventName = Extract<
+export type ApplicationEventName = Extract<
   EventName,
   'application.created' | 'application.accepted' | 'application.rejected' | 'application.funded-place-changed'
 >;
