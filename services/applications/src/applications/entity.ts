@@ -125,6 +125,7 @@ export const ApplicationSchema = new EntitySchema<Application>({
       name: 'applications_one_accepted_per_course_idx',
       // The database's own guarantee that a person is never accepted twice for one course (ASO and EHCO
       // count as one) in one cohort, whichever provider accepts: the backstop behind the accept lock.
+      // raw SQL: a partial unique index over an expression has no declarative form.
       expression: (c, table, indexName) =>
         `create unique index "${indexName}" on ${String(table)} ("${c.personId}", (case when "${c.courseIdentifier}" in ${REBRANDED_COURSES_SQL} then 'ehco-aso' else "${c.courseIdentifier}" end), "${c.cohortIdentifier}") where "${c.status}" = 'accepted' and coalesce("${c.trainingStatus}", 'active') <> 'withdrawn'`,
     },

@@ -18,6 +18,7 @@ import type { ApplicationView } from './serializer';
  * the same person has another accepted, funding-eligible application for the same course (ASO and EHCO count
  * as one) whose funded place is not false. Any provider, any cohort.
  */
+// raw SQL: part of the measured list and show queries (see ApplicationQueries).
 const PREVIOUSLY_FUNDED = `exists (
   select 1 from applications.applications o
   where o.person_id = a.person_id and o.id <> a.id and o.status = 'accepted' and o.eligible_for_funding
@@ -25,6 +26,7 @@ const PREVIOUSLY_FUNDED = `exists (
     and (o.course_identifier = a.course_identifier
          or (a.course_identifier in ${ALTERNATIVES} and o.course_identifier in ${ALTERNATIVES})))`;
 
+// raw SQL: the measured list and show queries' rows, with the person joined.
 const SELECT = `
   select a.id, a.person_id, a.course_identifier, a.cohort_start_year, a.cohort_suffix, a.status,
     a.reason_for_rejection, a.eligible_for_funding, a.funding_eligibility_status_code,

@@ -25,6 +25,7 @@ export async function applyDeclarationSnapshot(
     })
     .onConflict('declarationId')
     .merge(['applicationId', 'state', 'declarationType', 'version', 'updatedAt'])
+    // raw SQL: `excluded` (the row that conflicted) has no name in the QueryBuilder.
     .where({ version: { $lt: raw('excluded.version') } })
     .execute();
 }

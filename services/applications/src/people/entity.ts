@@ -47,6 +47,7 @@ export const PersonSchema = new EntitySchema<Person>({
     {
       name: 'people_email_unique',
       // Active people only: a retired person keeps their address for the record.
+      // raw SQL: a partial unique index over lower(email) has no declarative form.
       expression: (columns, table, indexName) =>
         `create unique index "${indexName}" on ${String(table)} (lower("${columns.email}")) where "${columns.retiredIntoId}" is null and "${columns.email}" is not null`,
     },
