@@ -3,6 +3,7 @@ import { LockMode, UniqueConstraintViolationException } from '@mikro-orm/postgre
 import type { EventEnvelope } from '@npq/contracts';
 import {
   AttributeReader,
+  findForUpdate,
   isUuid,
   notFound,
   now,
@@ -74,12 +75,7 @@ export async function updateParticipant(
 
   try {
     return await em.transactional(async (tx) => {
-      const person = await tx.findOne(
-        PersonSchema,
-        { id: participantId },
-        { lockMode: LockMode.PESSIMISTIC_WRITE },
-      );
-      if (!person) throw notFound();
+      const person = await findForUpdate(tx, PersonSchema, participantId);
       if (person.retiredIntoId) throw participantReplaced(person);
       return { person, events: await changeIdentity(tx, naming, person, change) };
     });
