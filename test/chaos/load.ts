@@ -191,7 +191,7 @@ export class Load {
     // Another service not having applied an event yet reads as "not found" or "no accepted application".
     const lagging = (status: number, json: any) =>
       status === 404 ||
-      (status === 422 && /cannot be found|not recognised|has not had a 'completed'/.test(detail(json)));
+      (status === 422 && /cannot be found|not recognised|has not had a 'completed'|has no declarations/.test(detail(json)));
 
     // 1. Intake (admin), with a key: a retry after a lost answer gets the same application back.
     const key = randomUUID();
@@ -224,7 +224,7 @@ export class Load {
           `/api/v3/npq-applications/${p.applicationId}/accept`,
           token,
           { data: { type: 'npq-application-accept', attributes: { funded_place: true } } },
-          at('2025-09-15T10:00:00Z'),
+          at('2026-09-15T10:00:00Z'),
           this.record,
         ),
       () => false,
@@ -233,7 +233,7 @@ export class Load {
     p.accepted = true;
 
     // 3. Started declaration.
-    const started = await this.declare(pace, p, token, 'started', '2025-10-10T10:00:00Z', lagging);
+    const started = await this.declare(pace, p, token, 'started', '2026-10-10T10:00:00Z', lagging);
     if (!started) return;
 
     const r = Math.random();
@@ -248,18 +248,18 @@ export class Load {
             `/api/v3/participant-declarations/${started}/void`,
             token,
             undefined,
-            at('2025-10-12T09:00:00Z'),
+            at('2026-10-12T09:00:00Z'),
             this.record,
           ),
         lagging,
       );
       if (voided.status !== 200) return;
       p.declarations.set(started, voided.json.data.attributes.state as string);
-      await this.declare(pace, p, token, 'started', '2025-10-13T10:00:00Z', lagging);
+      await this.declare(pace, p, token, 'started', '2026-10-13T10:00:00Z', lagging);
     } else if (r < 0.5) {
       for (const [action, date] of [
-        ['defer', '2025-11-01T09:00:00Z'],
-        ['resume', '2025-11-15T09:00:00Z'],
+        ['defer', '2026-11-01T09:00:00Z'],
+        ['resume', '2026-11-15T09:00:00Z'],
       ] as const) {
         const res = await this.attempt(
           pace,
@@ -288,7 +288,7 @@ export class Load {
       }
     } else if (r < 0.9) {
       // Completed with a pass: training records the outcome, which is pushed to DQT.
-      const completed = await this.declare(pace, p, token, 'completed', '2026-06-01T10:00:00Z', lagging, true);
+      const completed = await this.declare(pace, p, token, 'completed', '2027-06-01T10:00:00Z', lagging, true);
       if (!completed || Math.random() < 0.6) return;
       const outcome = await this.attempt(
         pace,
@@ -301,10 +301,10 @@ export class Load {
             {
               data: {
                 type: 'npq-outcome-confirmation',
-                attributes: { course_identifier: COURSE, state: 'failed', completion_date: '2026-06-15' },
+                attributes: { course_identifier: COURSE, state: 'failed', completion_date: '2027-06-15' },
               },
             },
-            at('2026-06-20T09:00:00Z'),
+            at('2027-06-20T09:00:00Z'),
             this.record,
           ),
         lagging,
@@ -360,8 +360,8 @@ export class Load {
     return {
       lead_provider_id: lp,
       course_identifier: COURSE,
-      cohort: '2025',
-      cohort_suffix: 'a',
+      cohort: '2026',
+      cohort_suffix: 'b',
       full_name: `Chaos Person ${n}`,
       email: `chaos-${n}-${randomUUID().slice(0, 8)}@example.com`,
       teacher_reference_number: trn,
@@ -388,30 +388,33 @@ export class Load {
   }
 
   /**
-   * A payment cycle through the admin API, with keys (retried after a lost answer): the cut-off the day
-   * after `cutOffDate`, then authorise-payment of `statementId` on that day. The worker pays it.
+   * A payment cycle through the admin API, with keys (retried after a lost answer): when `cutOff` is
+   * set, the cut-off the day after `cutOffDate` first (it makes every provider's statements due by then
+   * payable); then authorise-payment of `statementId` on that day. The finance worker pays it.
    */
-  async payStatement(statementId: string, cutOffDate: string): Promise<void> {
+  async payStatement(statementId: string, cutOffDate: string, cutOff: boolean): Promise<void> {
     const next = new Date(Date.parse(`${cutOffDate}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10);
     const run: PaymentRun = { statementId, authorised: false };
     this.paymentRuns.push(run);
     const noPace = (fn: () => Promise<unknown>) => fn();
-    const cutoffKey = randomUUID();
-    const cutoff = await this.attempt(
-      noPace,
-      () =>
-        this.api.send(
-          'cutoff',
-          'POST',
-          '/admin/v1/finance/statement-cutoffs',
-          this.adminToken,
-          { data: { type: 'statement-cutoff', attributes: { as_of: next } } },
-          { 'idempotency-key': cutoffKey },
-          this.record,
-        ),
-      () => false,
-    );
-    if (cutoff.status !== 200) return;
+    if (cutOff) {
+      const cutoffKey = randomUUID();
+      const cutoff = await this.attempt(
+        noPace,
+        () =>
+          this.api.send(
+            'cutoff',
+            'POST',
+            '/admin/v1/finance/statement-cutoffs',
+            this.adminToken,
+            { data: { type: 'statement-cutoff', attributes: { as_of: next } } },
+            { 'idempotency-key': cutoffKey },
+            this.record,
+          ),
+        () => false,
+      );
+      if (cutoff.status !== 200) return;
+    }
     const authoriseKey = randomUUID();
     const authorise = await this.attempt(
       noPace,

@@ -69,18 +69,23 @@ async function runExperiment(
   load.start();
   await sleep(warmupMs);
 
-  // A payment cycle rides along each experiment: picked now, sent while the fault is on.
-  const [statement] = await inspector.sql<{ id: string; deadline: string }>(
-    `select s.id, to_char(s.deadline_date, 'YYYY-MM-DD') as deadline from finance.statements s
-     where s.state = 'open' and s.output_fee and exists (
-       select 1 from finance.statement_items si join finance.declarations d on d.id = si.declaration_id
-       where si.statement_id = s.id and d.state = 'eligible')
-     order by s.deadline_date, s.id limit 1`,
-  );
+  // A payment cycle rides along each experiment, sent while the fault is on: an authorisation of a payable
+  // statement with items (one per provider after each cut-off), or else a cut-off first.
+  const pick = (state: string) =>
+    inspector.sql<{ id: string; deadline: string }>(
+      `select s.id, to_char(s.deadline_date, 'YYYY-MM-DD') as deadline from finance.statements s
+       where s.state = $1 and s.output_fee and s.marked_as_paid_at is null
+         and exists (select 1 from finance.statement_items si where si.statement_id = s.id)
+       order by s.deadline_date, s.id limit 1`,
+      [state],
+    );
+  const [payable] = await pick('payable');
+  const [open] = payable ? [undefined] : await pick('open');
+  const statement = payable ?? open;
 
   const faultAt = Date.now();
   const ctx: ExperimentContext = { cluster, dqt, log };
-  const payment = statement ? load.payStatement(statement.id, statement.deadline) : Promise.resolve();
+  const payment = statement ? load.payStatement(statement.id, statement.deadline, !payable) : Promise.resolve();
   await experiment.inject(ctx);
   const faultEnded = Date.now();
   // Whatever the fault killed comes back, as an orchestrator would bring it back.
@@ -190,6 +195,10 @@ async function main(): Promise<number> {
       `${total} requests; 2xx by kind: ${[...byKind].map(([k, n]) => `${k} ${n}`).join(', ')}; ` +
         `${dqt.pushes.length} DQT pushes received; ${load.paymentRuns.filter((r) => r.authorised).length} payment runs\n`,
     );
+    const other = new Map<string, number>();
+    for (const e of load.exchanges)
+      if (e.status < 200 || e.status >= 300) other.set(`${e.kind} ${e.status}`, (other.get(`${e.kind} ${e.status}`) ?? 0) + 1);
+    process.stdout.write(`other answers: ${[...other].map(([k, n]) => `${k}: ${n}`).join(', ') || 'none'}\n`);
     const failed = rows.filter((r) => r.checks.some((c) => !c.ok));
     if (failed.length > 0) {
       process.stdout.write(`\nInvariants failed in: ${failed.map((r) => r.experiment).join(', ')}\n`);
