@@ -57,8 +57,8 @@ export class SystemProcess {
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: true,
     });
-    child.stdout!.pipe(log);
-    child.stderr!.pipe(log);
+    child.stdout.pipe(log);
+    child.stderr.pipe(log);
     this.child = child;
   }
 

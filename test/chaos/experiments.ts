@@ -4,7 +4,7 @@ import type { DqtReceiver } from './dqt-receiver';
 export interface ExperimentContext {
   cluster: Cluster;
   dqt: DqtReceiver;
-  log(line: string): void;
+  log: (line: string) => void;
 }
 
 export interface Experiment {
@@ -18,7 +18,10 @@ export interface Experiment {
 }
 
 /** kill -9 of one process; it stays dead for `downMs`, then the runner restarts it. */
-function kill(name: string, options: { ci?: boolean; downMs?: number; whenDqtInFlight?: boolean } = {}): Experiment {
+function kill(
+  name: string,
+  options: { ci?: boolean; downMs?: number; whenDqtInFlight?: boolean } = {},
+): Experiment {
   return {
     name: `kill -9 ${name}`,
     ci: options.ci ?? false,
@@ -27,7 +30,11 @@ function kill(name: string, options: { ci?: boolean; downMs?: number; whenDqtInF
       if (options.whenDqtInFlight) {
         // Catch a DQT request in flight, so the re-send path is exercised (docs/operations.md "DQT pushes").
         const caught = await dqt.waitForInFlight(30_000);
-        log(caught ? '  a DQT push is in flight: killing now' : '  no DQT push in flight within 30 s; killing anyway');
+        log(
+          caught
+            ? '  a DQT push is in flight: killing now'
+            : '  no DQT push in flight within 30 s; killing anyway',
+        );
       }
       await cluster.process(name).signal('SIGKILL');
       await sleep(options.downMs ?? 3_000);

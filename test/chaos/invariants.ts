@@ -129,9 +129,9 @@ export async function checkInvariants(
     }
     const decl = [...load.participants.flatMap((p) => [...p.declarations.keys()])];
     const found = new Set(
-      (
-        await q<{ id: string }>(`select id from finance.declarations where id = any($1::uuid[])`, [decl])
-      ).map((r) => r.id),
+      (await q<{ id: string }>(`select id from finance.declarations where id = any($1::uuid[])`, [decl])).map(
+        (r) => r.id,
+      ),
     );
     for (const id of decl) if (!found.has(id)) problems.push(`declaration ${id} (200) missing`);
     const voidedBy2xx = load.participants.flatMap((p) =>
@@ -147,9 +147,9 @@ export async function checkInvariants(
     }
     const outcomes = load.participants.flatMap((p) => p.outcomes);
     const foundOutcomes = new Set(
-      (await q<{ id: string }>(`select id from training.outcomes where id = any($1::uuid[])`, [outcomes])).map(
-        (r) => r.id,
-      ),
+      (
+        await q<{ id: string }>(`select id from training.outcomes where id = any($1::uuid[])`, [outcomes])
+      ).map((r) => r.id),
     );
     for (const id of outcomes) if (!foundOutcomes.has(id)) problems.push(`outcome ${id} (200) missing`);
     const statuses = load.participants.filter((p) => p.trainingStatus && p.applicationId);
@@ -322,7 +322,9 @@ export async function checkInvariants(
     const runs = load.paymentRuns.filter((r) => r.authorised);
     const problems: string[] = [];
     for (const r of runs) {
-      const [s] = await q<{ state: string }>(`select state from finance.statements where id = $1`, [r.statementId]);
+      const [s] = await q<{ state: string }>(`select state from finance.statements where id = $1`, [
+        r.statementId,
+      ]);
       if (s?.state !== 'paid') problems.push(`statement ${r.statementId} ${s?.state}`);
       const [paidEvents] = await q<{ n: string }>(
         `select count(*) as n from finance.outbox where name = 'statement.state-changed' and aggregate_id = $1

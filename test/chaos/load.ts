@@ -185,13 +185,20 @@ export class Load {
     const lp = LEAD_PROVIDERS[this.nextProvider++ % LEAD_PROVIDERS.length]!.id;
     const token = this.tokens.get(lp)!;
     const trn = String(3_000_000 + ((process.pid * 7919 + ++this.trnCounter) % 6_999_999));
-    const p: Participant = { leadProviderId: lp, trn, accepted: false, declarations: new Map(), outcomes: [] };
+    const p: Participant = {
+      leadProviderId: lp,
+      trn,
+      accepted: false,
+      declarations: new Map(),
+      outcomes: [],
+    };
     this.participants.push(p);
     const detail = (json: any): string => json?.errors?.[0]?.detail ?? '';
     // Another service not having applied an event yet reads as "not found" or "no accepted application".
     const lagging = (status: number, json: any) =>
       status === 404 ||
-      (status === 422 && /cannot be found|not recognised|has not had a 'completed'|has no declarations/.test(detail(json)));
+      (status === 422 &&
+        /cannot be found|not recognised|has not had a 'completed'|has no declarations/.test(detail(json)));
 
     // 1. Intake (admin), with a key: a retry after a lost answer gets the same application back.
     const key = randomUUID();
@@ -288,7 +295,15 @@ export class Load {
       }
     } else if (r < 0.9) {
       // Completed with a pass: training records the outcome, which is pushed to DQT.
-      const completed = await this.declare(pace, p, token, 'completed', '2027-06-01T10:00:00Z', lagging, true);
+      const completed = await this.declare(
+        pace,
+        p,
+        token,
+        'completed',
+        '2027-06-01T10:00:00Z',
+        lagging,
+        true,
+      );
       if (!completed || Math.random() < 0.6) return;
       const outcome = await this.attempt(
         pace,

@@ -9,7 +9,7 @@
  * non-zero when an invariant failed (or the run itself did).
  *
  * Options: `--ci` (the short slice: a service kill, a NATS restart, a Postgres outage), `--only a,b`
- * (experiments by name), `--replicas N`. Logs: .run/chaos/logs/<process>.log.
+ * (experiments by name), `--replicas N`. Logs: .run/chaos/logs/<process>.log (`--ci`: .run/chaos/ci-logs).
  */
 import { mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
@@ -85,7 +85,9 @@ async function runExperiment(
 
   const faultAt = Date.now();
   const ctx: ExperimentContext = { cluster, dqt, log };
-  const payment = statement ? load.payStatement(statement.id, statement.deadline, !payable) : Promise.resolve();
+  const payment = statement
+    ? load.payStatement(statement.id, statement.deadline, !payable)
+    : Promise.resolve();
   await experiment.inject(ctx);
   const faultEnded = Date.now();
   // Whatever the fault killed comes back, as an orchestrator would bring it back.
@@ -120,7 +122,10 @@ async function runExperiment(
 
   const exchanges = load.exchanges.slice(firstExchange);
   const failures = exchanges.filter((e) => e.status >= 500 || e.status === 0);
-  const lastFailure = Math.max(0, ...failures.filter((e) => e.startedAt >= faultAt).map((e) => e.startedAt + e.ms));
+  const lastFailure = Math.max(
+    0,
+    ...failures.filter((e) => e.startedAt >= faultAt).map((e) => e.startedAt + e.ms),
+  );
   const recovered = readyAt ? Math.max(readyAt, lastFailure, faultEnded) : 0;
   const checks = await checkInvariants(inspector, load, dqt, MAX_REQUEST_MS);
   if (!quietAt) checks.unshift({ name: 'quiescence', ok: false, detail: why });
@@ -137,7 +142,14 @@ async function runExperiment(
 }
 
 function table(rows: Row[]): string {
-  const header = ['experiment', 'requests', '5xx/none during', 'recovery (s)', 'quiet after (s)', 'invariants held'];
+  const header = [
+    'experiment',
+    'requests',
+    '5xx/none during',
+    'recovery (s)',
+    'quiet after (s)',
+    'invariants held',
+  ];
   const lines = rows.map((r) => [
     r.experiment,
     String(r.requests),
@@ -165,12 +177,14 @@ async function main(): Promise<number> {
   if (experiments.length === 0) throw new Error(`no experiment matches ${options.only.join(',')}`);
   await ensureBuilt(repoRoot, log);
 
-  const logDir = path.join(repoRoot, '.run', 'chaos', 'logs');
+  const logDir = path.join(repoRoot, '.run', 'chaos', options.ci ? 'ci-logs' : 'logs');
   rmSync(logDir, { recursive: true, force: true });
   mkdirSync(logDir, { recursive: true });
   const dqt = new DqtReceiver(400);
   await dqt.start();
-  log(`starting private Postgres, Redis and NATS, then the system (${options.replicas} replica(s) of each service)`);
+  log(
+    `starting private Postgres, Redis and NATS, then the system (${options.replicas} replica(s) of each service)`,
+  );
   const cluster = await Cluster.start({ repoRoot, logDir, replicas: options.replicas, dqtUrl: dqt.url });
   const stopAll = async () => {
     await cluster.stop().catch(() => undefined);
@@ -189,7 +203,8 @@ async function main(): Promise<number> {
     }
     const total = load.exchanges.length;
     const byKind = new Map<string, number>();
-    for (const e of load.exchanges) if (e.status >= 200 && e.status < 300) byKind.set(e.kind, (byKind.get(e.kind) ?? 0) + 1);
+    for (const e of load.exchanges)
+      if (e.status >= 200 && e.status < 300) byKind.set(e.kind, (byKind.get(e.kind) ?? 0) + 1);
     process.stdout.write(`\n${table(rows)}\n\n`);
     process.stdout.write(
       `${total} requests; 2xx by kind: ${[...byKind].map(([k, n]) => `${k} ${n}`).join(', ')}; ` +
@@ -197,7 +212,8 @@ async function main(): Promise<number> {
     );
     const other = new Map<string, number>();
     for (const e of load.exchanges)
-      if (e.status < 200 || e.status >= 300) other.set(`${e.kind} ${e.status}`, (other.get(`${e.kind} ${e.status}`) ?? 0) + 1);
+      if (e.status < 200 || e.status >= 300)
+        other.set(`${e.kind} ${e.status}`, (other.get(`${e.kind} ${e.status}`) ?? 0) + 1);
     process.stdout.write(`other answers: ${[...other].map(([k, n]) => `${k}: ${n}`).join(', ') || 'none'}\n`);
     const failed = rows.filter((r) => r.checks.some((c) => !c.ok));
     if (failed.length > 0) {
@@ -213,6 +229,8 @@ async function main(): Promise<number> {
 main()
   .then((code) => process.exit(code))
   .catch((err: unknown) => {
-    process.stderr.write(`[chaos] failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.stderr.write(
+      `[chaos] failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+    );
     process.exit(2);
   });
