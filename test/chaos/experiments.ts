@@ -75,7 +75,7 @@ export const EXPERIMENTS: Experiment[] = [
     async inject({ cluster }) {
       // The private Redis keeps nothing on disk: it comes back empty (schedules, queues, limits gone).
       await cluster.redis.kill();
-      await sleep(3_000);
+      await sleep(8_000);
       await cluster.redis.start();
     },
   },

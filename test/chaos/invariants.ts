@@ -1,4 +1,6 @@
 import { connectMessaging, Naming } from '@npq/service-kit';
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 import pg from 'pg';
 import { NAMESPACE } from './cluster';
 import type { DqtReceiver } from './dqt-receiver';
@@ -103,6 +105,7 @@ export async function checkInvariants(
   load: Load,
   dqt: DqtReceiver,
   maxRequestMs: number,
+  logDir: string,
 ): Promise<Check[]> {
   const checks: Check[] = [];
   const q = <T = Record<string, any>>(sql: string, params: unknown[] = []) => inspector.sql<T>(sql, params);
@@ -342,7 +345,32 @@ export async function checkInvariants(
     checks.push(check('each payment run applied once', problems, runs.length));
   }
 
-  // 8. No request hung.
+  // 8. No internal error: under these faults a request fails with a 503 (a dependency is down) or loses its
+  // connection (its process died), never with a 500.
+  {
+    const internal = load.exchanges.filter((e) => e.status === 500);
+    checks.push(
+      check(
+        'no 500 answered',
+        internal.map((e) => `${e.kind} at ${new Date(e.startedAt).toISOString().slice(11, 19)}`),
+      ),
+    );
+  }
+
+  // 9. Every process logged JSON lines only (a raw stack trace is a connection nobody listens to).
+  {
+    const problems: string[] = [];
+    for (const file of readdirSync(logDir)) {
+      const raw = readFileSync(path.join(logDir, file), 'utf8')
+        .split('\n')
+        // Node's own process warnings (deprecations) are not the platform's logging.
+        .filter((l) => l !== '' && !l.startsWith('{') && !/^\((node:\d+|Use `node)/.test(l));
+      if (raw.length > 0) problems.push(`${file}: ${raw.length} line(s), first: ${raw[0]!.slice(0, 120)}`);
+    }
+    checks.push(check('logs are JSON lines only', problems));
+  }
+
+  // 10. No request hung.
   {
     const slow = load.exchanges.filter((e: Exchange) => e.ms > maxRequestMs);
     const max = Math.max(0, ...load.exchanges.map((e) => e.ms));
