@@ -86,14 +86,16 @@ describe('Redis loses its data', () => {
       pattern: '5 0 * * *',
     });
     await redis.flushall();
+    // Both of its schedules: the daily cut-off and the payment sweep.
     await eventually(
       () => restoredSchedules('finance'),
-      (n) => n === 1,
+      (n) => n === 2,
       10_000,
     );
     expect(await cutoffQueue.getJobScheduler('daily-statement-cutoff')).toMatchObject({
       pattern: '5 0 * * *',
       tz: 'UTC',
     });
+    expect(await cutoffQueue.getJobScheduler('payment-sweep')).toMatchObject({ every: 60_000 });
   });
 });

@@ -1,7 +1,8 @@
 import {
   createServiceHttpApp,
   createQueue,
-  createRedis,
+  createRequestPathRedis,
+  logQueueErrors,
   type HttpApp,
   type Queue,
   type ServiceRuntime,
@@ -16,15 +17,21 @@ import { statementRoutes } from './statements/routes';
 /** The finance service's HTTP API (never listens; server.ts does). */
 export function buildFinanceApp(runtime: ServiceRuntime): HttpApp {
   const http = createServiceHttpApp(runtime);
-  // Authorising a payment queues the payment run for the worker; the connection opens on first use.
+  // Authorising a payment queues the payment run for the worker; the connection opens on first use. It is on
+  // the request path, so it fails fast while Redis is unreachable (no offline queue, short timeouts) and logs
+  // through pino: the authorisation stands and the worker's payment sweep queues it later
+  // (docs/operations.md).
   let redis: Redis | undefined;
   let paymentQueue: Queue<PaymentJobData> | undefined;
   const queue = () => {
-    redis ??= createRedis(runtime.config.REDIS_URL, 'finance');
-    paymentQueue ??= createQueue<PaymentJobData>(PAYMENT_QUEUE, {
-      connection: redis,
-      prefix: runtime.naming.queuePrefix,
-    });
+    redis ??= createRequestPathRedis(runtime.config.REDIS_URL, 'finance', runtime.logger, 1000);
+    if (!paymentQueue) {
+      paymentQueue = createQueue<PaymentJobData>(PAYMENT_QUEUE, {
+        connection: redis,
+        prefix: runtime.naming.queuePrefix,
+      });
+      logQueueErrors(runtime.logger, [paymentQueue]);
+    }
     return paymentQueue;
   };
   http.app.addHook('onClose', async () => {

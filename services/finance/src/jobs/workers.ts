@@ -12,13 +12,23 @@ import type { Redis } from 'ioredis';
 import { CUTOFF_QUEUE, PAYMENT_QUEUE, paymentJobId, type CutoffJobData, type PaymentJobData } from './queues';
 import { runPaymentRun, runStatementCutoff } from './statement-runs';
 
+/** The repeating job (on the cut-off queue) that queues the payment run of authorised, unpaid statements. */
+const PAYMENT_SWEEP_JOB = 'payment-sweep';
+const PAYMENT_SWEEP_EVERY_MS = 60_000;
+
 export interface FinanceWorkerOptions {
-  /** Register the daily 00:05 UTC cut-off (job scheduler). Default true. */
+  /** Register the daily 00:05 UTC cut-off and the payment sweep (job schedulers). Default true. */
   schedule?: boolean;
   /** Run the cut-off once at start, catching up whatever was missed while no worker ran. Default true. */
   runCutoffOnStart?: boolean;
   /** Keeps the daily schedule registered if Redis loses it (the worker process's; else one of its own). */
   schedules?: ScheduleWatchdog;
+  /**
+   * How often authorised, unpaid statements get their payment run queued again (0: never; default a
+   * minute): an authorisation whose queueing failed (Redis unreachable) is paid within this, not at the
+   * next daily cut-off (docs/operations.md).
+   */
+  paymentSweepEveryMs?: number;
   /** How often an own watchdog checks the schedule (tests). */
   scheduleCheckMs?: number;
 }
@@ -42,25 +52,31 @@ export async function startFinanceWorkers(
   const cutoffQueue = createQueue<CutoffJobData>(CUTOFF_QUEUE, { connection, prefix });
   const paymentQueue = createQueue<PaymentJobData>(PAYMENT_QUEUE, { connection, prefix });
 
+  // An authorised statement still unpaid: its payment was not queued (Redis unreachable when it was
+  // authorised, or lost since), or its job used up every attempt (kept in the failed set under the same id,
+  // which would silently swallow a new add). Queue it again (same id, so at most once at a time).
+  const requeueAuthorisedPayments = async (): Promise<number> => {
+    const authorised: { id: string }[] = await runtime.orm.em
+      .fork()
+      .execute(`select id from finance.statements where state = 'payable' and marked_as_paid_at is not null`);
+    for (const { id } of authorised) {
+      const previous = await paymentQueue.getJob(paymentJobId(id));
+      if (previous && (await previous.isFailed())) await previous.remove();
+      await paymentQueue.add('payment-run', { statementId: id }, { jobId: paymentJobId(id) });
+    }
+    return authorised.length;
+  };
+
   const cutoff = createWorker<CutoffJobData>(
     CUTOFF_QUEUE,
     async (job) => {
+      if (job.name === PAYMENT_SWEEP_JOB) {
+        return { paymentsRequeued: await requeueAuthorisedPayments() };
+      }
       const asOf = job.data.asOf ?? today();
       const result = await runStatementCutoff(runtime.orm.em.fork(), runtime.naming, asOf);
       await runtime.relay.publishPending(result.events.map((e) => e.id)).catch(() => 0);
-      // An authorised statement still unpaid: its payment was queued while Redis was unreachable (no job yet),
-      // or its job used up every attempt (kept in the failed set under the same id, which would silently
-      // swallow a new add). Queue it again (same id, so at most once at a time).
-      const authorised: { id: string }[] = await runtime.orm.em
-        .fork()
-        .execute(
-          `select id from finance.statements where state = 'payable' and marked_as_paid_at is not null`,
-        );
-      for (const { id } of authorised) {
-        const previous = await paymentQueue.getJob(paymentJobId(id));
-        if (previous && (await previous.isFailed())) await previous.remove();
-        await paymentQueue.add('payment-run', { statementId: id }, { jobId: paymentJobId(id) });
-      }
+      await requeueAuthorisedPayments();
       runtime.logger.info(
         { asOf, statements: result.statementsMarkedPayable, declarations: result.declarationsMarkedPayable },
         'statement cut-off done',
@@ -111,6 +127,15 @@ export async function startFinanceWorkers(
       'daily-statement-cutoff',
       { pattern: '5 0 * * *', tz: 'UTC' },
       { name: 'statement-cutoff', data: {} },
+    );
+  }
+  const sweepEveryMs = options.paymentSweepEveryMs ?? PAYMENT_SWEEP_EVERY_MS;
+  if ((options.schedule ?? true) && sweepEveryMs > 0) {
+    await schedules.keep(
+      cutoffQueue,
+      'payment-sweep',
+      { every: sweepEveryMs },
+      { name: PAYMENT_SWEEP_JOB, data: {} },
     );
   }
   if (options.runCutoffOnStart ?? true) {

@@ -25,6 +25,19 @@ import { authorisePayment } from './commands';
 import { StatementRepository, type StatementView } from './repository';
 import { serializeAdminStatement } from './serializer';
 
+/** Longest an authorisation waits to queue its payment run before leaving it to the payment sweep. */
+const QUEUE_DEADLINE_MS = 2000;
+
+function withDeadline<T>(work: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`Redis did not answer within ${ms} ms`)), ms);
+  });
+  // A late failure of the abandoned command must not become an unhandled rejection.
+  work.catch(() => undefined);
+  return Promise.race([work, deadline]).finally(() => clearTimeout(timer));
+}
+
 export interface AdminStatementDeps {
   runtime: ServiceRuntime;
   /** Where authorised payments are queued for the worker. */
@@ -74,17 +87,21 @@ export function adminStatementRoutes(app: FastifyInstance, deps: AdminStatementD
       return {
         status: 202,
         body: { data: (await withCalculation(em, [statement]))[0] },
-        // After the commit. If Redis is unreachable the authorisation stands: the worker's next cut-off run
-        // queues every authorised, unpaid statement (same job id, so never twice).
+        // After the commit. If Redis is unreachable the authorisation stands: the worker's payment sweep
+        // (every minute) queues every authorised, unpaid statement (same job id, so never twice). Bounded,
+        // since BullMQ waits for a connection that was never ready (docs/operations.md).
         afterCommit: async () => {
           try {
-            await deps
-              .paymentQueue()
-              .add('payment-run', { statementId: statement.id }, { jobId: paymentJobId(statement.id) });
+            await withDeadline(
+              deps
+                .paymentQueue()
+                .add('payment-run', { statementId: statement.id }, { jobId: paymentJobId(statement.id) }),
+              QUEUE_DEADLINE_MS,
+            );
           } catch (err) {
-            req.log.error(
+            req.log.warn(
               { err, statementId: statement.id },
-              'could not queue the payment run; the next cut-off run will',
+              'could not queue the payment run; the payment sweep will',
             );
           }
         },
