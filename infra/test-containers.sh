@@ -78,8 +78,13 @@ pass "podman $(podman --version | awk '{print $3}') with runc; base images $NPQ_
 
 # ---- 2. images -------------------------------------------------------------------------------------------
 say "images from infra/Dockerfile"
+# The build context is a snapshot of the work tree (tracked and untracked files, minus what git ignores), so
+# every target sees the same sources and the build stage is built once and reused from the layer cache.
+mkdir -p "$WORK/context"
+git ls-files -z --cached --others --exclude-standard |
+  tar --null -T - --ignore-failed-read -cf - 2>/dev/null | tar -C "$WORK/context" -xf -
 for target in gateway applications training finance; do
-  if podman build -q -f infra/Dockerfile --target "$target" -t "localhost/npq-$target:local" . >"$WORK/build-$target.log" 2>&1; then
+  if podman build -q -f "$WORK/context/infra/Dockerfile" --target "$target" -t "localhost/npq-$target:local" "$WORK/context" >"$WORK/build-$target.log" 2>&1; then
     pass "image npq-$target ($(podman image inspect --format '{{.Size}}' "localhost/npq-$target:local" | awk '{printf "%d MB", $1/1000000}'))"
   else
     tail -n 30 "$WORK/build-$target.log"
@@ -188,12 +193,10 @@ else
   fail "test/containers/check.ts wrote no report"
 fi
 
-if [[ "${KEEP_UP:-}" != 1 ]]; then
-  "${COMPOSE[@]}" down -v -t 5 >"$WORK/down.log" 2>&1 || true
-fi
-
 # ---- 5. podman kube play of the rendered manifests -------------------------------------------------------------
 say "podman kube play: the rendered production Deployments, one replica each"
+# The compose services and workers make way; PostgreSQL, Redis and NATS stay for the played pods.
+for c in "${APPS[@]}"; do podman rm -f -t 2 "npq-$c" >/dev/null 2>&1 || true; done
 if bash infra/k8s/kube-smoke.sh "$WORK"; then
   pass "podman kube play: every rendered Deployment started and became ready"
 else

@@ -88,16 +88,16 @@ function expectStatus(res: ApiResponse, status: number, what: string): void {
 }
 async function eventually<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
-  let last: unknown;
+  let last = '';
   for (;;) {
     try {
       const v = await fn();
       if (v !== undefined) return v;
     } catch (err) {
-      last = err;
+      last = err instanceof Error ? err.message : String(err);
     }
     if (Date.now() > deadline)
-      throw new Error(`${what}: not within ${timeoutMs} ms${last ? ` (${String(last)})` : ''}`);
+      throw new Error(`${what}: not within ${timeoutMs} ms${last ? ` (${last})` : ''}`);
     await sleep(500);
   }
 }
