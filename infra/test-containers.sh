@@ -14,6 +14,8 @@
 # Needs root (podman as root), the repository's node_modules (pnpm install) and about 2.5 GB of disk.
 # KEEP_UP=1 leaves the compose system running (for debugging; tear down with podman-compose down -v).
 set -euo pipefail
+# The whole script is one compound command, read before it runs: editing the file meanwhile is harmless.
+{
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
@@ -22,7 +24,7 @@ START=$SECONDS
 PASSED=0
 FAILED=0
 WORK="$(mktemp -d /var/tmp/npq-containers.XXXXXX)"
-COMPOSE=(podman-compose -f infra/compose.yaml)
+COMPOSE=(podman-compose -p npq -f infra/compose.yaml)
 export PODMAN_COMPOSE_WARNING_LOGS=false
 
 say() { printf '\n=== %s (%ss)\n' "$*" "$((SECONDS - START))"; }
@@ -84,7 +86,7 @@ mkdir -p "$WORK/context"
 git ls-files -z --cached --others --exclude-standard |
   tar --null -T - --ignore-failed-read -cf - 2>/dev/null | tar -C "$WORK/context" -xf -
 for target in gateway applications training finance; do
-  if podman build -q -f "$WORK/context/infra/Dockerfile" --target "$target" -t "localhost/npq-$target:local" "$WORK/context" >"$WORK/build-$target.log" 2>&1; then
+  if podman build -q --format docker -f "$WORK/context/infra/Dockerfile" --target "$target" -t "localhost/npq-$target:local" "$WORK/context" >"$WORK/build-$target.log" 2>&1; then
     pass "image npq-$target ($(podman image inspect --format '{{.Size}}' "localhost/npq-$target:local" | awk '{printf "%d MB", $1/1000000}'))"
   else
     tail -n 30 "$WORK/build-$target.log"
@@ -202,3 +204,6 @@ if bash infra/k8s/kube-smoke.sh "$WORK"; then
 else
   fail "podman kube play smoke test"
 fi
+
+exit 0
+}
