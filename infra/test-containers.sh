@@ -60,7 +60,7 @@ teardown() {
 trap teardown EXIT
 
 dump_logs() {
-  for c in $(podman ps -a --format '{{.Names}}' | grep '^npq-'); do
+  for c in $(podman ps -a --format '{{.Names}}' | grep '^npq[-_]'); do
     echo "--- logs of $c (last 15 lines)"
     podman logs --tail 15 "$c" 2>&1 | cut -c1-400
   done
@@ -99,7 +99,7 @@ for target in gateway applications training finance; do
   entry="$(podman image inspect --format '{{join .Config.Entrypoint " "}}' "localhost/npq-$target:local")"
   health="$(podman image inspect --format '{{if .Config.Healthcheck}}yes{{end}}' "localhost/npq-$target:local")"
   if [[ "$user" == node && "$entry" == "/usr/bin/tini --" && "$health" == yes ]] &&
-    ! podman run --rm --entrypoint sh "localhost/npq-$target:local" -c 'command -v pnpm || command -v npm || ls node_modules/.pnpm | grep -E "^(typescript|jest|eslint|tsx)@"' >/dev/null; then
+    ! podman run --rm --entrypoint sh "localhost/npq-$target:local" -c 'command -v pnpm || command -v npm || ls node_modules/.pnpm | grep -E "^(typescript|jest|eslint|tsx)@"' >/dev/null 2>&1; then
     pass "image npq-$target: user node, tini as PID 1, HEALTHCHECK, no package manager or dev dependencies"
   else
     fail "image npq-$target: user=$user entrypoint=$entry healthcheck=$health (or dev tooling inside)"
@@ -159,18 +159,21 @@ done
 }
 
 say "compose: two replicas of every service and worker, two gateways"
-APPS=(applications-a applications-b training-a training-b finance-a finance-b
-  applications-worker-a applications-worker-b training-worker-a training-worker-b finance-worker-a finance-worker-b
-  gateway-a gateway-b)
-"${COMPOSE[@]}" up -d --no-deps "${APPS[@]}" >>"$WORK/up.log" 2>&1 || {
+SERVICES=(applications training finance applications-worker training-worker finance-worker gateway-a gateway-b)
+APPS=()
+for svc in applications training finance applications-worker training-worker finance-worker; do
+  APPS+=("npq_${svc}_1" "npq_${svc}_2")
+done
+APPS+=(npq-gateway-a npq-gateway-b)
+"${COMPOSE[@]}" up -d --no-deps "${SERVICES[@]}" >>"$WORK/up.log" 2>&1 || {
   cat "$WORK/up.log"
   exit 1
 }
 ok=1
 for c in "${APPS[@]}"; do
-  wait_healthy "npq-$c" 120 || {
+  wait_healthy "$c" 120 || {
     ok=0
-    echo "npq-$c is not healthy"
+    echo "$c is not healthy"
   }
 done
 if [[ $ok == 1 ]]; then
@@ -198,7 +201,7 @@ fi
 # ---- 5. podman kube play of the rendered manifests -------------------------------------------------------------
 say "podman kube play: the rendered production Deployments, one replica each"
 # The compose services and workers make way; PostgreSQL, Redis and NATS stay for the played pods.
-for c in "${APPS[@]}"; do podman rm -f -t 2 "npq-$c" >/dev/null 2>&1 || true; done
+for c in "${APPS[@]}"; do podman rm -f -t 2 "$c" >/dev/null 2>&1 || true; done
 if bash infra/k8s/kube-smoke.sh "$WORK"; then
   pass "podman kube play: every rendered Deployment started and became ready"
 else

@@ -30,12 +30,14 @@ const ADMIN_TOKEN = process.env.NPQ_ADMIN_TOKEN ?? '';
 const DQT_URL = process.env.NPQ_DQT_URL ?? 'http://127.0.0.1:3199';
 const REPORT = process.env.CHECK_REPORT ?? '/tmp/npq-containers-report.json';
 const CHAOS_WORKERS = Number(process.env.CHAOS_CONCURRENCY ?? 4);
+// Container names of infra/compose.yaml: npq_<service>_<n> for replicas, npq-<name> for the rest.
+const replicas = (service: string) => [`npq_${service}_1`, `npq_${service}_2`];
 const KILL_TARGETS = (
   process.env.CHAOS_TARGETS ??
-  'applications-a,training-a,finance-a,applications-worker-a,training-worker-a,finance-worker-a,gateway-a'
+  'npq_applications_1,npq_training_1,npq_finance_1,npq_applications-worker_1,npq_training-worker_1,npq_finance-worker_1,npq-gateway-a'
 ).split(',');
-const WORKERS = ['applications', 'training', 'finance'].flatMap((s) => [`${s}-worker-a`, `${s}-worker-b`]);
-const SERVICES = ['applications', 'training', 'finance'].flatMap((s) => [`${s}-a`, `${s}-b`]);
+const WORKERS = ['applications', 'training', 'finance'].flatMap((s) => replicas(`${s}-worker`));
+const SERVICES = ['applications', 'training', 'finance'].flatMap(replicas);
 
 const [AMBITION] = LEAD_PROVIDERS;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -103,11 +105,10 @@ async function eventually<T>(what: string, fn: () => Promise<T | undefined>, tim
 }
 
 // ---- podman ---------------------------------------------------------------------------------------------
-const container = (name: string) => `npq-${name}`;
 async function sql(query: string): Promise<string> {
   const { stdout } = await run('podman', [
     'exec',
-    container('postgres'),
+    'npq-postgres',
     'psql',
     '-U',
     'postgres',
@@ -124,14 +125,14 @@ async function fetchInside(
   path: string,
 ): Promise<{ status: number; body: string }> {
   const script = `fetch('http://127.0.0.1:${port}${path}').then(async r=>{process.stdout.write(JSON.stringify({status:r.status,body:await r.text()}))},e=>{process.stdout.write(JSON.stringify({status:0,body:String(e)}))})`;
-  const { stdout } = await run('podman', ['exec', container(name), 'node', '-e', script]);
+  const { stdout } = await run('podman', ['exec', name, 'node', '-e', script]);
   return JSON.parse(stdout) as { status: number; body: string };
 }
 async function healthy(name: string, timeoutMs = 90_000): Promise<void> {
   await eventually(
     `${name} healthy`,
     async () => {
-      await run('podman', ['healthcheck', 'run', container(name)]);
+      await run('podman', ['healthcheck', 'run', name]);
       return true;
     },
     timeoutMs,
@@ -316,7 +317,7 @@ async function probes(): Promise<void> {
   const port: Record<string, string> = { applications: '3001', training: '3002', finance: '3003' };
   for (const s of SERVICES) {
     await check(`service ${s}: outbox, consumer-lag and parked gauges on /metrics`, async () => {
-      const m = await fetchInside(s, port[s.replace(/-[ab]$/, '')]!, '/metrics');
+      const m = await fetchInside(s, port[s.replace(/^npq_|_\d$/g, '')]!, '/metrics');
       for (const name of [
         'outbox_unpublished_events',
         'outbox_oldest_unpublished_age_seconds',
@@ -440,9 +441,9 @@ async function chaos(): Promise<void> {
       const took: string[] = [];
       for (const target of KILL_TARGETS) {
         const t0 = Date.now();
-        await run('podman', ['kill', container(target)]);
+        await run('podman', ['kill', target]);
         await sleep(2000);
-        await run('podman', ['start', container(target)]);
+        await run('podman', ['start', target]);
         await healthy(target);
         took.push(`${target} ${((Date.now() - t0) / 1000).toFixed(0)}s`);
         await sleep(1500);
