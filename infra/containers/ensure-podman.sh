@@ -21,11 +21,12 @@ npq_ensure_podman_tools() {
   command -v debootstrap >/dev/null || missing+=(debootstrap)
   command -v podman-compose >/dev/null || missing+=(podman-compose)
   command -v iptables >/dev/null || missing+=(iptables)
+  command -v catatonit >/dev/null || [[ -x /usr/libexec/podman/catatonit ]] || missing+=(catatonit)
   if ((${#missing[@]})); then
     _log "installing ${missing[*]} (apt-get)"
     apt-get update -qq
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-      podman runc debootstrap podman-compose netavark aardvark-dns iptables slirp4netns uidmap fuse-overlayfs >/dev/null
+      podman runc debootstrap podman-compose netavark aardvark-dns iptables catatonit slirp4netns uidmap fuse-overlayfs >/dev/null
   fi
   # crun fails on this kind of machine (hybrid cgroups, restricted rlimits): runc, and ulimits no higher than
   # the hard limits the sandbox allows. netavark (with aardvark-dns) gives compose networks service-name DNS;
