@@ -577,12 +577,48 @@ async function chaos(): Promise<void> {
   });
 }
 
+/** One sample of a Prometheus text exposition (the first line whose name and labels start as given). */
+function sample(metrics: string, prefix: string): number | undefined {
+  const line = metrics.split('\n').find((l) => l.startsWith(prefix));
+  return line === undefined ? undefined : Number(line.slice(line.lastIndexOf(' ') + 1));
+}
+
+async function gaugesAfterLoad(): Promise<void> {
+  await check('gauges agree after the load: outbox 0, lag 0, parked 0; DQT jobs counted', async () => {
+    const port: Record<string, string> = { applications: '3001', training: '3002', finance: '3003' };
+    for (const s of SERVICES) {
+      const name = s.replace(/^npq_|_\d$/g, '');
+      await eventually(
+        `${s} gauges at 0`,
+        async () => {
+          const m = (await fetchInside(s, port[name]!, '/metrics')).body;
+          const values = [
+            sample(m, 'outbox_unpublished_events '),
+            sample(m, 'parked_messages '),
+            sample(m, `event_consumer_lag_messages{consumer="${name}"}`),
+          ];
+          return values.every((v) => v === 0) ? true : undefined;
+        },
+        30_000,
+      );
+    }
+    let pushed = 0;
+    for (const w of replicas('training-worker')) {
+      const m = (await fetchInside(w, '9465', '/metrics')).body;
+      pushed += sample(m, 'bullmq_jobs_total{queue="training-dqt-push",result="completed"}') ?? 0;
+    }
+    if (pushed === 0) throw new Error('no completed DQT push job counted by either training worker');
+    return `${pushed} DQT push jobs counted as completed by the running training workers`;
+  });
+}
+
 async function main(): Promise<void> {
   const t0 = Date.now();
   await functional();
   if (provider) {
     await probes();
     await chaos();
+    await gaugesAfterLoad();
   }
   const passed = results.filter((r) => r.ok).length;
   const failed = results.length - passed;
