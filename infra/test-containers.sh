@@ -41,6 +41,13 @@ fail() {
 secret() { od -An -tx1 -N16 /dev/urandom | tr -d ' \n'; }
 export POSTGRES_PASSWORD="$(secret)" NPQ_ADMIN_TOKEN="$(secret)" INTERNAL_API_SECRET="$(secret)"
 export TOKEN_HMAC_SECRET="$(secret)" DQT_API_KEY="$(secret)" LOG_LEVEL="${LOG_LEVEL:-warn}"
+# Free loopback ports for what is published (the gateways and the stand-in DQT's request log): other
+# processes on the machine may hold the defaults.
+read -r GATEWAY_A_PORT GATEWAY_B_PORT DQT_PORT < <(node -e "
+const net = require('node:net');
+Promise.all([0, 1, 2].map(() => new Promise((ok) => { const s = net.createServer().listen(0, '127.0.0.1', () => { const p = s.address().port; s.close(() => ok(p)); }); })))
+  .then((ports) => console.log(ports.join(' ')));")
+export GATEWAY_A_PORT GATEWAY_B_PORT DQT_PORT
 
 teardown() {
   local rc=$?
@@ -111,6 +118,11 @@ wait_healthy() { # container timeout_s
   local deadline=$((SECONDS + $2))
   until podman healthcheck run "$1" >/dev/null 2>&1; do
     if ((SECONDS > deadline)); then return 1; fi
+    # A container that could not start (a published port taken, say) will not become healthy.
+    if [[ "$(podman inspect --format '{{.State.Status}}' "$1" 2>/dev/null)" =~ ^(created|exited|)$ ]] && ((SECONDS > deadline - $2 + 10)); then
+      podman inspect --format '{{.State.Error}}' "$1" 2>/dev/null
+      return 1
+    fi
     sleep 1
   done
 }
@@ -186,8 +198,8 @@ fi
 
 # ---- 4. the checks --------------------------------------------------------------------------------------------
 say "functional slice, probes and metrics, kill-and-restart under load (test/containers/check.ts)"
-export NPQ_GATEWAYS="http://127.0.0.1:${GATEWAY_A_PORT:-3100},http://127.0.0.1:${GATEWAY_B_PORT:-3101}"
-export NPQ_DQT_URL="http://127.0.0.1:${DQT_PORT:-3199}" CHECK_REPORT="$WORK/report.json"
+export NPQ_GATEWAYS="http://127.0.0.1:$GATEWAY_A_PORT,http://127.0.0.1:$GATEWAY_B_PORT"
+export NPQ_DQT_URL="http://127.0.0.1:$DQT_PORT" CHECK_REPORT="$WORK/report.json"
 (cd test && timeout 900 pnpm exec tsx containers/check.ts) || true
 if [[ -f "$WORK/report.json" ]]; then
   read -r p f < <(node -e "const r=require('$WORK/report.json');console.log(r.passed,r.failed)")
