@@ -5,6 +5,7 @@ import { loadConfig, type Config } from './config';
 import type { EventHandlers } from './consumer';
 import { createHttpApp, type HttpApp } from './http';
 import { IDEMPOTENCY_KEY_RETENTION_HOURS, pruneIdempotencyKeys } from './idempotency';
+import { countWorkerJobs, registerQueueGauges, registerServiceGauges } from './domain-metrics';
 import { closeOnSignal, type Closer } from './lifecycle';
 import type { OrmSettings } from './orm';
 import { createQueue, createRedis, createWorker, logQueueErrors, ScheduleWatchdog } from './queues';
@@ -38,6 +39,12 @@ export function runServer(definition: ServiceDefinition): void {
     });
     const http = await definition.buildApp(runtime);
     const consumer = createConsumer(runtime, definition.handlers);
+    registerServiceGauges(runtime.metrics, {
+      orm: runtime.orm,
+      messaging: runtime.messaging,
+      consumer: definition.service,
+      durable: consumer.durableName,
+    });
     closeOnSignal(
       [
         { name: 'readiness', close: async () => http.markDraining() },
@@ -127,10 +134,15 @@ export function runWorker(definition: WorkerDefinition): void {
       maintenanceWorker,
       ...((await definition.workers?.(runtime, connection, schedules)) ?? []),
     ];
+    // Read-only handles on every queue this process works, for the depth gauges (docs/operations.md).
+    const observed = workers.map((w) => createQueue(w.name, { connection, prefix }));
+    registerQueueGauges(runtime.metrics, observed);
+    countWorkerJobs(runtime.metrics, workers);
     const closers: Closer[] = [
       { name: 'schedule watchdog', close: () => schedules.stop() },
       ...workers.map((w) => ({ name: `worker ${w.name}`, close: () => w.close() })),
       { name: 'maintenance queue', close: () => maintenance.close() },
+      ...observed.map((q) => ({ name: `queue ${q.name}`, close: () => q.close() })),
       ...runtimeClosers(runtime),
       { name: 'redis', close: () => connection.quit() },
     ];

@@ -28,6 +28,8 @@ const schema = z
       .string()
       .regex(/^[a-z0-9_]*$/, 'lower-case letters, digits and underscores only')
       .default(''),
+    /** Replicas of the JetStream event stream when a process creates it: 3 on a clustered NATS. */
+    NPQ_STREAM_REPLICAS: z.coerce.number().int().min(1).max(5).default(1),
     GATEWAY_HOST: z.string().default('0.0.0.0'),
     GATEWAY_PORT: port.default(3000),
     SERVICE_HOST: z.string().default('127.0.0.1'),

@@ -234,7 +234,7 @@ export class EventConsumer {
     const desired = this.desiredConfig();
     const existing = await jsm.consumers.info(naming.stream, this.durableName).catch(() => undefined);
     if (!existing) {
-      await ensureStream(jsm, naming);
+      await ensureStream(jsm, naming, this.options.messaging.streamReplicas);
       await jsm.consumers.add(naming.stream, desired);
     } else {
       await this.reconcile(existing, desired);

@@ -58,20 +58,32 @@ export interface Messaging {
   js: JetStreamClient;
   jsm: JetStreamManager;
   naming: Naming;
+  /** Replicas of the event stream when it has to be created (NPQ_STREAM_REPLICAS). */
+  streamReplicas?: number;
 }
 
 /** Connects to NATS and makes sure the event stream exists (idempotent; several services race here). */
-export async function connectMessaging(natsUrl: string, naming: Naming, name: string): Promise<Messaging> {
+export async function connectMessaging(
+  natsUrl: string,
+  naming: Naming,
+  name: string,
+  streamReplicas = 1,
+): Promise<Messaging> {
   const nc = await connect({ servers: natsUrl.split(','), name, maxReconnectAttempts: -1 });
   const jsm = await jetstreamManager(nc);
-  await ensureStream(jsm, naming);
-  return { nc, js: jetstream(nc), jsm, naming };
+  await ensureStream(jsm, naming, streamReplicas);
+  return { nc, js: jetstream(nc), jsm, naming, streamReplicas };
 }
 
 const TWO_MINUTES_NS = 2 * 60 * 1_000_000_000;
 
-export async function ensureStream(jsm: JetStreamManager, naming: Naming): Promise<void> {
+/**
+ * Creates the event stream when it is missing. `replicas` is NPQ_STREAM_REPLICAS: 3 on a clustered NATS in
+ * production (infra/k8s/overlays/production), so the stream survives the loss of one NATS server.
+ */
+export async function ensureStream(jsm: JetStreamManager, naming: Naming, replicas = 1): Promise<void> {
   const config = {
+    num_replicas: replicas,
     name: naming.stream,
     subjects: [naming.allEvents],
     retention: RetentionPolicy.Limits,

@@ -41,7 +41,7 @@ export async function createServiceRuntime(options: RuntimeOptions): Promise<Ser
   const logger = options.logger ?? createLogger(service, config.LOG_LEVEL);
   const naming = new Naming(config.NPQ_NAMESPACE);
   const orm = await createOrm(options.ormSettings);
-  const messaging = await connectMessaging(config.NATS_URL, naming, service);
+  const messaging = await connectMessaging(config.NATS_URL, naming, service, config.NPQ_STREAM_REPLICAS);
   const metrics = new Registry();
   const relay = new OutboxRelay({ orm, js: messaging.js, logger, pollMs: config.OUTBOX_POLL_MS });
   const readYourWrites = new ReadYourWrites(

@@ -30,6 +30,7 @@ describe('loadConfig defaults', () => {
       REDIS_URL: 'redis://127.0.0.1:6379',
       NATS_URL: 'nats://127.0.0.1:4222',
       NPQ_NAMESPACE: '',
+      NPQ_STREAM_REPLICAS: 1,
       GATEWAY_HOST: '0.0.0.0',
       GATEWAY_PORT: 3000,
       SERVICE_HOST: '127.0.0.1',
