@@ -24,7 +24,7 @@ import {
   type Naming,
 } from '@npq/service-kit';
 import { DeclarationRepository } from '../declarations/repository';
-import { stageScheduleChanged, stageTrainingStatusChanged, type EnrolmentRef } from '../events';
+import { stageScheduleChanged, stageTrainingStatusChanged, type EnrolmentRef } from '../events/staging';
 import { ParticipantRepository } from '../participants/repository';
 import { EnrolmentRepository, type EnrolmentRow } from './repository';
 

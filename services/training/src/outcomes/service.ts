@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto';
 import type { EventEnvelope, OutcomeState } from '@npq/contracts';
 import type { EntityManager, Naming } from '@npq/service-kit';
 import type { DeclarationRow } from '../declarations/repository';
-import { DeliveryRepository } from '../dqt/deliveries';
-import { stageOutcomeRecorded } from '../events';
+import { DeliveryRepository } from '../dqt/repository';
+import { stageOutcomeRecorded } from '../events/staging';
 import { OutcomeRepository, type OutcomeView } from './repository';
 
 export interface RecordedOutcome {

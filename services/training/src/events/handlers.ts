@@ -1,9 +1,9 @@
 import type { EventEnvelope } from '@npq/contracts';
 import type { EntityManager, EventContext, HandlersOf } from '@npq/service-kit';
-import { applyApplicationSnapshot } from '../applications/projection';
+import { applyApplicationSnapshot } from '../applications/commands';
 import { DeclarationRepository } from '../declarations/repository';
 import { outcomeForCreatedDeclaration, outcomeForVoidedDeclaration } from '../outcomes/from-declarations';
-import { applyMerge, upsertPerson } from '../people/projection';
+import { applyMerge, upsertPerson } from '../people/commands';
 
 type ApplicationEvent = EventEnvelope<
   'application.created' | 'application.accepted' | 'application.rejected' | 'application.funded-place-changed'

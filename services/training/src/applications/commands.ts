@@ -1,6 +1,6 @@
 import type { ApplicationSnapshotV1, EventEnvelope, EventName } from '@npq/contracts';
 import type { EntityManager } from '@npq/service-kit';
-import { currentParticipantId } from '../people/projection';
+import { currentParticipantId } from '../people/commands';
 
 type ApplicationEventName = Extract<
   EventName,

@@ -19,7 +19,7 @@ import {
 } from '@npq/service-kit';
 import type { ApiComponents } from '@npq/contracts';
 import { OutcomeRepository } from '../outcomes/repository';
-import { DELIVERY_STATES, DeliveryRepository, type AttemptView, type DeliveryView } from './deliveries';
+import { DELIVERY_STATES, DeliveryRepository, type AttemptView, type DeliveryView } from './repository';
 import type { DeliveryState } from './entity';
 
 type Schemas = ApiComponents['schemas'];

@@ -14,8 +14,8 @@ import {
   type Worker,
 } from '@npq/service-kit';
 import { attemptsToCover, backoffDelay, DQT_BACKOFF, ONE_DAY_MS, type BackoffSettings } from './backoff';
-import { DqtClient, redactExcerpt, type DqtResult } from './client';
-import { DeliveryRepository, type DeliveryView } from './deliveries';
+import { DqtClient, redactExcerpt, type DqtResult } from './dqt-client';
+import { DeliveryRepository, type DeliveryView } from '../dqt/repository';
 
 export const DQT_PUSH_QUEUE = 'training-dqt-push';
 export const DQT_SWEEP_QUEUE = 'training-dqt-sweep';
