@@ -1,6 +1,6 @@
 import { attemptsToCover, backoffDelay, DQT_BACKOFF, ONE_DAY_MS } from '../src/jobs/backoff';
 import { redactExcerpt } from '../src/jobs/dqt-client';
-import { judge } from '../src/jobs/dqt-push';
+import { judge } from '../src/dqt/rules';
 
 describe('DQT retry timing', () => {
   it('retries first within 10 s, doubling, capped at an hour', () => {

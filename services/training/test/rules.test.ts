@@ -1,6 +1,5 @@
-import { fundedPlaceAfterMove } from '../src/enrolments/commands';
-import { completionDateOf } from '../src/outcomes/commands';
-import { isRepeat } from '../src/outcomes/service';
+import { fundedPlaceAfterMove } from '../src/enrolments/rules';
+import { completionDateOf, isRepeat } from '../src/outcomes/rules';
 import type { OutcomeView } from '../src/outcomes/repository';
 
 describe('change-schedule funded place', () => {

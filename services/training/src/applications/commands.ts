@@ -1,6 +1,9 @@
+import type { QueryResult } from '@mikro-orm/postgresql';
 import type { ApplicationSnapshotV1, EventEnvelope, EventName } from '@npq/contracts';
 import type { EntityManager } from '@npq/service-kit';
-import { currentParticipantId } from '../people/commands';
+import { ApplicationStateSchema, EnrolmentSchema } from '../enrolments/entity';
+import { PersonRepository } from '../people/repository';
+import { ApplicationRecordSchema } from './entity';
 
 type ApplicationEventName = Extract<
   EventName,
@@ -8,11 +11,13 @@ type ApplicationEventName = Extract<
 >;
 
 /**
- * Applies an application snapshot: the application row (in version order), and the enrolment of an
- * accepted application. The enrolment is opened by the first snapshot that shows the application accepted
- * (normally `application.accepted`, but any later one will do if events cross), with its initial `active`
- * state row. After that, schedule, cohort and training status belong to training and application
- * snapshots only refresh the columns applications owns (funded place only on change-funded-place).
+ * Applies an application snapshot (docs/domain.md, "Projections"): the application row (in version order),
+ * and the enrolment of an accepted application. The enrolment is opened by the first snapshot that shows
+ * the application accepted (normally `application.accepted`, but any later one will do if events cross),
+ * with its initial `active` state row. After that, schedule, cohort and training status belong to
+ * training and application snapshots only refresh the columns applications owns (funded place only on
+ * change-funded-place). Inserts are single upserts so that two replicas applying snapshots of one
+ * application at once cannot both insert it.
  */
 export async function applyApplicationSnapshot(
   em: EntityManager,
@@ -20,70 +25,69 @@ export async function applyApplicationSnapshot(
 ): Promise<void> {
   const a: ApplicationSnapshotV1 = envelope.data.application;
   const version = envelope.aggregateVersion;
-  await em.execute(
-    `insert into training.applications as t (id, participant_id, lead_provider_id, course_identifier, status, created_at, updated_at, version)
-     values (?, ?, ?, ?, ?, ?, ?, ?)
-     on conflict (id) do update set participant_id = excluded.participant_id, lead_provider_id = excluded.lead_provider_id,
-       course_identifier = excluded.course_identifier, status = excluded.status, updated_at = excluded.updated_at,
-       version = excluded.version
-     where t.version < excluded.version`,
-    [
-      a.applicationId,
-      await currentParticipantId(em, a.participantId),
-      a.leadProviderId,
-      a.courseIdentifier,
-      a.status,
-      new Date(a.createdAt),
-      new Date(a.updatedAt),
+  await em
+    .createQueryBuilder(ApplicationRecordSchema)
+    .insert({
+      id: a.applicationId,
+      participantId: await new PersonRepository(em).currentParticipantId(a.participantId),
+      leadProviderId: a.leadProviderId,
+      courseIdentifier: a.courseIdentifier,
+      status: a.status,
+      createdAt: new Date(a.createdAt),
+      updatedAt: new Date(a.updatedAt),
       version,
-    ],
-  );
+    })
+    .onConflict('id')
+    .merge(['participantId', 'leadProviderId', 'courseIdentifier', 'status', 'updatedAt', 'version'])
+    .where({ version: { $lt: version } })
+    .execute<QueryResult>('run');
 
   if (a.status === 'accepted' && a.acceptedAt) {
     const acceptedAt = new Date(a.acceptedAt);
-    const opened: unknown[] = await em.execute(
-      `insert into training.enrolments (id, schedule_identifier, cohort_identifier, funded_place, eligible_for_funding,
-         targeted_delivery_funding_eligibility, school_urn, accepted_at, training_status, application_version, version,
-         created_at, updated_at)
-       values (?, ?, ?, ?, ?, ?, ?, ?, 'active', ?, 1, ?, ?)
-       on conflict (id) do nothing returning id`,
-      [
-        a.applicationId,
-        a.scheduleIdentifier,
-        a.cohortIdentifier,
-        a.fundedPlace,
-        a.eligibleForFunding,
-        a.targetedDeliveryFundingEligibility,
-        a.schoolUrn,
+    const opened = await em
+      .createQueryBuilder(EnrolmentSchema)
+      .insert({
+        id: a.applicationId,
+        scheduleIdentifier: a.scheduleIdentifier,
+        cohortIdentifier: a.cohortIdentifier,
+        fundedPlace: a.fundedPlace,
+        eligibleForFunding: a.eligibleForFunding,
+        targetedDeliveryFundingEligibility: a.targetedDeliveryFundingEligibility,
+        schoolUrn: a.schoolUrn,
         acceptedAt,
-        version,
-        acceptedAt,
-        acceptedAt,
-      ],
-    );
-    if (opened.length > 0) {
-      await em.execute(
-        `insert into training.application_states (application_id, lead_provider_id, state, reason, created_at) values (?, ?, 'active', null, ?)`,
-        [a.applicationId, a.leadProviderId, acceptedAt],
-      );
+        trainingStatus: 'active',
+        applicationVersion: version,
+        version: 1,
+        createdAt: acceptedAt,
+        updatedAt: acceptedAt,
+      })
+      .onConflict('id')
+      .ignore()
+      .execute<QueryResult>('run');
+    if (opened.affectedRows > 0) {
+      em.create(ApplicationStateSchema, {
+        applicationId: a.applicationId,
+        leadProviderId: a.leadProviderId,
+        state: 'active',
+        reason: null,
+        createdAt: acceptedAt,
+      });
+      await em.flush();
       return;
     }
   }
 
-  const fundedPlaceChanged = envelope.name === 'application.funded-place-changed';
-  await em.execute(
-    `update training.enrolments set eligible_for_funding = ?, targeted_delivery_funding_eligibility = ?, school_urn = ?,
-       funded_place = case when ? then ? else funded_place end, application_version = ?
-     where id = ? and application_version < ?`,
-    [
-      a.eligibleForFunding,
-      a.targetedDeliveryFundingEligibility,
-      a.schoolUrn,
-      fundedPlaceChanged,
-      a.fundedPlace,
-      version,
-      a.applicationId,
-      version,
-    ],
+  // The columns applications owns, in its version order. (Like every write, this moves the enrolment's
+  // optimistic-lock version on.)
+  await em.nativeUpdate(
+    EnrolmentSchema,
+    { id: a.applicationId, applicationVersion: { $lt: version } },
+    {
+      eligibleForFunding: a.eligibleForFunding,
+      targetedDeliveryFundingEligibility: a.targetedDeliveryFundingEligibility,
+      schoolUrn: a.schoolUrn,
+      applicationVersion: version,
+      ...(envelope.name === 'application.funded-place-changed' ? { fundedPlace: a.fundedPlace } : {}),
+    },
   );
 }

@@ -1,4 +1,4 @@
-import { EntitySchema } from '@mikro-orm/postgresql';
+import { BigIntType, EntitySchema, OptionalProps } from '@mikro-orm/postgresql';
 import type { TrainingStatus } from '@npq/contracts';
 
 /**
@@ -41,7 +41,7 @@ export const EnrolmentSchema = new EntitySchema<Enrolment>({
     acceptedAt: { type: 'Date', columnType: 'timestamptz' },
     trainingStatus: { type: 'string', length: 20, index: 'enrolments_training_status_idx' },
     applicationVersion: { type: 'integer' },
-    version: { type: 'integer' },
+    version: { type: 'integer', version: true },
     createdAt: { type: 'Date', columnType: 'timestamptz' },
     updatedAt: { type: 'Date', columnType: 'timestamptz' },
   },
@@ -52,6 +52,8 @@ export const EnrolmentSchema = new EntitySchema<Enrolment>({
  * made it. `seq` orders rows written in the same second (the sandbox clock freezes time per request).
  */
 export class ApplicationState {
+  /** Assigned by the database on insert. */
+  [OptionalProps]?: 'seq';
   seq!: string;
   applicationId!: string;
   leadProviderId!: string;
@@ -64,7 +66,7 @@ export const ApplicationStateSchema = new EntitySchema<ApplicationState>({
   class: ApplicationState,
   tableName: 'application_states',
   properties: {
-    seq: { type: 'bigint', primary: true, autoincrement: true },
+    seq: { type: new BigIntType('string'), primary: true, autoincrement: true },
     applicationId: { type: 'uuid' },
     leadProviderId: { type: 'uuid' },
     state: { type: 'string', length: 20 },

@@ -1,10 +1,13 @@
 import type { PersonSnapshotV1 } from '@npq/contracts';
 import type { EntityManager } from '@npq/service-kit';
+import { ApplicationRecordSchema } from '../applications/entity';
+import { ParticipantIdChangeSchema, PersonSchema } from './entity';
 
 /**
- * Applies a person snapshot. Application events and person events both carry one; the person's version
- * orders them (a snapshot older than the stored one changes nothing). Snapshots without a version fall
- * back to `significantlyUpdatedAt` order. A retirement is never undone, whatever order they arrive in.
+ * Applies a person snapshot (docs/domain.md, "Projections"). Application events and person events both carry
+ * one; the person's version orders them (a snapshot older than the stored one changes nothing). Snapshots
+ * without a version fall back to `significantlyUpdatedAt` order. A retirement is never undone, whatever
+ * order they arrive in.
  */
 export async function upsertPerson(
   em: EntityManager,
@@ -12,32 +15,35 @@ export async function upsertPerson(
   fallbackVersion = 0,
 ): Promise<void> {
   const version = p.version ?? fallbackVersion;
-  await em.execute(
-    `insert into training.people as t (id, full_name, email, trn, trn_verified, previous_names, retired_into_id, created_at,
-       significantly_updated_at, version)
-     values (?, ?, ?, ?, ?, array(select jsonb_array_elements_text(?::jsonb)), ?, ?, ?, ?)
-     on conflict (id) do update set full_name = excluded.full_name, email = excluded.email, trn = excluded.trn,
-       trn_verified = excluded.trn_verified, previous_names = excluded.previous_names,
-       significantly_updated_at = excluded.significantly_updated_at, version = excluded.version
-     where (excluded.version > 0 and t.version <= excluded.version)
-        or (excluded.version = 0 and t.significantly_updated_at <= excluded.significantly_updated_at)`,
-    [
-      p.participantId,
-      p.fullName,
-      p.email,
-      p.trn,
-      p.trnVerified,
-      JSON.stringify(p.previousNames),
-      p.retiredIntoParticipantId,
-      new Date(p.createdAt),
-      new Date(p.significantlyUpdatedAt),
+  const significantlyUpdatedAt = new Date(p.significantlyUpdatedAt);
+  // One statement, so replicas applying two snapshots of one person at once cannot both insert it.
+  await em
+    .createQueryBuilder(PersonSchema)
+    .insert({
+      id: p.participantId,
+      fullName: p.fullName,
+      email: p.email,
+      trn: p.trn,
+      trnVerified: p.trnVerified,
+      previousNames: p.previousNames,
+      retiredIntoId: p.retiredIntoParticipantId,
+      createdAt: new Date(p.createdAt),
+      significantlyUpdatedAt,
       version,
-    ],
-  );
+    })
+    .onConflict('id')
+    .merge(['fullName', 'email', 'trn', 'trnVerified', 'previousNames', 'significantlyUpdatedAt', 'version'])
+    .where(
+      version > 0
+        ? { version: { $lte: version } }
+        : { significantlyUpdatedAt: { $lte: significantlyUpdatedAt } },
+    )
+    .execute('run');
   if (p.retiredIntoParticipantId) {
-    await em.execute(
-      `update training.people set retired_into_id = ? where id = ? and retired_into_id is null`,
-      [p.retiredIntoParticipantId, p.participantId],
+    await em.nativeUpdate(
+      PersonSchema,
+      { id: p.participantId, retiredIntoId: null },
+      { retiredIntoId: p.retiredIntoParticipantId },
     );
   }
 }
@@ -51,62 +57,46 @@ export interface MergeInput {
 }
 
 /**
- * A participant merge, as DfE's Users::MergeAndArchive does it: every application of the retired person
- * moves to the kept one (declarations, outcomes and states hang off the application, so they follow);
- * the retired person's own id changes move too (a circular one is deleted); then the kept person gets the
- * change row for the retired id.
+ * A participant merge (docs/domain.md, "Participant merges"): every application of the retired person
+ * moves to the kept one (declarations, outcomes and states hang off the application, so they follow); the
+ * retired person's own id changes move too (a circular one is deleted); then the kept person gets the
+ * change row for the retired id. Set-based updates: a merge moves rows this transaction never loaded.
  */
 export async function applyMerge(em: EntityManager, m: MergeInput): Promise<void> {
   // Moving an application updates it (its updated_at counts for the kept participant).
-  await em.execute(
-    `update training.applications set participant_id = ?, updated_at = ?
-     where participant_id = ? or id = any(array(select jsonb_array_elements_text(?::jsonb))::uuid[])`,
-    [m.toParticipantId, m.changedAt, m.fromParticipantId, JSON.stringify(m.movedApplicationIds)],
+  await em.nativeUpdate(
+    ApplicationRecordSchema,
+    { $or: [{ participantId: m.fromParticipantId }, { id: { $in: m.movedApplicationIds } }] },
+    { participantId: m.toParticipantId, updatedAt: m.changedAt },
   );
-  await em.execute(
-    `delete from training.participant_id_changes where person_id = ? and from_participant_id = ? and to_participant_id = ?`,
-    [m.fromParticipantId, m.toParticipantId, m.fromParticipantId],
-  );
+  await em.nativeDelete(ParticipantIdChangeSchema, {
+    personId: m.fromParticipantId,
+    fromParticipantId: m.toParticipantId,
+    toParticipantId: m.fromParticipantId,
+  });
   // Moving a row updates it (DfE's update!), which counts for the kept participant's updated_at.
-  await em.execute(
-    `update training.participant_id_changes set person_id = ?, updated_at = ? where person_id = ?`,
-    [m.toParticipantId, m.changedAt, m.fromParticipantId],
+  await em.nativeUpdate(
+    ParticipantIdChangeSchema,
+    { personId: m.fromParticipantId },
+    { personId: m.toParticipantId, updatedAt: m.changedAt },
   );
-  await em.execute(
-    `insert into training.participant_id_changes (id, person_id, from_participant_id, to_participant_id, created_at, updated_at)
-     select ?, ?, ?, ?, ?, ?
-     where not exists (select 1 from training.participant_id_changes
-                       where person_id = ? and from_participant_id = ? and to_participant_id = ?)
-     on conflict (id) do nothing`,
-    [
-      m.changeId,
-      m.toParticipantId,
-      m.fromParticipantId,
-      m.toParticipantId,
-      m.changedAt,
-      m.changedAt,
-      m.toParticipantId,
-      m.fromParticipantId,
-      m.toParticipantId,
-    ],
-  );
-}
-
-/**
- * The person a participant id stands for now: itself, or whoever it was (perhaps in several steps) merged
- * into. A snapshot written before a merge but applied after it must not re-attach an application to the
- * retired id.
- */
-export async function currentParticipantId(em: EntityManager, participantId: string): Promise<string> {
-  let id = participantId;
-  for (let hop = 0; hop < 10; hop++) {
-    const rows: { retired_into_id: string | null }[] = await em.execute(
-      `select retired_into_id from training.people where id = ?`,
-      [id],
-    );
-    const next = rows[0]?.retired_into_id;
-    if (!next) return id;
-    id = next;
-  }
-  return id;
+  const recorded = await em.count(ParticipantIdChangeSchema, {
+    personId: m.toParticipantId,
+    fromParticipantId: m.fromParticipantId,
+    toParticipantId: m.toParticipantId,
+  });
+  if (recorded > 0) return;
+  await em
+    .createQueryBuilder(ParticipantIdChangeSchema)
+    .insert({
+      id: m.changeId,
+      personId: m.toParticipantId,
+      fromParticipantId: m.fromParticipantId,
+      toParticipantId: m.toParticipantId,
+      createdAt: m.changedAt,
+      updatedAt: m.changedAt,
+    })
+    .onConflict('id')
+    .ignore()
+    .execute('run');
 }
