@@ -60,7 +60,7 @@ export class DeliveryRepository {
    * lease outlives one request, so a run that dies mid-request frees it by expiry.
    */
   async claim(id: string, leaseMs: number): Promise<boolean> {
-    // The lease is taken and tested on the database's clock (replicas' clocks may differ).
+    // raw SQL: fragments only — the lease is taken and tested on the database's clock (replicas' clocks differ).
     const claimed = await this.em
       .createQueryBuilder(OutcomeDeliverySchema)
       .update({ claimedUntil: raw('now() + make_interval(secs => ?)', [leaseMs / 1000]) })
