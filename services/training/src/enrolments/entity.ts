@@ -4,8 +4,9 @@ import type { TrainingStatus } from '@npq/contracts';
 /**
  * The training side of an accepted application (DfE keeps these columns on the application). Created from
  * the first snapshot that shows the application accepted; afterwards schedule, cohort, training status
- * and (through change-schedule) funded place belong to training. `version` orders training's own events
- * about it (`enrolment.*`), starting at 1 on creation.
+ * and (through change-schedule) funded place belong to training. `version` is the optimistic lock: it
+ * starts at 1 and every write moves it on; training's `enrolment.*` events carry it, so consumers can order
+ * them (docs/domain.md, "Projections").
  */
 export class Enrolment {
   /** The application id. */
