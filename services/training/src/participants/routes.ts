@@ -71,7 +71,7 @@ export function participantReadRoutes(app: FastifyInstance): void {
     const { limit, offset } = q.page();
     // Not validated by DfE: a value that cannot be a participant id simply matches nobody.
     if (fromParticipantId !== undefined && !isUuid(fromParticipantId)) return list([]);
-    const sort = q.sort(PARTICIPANT_SORT_COLUMNS, [{ column: 'createdAt', direction: 'asc' }]);
+    const sort = q.sort(PARTICIPANT_SORT_COLUMNS, [{ column: 'p.created_at', direction: 'asc' }]);
     const participants = await new ParticipantRepository(req.em).list({
       leadProviderId: q.leadProviderId,
       updatedSince,
