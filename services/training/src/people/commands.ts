@@ -66,7 +66,9 @@ export async function applyMerge(em: EntityManager, m: MergeInput): Promise<void
   // Moving an application updates it (its updated_at counts for the kept participant).
   await em.nativeUpdate(
     ApplicationRecordSchema,
-    { $or: [{ participantId: m.fromParticipantId }, { id: { $in: m.movedApplicationIds } }] },
+    m.movedApplicationIds.length > 0
+      ? { $or: [{ participantId: m.fromParticipantId }, { id: { $in: m.movedApplicationIds } }] }
+      : { participantId: m.fromParticipantId },
     { participantId: m.toParticipantId, updatedAt: m.changedAt },
   );
   await em.nativeDelete(ParticipantIdChangeSchema, {
