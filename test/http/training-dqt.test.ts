@@ -68,6 +68,14 @@ const attempts = (deliveryId: string) =>
       [deliveryId],
     );
 
+/** Training's own record of a declaration: present once its consumer applied the event (and any outcome). */
+const trainingHasDeclaration = async (declarationId: string) =>
+  (
+    await system.services.training.runtime.orm.em
+      .fork()
+      .execute<unknown[]>(`select 1 from training.declarations where id = ?`, [declarationId])
+  ).length > 0;
+
 /** A passed outcome of a new (or the given) participant, through the real endpoints. */
 const passedOutcome = (trn: string, options: PassedOutcomeOptions = {}) =>
   passedOutcomeFor(system, trn, options);
@@ -243,8 +251,12 @@ describe('DQT push worker', () => {
         'DQT answered 400: {"title":"Invalid","detail":"Teacher [number] ([email]) has no such qualification"}',
       );
       expect(failed.attributes.last_error).not.toContain(trn);
-      // No retry for a permanent failure.
-      await new Promise((r) => setTimeout(r, 400));
+      // No retry for a permanent failure: its job has failed for good (BullMQ never runs it again) and only
+      // pending deliveries are ever queued.
+      await eventually(
+        () => worker.queue.getJobState(outcomeId),
+        (state) => state === 'failed',
+      );
       expect(dqt.for(trn)).toHaveLength(1);
       expect((await deliveries('?filter[state]=failed&page[per_page]=3000')).map((d) => d.id)).toContain(
         failed.id,
@@ -324,9 +336,11 @@ describe('DQT push worker', () => {
           },
         ],
       });
-      await new Promise((r) => setTimeout(r, 400));
+      // The refusal changed nothing: the delivery is still failed, under the job that failed for good, and
+      // only pending deliveries are ever queued.
+      expect((await deliveryOf(outcomeId)).attributes).toMatchObject({ state: 'failed', attempts: 1 });
+      expect(await worker.queue.getJobState(outcomeId)).toBe('failed');
       expect(dqt.for(trn)).toHaveLength(1);
-      expect((await deliveryOf(outcomeId)).attributes.state).toBe('failed');
     } finally {
       await stopWorker(worker);
     }
@@ -377,7 +391,7 @@ describe('DQT push worker', () => {
         .provider()
         .get(`/api/v3/participants/npq/${app.attributes.participant_id}/outcomes`);
       expect(outcomes.body.data.map((o: any) => o.attributes.state)).toEqual(['failed']);
-      await new Promise((r) => setTimeout(r, 400));
+      // A delivery is written in its outcome's transaction: the outcome is there, so none ever will be.
       expect(await deliveryOf(outcomes.body.data[0].id)).toBeUndefined();
       expect(dqt.for(trn)).toEqual([]);
     } finally {
@@ -442,7 +456,11 @@ describe('DQT push worker', () => {
         15_000,
       );
       release({ status: 204 });
-      await new Promise((r) => setTimeout(r, 200));
+      // The resumed job has finished: nothing is left to run for this delivery.
+      await eventually(
+        () => second.queue.getJobState(outcomeId),
+        (state) => state === 'completed',
+      );
       // DQT may see the push twice (it is idempotent), but it is recorded sent once.
       expect(dqt.for(trn).length).toBeGreaterThanOrEqual(2);
       // The dropped request is recorded as an attempt without an answer; the resumed one as the success.
@@ -464,7 +482,7 @@ describe('DQT push worker', () => {
     try {
       const trn = newTrn();
       const { outcomeId } = await passedOutcome(trn, { validated: false });
-      await new Promise((r) => setTimeout(r, 400));
+      // A delivery is written in its outcome's transaction: the outcome is there, so none ever will be.
       expect(await deliveryOf(outcomeId)).toBeUndefined();
       expect(dqt.for(trn)).toEqual([]);
     } finally {
@@ -481,12 +499,20 @@ describe('DQT push worker', () => {
         cohort: '2023',
         course_identifier: 'npq-early-headship-coaching-offer',
       });
-      await declareFor(system, app, AMBITION.id, {
+      const declaration = await declareFor(system, app, AMBITION.id, {
         type: 'completed',
         date: '2024-06-01T12:00:00Z',
         hasPassed: true,
       });
-      await new Promise((r) => setTimeout(r, 400));
+      // Training applied the declaration (an outcome and its delivery would have come in that transaction).
+      await eventually(
+        () => trainingHasDeclaration(declaration.id),
+        (applied) => applied,
+      );
+      const outcomes = await system
+        .provider()
+        .get(`/api/v3/participants/npq/${app.attributes.participant_id}/outcomes`);
+      expect(outcomes.body.data).toEqual([]);
       expect(dqt.for(trn)).toEqual([]);
     } finally {
       await stopWorker(worker);

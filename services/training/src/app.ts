@@ -1,6 +1,6 @@
 import { createServiceHttpApp, type HttpApp, type ServiceRuntime } from '@npq/service-kit';
-import { outcomeDeliveryRoutes } from './dqt/admin-routes';
-import { participantActionRoutes } from './enrolments/command-routes';
+import { outcomeDeliveryRoutes } from './dqt/routes';
+import { participantActionRoutes } from './enrolments/routes';
 import { outcomeRoutes } from './outcomes/routes';
 import { participantReadRoutes } from './participants/routes';
 import { qualificationRoutes } from './qualifications/routes';

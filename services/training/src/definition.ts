@@ -1,9 +1,9 @@
 import type { Redis } from 'ioredis';
 import type { ServiceDefinition, ServiceRuntime, Worker, WorkerDefinition } from '@npq/service-kit';
 import { buildTrainingApp } from './app';
-import { DqtPushService, type DqtWorkerOptions } from './dqt/worker';
+import { DqtPushService, type DqtWorkerOptions } from './jobs/dqt-push';
 import { trainingOrmSettings } from './orm-settings';
-import { trainingHandlers } from './projections/handlers';
+import { trainingHandlers } from './events/handlers';
 
 /** The DQT push service of a training runtime (the worker process; tests build their own with shorter delays). */
 export function createDqtPushService(

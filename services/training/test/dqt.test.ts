@@ -1,6 +1,6 @@
-import { attemptsToCover, backoffDelay, DQT_BACKOFF, ONE_DAY_MS } from '../src/dqt/backoff';
-import { redactExcerpt } from '../src/dqt/client';
-import { judge } from '../src/dqt/worker';
+import { attemptsToCover, backoffDelay, DQT_BACKOFF, ONE_DAY_MS } from '../src/jobs/backoff';
+import { redactExcerpt } from '../src/jobs/dqt-client';
+import { judge, pushFor, retryRefusal, stateAfterAttempt } from '../src/dqt/rules';
 
 describe('DQT retry timing', () => {
   it('retries first within 10 s, doubling, capped at an hour', () => {
@@ -62,5 +62,56 @@ describe('DQT answers', () => {
     expect(long.endsWith('…')).toBe(true);
     // Dates survive.
     expect(redactExcerpt('completed 2026-06-01')).toBe('completed 2026-06-01');
+  });
+});
+
+describe('what DQT hears about', () => {
+  const validated = { trn: '1234567', trnVerified: true };
+  const pass = {
+    courseIdentifier: 'npq-senior-leadership',
+    state: 'passed' as const,
+    completionDate: '2026-06-01',
+  };
+
+  it('a pass of a validated TRN goes out with its date and the short code', () => {
+    expect(pushFor(pass, validated, false)).toEqual({
+      trn: '1234567',
+      courseIdentifier: 'npq-senior-leadership',
+      qualificationType: 'NPQSL',
+      completionDate: '2026-06-01',
+    });
+  });
+
+  it('a fail or void only retracts a pass that went (or is going) out', () => {
+    for (const state of ['failed', 'voided'] as const) {
+      expect(pushFor({ ...pass, state }, validated, false)).toBeNull();
+      expect(pushFor({ ...pass, state }, validated, true)).toMatchObject({ completionDate: null });
+    }
+  });
+
+  it('nothing without a validated TRN, nor for a course without outcomes', () => {
+    expect(pushFor(pass, { trn: '1234567', trnVerified: false }, false)).toBeNull();
+    expect(pushFor(pass, { trn: null, trnVerified: true }, false)).toBeNull();
+    expect(pushFor(pass, null, false)).toBeNull();
+    expect(
+      pushFor({ ...pass, courseIdentifier: 'npq-early-headship-coaching-offer' }, validated, false),
+    ).toBeNull();
+  });
+});
+
+describe('admin retry and attempt results', () => {
+  it('refuses a sent delivery and a failed one whose outcome was superseded; a pending one may go again', () => {
+    expect(retryRefusal({ state: 'sent', outcomeId: 'o1' }, 'o1')).toMatchObject({ title: 'state' });
+    expect(retryRefusal({ state: 'failed', outcomeId: 'o1' }, 'o2')).toMatchObject({ title: 'outcome_id' });
+    expect(retryRefusal({ state: 'failed', outcomeId: 'o1' }, 'o1')).toBeNull();
+    expect(retryRefusal({ state: 'pending', outcomeId: 'o1' }, 'o2')).toBeNull();
+  });
+
+  it('only a pending delivery changes state; a retry keeps it pending', () => {
+    expect(stateAfterAttempt('pending', 'sent')).toBe('sent');
+    expect(stateAfterAttempt('pending', 'retry')).toBe('pending');
+    expect(stateAfterAttempt('pending', 'failed')).toBe('failed');
+    expect(stateAfterAttempt('sent', 'failed')).toBe('sent');
+    expect(stateAfterAttempt('failed', 'sent')).toBe('failed');
   });
 });

@@ -1,4 +1,4 @@
-import { EntitySchema } from '@mikro-orm/postgresql';
+import { BigIntType, EntitySchema, OptionalProps } from '@mikro-orm/postgresql';
 
 /**
  * Finance's declarations as far as training's rules need them (projection of DeclarationSnapshotV1):
@@ -6,6 +6,8 @@ import { EntitySchema } from '@mikro-orm/postgresql';
  * completed one. `seq` is the local insertion order: DfE breaks `created_at` ties with its integer id.
  */
 export class DeclarationRecord {
+  /** Assigned by the database on insert. */
+  [OptionalProps]?: 'seq';
   seq!: string;
   id!: string;
   applicationId!: string;
@@ -24,7 +26,7 @@ export const DeclarationRecordSchema = new EntitySchema<DeclarationRecord>({
   class: DeclarationRecord,
   tableName: 'declarations',
   properties: {
-    seq: { type: 'bigint', primary: true, autoincrement: true },
+    seq: { type: new BigIntType('string'), primary: true, autoincrement: true },
     id: { type: 'uuid', unique: 'declarations_id_unique' },
     applicationId: { type: 'uuid' },
     leadProviderId: { type: 'uuid' },

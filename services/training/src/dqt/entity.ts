@@ -1,4 +1,4 @@
-import { EntitySchema } from '@mikro-orm/postgresql';
+import { BigIntType, EntitySchema, OptionalProps } from '@mikro-orm/postgresql';
 
 export type DeliveryState = 'pending' | 'sent' | 'failed';
 
@@ -9,6 +9,8 @@ export type DeliveryState = 'pending' | 'sent' | 'failed';
  * `seq` orders the pushes of one participant.
  */
 export class OutcomeDelivery {
+  /** Assigned by the database on insert. */
+  [OptionalProps]?: 'seq';
   seq!: string;
   id!: string;
   outcomeId!: string;
@@ -36,7 +38,7 @@ export const OutcomeDeliverySchema = new EntitySchema<OutcomeDelivery>({
   class: OutcomeDelivery,
   tableName: 'outcome_deliveries',
   properties: {
-    seq: { type: 'bigint', primary: true, autoincrement: true },
+    seq: { type: new BigIntType('string'), primary: true, autoincrement: true },
     id: { type: 'uuid', unique: 'outcome_deliveries_id_unique' },
     outcomeId: { type: 'uuid', unique: 'outcome_deliveries_outcome_unique' },
     declarationId: { type: 'uuid', index: 'outcome_deliveries_declaration_idx' },
@@ -90,6 +92,8 @@ export const ATTEMPT_OUTCOMES: readonly AttemptOutcome[] = [
  * (and committed) before the request is sent, so a worker dying mid-request leaves a trace.
  */
 export class OutcomeDeliveryAttempt {
+  /** Assigned by the database on insert. */
+  [OptionalProps]?: 'seq';
   seq!: string;
   deliveryId!: string;
   attempt!: number;
@@ -106,7 +110,7 @@ export const OutcomeDeliveryAttemptSchema = new EntitySchema<OutcomeDeliveryAtte
   class: OutcomeDeliveryAttempt,
   tableName: 'outcome_delivery_attempts',
   properties: {
-    seq: { type: 'bigint', primary: true, autoincrement: true },
+    seq: { type: new BigIntType('string'), primary: true, autoincrement: true },
     deliveryId: { type: 'uuid', index: 'outcome_delivery_attempts_delivery_idx' },
     attempt: { type: 'integer' },
     outcome: { type: 'string', length: 20 },

@@ -1,11 +1,12 @@
-import { EntitySchema } from '@mikro-orm/postgresql';
+import { BigIntType, EntitySchema, OptionalProps } from '@mikro-orm/postgresql';
 import type { TrainingStatus } from '@npq/contracts';
 
 /**
  * The training side of an accepted application (DfE keeps these columns on the application). Created from
  * the first snapshot that shows the application accepted; afterwards schedule, cohort, training status
- * and (through change-schedule) funded place belong to training. `version` orders training's own events
- * about it (`enrolment.*`), starting at 1 on creation.
+ * and (through change-schedule) funded place belong to training. `version` is the optimistic lock: it
+ * starts at 1 and every write moves it on; training's `enrolment.*` events carry it, so consumers can order
+ * them (docs/domain.md, "Projections").
  */
 export class Enrolment {
   /** The application id. */
@@ -41,7 +42,7 @@ export const EnrolmentSchema = new EntitySchema<Enrolment>({
     acceptedAt: { type: 'Date', columnType: 'timestamptz' },
     trainingStatus: { type: 'string', length: 20, index: 'enrolments_training_status_idx' },
     applicationVersion: { type: 'integer' },
-    version: { type: 'integer' },
+    version: { type: 'integer', version: true },
     createdAt: { type: 'Date', columnType: 'timestamptz' },
     updatedAt: { type: 'Date', columnType: 'timestamptz' },
   },
@@ -52,6 +53,8 @@ export const EnrolmentSchema = new EntitySchema<Enrolment>({
  * made it. `seq` orders rows written in the same second (the sandbox clock freezes time per request).
  */
 export class ApplicationState {
+  /** Assigned by the database on insert. */
+  [OptionalProps]?: 'seq';
   seq!: string;
   applicationId!: string;
   leadProviderId!: string;
@@ -64,7 +67,7 @@ export const ApplicationStateSchema = new EntitySchema<ApplicationState>({
   class: ApplicationState,
   tableName: 'application_states',
   properties: {
-    seq: { type: 'bigint', primary: true, autoincrement: true },
+    seq: { type: new BigIntType('string'), primary: true, autoincrement: true },
     applicationId: { type: 'uuid' },
     leadProviderId: { type: 'uuid' },
     state: { type: 'string', length: 20 },

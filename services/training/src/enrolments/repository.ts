@@ -1,18 +1,13 @@
-import type { EntityManager } from '@npq/service-kit';
+import { LockMode } from '@mikro-orm/postgresql';
 import type { TrainingStatus } from '@npq/contracts';
+import type { EntityManager } from '@npq/service-kit';
+import { ApplicationRecordSchema, type ApplicationRecord } from '../applications/entity';
+import { ApplicationStateSchema, EnrolmentSchema, type Enrolment } from './entity';
 
-/** An accepted application's enrolment, joined with the application it belongs to. */
-export interface EnrolmentRow {
-  id: string;
-  participant_id: string;
-  lead_provider_id: string;
-  course_identifier: string;
-  schedule_identifier: string | null;
-  cohort_identifier: string;
-  funded_place: boolean | null;
-  eligible_for_funding: boolean;
-  training_status: TrainingStatus;
-  version: number;
+/** An accepted application and its enrolment: what a participant action changes. */
+export interface EnrolmentOfApplication {
+  application: ApplicationRecord;
+  enrolment: Enrolment;
 }
 
 export class EnrolmentRepository {
@@ -20,70 +15,85 @@ export class EnrolmentRepository {
 
   /**
    * The provider's accepted application of the participant for exactly this course (DfE's `find_by`: the
-   * first one), its enrolment locked for the rest of the transaction so commands on it run one at a time.
+   * first one), its enrolment locked for the rest of the transaction so commands on it run one at a time
+   * (docs/domain.md, "Changing a resource").
    */
   async lockForCommand(
     participantId: string,
     leadProviderId: string,
     courseIdentifier: string,
-  ): Promise<EnrolmentRow | null> {
-    const found: { id: string }[] = await this.em.execute(
-      `select a.id from training.applications a join training.enrolments e on e.id = a.id
-       where a.participant_id = ? and a.lead_provider_id = ? and a.status = 'accepted' and a.course_identifier = ?
-       order by a.created_at, a.id limit 1`,
-      [participantId, leadProviderId, courseIdentifier],
+  ): Promise<EnrolmentOfApplication | null> {
+    const applications = await this.em.find(
+      ApplicationRecordSchema,
+      { participantId, leadProviderId, status: 'accepted', courseIdentifier },
+      { orderBy: { createdAt: 'asc', id: 'asc' } },
     );
-    if (!found[0]) return null;
-    const rows: EnrolmentRow[] = await this.em.execute(
-      `select e.id, a.participant_id, a.lead_provider_id, a.course_identifier, e.schedule_identifier, e.cohort_identifier,
-         e.funded_place, e.eligible_for_funding, e.training_status, e.version
-       from training.enrolments e join training.applications a on a.id = e.id
-       where e.id = ? for update of e`,
-      [found[0].id],
+    if (applications.length === 0) return null;
+    const opened = new Set(
+      (
+        await this.em.find(
+          EnrolmentSchema,
+          { id: { $in: applications.map((a) => a.id) } },
+          { fields: ['id'] },
+        )
+      ).map((e) => e.id),
     );
-    const row = rows[0];
+    const first = applications.find((a) => opened.has(a.id));
+    if (!first) return null;
+    const enrolment = await this.em.findOne(
+      EnrolmentSchema,
+      { id: first.id },
+      { lockMode: LockMode.PESSIMISTIC_WRITE, refresh: true },
+    );
     // Re-checked under the lock: the application may have changed while we waited.
-    return row && row.participant_id === participantId && row.lead_provider_id === leadProviderId
-      ? row
+    const application = await this.em.findOne(ApplicationRecordSchema, { id: first.id }, { refresh: true });
+    return enrolment &&
+      application?.participantId === participantId &&
+      application.leadProviderId === leadProviderId
+      ? { application, enrolment }
       : null;
   }
 
-  /** A new training status and its state row; the enrolment's version moves on. Returns the new version. */
-  async changeTrainingStatus(
-    enrolment: EnrolmentRow,
+  /** A new training status and its state row, made by this provider. */
+  changeTrainingStatus(
+    target: EnrolmentOfApplication,
     change: { state: TrainingStatus; reason: string | null; leadProviderId: string; at: Date },
-  ): Promise<number> {
-    await this.em.execute(
-      `insert into training.application_states (application_id, lead_provider_id, state, reason, created_at) values (?, ?, ?, ?, ?)`,
-      [enrolment.id, change.leadProviderId, change.state, change.reason, change.at],
-    );
-    return this.update(enrolment, { training_status: change.state }, change.at);
+  ): void {
+    this.em.create(ApplicationStateSchema, {
+      applicationId: target.enrolment.id,
+      leadProviderId: change.leadProviderId,
+      state: change.state,
+      reason: change.reason,
+      createdAt: change.at,
+    });
+    target.enrolment.trainingStatus = change.state;
+    this.touch(target, change.at);
   }
 
-  async changeSchedule(
-    enrolment: EnrolmentRow,
+  changeSchedule(
+    target: EnrolmentOfApplication,
     change: { scheduleIdentifier: string; cohortIdentifier: string; fundedPlace: boolean | null; at: Date },
-  ): Promise<number> {
-    return this.update(
-      enrolment,
-      {
-        schedule_identifier: change.scheduleIdentifier,
-        cohort_identifier: change.cohortIdentifier,
-        funded_place: change.fundedPlace,
-      },
-      change.at,
-    );
+  ): void {
+    Object.assign(target.enrolment, {
+      scheduleIdentifier: change.scheduleIdentifier,
+      cohortIdentifier: change.cohortIdentifier,
+      fundedPlace: change.fundedPlace,
+    });
+    this.touch(target, change.at);
   }
 
-  /** The enrolment change, plus the application's `updated_at` (DfE writes both on one row). */
-  private async update(enrolment: EnrolmentRow, columns: Record<string, unknown>, at: Date): Promise<number> {
-    const names = Object.keys(columns);
-    const rows: { version: number }[] = await this.em.execute(
-      `update training.enrolments set ${names.map((n) => `${n} = ?`).join(', ')}, version = version + 1, updated_at = ?
-       where id = ? returning version`,
-      [...names.map((n) => columns[n]), at, enrolment.id],
-    );
-    await this.em.execute(`update training.applications set updated_at = ? where id = ?`, [at, enrolment.id]);
-    return rows[0]!.version;
+  /**
+   * Writes the changes; the enrolment's version moves on (optimistic lock: a write it did not see fails
+   * the command instead of being overwritten). Returns the new version, which its events carry.
+   */
+  async save(target: EnrolmentOfApplication): Promise<number> {
+    await this.em.flush();
+    return target.enrolment.version;
+  }
+
+  /** The enrolment changed, and so did the application (DfE writes both on one row). */
+  private touch(target: EnrolmentOfApplication, at: Date): void {
+    target.enrolment.updatedAt = at;
+    target.application.updatedAt = at;
   }
 }

@@ -1,80 +1,71 @@
-import {
-  isSubmittableOutcomeState,
-  OUTCOME_COURSE_IDENTIFIERS,
-  type EventEnvelope,
-  type OutcomeState,
-} from '@npq/contracts';
-import {
-  isValidDateOnly,
-  now,
-  today,
-  ValidationErrors,
-  type EntityManager,
-  type Naming,
-} from '@npq/service-kit';
+import { randomUUID } from 'node:crypto';
+import type { DeclarationSnapshotV1, EventEnvelope, OutcomeState } from '@npq/contracts';
+import { now, toDateOnly, today, ValidationErrors, type EntityManager, type Naming } from '@npq/service-kit';
+import { ApplicationRecordSchema } from '../applications/entity';
+import type { DeclarationRecord } from '../declarations/entity';
 import { DeclarationRepository } from '../declarations/repository';
-import { participantIdReplaced } from '../enrolments/commands';
+import { planDelivery } from '../dqt/commands';
+import { participantIdReplaced } from '../enrolments/rules';
+import { stageOutcomeRecorded } from '../events/staging';
 import { ParticipantRepository } from '../participants/repository';
+import { OutcomeSchema } from './entity';
 import { OutcomeRepository, type OutcomeView } from './repository';
-import { appendOutcome, isRepeat } from './service';
-
-export const OUTCOME_MESSAGES = {
-  courseInclusion:
-    "The entered '#/course_identifier' is not recognised for the given participant. Check details and try again.",
-  courseBlank: "Enter a '#/course_identifier' value for this participant.",
-  stateInclusion:
-    "The attribute '#/state' can only include 'passed' or 'failed' values. If you need to void an outcome, you will need to void the associated 'completed' declaration.",
-  stateBlank:
-    "The '#/state' is missing from your request. Please include a 'passed' or 'failed' value and try again.",
-  completionDateBlank:
-    "The '#/completion_date' is missing from your request. Please include a completion_date value and try again.",
-  completionDateFormat: "The '#/completion_date' value must be in the following format: 'yyyy-mm-dd'",
-  completionDateFuture:
-    "The '#/completion_date' value cannot be a future date. Check the date and try again.",
-  noCompletedDeclarations:
-    "The participant has not had a 'completed' declaration submitted for them. Therefore you cannot update their outcome.",
-  invalidParticipant:
-    "Your update cannot be made as the '#/participant_id' is not recognised. Check participant details and try again.",
-} as const;
-
-/** DfE's completion-date format check is an unanchored `\d{4}-\d{2}-\d{2}`: any string containing one passes. */
-const COMPLETION_DATE = /\d{4}-\d{2}-\d{2}/;
-
-export interface OutcomeInput {
-  courseIdentifier: unknown;
-  state: unknown;
-  completionDate: unknown;
-}
+import {
+  carriesOutcome,
+  checkOutcomeAttributes,
+  isRepeat,
+  OUTCOME_MESSAGES,
+  outcomeStateFromDeclaration,
+  type OutcomeInput,
+} from './rules';
 
 export interface OutcomeCommandResult {
   outcome: OutcomeView;
   events: EventEnvelope[];
 }
 
-function blank(value: unknown): boolean {
-  return (
-    value === undefined ||
-    value === null ||
-    value === false ||
-    (typeof value === 'string' && value.trim() === '')
-  );
-}
-
 /**
- * The calendar date a completion date names, or null when it has no `YYYY-MM-DD` in it or that is not a
- * real date (2021-02-30). DfE reads the date the way `String#to_date` does: the first such date in it.
+ * Appends an outcome to a declaration (the caller holds the declaration's lock): the row, its
+ * `outcome.recorded` event and, when DQT must hear about it, its delivery, all in the caller's
+ * transaction.
  */
-export function completionDateOf(value: unknown): string | null {
-  const text = typeof value === 'string' ? value : typeof value === 'number' ? String(value) : '';
-  const match = COMPLETION_DATE.exec(text);
-  return match && isValidDateOnly(match[0]) ? match[0] : null;
+async function appendOutcome(
+  em: EntityManager,
+  naming: Naming,
+  declaration: DeclarationRecord,
+  courseIdentifier: string,
+  state: OutcomeState,
+  completionDate: string,
+  at: Date,
+): Promise<{ outcome: OutcomeView; event: EventEnvelope }> {
+  const outcomes = new OutcomeRepository(em);
+  const row = em.create(OutcomeSchema, {
+    id: randomUUID(),
+    declarationId: declaration.id,
+    applicationId: declaration.applicationId,
+    leadProviderId: declaration.leadProviderId,
+    courseIdentifier,
+    state,
+    completionDate,
+    createdAt: at,
+    updatedAt: at,
+  });
+  await em.flush();
+  const [outcome] = await outcomes.withParticipants([row]);
+  // The application arrives before its declarations (accept waits for training); if not, the consumer
+  // retries this event until it has.
+  if (!outcome)
+    throw new Error(`application ${row.applicationId} of declaration ${row.declarationId} is not known yet`);
+  const event = await stageOutcomeRecorded(em, naming, outcome, await outcomes.countFor(declaration.id));
+  await planDelivery(em, outcome);
+  return { outcome, event };
 }
 
 /**
- * POST /participants/npq/{id}/outcomes (business-rules §6.1): every check in DfE's order, then, on the
- * latest completed declaration the provider may report on, either the existing equal outcome or a new one.
- * An impossible calendar date is a 422 format error (DfE's code answers 400 "invalid date"; its own spec
- * expects this 422).
+ * POST /participants/npq/{id}/outcomes (docs/domain.md, "Outcomes"): every check in DfE's order, then, on
+ * the latest completed declaration the provider may report on, either the existing equal outcome or a new
+ * one. An impossible calendar date is a 422 format error (DfE's code answers 400 "invalid date"; its own
+ * spec expects this 422).
  */
 export async function createOutcome(
   em: EntityManager,
@@ -91,16 +82,8 @@ export async function createOutcome(
     const change = await participants.changeFrom(participantId);
     if (change)
       errors.add('participant_id', participantIdReplaced(change.fromParticipantId, change.toParticipantId));
+    const completionDate = checkOutcomeAttributes(errors, input);
     const course = input.courseIdentifier;
-    if (typeof course !== 'string' || !(OUTCOME_COURSE_IDENTIFIERS as readonly string[]).includes(course)) {
-      errors.add('course_identifier', OUTCOME_MESSAGES.courseInclusion);
-    }
-    if (blank(course)) errors.add('course_identifier', OUTCOME_MESSAGES.courseBlank);
-    if (!isSubmittableOutcomeState(input.state)) errors.add('state', OUTCOME_MESSAGES.stateInclusion);
-    if (blank(input.state)) errors.add('state', OUTCOME_MESSAGES.stateBlank);
-    if (blank(input.completionDate)) errors.add('completion_date', OUTCOME_MESSAGES.completionDateBlank);
-    const completionDate = completionDateOf(input.completionDate);
-    if (!completionDate) errors.add('completion_date', OUTCOME_MESSAGES.completionDateFormat);
     const completed =
       typeof course === 'string'
         ? await declarations.completedForOutcome(participantId, leadProviderId, course)
@@ -128,6 +111,66 @@ export async function createOutcome(
       completionDate!,
       now(),
     );
-    return { outcome, events: event ? [event] : [] };
+    return { outcome, events: [event] };
   });
+}
+
+/**
+ * A completed declaration submitted with `has_passed` records the outcome (docs/domain.md, "Outcomes"):
+ * passed or failed, completed on the declaration date (UTC), de-duplicated like an API submission against
+ * the declaration's current outcome.
+ */
+export async function outcomeForCreatedDeclaration(
+  em: EntityManager,
+  naming: Naming,
+  d: DeclarationSnapshotV1,
+  at: Date,
+): Promise<void> {
+  const state = outcomeStateFromDeclaration(d.hasPassed);
+  if (!carriesOutcome(d) || !state) return;
+  const declaration = await new DeclarationRepository(em).lock(d.declarationId);
+  if (!declaration) return;
+  const completionDate = toDateOnly(new Date(d.declarationDate));
+  if (isRepeat(await new OutcomeRepository(em).latestOf(declaration.id), state, completionDate)) return;
+  await appendOutcome(em, naming, declaration, d.courseIdentifier, state, completionDate, at);
+}
+
+/**
+ * Voiding (or clawing back) a completed declaration records a `voided` outcome on it (docs/domain.md,
+ * "Outcomes"), unless the provider's current outcome for the course, looked at after the void, is already
+ * voided.
+ */
+export async function outcomeForVoidedDeclaration(
+  em: EntityManager,
+  naming: Naming,
+  d: DeclarationSnapshotV1,
+  at: Date,
+): Promise<void> {
+  if (!carriesOutcome(d)) return;
+  const declarations = new DeclarationRepository(em);
+  const declaration = await declarations.lock(d.declarationId);
+  if (!declaration) return;
+  const application = await em.findOne(
+    ApplicationRecordSchema,
+    { id: declaration.applicationId },
+    { fields: ['participantId'] },
+  );
+  if (application) {
+    const remaining = await declarations.completedForOutcome(
+      application.participantId,
+      declaration.leadProviderId,
+      d.courseIdentifier,
+    );
+    const current = remaining[0] ? await new OutcomeRepository(em).latestOf(remaining[0].id) : null;
+    if (current?.state === 'voided') return;
+  }
+  await appendOutcome(
+    em,
+    naming,
+    declaration,
+    d.courseIdentifier,
+    'voided',
+    toDateOnly(new Date(d.declarationDate)),
+    at,
+  );
 }

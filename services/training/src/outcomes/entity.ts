@@ -1,4 +1,4 @@
-import { EntitySchema } from '@mikro-orm/postgresql';
+import { BigIntType, EntitySchema, OptionalProps } from '@mikro-orm/postgresql';
 import type { OutcomeState } from '@npq/contracts';
 
 /**
@@ -7,6 +7,8 @@ import type { OutcomeState } from '@npq/contracts';
  * participant is not stored: it is the declaration's application's person, which a merge can change.
  */
 export class Outcome {
+  /** Assigned by the database on insert. */
+  [OptionalProps]?: 'seq';
   seq!: string;
   id!: string;
   declarationId!: string;
@@ -25,7 +27,7 @@ export const OutcomeSchema = new EntitySchema<Outcome>({
   class: Outcome,
   tableName: 'outcomes',
   properties: {
-    seq: { type: 'bigint', primary: true, autoincrement: true },
+    seq: { type: new BigIntType('string'), primary: true, autoincrement: true },
     id: { type: 'uuid', unique: 'outcomes_id_unique' },
     declarationId: { type: 'uuid' },
     applicationId: { type: 'uuid', index: 'outcomes_application_idx' },

@@ -3,10 +3,9 @@ import {
   assertFilterShape,
   isUuid,
   list,
+  ListQuery,
   notFound,
   readAttributes,
-  parseDateFilter,
-  parsePagination,
   requireLeadProvider,
   type Query,
   type ServiceRuntime,
@@ -21,31 +20,23 @@ type WithId = FastifyRequest<{ Params: { id: string } }>;
 
 export function outcomeRoutes(app: FastifyInstance, runtime: ServiceRuntime): void {
   app.get('/api/v3/participants/npq/outcomes', async (req) => {
-    const leadProviderId = requireLeadProvider(req);
-    const query = req.query as Query;
-    assertFilterShape(query);
-    const createdSince = parseDateFilter(query, 'created_since');
-    const { limit, offset } = parsePagination(query);
+    const q = ListQuery.forProvider(req);
+    const createdSince = q.date('created_since');
     const outcomes = await new OutcomeRepository(req.em).list({
-      leadProviderId,
+      leadProviderId: q.leadProviderId,
       createdSince,
-      limit,
-      offset,
+      ...q.page(),
     });
     return list(outcomes.map(serializeOutcome));
   });
 
   app.get<{ Params: { id: string } }>('/api/v3/participants/npq/:id/outcomes', async (req: WithId) => {
-    const leadProviderId = requireLeadProvider(req);
-    const query = req.query as Query;
-    assertFilterShape(query);
-    const participantId = await resolveVisibleParticipant(req.em, req.params.id, leadProviderId);
-    const { limit, offset } = parsePagination(query);
+    const q = ListQuery.forProvider(req);
+    const participantId = await resolveVisibleParticipant(req.em, req.params.id, q.leadProviderId);
     const outcomes = await new OutcomeRepository(req.em).list({
-      leadProviderId,
+      leadProviderId: q.leadProviderId,
       participantId,
-      limit,
-      offset,
+      ...q.page(),
     });
     return list(outcomes.map(serializeOutcome));
   });

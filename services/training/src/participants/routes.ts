@@ -5,12 +5,9 @@ import {
   gone,
   isUuid,
   list,
+  ListQuery,
   notFound,
-  parseDateFilter,
-  parsePagination,
-  parseSort,
   requireLeadProvider,
-  scalarFilter,
   unprocessable,
   type ApiError,
   type EntityManager,
@@ -19,7 +16,7 @@ import {
 import { PARTICIPANT_SORT_COLUMNS, ParticipantRepository, type ParticipantIdChangeView } from './repository';
 import { serializeParticipant, serializeParticipantIdChange } from './serializer';
 
-/** DfE's 410 for a retired participant id (api-contract §2.5). */
+/** DfE's 410 for a retired participant id (docs/domain.md, "Participant merges"). */
 export function participantIdChanged(change: ParticipantIdChangeView): ApiError {
   return gone([
     {
@@ -67,18 +64,16 @@ function parseTrainingStatusFilter(raw: string | undefined): TrainingStatus | un
 
 export function participantReadRoutes(app: FastifyInstance): void {
   app.get('/api/v3/participants/npq', async (req) => {
-    const leadProviderId = requireLeadProvider(req);
-    const query = req.query as Query;
-    assertFilterShape(query);
-    const updatedSince = parseDateFilter(query, 'updated_since');
-    const trainingStatus = parseTrainingStatusFilter(scalarFilter(query, 'training_status'));
-    const fromParticipantId = scalarFilter(query, 'from_participant_id');
-    const { limit, offset } = parsePagination(query);
+    const q = ListQuery.forProvider(req);
+    const updatedSince = q.date('updated_since');
+    const trainingStatus = parseTrainingStatusFilter(q.scalar('training_status'));
+    const fromParticipantId = q.scalar('from_participant_id');
+    const { limit, offset } = q.page();
     // Not validated by DfE: a value that cannot be a participant id simply matches nobody.
     if (fromParticipantId !== undefined && !isUuid(fromParticipantId)) return list([]);
-    const sort = parseSort(query, PARTICIPANT_SORT_COLUMNS, [{ column: 'p.created_at', direction: 'asc' }]);
+    const sort = q.sort(PARTICIPANT_SORT_COLUMNS, [{ column: 'p.created_at', direction: 'asc' }]);
     const participants = await new ParticipantRepository(req.em).list({
-      leadProviderId,
+      leadProviderId: q.leadProviderId,
       updatedSince,
       trainingStatus,
       fromParticipantId: fromParticipantId?.toLowerCase(),

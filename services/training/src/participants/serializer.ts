@@ -1,5 +1,6 @@
 import { cohortByIdentifier, type ApiComponents } from '@npq/contracts';
 import { toRfc3339 } from '@npq/service-kit';
+import { shownTrn } from './rules';
 import type { EnrolmentView, ParticipantIdChangeView, ParticipantView } from './repository';
 
 type Schemas = ApiComponents['schemas'];
@@ -45,7 +46,7 @@ export function serializeParticipant(p: ParticipantView): ParticipantResource {
     attributes: {
       full_name: p.fullName,
       previous_names: p.previousNames,
-      teacher_reference_number: p.trnVerified ? p.trn : null,
+      teacher_reference_number: shownTrn(p),
       updated_at: toRfc3339(p.updatedAt),
       npq_enrolments: p.enrolments.map((e) => serializeEnrolment(e, p.email)),
       participant_id_changes: p.participantIdChanges.map(serializeParticipantIdChange),

@@ -1,6 +1,6 @@
 import type { EventEnvelope, TrainingStatus } from '@npq/contracts';
 import { stageEvent, type EntityManager, type Naming } from '@npq/service-kit';
-import type { OutcomeView } from './outcomes/repository';
+import type { OutcomeView } from '../outcomes/repository';
 
 export interface EnrolmentRef {
   applicationId: string;

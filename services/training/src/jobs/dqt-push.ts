@@ -14,8 +14,11 @@ import {
   type Worker,
 } from '@npq/service-kit';
 import { attemptsToCover, backoffDelay, DQT_BACKOFF, ONE_DAY_MS, type BackoffSettings } from './backoff';
-import { DqtClient, redactExcerpt, type DqtResult } from './client';
-import { DeliveryRepository, type DeliveryView } from './deliveries';
+import { finishAttempt, markFailed, requeue, startAttempt } from '../dqt/commands';
+import type { OutcomeDelivery } from '../dqt/entity';
+import { DeliveryRepository } from '../dqt/repository';
+import { judge, type Verdict } from '../dqt/rules';
+import { DqtClient } from './dqt-client';
 
 export const DQT_PUSH_QUEUE = 'training-dqt-push';
 export const DQT_SWEEP_QUEUE = 'training-dqt-sweep';
@@ -60,27 +63,8 @@ export interface DqtWorkerOptions {
   metrics?: Registry;
 }
 
-type Verdict = {
-  state: 'sent' | 'retry' | 'failed';
-  statusCode: number | null;
-  error: string | null;
-  excerpt: string | null;
-};
-
-/** 204 is success; 429 and 5xx (and no answer at all) are worth retrying; any other answer never will be. */
-export function judge(result: DqtResult): Verdict {
-  if (result.kind === 'network')
-    return { state: 'retry', statusCode: null, error: redactExcerpt(result.error), excerpt: null };
-  const excerpt = result.body === '' ? null : redactExcerpt(result.body);
-  if (result.status === 204) return { state: 'sent', statusCode: 204, error: null, excerpt };
-  const error = `DQT answered ${result.status}${excerpt ? `: ${excerpt}` : ''}`;
-  if (result.status === 429 || result.status >= 500)
-    return { state: 'retry', statusCode: result.status, error, excerpt };
-  return { state: 'failed', statusCode: result.status, error, excerpt };
-}
-
 /**
- * The DQT outcome push (DESIGN "DQT push"). Deliveries are written with their outcome; a sweep queues
+ * The DQT outcome push (docs/domain.md, "DQT pushes"; docs/architecture.md, "DQT pushes"). Deliveries are written with their outcome; a sweep queues
  * every pending one as a BullMQ job whose id is the delivery's job id (the outcome id), so a delivery is
  * never queued twice. A job sends one PUT, records the attempt and either finishes (204), retries with
  * backoff (429, 5xx, network, timeout) or fails for good (any other answer). Pushes for one participant
@@ -175,16 +159,16 @@ export class DqtPushService {
    * finished without settling it (a crash between the two) is repaired here.
    */
   async sweep(): Promise<number> {
-    const repo = new DeliveryRepository(this.options.orm.em.fork());
-    const pending = await repo.pending(this.options.sweepBatch ?? 500);
+    const em = this.options.orm.em.fork();
+    const pending = await new DeliveryRepository(em).pending(this.options.sweepBatch ?? 500);
     if (pending.length === 0) return 0;
     const staleBefore = Date.now() - (this.options.staleAfterMs ?? 10 * 60_000);
     for (const d of pending.filter((p) => p.updatedAt.getTime() < staleBefore)) {
       const state = await this.queue.getJobState(d.jobId);
-      if (state === 'failed') await repo.markFailed(d.id, d.lastError ?? 'retries exhausted', now());
-      else if (state === 'completed') await repo.requeue(d.id, `${d.outcomeId}-resweep-${Date.now()}`, now());
+      if (state === 'failed') await markFailed(em, d.id, d.lastError ?? 'retries exhausted', now());
+      else if (state === 'completed') await requeue(em, d, `${d.outcomeId}-resweep-${Date.now()}`, now());
     }
-    const still = await repo.pending(this.options.sweepBatch ?? 500);
+    const still = await new DeliveryRepository(em.fork()).pending(this.options.sweepBatch ?? 500);
     await this.queue.addBulk(
       still.map((d) => ({ name: 'push', data: { deliveryId: d.id }, opts: { jobId: d.jobId } })),
     );
@@ -246,10 +230,10 @@ export class DqtPushService {
     throw new Error(verdict.error ?? 'DQT push failed; will retry');
   }
 
-  private async startAttempt(delivery: DeliveryView) {
+  private async startAttempt(delivery: OutcomeDelivery) {
     const started = await this.options.orm.em
       .fork()
-      .transactional((em) => new DeliveryRepository(em).startAttempt(delivery.id, now()));
+      .transactional((em) => startAttempt(em, delivery.id, now()));
     if (started && started.interrupted > 0) {
       this.interruptedTotal.inc(started.interrupted);
       this.options.logger.warn(
@@ -261,7 +245,7 @@ export class DqtPushService {
   }
 
   /** One PUT to DQT; in-flight requests are tracked so a forced stop can drop them. */
-  private async send(delivery: DeliveryView): Promise<Verdict> {
+  private async send(delivery: OutcomeDelivery): Promise<Verdict> {
     const controller = new AbortController();
     this.inFlight.add(controller);
     try {
@@ -281,17 +265,11 @@ export class DqtPushService {
   }
 
   /** Every answer is recorded, whatever it was. */
-  private async record(delivery: DeliveryView, attemptSeq: string, verdict: Verdict): Promise<void> {
+  private async record(delivery: OutcomeDelivery, attemptSeq: string, verdict: Verdict): Promise<void> {
     try {
-      await this.options.orm.em.fork().transactional((em) =>
-        new DeliveryRepository(em).finishAttempt(delivery.id, attemptSeq, {
-          finishedAt: now(),
-          statusCode: verdict.statusCode,
-          error: verdict.error,
-          responseExcerpt: verdict.excerpt,
-          outcome: verdict.state,
-        }),
-      );
+      await this.options.orm.em
+        .fork()
+        .transactional((em) => finishAttempt(em, delivery.id, attemptSeq, { finishedAt: now(), verdict }));
     } catch (err) {
       // Not recorded (e.g. shutting down): the attempt stays in flight, the job fails this attempt and the
       // next run marks it interrupted and sends again.

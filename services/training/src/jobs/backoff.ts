@@ -1,5 +1,5 @@
 /**
- * Retry timing of DQT pushes (DESIGN "DQT push"): the first retry within 10 s, then doubling, capped at an
+ * Retry timing of DQT pushes (docs/domain.md, "DQT pushes"): the first retry within 10 s, then doubling, capped at an
  * hour, with jitter; enough attempts to keep trying for at least a day.
  */
 export interface BackoffSettings {

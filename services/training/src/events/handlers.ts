@@ -1,9 +1,9 @@
 import type { EventEnvelope } from '@npq/contracts';
 import type { EntityManager, EventContext, HandlersOf } from '@npq/service-kit';
-import { applyApplicationSnapshot } from '../applications/projection';
-import { DeclarationRepository } from '../declarations/repository';
-import { outcomeForCreatedDeclaration, outcomeForVoidedDeclaration } from '../outcomes/from-declarations';
-import { applyMerge, upsertPerson } from '../people/projection';
+import { applyApplicationSnapshot } from '../applications/commands';
+import { applyDeclarationSnapshot } from '../declarations/commands';
+import { outcomeForCreatedDeclaration, outcomeForVoidedDeclaration } from '../outcomes/commands';
+import { applyMerge, upsertPerson } from '../people/commands';
 
 type ApplicationEvent = EventEnvelope<
   'application.created' | 'application.accepted' | 'application.rejected' | 'application.funded-place-changed'
@@ -27,7 +27,7 @@ async function applyDeclaration(
   context: EventContext,
 ): Promise<void> {
   const d = envelope.data.declaration;
-  const applied = await new DeclarationRepository(em).applySnapshot(d, envelope.aggregateVersion);
+  const applied = await applyDeclarationSnapshot(em, d, envelope.aggregateVersion);
   if (!applied) return;
   // The outcome happened when the declaration changed (the provider's request clock, in the sandbox).
   const at = new Date(envelope.occurredAt);
