@@ -27,6 +27,8 @@ export interface FeedRecord {
 
 /** What to persist between runs to resume a feed. */
 export interface UpdatedSinceState {
+  /** The feed's start (`since`): the window never reaches before it. */
+  since: string | undefined;
   /** Newest `updated_at` returned so far (RFC 3339), or undefined before the first record. */
   cursor: string | undefined;
   /** `updated_at` last returned per id, for records inside the overlap window. */
@@ -53,7 +55,7 @@ function rfc3339(ms: number): string {
 /** The feed's bookkeeping; `pages` fetches every page for a given `updated_since`. */
 export class UpdatedSinceFeed<T extends FeedRecord> {
   private cursor: string | undefined;
-  private readonly since: string | undefined;
+  private since: string | undefined;
   private seen = new Map<string, string>();
   private readonly overlapMs: number;
 
@@ -62,22 +64,25 @@ export class UpdatedSinceFeed<T extends FeedRecord> {
     options: UpdatedSinceOptions = {},
   ) {
     this.overlapMs = (options.overlapSeconds ?? 300) * 1000;
+    this.since = options.since === undefined ? undefined : rfc3339(new Date(options.since).getTime());
     if (options.state) {
+      this.since = options.state.since;
       this.cursor = options.state.cursor;
       this.seen = new Map(Object.entries(options.state.seen));
     }
-    this.since = options.since === undefined ? undefined : rfc3339(new Date(options.since).getTime());
   }
 
   /** The state to persist (JSON) and pass back as `state` to resume without gaps. */
   get state(): UpdatedSinceState {
-    return { cursor: this.cursor, seen: Object.fromEntries(this.seen) };
+    return { since: this.since, cursor: this.cursor, seen: Object.fromEntries(this.seen) };
   }
 
   /** The `updated_since` the next poll sends. */
   get nextUpdatedSince(): string | undefined {
     if (this.cursor === undefined) return this.since;
-    return rfc3339(Date.parse(this.cursor) - this.overlapMs);
+    const windowStart = Date.parse(this.cursor) - this.overlapMs;
+    // Never before the requested start: records older than `since` were not asked for.
+    return rfc3339(this.since === undefined ? windowStart : Math.max(windowStart, Date.parse(this.since)));
   }
 
   /** One poll: every page from the window's start; returns the records new or changed since the last poll. */
