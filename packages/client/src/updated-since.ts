@@ -12,7 +12,9 @@
  *   earlier than our offset lands on a page already read (and pushes the rest one place along). It is read
  *   on the next poll if its stamp is inside the window.
  * So every poll asks from (newest `updated_at` seen - overlap), and drops what it has already returned with
- * the same `id` and `updated_at`: a record comes back only when it changed again.
+ * the same `id` and `updated_at`: a record comes back only when it changed again. Because `updated_at` has
+ * second precision, two changes within one second share it; a record read between them would then look
+ * unchanged, so the feed also compares a fingerprint of the record's content before dropping it.
  *
  * The walk uses each list's default order (`created_at`, then `id`; the OpenAPI document's list descriptions). An update does not move
  * a record in that order, so records shift only towards later pages (duplicates, dropped here), never
@@ -31,7 +33,7 @@ export interface UpdatedSinceState {
   since: string | undefined;
   /** Newest `updated_at` returned so far (RFC 3339), or undefined before the first record. */
   cursor: string | undefined;
-  /** `updated_at` last returned per id, for records inside the overlap window. */
+  /** Per id, for records inside the overlap window: `updated_at` and content fingerprint last returned. */
   seen: Record<string, string>;
 }
 
@@ -51,6 +53,24 @@ export interface UpdatedSinceOptions {
 function rfc3339(ms: number): string {
   return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
+
+/** A 53-bit hash (cyrb53) of the record's JSON: runs anywhere fetch does, no crypto module needed. */
+function fingerprint(record: unknown): string {
+  const text = JSON.stringify(record);
+  let h1 = 0xdeadbeef;
+  let h2 = 0x41c6ce57;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    h1 = Math.imul(h1 ^ c, 2654435761);
+    h2 = Math.imul(h2 ^ c, 1597334677);
+  }
+  h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
+  h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
+  return (4294967296 * (2097151 & h2) + (h1 >>> 0)).toString(36);
+}
+
+const seenValue = (updatedAt: string, record: unknown) => `${updatedAt} ${fingerprint(record)}`;
+const seenUpdatedAt = (value: string) => Date.parse(value.slice(0, value.indexOf(' ')));
 
 /** The feed's bookkeeping; `pages` fetches every page for a given `updated_since`. */
 export class UpdatedSinceFeed<T extends FeedRecord> {
@@ -92,9 +112,16 @@ export class UpdatedSinceFeed<T extends FeedRecord> {
     for await (const page of this.pages(this.nextUpdatedSince)) {
       for (const record of page) {
         const updatedAt = record.attributes.updated_at ?? '';
+        const value = seenValue(updatedAt, record);
         const previous = this.seen.get(record.id);
-        if (previous !== undefined && Date.parse(previous) >= Date.parse(updatedAt)) continue;
-        this.seen.set(record.id, updatedAt);
+        // Already returned as it is, or an older version than the one returned: nothing new.
+        if (
+          previous === value ||
+          (previous !== undefined && seenUpdatedAt(previous) > Date.parse(updatedAt))
+        ) {
+          continue;
+        }
+        this.seen.set(record.id, value);
         fresh.push(record);
         const stamp = Date.parse(updatedAt);
         if (!Number.isNaN(stamp) && (newest === undefined || stamp > newest)) newest = stamp;
@@ -105,7 +132,7 @@ export class UpdatedSinceFeed<T extends FeedRecord> {
     const windowStart = this.nextUpdatedSince;
     if (windowStart !== undefined) {
       const start = Date.parse(windowStart);
-      for (const [id, updatedAt] of this.seen) if (Date.parse(updatedAt) < start) this.seen.delete(id);
+      for (const [id, value] of this.seen) if (seenUpdatedAt(value) < start) this.seen.delete(id);
     }
     return fresh;
   }

@@ -95,6 +95,26 @@ describe('updatedSince feed', () => {
     expect(pagesAsked.slice(0, 4)).toEqual(['1', '2', '3', '4']);
   });
 
+  it('returns a second change made within the same second (same updated_at, different content)', async () => {
+    const rows: (Row & { status?: string })[] = [{ ...row('a', '00'), status: 'pending' }];
+    const server = await localServer((req, res) =>
+      json(res, 200, {
+        data: (new URL(req.url, 'http://x').searchParams.get('page[page]') === '1' ? rows : []).map((r) => ({
+          id: r.id,
+          type: 'npq_application',
+          attributes: { status: r.status, updated_at: r.updated_at },
+        })),
+      }),
+    );
+    close = server.close;
+    const client = createLeadProviderClient({ baseUrl: server.url, token: 't' });
+    const feed = client.updatedSince('/api/v3/npq-applications');
+    expect((await feed.poll()).map((r) => r.attributes.status)).toEqual(['pending']);
+    rows[0]!.status = 'accepted'; // same second, so the same updated_at
+    expect((await feed.poll()).map((r) => r.attributes.status)).toEqual(['accepted']);
+    expect(await feed.poll()).toEqual([]);
+  });
+
   it('resumes from a saved state without returning anything twice', async () => {
     const rows = [row('a', '00'), row('b', '05')];
     const server = await declarationsServer(rows);
@@ -106,7 +126,7 @@ describe('updatedSince feed', () => {
     expect(saved).toEqual({
       since: '2025-10-01T10:00:01Z',
       cursor: '2025-10-01T10:00:05Z',
-      seen: { b: '2025-10-01T10:00:05Z' },
+      seen: { b: expect.stringMatching(/^2025-10-01T10:00:05Z [0-9a-z]+$/) },
     });
 
     rows.push(row('c', '06'));
