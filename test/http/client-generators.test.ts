@@ -195,6 +195,24 @@ async function heyApiFlow(baseUrl: string, token: string) {
     query: { filter: { participant_id: participantId } },
   });
   await call('listParticipantDeclarations', { query: { filter: { updated_since: '2025-01-01T00:00:00Z' } } });
+  const training = (type: string, attributes: Record<string, unknown>, date: string) => ({
+    path: { id: participantId },
+    body: { data: { type, attributes: { course_identifier: course, ...attributes } } },
+    ...sandbox(date),
+  });
+  await call(
+    'deferNpqParticipant',
+    training('participant-defer', { reason: 'parental-leave' }, '2025-10-20T09:00:00Z'),
+  );
+  await call('resumeNpqParticipant', training('participant-resume', {}, '2025-11-03T09:00:00Z'));
+  await call(
+    'withdrawNpqParticipant',
+    training('participant-withdraw', { reason: 'personal-reason-moving-school' }, '2025-11-10T09:00:00Z'),
+  );
+  const voided = await call('voidParticipantDeclaration', {
+    path: { id: declarationId },
+    ...sandbox('2025-11-11T09:00:00Z'),
+  });
   const statements = await call('listStatements', { query: { filter: { cohort: '2025' } } });
   await call('getStatement', { path: { id: statements.data.data[0].id as string } });
   await call('listNpqOutcomes', {});
@@ -207,6 +225,7 @@ async function heyApiFlow(baseUrl: string, token: string) {
     violations,
     declarationId,
     listed: (mine.data.data as { id: string }[]).map((d) => d.id),
+    voidedState: voided.data.data.attributes.state as string,
     missingError: missing.error,
   };
 }
@@ -224,6 +243,10 @@ const EXPECTED_CALLS = [
   ['getParticipantDeclaration', 200],
   ['listParticipantDeclarations', 200],
   ['listParticipantDeclarations', 200],
+  ['deferNpqParticipant', 200],
+  ['resumeNpqParticipant', 200],
+  ['withdrawNpqParticipant', 200],
+  ['voidParticipantDeclaration', 200],
   ['listStatements', 200],
   ['getStatement', 200],
   ['listNpqOutcomes', 200],
@@ -238,6 +261,7 @@ describe('@hey-api/openapi-ts with zod validators', () => {
     expect(out.validationErrors).toEqual([]);
     expect(out.calls).toEqual(EXPECTED_CALLS);
     expect(out.listed).toEqual([out.declarationId]);
+    expect(out.voidedState).toBe('voided');
     expect(out.missingError).toEqual({ error: 'Resource not found' });
   });
 });
