@@ -195,6 +195,33 @@ async function heyApiFlow(baseUrl: string, token: string) {
     query: { filter: { participant_id: participantId } },
   });
   await call('listParticipantDeclarations', { query: { filter: { updated_since: '2025-01-01T00:00:00Z' } } });
+  // A completed declaration with `has_passed` records an outcome; another outcome is submitted directly.
+  await call('createParticipantDeclaration', {
+    body: {
+      data: {
+        type: 'participant-declaration',
+        attributes: {
+          participant_id: participantId,
+          declaration_type: 'completed',
+          declaration_date: '2025-10-12T10:00:00Z',
+          course_identifier: course,
+          has_passed: true,
+          delivery_partner_id: partner.id,
+        },
+      },
+    },
+    ...sandbox('2025-10-15T09:00:00Z'),
+  });
+  await call('createNpqParticipantOutcome', {
+    path: { id: participantId },
+    body: {
+      data: {
+        type: 'npq-outcome-confirmation',
+        attributes: { course_identifier: course, state: 'failed', completion_date: '2025-10-13' },
+      },
+    },
+    ...sandbox('2025-10-15T09:00:00Z'),
+  });
   const training = (type: string, attributes: Record<string, unknown>, date: string) => ({
     path: { id: participantId },
     body: { data: { type, attributes: { course_identifier: course, ...attributes } } },
@@ -216,7 +243,7 @@ async function heyApiFlow(baseUrl: string, token: string) {
   const statements = await call('listStatements', { query: { filter: { cohort: '2025' } } });
   await call('getStatement', { path: { id: statements.data.data[0].id as string } });
   await call('listNpqOutcomes', {});
-  await call('listNpqParticipantOutcomes', { path: { id: participantId } });
+  const outcomes = await call('listNpqParticipantOutcomes', { path: { id: participantId } });
   const missing = await call('getNpqApplication', { path: { id: '00000000-0000-4000-8000-000000000000' } });
 
   return {
@@ -226,6 +253,7 @@ async function heyApiFlow(baseUrl: string, token: string) {
     declarationId,
     listed: (mine.data.data as { id: string }[]).map((d) => d.id),
     voidedState: voided.data.data.attributes.state as string,
+    outcomeStates: (outcomes.data.data as { attributes: { state: string } }[]).map((o) => o.attributes.state),
     missingError: missing.error,
   };
 }
@@ -243,6 +271,8 @@ const EXPECTED_CALLS = [
   ['getParticipantDeclaration', 200],
   ['listParticipantDeclarations', 200],
   ['listParticipantDeclarations', 200],
+  ['createParticipantDeclaration', 200],
+  ['createNpqParticipantOutcome', 200],
   ['deferNpqParticipant', 200],
   ['resumeNpqParticipant', 200],
   ['withdrawNpqParticipant', 200],
@@ -262,6 +292,7 @@ describe('@hey-api/openapi-ts with zod validators', () => {
     expect(out.calls).toEqual(EXPECTED_CALLS);
     expect(out.listed).toEqual([out.declarationId]);
     expect(out.voidedState).toBe('voided');
+    expect(out.outcomeStates.sort()).toEqual(['failed', 'passed']);
     expect(out.missingError).toEqual({ error: 'Resource not found' });
   });
 });
