@@ -39,7 +39,7 @@ export interface LeadProviderClient extends LeadProviderApi {
       headers?: Record<string, string>;
     },
   ): UpdatedSinceFeed<ListItem<P> & FeedRecord>;
-  /** The same client with another sandbox date (`undefined`: none). */
+  /** A new client with the same options and another sandbox date (`undefined`: none); middleware added with `use` is not copied. */
   withServerDate(serverDate: string | Date | undefined): LeadProviderClient;
 }
 
