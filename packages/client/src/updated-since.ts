@@ -142,6 +142,7 @@ export class UpdatedSinceFeed<T extends FeedRecord> {
     const intervalMs = options.intervalMs ?? 60_000;
     while (!options.signal?.aborted) {
       for (const record of await this.poll()) yield record;
+      if (options.signal?.aborted) return;
       await new Promise<void>((resolve) => {
         const timer = setTimeout(done, intervalMs);
         function done() {

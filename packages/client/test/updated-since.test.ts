@@ -115,6 +115,29 @@ describe('updatedSince feed', () => {
     expect(await feed.poll()).toEqual([]);
   });
 
+  it('watch polls every interval, yields each change once and stops when aborted', async () => {
+    const rows = [row('a', '00')];
+    const server = await declarationsServer(rows);
+    close = server.close;
+    const client = createLeadProviderClient({ baseUrl: server.url, token: 't' });
+    const feed = client.updatedSince('/api/v3/participant-declarations');
+    const controller = new AbortController();
+    const yielded: string[] = [];
+    let abortedAt = 0;
+    for await (const record of feed.watch({ intervalMs: 1000, signal: controller.signal })) {
+      yielded.push(`${record.id}@${record.attributes.updated_at?.slice(17, 19)}`);
+      if (yielded.length === 1) rows.push(row('b', '01'));
+      if (yielded.length === 2) rows[0] = row('a', '00', '02');
+      if (yielded.length === 3) {
+        abortedAt = Date.now();
+        controller.abort();
+      }
+    }
+    expect(yielded).toEqual(['a@00', 'b@01', 'a@02']);
+    // The abort ends the watch at once, not after another interval.
+    expect(Date.now() - abortedAt).toBeLessThan(500);
+  });
+
   it('resumes from a saved state without returning anything twice', async () => {
     const rows = [row('a', '00'), row('b', '05')];
     const server = await declarationsServer(rows);
