@@ -48,8 +48,9 @@ const RETRYABLE_5XX = new Set([500, 502, 503, 504]);
 /**
  * Whether sending the request again cannot do its effect twice. GET, PUT and DELETE are idempotent by HTTP
  * semantics (a repeated PUT may answer 422 where the first one already applied, e.g. "already deferred",
- * but nothing happens twice). A POST only with an `Idempotency-Key`, which the platform uses to answer a
- * repeat with the first answer instead of acting again (docs/operations.md, "Idempotency-Key").
+ * but nothing happens twice). A POST only with an `Idempotency-Key`, which the admin API uses to answer a
+ * repeat with the first answer instead of acting again (docs/operations.md, "Idempotency-Key"); the v3
+ * POSTs ignore the header, so callers send it only where it is honoured.
  */
 export function isIdempotent(request: Request): boolean {
   return IDEMPOTENT_METHODS.has(request.method.toUpperCase()) || request.headers.has('idempotency-key');

@@ -165,14 +165,17 @@ describe('5xx and network errors', () => {
   it('retries a POST that carries an Idempotency-Key, sending the same key and body', async () => {
     const s = await server(status(503), ok);
     const retries: RetryInfo[] = [];
-    const result = await clientFor(s.url, retries).POST('/api/v3/npq-applications/{id}/accept', {
-      params: { path: { id: APPLICATION_ID } },
-      headers: { 'Idempotency-Key': 'accept-1' },
-      body: { data: { type: 'npq-application-accept', attributes: { funded_place: false } } },
+    // An admin write, where the API honours the key (docs/operations.md, "Idempotency-Key").
+    const result = await clientFor(s.url, retries).POST('/admin/v1/delivery-partners', {
+      params: { header: { 'Idempotency-Key': 'partner-1' } },
+      body: { data: { type: 'delivery-partner', attributes: { name: 'North Partnership' } } },
     });
     expect(result.response.status).toBe(200);
-    expect(s.seen.map((r) => r.headers['idempotency-key'])).toEqual(['accept-1', 'accept-1']);
+    expect(s.seen.map((r) => r.headers['idempotency-key'])).toEqual(['partner-1', 'partner-1']);
     expect(s.seen[1]!.body).toBe(s.seen[0]!.body);
+    expect(JSON.parse(s.seen[1]!.body)).toEqual({
+      data: { type: 'delivery-partner', attributes: { name: 'North Partnership' } },
+    });
   });
 
   it('retries a GET whose connection dropped, and not a POST without a key', async () => {
