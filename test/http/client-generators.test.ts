@@ -367,5 +367,5 @@ describe('Prism proxy validation', () => {
     } finally {
       upstream.close();
     }
-  });
+  }, 90_000); // starts a second Prism
 });
