@@ -187,6 +187,15 @@ describe('DQT deliveries', () => {
     const d = await delivery();
     expect(await new DeliveryRepository(orm.em.fork()).claim(d.id, 60_000)).toBe(true);
     expect(await new DeliveryRepository(orm.em.fork()).claim(d.id, 60_000)).toBe(false);
+    // Recording the attempt's answer frees it for the next run (a retry).
+    const started = await inTx((em) => startAttempt(em, d.id, new Date()));
+    const retry = { state: 'retry' as const, statusCode: 503, error: 'DQT answered 503', excerpt: null };
+    await inTx((em) => finishAttempt(em, d.id, started!.seq, { finishedAt: new Date(), verdict: retry }));
+    expect(await orm.em.fork().findOneOrFail(OutcomeDeliverySchema, { id: d.id })).toMatchObject({
+      state: 'pending',
+      claimedUntil: null,
+    });
+    expect(await new DeliveryRepository(orm.em.fork()).claim(d.id, 60_000)).toBe(true);
   });
 
   it('an attempt left in flight is marked interrupted by the next; only a pending delivery changes state', async () => {
