@@ -1,11 +1,12 @@
 import {
   calculateCourse,
+  formatMoney,
+  money,
   calculateStatement,
   NO_COUNTS,
   usesTargetedDeliveryFunding,
   type ContractTerms,
-} from '../src/payments/calculator';
-import { formatMoney, money } from '../src/payments/money';
+} from '../src/payments/rules';
 
 /** The factory template of reference-and-finance §2.5 (monthly_service_fee NULL: the fee is calculated). */
 const FACTORY: ContractTerms = {

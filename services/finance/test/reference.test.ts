@@ -1,6 +1,6 @@
-import { ineligibleForFundingReason, upliftPaid } from '../src/declarations/serializer';
-import { isFundable } from '../src/projections/repository';
-import { courseKey, insideCatchment, monthName } from '../src/reference';
+import { insideCatchment, isFundable } from '../src/applications/rules';
+import { courseKey, ineligibleForFundingReason, upliftPaid } from '../src/declarations/rules';
+import { monthName } from '../src/statements/serializer';
 import { seedUuid } from '../src/seed';
 
 describe('declaration rules helpers', () => {

@@ -22,13 +22,13 @@ import {
   type Naming,
 } from '@npq/service-kit';
 import { DeliveryPartnerRepository } from '../delivery-partners/repository';
-import { declarationEventSource, stageDeclarationEvent } from '../events';
-import { isFundable, ProjectionRepository } from '../projections/repository';
-import { cohortOrFail, courseAlternatives, courseHasOutcomes, courseKey } from '../reference';
+import { ApplicationQueries } from '../applications/queries';
+import { cohortOrFail, isFundable } from '../applications/rules';
+import { declarationEventSource, stageDeclarationEvent } from '../events/staging';
 import { StatementRepository } from '../statements/repository';
-import { MESSAGES } from './messages';
 import { DeclarationRepository, type DeclarationView } from './repository';
-import { isBlank, validateDeliveryPartners, type ValidCreate } from './validation';
+import { courseAlternatives, courseHasOutcomes, courseKey, isBlank, MESSAGES } from './rules';
+import { validateDeliveryPartners, type ValidCreate } from './validation';
 
 export interface DeclarationCommandResult {
   declarationId: string;
@@ -87,7 +87,7 @@ export async function createDeclaration(
       });
       if (existing) return { declarationId: existing.id, events: [] };
 
-      const projections = new ProjectionRepository(tx);
+      const projections = new ApplicationQueries(tx);
       const trn = await projections.trnOf(v.participantId);
       // Two people with the same TRN declaring at once would not see each other as duplicates (DfE has this
       // race); a second lock per TRN, course and type serialises them. Always taken after the first.
@@ -328,7 +328,7 @@ export async function changeDeliveryPartner(
     if (primaryId === null) errors.add('delivery_partner', MESSAGES.deliveryPartnerNotPartnered);
     if (secondaryGiven && secondaryId === null)
       errors.add('secondary_delivery_partner', MESSAGES.secondaryNotPartnered);
-    const application = await new ProjectionRepository(tx).findApplication(d.applicationId);
+    const application = await new ApplicationQueries(tx).findApplication(d.applicationId);
     if (!application) throw new Error(`application ${d.applicationId} of declaration ${id} is not projected`);
     await validateDeliveryPartners(tx, errors, {
       leadProviderId: d.leadProviderId,

@@ -1,6 +1,6 @@
 import { EntitySchema } from '@mikro-orm/postgresql';
 import { DECLARATION_STATES, LIVE_DECLARATION_STATES, type DeclarationState } from '@npq/contracts';
-import { sqlList } from '../reference';
+import { sqlList } from '@npq/service-kit';
 
 /** A declaration. Course and participant are the application's (so merges and ASO/EHCO read right). */
 export interface DeclarationRow {

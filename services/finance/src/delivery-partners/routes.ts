@@ -8,13 +8,13 @@ import {
   parseSort,
   requireAdmin,
   requireLeadProvider,
+  readAdminAttributes,
   rubyToInt,
   runIdempotent,
   scalarFilter,
   type Query,
   type ServiceRuntime,
 } from '@npq/service-kit';
-import { readAdminAttributes } from '../admin-attributes';
 import { createDeliveryPartner, createDeliveryPartnership } from './commands';
 import { DELIVERY_PARTNER_SORT_COLUMNS, DeliveryPartnerRepository } from './repository';
 import {

@@ -10,7 +10,7 @@ import {
 } from '@npq/service-kit';
 import type { Redis } from 'ioredis';
 import { CUTOFF_QUEUE, PAYMENT_QUEUE, paymentJobId, type CutoffJobData, type PaymentJobData } from './queues';
-import { runPaymentRun, runStatementCutoff } from './statement-runs';
+import { runPaymentRun, runStatementCutoff } from '../statements/commands';
 
 /** The repeating job (on the cut-off queue) that queues the payment run of authorised, unpaid statements. */
 const PAYMENT_SWEEP_JOB = 'payment-sweep';

@@ -1,6 +1,5 @@
 import { BILLABLE_STATEMENT_ITEM_STATES, REFUNDABLE_STATEMENT_ITEM_STATES } from '@npq/contracts';
-import { pgArray, type EntityManager } from '@npq/service-kit';
-import { sqlList } from '../reference';
+import { pgArray, sqlList, type EntityManager } from '@npq/service-kit';
 import type { StatementView } from '../statements/repository';
 import {
   calculateStatement,
@@ -8,7 +7,7 @@ import {
   type ContractTerms,
   type CourseCounts,
   type StatementCalculation,
-} from './calculator';
+} from './rules';
 
 interface ContractRowRaw {
   statement_id: string;

@@ -1,4 +1,5 @@
-import { readAttributes, ValidationErrors } from '@npq/service-kit';
+import { ValidationErrors } from './errors';
+import { readAttributes } from './jsonapi';
 
 /**
  * `data.attributes` of an admin request. Unlike v3 (which drops unknown attributes, as DfE does), the admin

@@ -1,6 +1,6 @@
 import type { ApplicationEventV1, EventEnvelope, PersonSnapshotV1 } from '@npq/contracts';
 import { pgArray, type EntityManager, type HandlersOf } from '@npq/service-kit';
-import { cohortOrFail } from '../reference';
+import { cohortOrFail } from '../applications/rules';
 
 /**
  * Follows participant id changes (A→B, B→C) to the id in use, so a snapshot that still names a retired

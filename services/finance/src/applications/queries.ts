@@ -1,6 +1,5 @@
 import { REBRANDED_COURSE_IDENTIFIERS } from '@npq/contracts';
-import { pgArray, type EntityManager } from '@npq/service-kit';
-import { sqlList } from '../reference';
+import { pgArray, sqlList, type EntityManager } from '@npq/service-kit';
 import type { ApplicationRow } from './entity';
 
 /** An accepted application as the declaration rules need it, with finance's own "previously funded". */
@@ -75,20 +74,7 @@ function toDeclarable(r: ApplicationRowRaw): DeclarableApplication {
   };
 }
 
-/**
- * Finance's `eligible_for_dfe_funding?` and `fundable?`. The applications service's snapshot carries its own
- * `eligibleForDfeFunding`/`fundable`, but "previously funded" changes when another application of the person
- * is accepted or rejected without an event about this one, so finance recomputes it from its projection.
- * `funding_eligibility_status_code = marked_funded_by_policy` (the only override) is not in the snapshot and
- * cannot be set in this platform, so a previously funded application is never eligible here.
- */
-export function isFundable(
-  a: Pick<DeclarableApplication, 'previouslyFunded' | 'eligibleForFunding' | 'fundedPlace'>,
-): boolean {
-  return !a.previouslyFunded && a.eligibleForFunding && a.fundedPlace !== false;
-}
-
-export class ProjectionRepository {
+export class ApplicationQueries {
   constructor(private readonly em: EntityManager) {}
 
   /** The id a retired participant id was replaced with (the latest change), if any. */
