@@ -47,7 +47,9 @@ export const DeclarationSchema = new EntitySchema<DeclarationRow>({
     secondaryDeliveryPartnerId: { type: 'uuid', nullable: true },
     createdAt: { type: 'Date', columnType: 'timestamptz' },
     updatedAt: { type: 'Date', columnType: 'timestamptz' },
-    version: { type: 'integer' },
+    // Optimistic lock: the unit of work checks and bumps it on every update, and leaves inserts to the
+    // column's default (1).
+    version: { type: 'integer', version: true, default: 1 },
   },
   indexes: [
     // The provider's list in its fixed order (created_at, id) and its updated_since filter.

@@ -1,4 +1,5 @@
 import {
+  CLAWBACK_STATES,
   courseByIdentifier,
   hasOutcomes,
   isUpliftPaidState,
@@ -233,4 +234,12 @@ export function ineligibleForFundingReason(v: {
 }): 'duplicate_declaration' | null {
   if (v.state !== 'ineligible' || v.stateReason === null) return null;
   return v.stateReason === 'duplicate' ? 'duplicate_declaration' : (v.stateReason as 'duplicate_declaration');
+}
+
+/**
+ * Voiding (docs/domain.md#voiding): a declaration that was paid (or is on its way to being paid past the
+ * point of no return) is clawed back; any other one is simply voided.
+ */
+export function voidsByClawback(state: DeclarationState): boolean {
+  return (CLAWBACK_STATES as readonly DeclarationState[]).includes(state);
 }

@@ -1,63 +1,73 @@
-import type { EventEnvelope } from '@npq/contracts';
-import {
-  notFound,
-  now,
-  pgArray,
-  today,
-  type EntityManager,
-  type MikroORM,
-  type Naming,
-} from '@npq/service-kit';
+import { LockMode } from '@mikro-orm/postgresql';
+import type { DeclarationState, EventEnvelope, StatementItemState } from '@npq/contracts';
+import { notFound, now, today, type EntityManager, type MikroORM, type Naming } from '@npq/service-kit';
+import { DeclarationSchema, type DeclarationRow } from '../declarations/entity';
 import { DeclarationRepository } from '../declarations/repository';
 import { declarationEventSource, stageDeclarationEvent, stageStatementStateChanged } from '../events/staging';
+import { StatementItemSchema, StatementSchema, type StatementRow } from './entity';
 import { StatementRepository, type StatementView } from './repository';
 import { authoriseErrors, isDueForCutoff } from './rules';
 
 /**
- * Authorises payment of a statement (DfE's "Authorise for payment"): only a payable output-fee statement
- * whose cut-off date has passed and that is not already authorised. Records `marked_as_paid_at` under the
- * statement's row lock, so two authorisations at once give one 202 and one 422; the caller then queues the
- * payment run.
+ * Authorises payment of a statement (docs/domain.md#authorising-payment). Records `marked_as_paid_at` under
+ * the statement's row lock, so two authorisations at once give one 202 and one 422; the caller then queues
+ * the payment run.
  */
 export async function authorisePayment(em: EntityManager, statementId: string): Promise<StatementView> {
   return em.transactional(async (tx) => {
-    const repo = new StatementRepository(tx);
-    const s = await repo.findForUpdate(statementId);
+    const s = await new StatementRepository(tx).findForUpdate(statementId);
     if (!s) throw notFound();
     authoriseErrors(s, today()).throwIfAny();
     const at = now();
-    await tx.execute(`update finance.statements set marked_as_paid_at = ?, updated_at = ? where id = ?`, [
-      at,
-      at,
-      statementId,
-    ]);
-    return (await repo.findById(statementId))!;
+    s.markedAsPaidAt = at;
+    s.updatedAt = at;
+    return s;
   });
 }
 
-/** Locks (in id order, so runs never deadlock each other) the declarations on a statement in `state`. */
-async function lockDeclarationsOnStatement(
+/**
+ * Locks (in id order, so runs never deadlock each other) the declarations on a statement in `state`.
+ * Statement items have no relation to declarations in the model, so the items are a subquery.
+ */
+function lockDeclarationsOnStatement(
   em: EntityManager,
   statementId: string,
-  state: string,
-): Promise<string[]> {
-  const rows: { id: string }[] = await em.execute(
-    `select d.id from finance.declarations d
-     where d.state = ? and exists (select 1 from finance.statement_items si where si.declaration_id = d.id and si.statement_id = ?)
-     order by d.id for update`,
-    [state, statementId],
-  );
-  return rows.map((r) => r.id);
-}
-
-async function moveDeclarations(em: EntityManager, ids: string[], to: string, at: Date): Promise<void> {
-  if (ids.length === 0) return;
-  await em.execute(
-    `update finance.declarations set state = ?, updated_at = ?, version = version + 1 where id = any(?::uuid[])`,
-    [to, at, pgArray(ids)],
+  state: DeclarationState,
+): Promise<DeclarationRow[]> {
+  const onStatement = em
+    .createQueryBuilder(StatementItemSchema, 'si')
+    .select('si.declarationId')
+    .where({ statementId });
+  return em.find(
+    DeclarationSchema,
+    { state, id: { $in: onStatement } },
+    { orderBy: { id: 'asc' }, lockMode: LockMode.PESSIMISTIC_WRITE, refresh: true },
   );
 }
 
+/** Moves the declarations and their items on the statement from one state to the next. */
+async function moveDeclarations(
+  em: EntityManager,
+  statementId: string,
+  declarations: DeclarationRow[],
+  from: StatementItemState,
+  to: DeclarationState & StatementItemState,
+  at: Date,
+): Promise<void> {
+  if (declarations.length === 0) return;
+  for (const d of declarations) {
+    d.state = to;
+    d.updatedAt = at;
+  }
+  // One set-based update for the items (no version, no event): the ORM's nativeUpdate.
+  await em.nativeUpdate(
+    StatementItemSchema,
+    { statementId, state: from, declarationId: { $in: declarations.map((d) => d.id) } },
+    { state: to, updatedAt: at },
+  );
+}
+
+/** Stages declaration.state-changed for each moved declaration, at the version its flush gave it. */
 async function stageMoved(em: EntityManager, naming: Naming, ids: string[]): Promise<EventEnvelope[]> {
   const events: EventEnvelope[] = [];
   for (const view of await new DeclarationRepository(em).findByIds(ids)) {
@@ -68,6 +78,16 @@ async function stageMoved(em: EntityManager, naming: Naming, ids: string[]): Pro
   return events;
 }
 
+function statementChange(s: StatementRow) {
+  return {
+    id: s.id,
+    leadProviderId: s.leadProviderId,
+    cohortIdentifier: s.cohortIdentifier,
+    state: s.state,
+    version: s.version,
+  };
+}
+
 export interface CutoffResult {
   asOf: string;
   statementsMarkedPayable: number;
@@ -76,13 +96,13 @@ export interface CutoffResult {
 }
 
 /**
- * The cut-off rollover (DfE's MarkStatementsAsPayableJob + Statements::MarkAsPayable): every open statement
+ * The cut-off rollover (docs/domain.md#the-cut-off; DfE's MarkStatementsAsPayableJob): every open statement
  * whose cut-off date is before `asOf` becomes payable with its eligible declarations and their items, one
- * transaction per statement that has any (statements with none move together). Unlike DfE (deadline exactly yesterday) it catches up every missed day; a
- * statement already moved is skipped under its row lock, so running it twice (or on two workers) changes
- * nothing the second time. `em` not in a transaction gives those separate transactions (the worker); an
- * `em` inside one (the admin endpoint under an Idempotency-Key) nests them in it, so the key and the whole
- * run commit together.
+ * transaction per statement that has any (statements with none move together). Unlike DfE (deadline exactly
+ * yesterday) it catches up every missed day; a statement already moved is skipped under its row lock, so
+ * running it twice (or on two workers) changes nothing the second time. `em` not in a transaction gives
+ * those separate transactions (the worker); an `em` inside one (the admin endpoint under an
+ * Idempotency-Key) nests them in it, so the key and the whole run commit together.
  */
 export async function runStatementCutoff(
   em: EntityManager,
@@ -94,80 +114,60 @@ export async function runStatementCutoff(
   // move together in one transaction. All due statements are locked first, so a declaration being attached
   // right now (it share-locks its statement) is committed, and seen, before we decide a statement is empty.
   const withDeclarations = await em.transactional(async (tx) => {
-    const due: { id: string }[] = await tx.execute(
-      `select id from finance.statements where state = 'open' and deadline_date < ?::date order by id for update`,
-      [asOf],
+    const due = await tx.find(
+      StatementSchema,
+      { state: 'open', deadlineDate: { $lt: asOf } },
+      { orderBy: { id: 'asc' }, lockMode: LockMode.PESSIMISTIC_WRITE, refresh: true },
     );
-    if (due.length === 0) return [] as string[];
-    const ids = pgArray(due.map((d) => d.id));
-    const busy: { statement_id: string }[] = await tx.execute(
-      `select distinct si.statement_id from finance.statement_items si join finance.declarations d on d.id = si.declaration_id
-       where si.statement_id = any(?::uuid[]) and d.state = 'eligible'`,
-      [ids],
+    if (due.length === 0) return [] as StatementRow[];
+    const eligible = tx
+      .createQueryBuilder(DeclarationSchema, 'd')
+      .select('d.id')
+      .where({ state: 'eligible' });
+    const busyItems = await tx.find(
+      StatementItemSchema,
+      { statementId: { $in: due.map((s) => s.id) }, declarationId: { $in: eligible } },
+      { fields: ['statementId'] },
     );
-    const busyIds = new Set(busy.map((b) => b.statement_id));
-    const empty = due.map((d) => d.id).filter((id) => !busyIds.has(id));
+    const busyIds = new Set(busyItems.map((i) => i.statementId));
+    const empty = due.filter((s) => !busyIds.has(s.id));
     if (empty.length > 0) {
       const at = now();
-      const moved: { id: string; lead_provider_id: string; cohort_identifier: string; version: number }[] =
-        await tx.execute(
-          `update finance.statements set state = 'payable', updated_at = ?, version = version + 1 where id = any(?::uuid[])
-         returning id, lead_provider_id, cohort_identifier, version`,
-          [at, pgArray(empty)],
-        );
-      for (const m of moved.sort((a, b) => (a.id < b.id ? -1 : 1))) {
-        const statement = {
-          id: m.id,
-          leadProviderId: m.lead_provider_id,
-          cohortIdentifier: m.cohort_identifier,
-          state: 'payable' as const,
-          version: m.version,
-        };
-        result.events.push(await stageStatementStateChanged(tx, naming, statement, at));
+      for (const s of empty) {
+        s.state = 'payable';
+        s.updatedAt = at;
       }
-      result.statementsMarkedPayable += moved.length;
+      await tx.flush();
+      for (const s of empty)
+        result.events.push(await stageStatementStateChanged(tx, naming, statementChange(s), at));
+      result.statementsMarkedPayable += empty.length;
     }
-    return [...busyIds];
+    return due.filter((s) => busyIds.has(s.id));
   });
 
   // Statements with eligible declarations: one transaction each, in cut-off order.
-  const ordered: { id: string }[] =
-    withDeclarations.length === 0
-      ? []
-      : await em.execute(
-          `select id from finance.statements where id = any(?::uuid[]) order by deadline_date, id`,
-          [pgArray(withDeclarations)],
-        );
+  const ordered = [...withDeclarations].sort((a, b) =>
+    a.deadlineDate !== b.deadlineDate ? (a.deadlineDate < b.deadlineDate ? -1 : 1) : a.id < b.id ? -1 : 1,
+  );
   for (const { id } of ordered) {
     await em.transactional(async (tx) => {
       const statement = await new StatementRepository(tx).findForUpdate(id);
       // Already moved by another run (a second worker, or the admin endpoint): nothing to do.
       if (!statement || !isDueForCutoff(statement, asOf)) return;
       const at = now();
-      const ids = await lockDeclarationsOnStatement(tx, id, 'eligible');
-      await moveDeclarations(tx, ids, 'payable', at);
-      if (ids.length > 0) {
-        await tx.execute(
-          `update finance.statement_items set state = 'payable', updated_at = ? where statement_id = ? and state = 'eligible'
-             and declaration_id = any(?::uuid[])`,
-          [at, id, pgArray(ids)],
-        );
-      }
-      await tx.execute(
-        `update finance.statements set state = 'payable', updated_at = ?, version = version + 1 where id = ?`,
-        [at, id],
+      const declarations = await lockDeclarationsOnStatement(tx, id, 'eligible');
+      await moveDeclarations(tx, id, declarations, 'eligible', 'payable', at);
+      statement.state = 'payable';
+      statement.updatedAt = at;
+      await tx.flush();
+      const events = await stageMoved(
+        tx,
+        naming,
+        declarations.map((d) => d.id),
       );
-      const events = await stageMoved(tx, naming, ids);
-      events.push(
-        await stageStatementStateChanged(
-          tx,
-          naming,
-          { ...statement, state: 'payable', version: statement.version + 1 },
-          at,
-        ),
-      );
+      events.push(await stageStatementStateChanged(tx, naming, statementChange(statement), at));
       result.statementsMarkedPayable += 1;
-      result.declarationsMarkedPayable += ids.length;
+      result.declarationsMarkedPayable += declarations.length;
       result.events.push(...events);
     });
   }
@@ -183,11 +183,11 @@ export interface PaymentRunResult {
 }
 
 /**
- * The payment run (Statements::MarkAsPaid), one transaction: payable declarations on the statement and their
- * items → paid, awaiting-clawback declarations and items → clawed back, statement → paid. Idempotent: a
- * statement that is not payable (already paid, or never authorised to be) is left alone, so a retried job
- * is safe. Declaration rows are locked, so a concurrent void either came first (the declaration is then
- * voided and not paid) or waits and then claws the paid declaration back.
+ * The payment run (docs/domain.md#the-payment-run; DfE's Statements::MarkAsPaid), one transaction: payable
+ * declarations on the statement and their items → paid, awaiting-clawback declarations and items → clawed
+ * back, statement → paid. Idempotent: a statement that is not payable (already paid, or never authorised to
+ * be) is left alone, so a retried job is safe. Declaration rows are locked, so a concurrent void either came
+ * first (the declaration is then voided and not paid) or waits and then claws the paid declaration back.
  */
 export async function runPaymentRun(
   orm: MikroORM,
@@ -207,32 +207,25 @@ export async function runPaymentRun(
     const at = now();
     const payable = await lockDeclarationsOnStatement(tx, statementId, 'payable');
     const clawedBack = await lockDeclarationsOnStatement(tx, statementId, 'awaiting_clawback');
-    await moveDeclarations(tx, payable, 'paid', at);
-    if (payable.length > 0) {
-      await tx.execute(
-        `update finance.statement_items set state = 'paid', updated_at = ? where statement_id = ? and state = 'payable'
-           and declaration_id = any(?::uuid[])`,
-        [at, statementId, pgArray(payable)],
-      );
-    }
-    await moveDeclarations(tx, clawedBack, 'clawed_back', at);
-    await tx.execute(
-      `update finance.statement_items set state = 'clawed_back', updated_at = ? where statement_id = ? and state = 'awaiting_clawback'`,
-      [at, statementId],
+    await moveDeclarations(tx, statementId, payable, 'payable', 'paid', at);
+    await moveDeclarations(tx, statementId, clawedBack, 'awaiting_clawback', 'clawed_back', at);
+    // Items awaiting clawback whose declaration moved on another way (none today) are clawed back too.
+    await tx.nativeUpdate(
+      StatementItemSchema,
+      { statementId, state: 'awaiting_clawback' },
+      { state: 'clawed_back', updatedAt: at },
     );
-    await tx.execute(
-      `update finance.statements set state = 'paid', updated_at = ?, version = version + 1 where id = ?`,
-      [at, statementId],
-    );
-    result.events.push(...(await stageMoved(tx, naming, [...payable, ...clawedBack])));
+    statement.state = 'paid';
+    statement.updatedAt = at;
+    await tx.flush();
     result.events.push(
-      await stageStatementStateChanged(
+      ...(await stageMoved(
         tx,
         naming,
-        { ...statement, state: 'paid', version: statement.version + 1 },
-        at,
-      ),
+        [...payable, ...clawedBack].map((d) => d.id),
+      )),
     );
+    result.events.push(await stageStatementStateChanged(tx, naming, statementChange(statement), at));
     result.paid = true;
     result.declarationsPaid = payable.length;
     result.declarationsClawedBack = clawedBack.length;
