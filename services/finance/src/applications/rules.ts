@@ -40,3 +40,22 @@ export function cohortOrFail(identifier: string): Cohort {
   if (!cohort) throw new Error(`unknown cohort ${identifier}`);
   return cohort;
 }
+
+/**
+ * Application snapshots are applied in aggregate-version order (docs/domain.md#what-finance-keeps): an older
+ * or repeated snapshot changes nothing.
+ */
+export function isNewerSnapshot(stored: { version: number } | null, incomingVersion: number): boolean {
+  return stored === null || stored.version < incomingVersion;
+}
+
+/**
+ * After acceptance training owns schedule, cohort and funded place (change-schedule): an application
+ * snapshot older than the last enrolment change does not overwrite them (docs/domain.md#what-finance-keeps).
+ */
+export function keepsPlacement(
+  stored: { placementChangedAt: Date | null },
+  snapshotUpdatedAt: Date,
+): boolean {
+  return stored.placementChangedAt !== null && stored.placementChangedAt > snapshotUpdatedAt;
+}

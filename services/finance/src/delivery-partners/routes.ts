@@ -32,7 +32,7 @@ export function deliveryPartnerRoutes(app: FastifyInstance, runtime: ServiceRunt
     // A single start year; "2023,2024" reads as 2023 (DfE integer-casts the value).
     const cohort = scalarFilter(query, 'cohort');
     const { limit, offset } = parsePagination(query);
-    const sort = parseSort(query, DELIVERY_PARTNER_SORT_COLUMNS, [{ column: 'dp.name', direction: 'asc' }]);
+    const sort = parseSort(query, DELIVERY_PARTNER_SORT_COLUMNS, [{ column: 'name', direction: 'asc' }]);
     const repo = new DeliveryPartnerRepository(req.em);
     const rows = await repo.listForProvider({
       leadProviderId,

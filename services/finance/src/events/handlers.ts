@@ -1,6 +1,15 @@
 import type { ApplicationEventV1, EventEnvelope, PersonSnapshotV1 } from '@npq/contracts';
-import { pgArray, type EntityManager, type HandlersOf } from '@npq/service-kit';
-import { cohortOrFail } from '../applications/rules';
+import { LockMode } from '@mikro-orm/postgresql';
+import type { EntityManager, HandlersOf } from '@npq/service-kit';
+import {
+  ApplicationSchema,
+  ApplicationStateSchema,
+  OutcomeSchema,
+  ParticipantIdChangeSchema,
+  PersonSchema,
+} from '../applications/entity';
+import { cohortOrFail, isNewerSnapshot, keepsPlacement } from '../applications/rules';
+import { DeclarationSchema } from '../declarations/entity';
 
 /**
  * Follows participant id changes (A→B, B→C) to the id in use, so a snapshot that still names a retired
@@ -9,11 +18,12 @@ import { cohortOrFail } from '../applications/rules';
 async function resolveParticipantId(em: EntityManager, participantId: string): Promise<string> {
   let current = participantId;
   for (let hops = 0; hops < 10; hops++) {
-    const rows: { to_participant_id: string }[] = await em.execute(
-      `select to_participant_id from finance.participant_id_changes where from_participant_id = ? order by changed_at desc limit 1`,
-      [current],
+    const change = await em.findOne(
+      ParticipantIdChangeSchema,
+      { fromParticipantId: current },
+      { orderBy: { changedAt: 'desc' }, fields: ['toParticipantId'] },
     );
-    const next = rows[0]?.to_participant_id;
+    const next = change?.toParticipantId;
     if (!next || next === current) return current;
     current = next;
   }
@@ -27,6 +37,7 @@ async function resolveParticipantId(em: EntityManager, participantId: string): P
  */
 async function applyPerson(em: EntityManager, p: PersonSnapshotV1): Promise<void> {
   const version = p.version ?? 0;
+  // raw SQL: one atomic upsert whose update is conditional (newer snapshot only) and keeps a retirement; the ORM's upsert has neither.
   await em.execute(
     `insert into finance.people as x (id, trn, trn_verified, retired_into_id, significantly_updated_at, version) values (?, ?, ?, ?, ?, ?)
      on conflict (id) do update set trn = excluded.trn, trn_verified = excluded.trn_verified,
@@ -50,55 +61,59 @@ async function applyApplication(em: EntityManager, envelope: EventEnvelope): Pro
   await applyPerson(em, person);
   const cohort = cohortOrFail(a.cohortIdentifier);
   const participantId = await resolveParticipantId(em, a.participantId);
-  // Upsert, ignoring an older snapshot. After acceptance training owns schedule, cohort and funded place
-  // (change-schedule); a later enrolment change is not overwritten by an application snapshot older than it.
-  const keepPlacement = `x.placement_changed_at is not null and x.placement_changed_at > excluded.updated_at`;
-  await em.execute(
-    `insert into finance.applications as x (id, participant_id, lead_provider_id, course_identifier, cohort_identifier,
-       cohort_start_year, status, reason_for_rejection, schedule_identifier, funded_place, eligible_for_funding,
-       eligible_for_dfe_funding, fundable_snapshot, targeted_delivery_funding_eligibility, teacher_catchment, school_urn,
-       accepted_at, created_at, updated_at, version, enrolment_version, placement_changed_at)
-     values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, null)
-     on conflict (id) do update set participant_id = excluded.participant_id, lead_provider_id = excluded.lead_provider_id,
-       course_identifier = excluded.course_identifier, status = excluded.status,
-       reason_for_rejection = excluded.reason_for_rejection, eligible_for_funding = excluded.eligible_for_funding,
-       eligible_for_dfe_funding = excluded.eligible_for_dfe_funding, fundable_snapshot = excluded.fundable_snapshot,
-       targeted_delivery_funding_eligibility = excluded.targeted_delivery_funding_eligibility,
-       teacher_catchment = excluded.teacher_catchment, school_urn = excluded.school_urn, accepted_at = excluded.accepted_at,
-       created_at = excluded.created_at, updated_at = excluded.updated_at, version = excluded.version,
-       schedule_identifier = case when ${keepPlacement} then x.schedule_identifier else excluded.schedule_identifier end,
-       cohort_identifier = case when ${keepPlacement} then x.cohort_identifier else excluded.cohort_identifier end,
-       cohort_start_year = case when ${keepPlacement} then x.cohort_start_year else excluded.cohort_start_year end,
-       funded_place = case when ${keepPlacement} then x.funded_place else excluded.funded_place end
-     where x.version < excluded.version`,
-    [
-      a.applicationId,
-      participantId,
-      a.leadProviderId,
-      a.courseIdentifier,
-      cohort.identifier,
-      cohort.startYear,
-      a.status,
-      a.reasonForRejection,
-      a.scheduleIdentifier,
-      a.fundedPlace,
-      a.eligibleForFunding,
-      a.eligibleForDfeFunding,
-      a.fundable,
-      a.targetedDeliveryFundingEligibility,
-      a.teacherCatchment,
-      a.schoolUrn,
-      a.acceptedAt ? new Date(a.acceptedAt) : null,
-      new Date(a.createdAt),
-      new Date(a.updatedAt),
-      envelope.aggregateVersion,
-    ],
+  const snapshotUpdatedAt = new Date(a.updatedAt);
+  const stored = await em.findOne(
+    ApplicationSchema,
+    { id: a.applicationId },
+    { lockMode: LockMode.PESSIMISTIC_WRITE, refresh: true },
   );
+  if (isNewerSnapshot(stored, envelope.aggregateVersion)) {
+    const fields = {
+      participantId,
+      leadProviderId: a.leadProviderId,
+      courseIdentifier: a.courseIdentifier,
+      status: a.status,
+      reasonForRejection: a.reasonForRejection,
+      eligibleForFunding: a.eligibleForFunding,
+      eligibleForDfeFunding: a.eligibleForDfeFunding,
+      fundableSnapshot: a.fundable,
+      targetedDeliveryFundingEligibility: a.targetedDeliveryFundingEligibility,
+      teacherCatchment: a.teacherCatchment,
+      schoolUrn: a.schoolUrn,
+      acceptedAt: a.acceptedAt ? new Date(a.acceptedAt) : null,
+      createdAt: new Date(a.createdAt),
+      updatedAt: snapshotUpdatedAt,
+      version: envelope.aggregateVersion,
+    };
+    const placement = {
+      scheduleIdentifier: a.scheduleIdentifier,
+      cohortIdentifier: cohort.identifier,
+      cohortStartYear: cohort.startYear,
+      fundedPlace: a.fundedPlace,
+    };
+    if (!stored) {
+      em.create(ApplicationSchema, {
+        id: a.applicationId,
+        ...fields,
+        ...placement,
+        enrolmentVersion: 0,
+        placementChangedAt: null,
+      });
+    } else {
+      em.assign(stored, keepsPlacement(stored, snapshotUpdatedAt) ? fields : { ...fields, ...placement });
+    }
+    await em.flush();
+  }
   // A transferred application takes its declarations into the new provider's scope (read-only there).
-  await em.execute(
-    `update finance.declarations d set application_lead_provider_id = a.lead_provider_id from finance.applications a
-     where a.id = ? and d.application_id = a.id and d.application_lead_provider_id <> a.lead_provider_id`,
-    [a.applicationId],
+  const current = await em.findOneOrFail(
+    ApplicationSchema,
+    { id: a.applicationId },
+    { fields: ['leadProviderId'] },
+  );
+  await em.nativeUpdate(
+    DeclarationSchema,
+    { applicationId: a.applicationId, applicationLeadProviderId: { $ne: current.leadProviderId } },
+    { applicationLeadProviderId: current.leadProviderId },
   );
 }
 
@@ -119,60 +134,63 @@ export const financeHandlers: HandlersOf<'finance'> = {
 
   'participant.merged': async (em, envelope) => {
     const m = envelope.data;
-    await em.execute(
-      `insert into finance.participant_id_changes (id, from_participant_id, to_participant_id, changed_at) values (?, ?, ?, ?)
-       on conflict (id) do nothing`,
-      [m.changeId, m.fromParticipantId, m.toParticipantId, new Date(m.changedAt)],
-    );
+    await em
+      .createQueryBuilder(ParticipantIdChangeSchema)
+      .insert({
+        id: m.changeId,
+        fromParticipantId: m.fromParticipantId,
+        toParticipantId: m.toParticipantId,
+        changedAt: new Date(m.changedAt),
+      })
+      .onConflict('id')
+      .ignore()
+      .execute();
     await applyPerson(em, m.keptPerson);
     await applyPerson(em, m.retiredPerson);
-    await em.execute(`update finance.people set retired_into_id = ? where id = ?`, [
-      m.toParticipantId,
-      m.fromParticipantId,
-    ]);
+    await em.nativeUpdate(PersonSchema, { id: m.fromParticipantId }, { retiredIntoId: m.toParticipantId });
     // The moved applications carry their declarations, statement items and outcomes with them (DfE moves
     // applications, so finance is otherwise unaffected).
-    await em.execute(
-      `update finance.applications set participant_id = ? where id = any(?::uuid[]) or participant_id = ?`,
-      [m.toParticipantId, pgArray(m.movedApplicationIds), m.fromParticipantId],
+    await em.nativeUpdate(
+      ApplicationSchema,
+      { $or: [{ id: { $in: m.movedApplicationIds } }, { participantId: m.fromParticipantId }] },
+      { participantId: m.toParticipantId },
     );
   },
 
   'enrolment.training-status-changed': async (em, envelope) => {
     const e = envelope.data;
     // Append-only history, like DfE's application_states; the event id keeps a redelivery from duplicating it.
-    await em.execute(
-      `insert into finance.application_states (id, application_id, lead_provider_id, state, reason, changed_at, version)
-       values (?, ?, ?, ?, ?, ?, ?) on conflict (id) do nothing`,
-      [
-        envelope.id,
-        e.applicationId,
-        e.leadProviderId,
-        e.trainingStatus,
-        e.reason,
-        new Date(e.changedAt),
-        envelope.aggregateVersion,
-      ],
-    );
+    await em
+      .createQueryBuilder(ApplicationStateSchema)
+      .insert({
+        id: envelope.id,
+        applicationId: e.applicationId,
+        leadProviderId: e.leadProviderId,
+        state: e.trainingStatus,
+        reason: e.reason,
+        changedAt: new Date(e.changedAt),
+        version: envelope.aggregateVersion,
+      })
+      .onConflict('id')
+      .ignore()
+      .execute();
   },
 
   'enrolment.schedule-changed': async (em, envelope) => {
     const e = envelope.data;
     const cohort = cohortOrFail(e.cohortIdentifier);
-    await em.execute(
-      `update finance.applications set schedule_identifier = ?, cohort_identifier = ?, cohort_start_year = ?, funded_place = ?,
-         enrolment_version = ?, placement_changed_at = ?
-       where id = ? and enrolment_version < ?`,
-      [
-        e.scheduleIdentifier,
-        cohort.identifier,
-        cohort.startYear,
-        e.fundedPlace,
-        envelope.aggregateVersion,
-        new Date(e.changedAt),
-        e.applicationId,
-        envelope.aggregateVersion,
-      ],
+    // Enrolment changes apply in their own version order (an older one changes nothing).
+    await em.nativeUpdate(
+      ApplicationSchema,
+      { id: e.applicationId, enrolmentVersion: { $lt: envelope.aggregateVersion } },
+      {
+        scheduleIdentifier: e.scheduleIdentifier,
+        cohortIdentifier: cohort.identifier,
+        cohortStartYear: cohort.startYear,
+        fundedPlace: e.fundedPlace,
+        enrolmentVersion: envelope.aggregateVersion,
+        placementChangedAt: new Date(e.changedAt),
+      },
     );
   },
 
@@ -181,27 +199,32 @@ export const financeHandlers: HandlersOf<'finance'> = {
     const createdAt = new Date(o.createdAt);
     // The envelope's version is the outcome's position among the declaration's outcomes: it orders outcomes
     // that share a created_at (the sandbox clock).
-    await em.execute(
-      `insert into finance.outcomes (id, declaration_id, state, completion_date, source, created_at, ordinal)
-       values (?, ?, ?, ?, 'training', ?, ?) on conflict (id) do nothing`,
-      [
-        o.outcomeId,
-        o.declarationId,
-        o.state,
-        o.completionDate.slice(0, 10),
+    await em
+      .createQueryBuilder(OutcomeSchema)
+      .insert({
+        id: o.outcomeId,
+        declarationId: o.declarationId,
+        state: o.state,
+        completionDate: o.completionDate.slice(0, 10),
+        source: 'training',
         createdAt,
-        envelope.aggregateVersion,
-      ],
-    );
+        ordinal: envelope.aggregateVersion,
+      })
+      .onConflict('id')
+      .ignore()
+      .execute();
     // Training's record replaces the provisional row finance wrote for the same outcome.
-    await em.execute(
-      `delete from finance.outcomes where declaration_id = ? and source = 'declaration' and state = ?`,
-      [o.declarationId, o.state],
+    await em.nativeDelete(OutcomeSchema, {
+      declarationId: o.declarationId,
+      source: 'declaration',
+      state: o.state,
+    });
+    // DfE touches the declaration when an outcome is recorded, so it shows in updated_since feeds (never
+    // moving updated_at backwards).
+    await em.nativeUpdate(
+      DeclarationSchema,
+      { id: o.declarationId, updatedAt: { $lt: createdAt } },
+      { updatedAt: createdAt },
     );
-    // DfE touches the declaration when an outcome is recorded, so it shows in updated_since feeds.
-    await em.execute(`update finance.declarations set updated_at = greatest(updated_at, ?) where id = ?`, [
-      createdAt,
-      o.declarationId,
-    ]);
   },
 };
