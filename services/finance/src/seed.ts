@@ -83,7 +83,7 @@ export interface FinanceSeedSummary {
 }
 
 /**
- * Idempotent development/sandbox seed (reference-and-finance §2.3): the 27 monthly statements of DfE's
+ * Idempotent development/sandbox seed: the 27 monthly statements of DfE's
  * seed formula for every lead provider × cohort, a contract on each for every course with a seed template
  * (£800 per participant, 60% output / 40% service fee, the course group's payment periods), and the delivery
  * partners above. Existing rows are kept as they are, so running it twice changes nothing.

@@ -61,7 +61,7 @@ export class ApplicationQueries {
   }
 
   /**
-   * DfE's `previously_funded?` (docs/domain.md#funding), over finance's projection: the same person has
+   * DfE's `previously_funded?` (docs/domain.md#funding-of-a-declaration), over finance's projection: the same person has
    * another accepted, funding-eligible application whose funded place is not false, for the same course
    * (ASO and EHCO count as one), at any provider and in any cohort. Recomputed at declaration time because
    * accepting ANOTHER application of the person changes it without an event about this one.

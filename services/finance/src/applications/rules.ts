@@ -1,12 +1,12 @@
 import { cohortByIdentifier, type Cohort } from '@npq/contracts';
 
 /**
- * Finance's rules about an application it keeps (docs/domain.md#funding): whether declarations on it are
+ * Finance's rules about an application it keeps (docs/domain.md#funding-of-a-declaration): whether declarations on it are
  * paid for, and whether it is inside England.
  */
 
 /**
- * Finance's `eligible_for_dfe_funding?` and `fundable?` (docs/domain.md#funding). The applications service's
+ * Finance's `eligible_for_dfe_funding?` and `fundable?` (docs/domain.md#funding-of-a-declaration). The applications service's
  * snapshot carries its own `eligibleForDfeFunding`/`fundable`, but "previously funded" changes when another
  * application of the person is accepted or rejected without an event about this one, so finance recomputes
  * it from its projection. `funding_eligibility_status_code = marked_funded_by_policy` (the only override) is

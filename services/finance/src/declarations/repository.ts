@@ -106,7 +106,7 @@ export class DeclarationRepository {
   }
 
   /**
-   * One page in DfE's fixed order (created_at, id), in DfE's declaration scope (docs/domain.md#declarations):
+   * One page in DfE's fixed order (created_at, id), in DfE's declaration scope (docs/domain.md#declaration-scope):
    * made by the provider, or made by another on an application now with the provider.
    */
   async list(q: DeclarationListQuery): Promise<DeclarationView[]> {

@@ -12,7 +12,7 @@ import { isUuid, parseRfc3339Strict, parseServerDate, type ValidationErrors } fr
 import { isUpliftIneligible } from '../payments/rules';
 
 /**
- * The declaration rules that need no database (docs/domain.md#declarations): DfE's messages, how request
+ * The declaration rules that need no database (docs/domain.md#creating-a-declaration): DfE's messages, how request
  * values are read the way Rails reads them, the delivery partner rules, and the state a declaration takes.
  */
 

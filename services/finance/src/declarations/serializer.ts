@@ -11,7 +11,7 @@ function leadProviderName(id: string): string {
   return leadProviderById(id)?.name ?? '';
 }
 
-/** The v3 declaration resource, attributes in DfE's emitted order (§7.0). */
+/** The v3 declaration resource, attributes in DfE's emitted order (docs/domain.md#declaration-states). */
 export function serializeDeclaration(v: DeclarationView, x: DeclarationExtras): DeclarationResource {
   return {
     id: v.id,

@@ -79,7 +79,7 @@ export interface ValidCreate {
 }
 
 /**
- * POST /api/v3/participant-declarations, DfE's 20 checks in DfE's order (business-rules §5.2.1–§5.2.2).
+ * POST /api/v3/participant-declarations, DfE's 20 checks in DfE's order (docs/domain.md#creating-a-declaration).
  * "skip-if-any" checks run only when nothing failed before them; the others always run. Runs outside the
  * create transaction, as DfE's does; the transaction re-checks what a concurrent request could change.
  */
@@ -221,7 +221,7 @@ export async function validateCreate(
       partners: { primaryId: primary.id, secondaryId: secondary.id },
       changed: { primary: true, secondary: true },
     });
-    // DfE's model-level duplicate check (business-rules §5.2.2 #12) is pre-empted by 17, which read the same
+    // DfE's model-level duplicate check (the live-declaration rule again) is pre-empted by 17, which read the same
     // slot: with one read it can never fire here (it still applies to change-delivery-partner).
   }
 

@@ -80,12 +80,12 @@ export interface StatementPeriod {
   cohortStartYear: number;
 }
 
-/** TDF is paid on statements up to October 2025 for cohorts from 2022 (reference-and-finance §2.4). */
+/** TDF is paid on statements up to October 2025 for cohorts from 2022 (docs/domain.md#money). */
 export function usesTargetedDeliveryFunding(p: StatementPeriod): boolean {
   return (p.year < 2025 || (p.year === 2025 && p.month <= 10)) && p.cohortStartYear >= 2022;
 }
 
-/** Statements::CourseCalculator: output payments, clawbacks, service fee and TDF for one contract. */
+/** Statements::CourseCalculator (docs/domain.md#money): output payments, clawbacks, service fee and TDF for one contract. */
 export function calculateCourse(
   contract: ContractTerms,
   counts: CourseCounts,
@@ -150,7 +150,7 @@ export interface StatementCalculation {
 }
 
 /**
- * Statements::SummaryCalculator: one course calculation per contract (ordered by course identifier);
+ * Statements::SummaryCalculator (docs/domain.md#money): one course calculation per contract (ordered by course identifier);
  * special-course contracts are excluded from every total. Nothing is rounded here.
  */
 export function calculateStatement(input: {

@@ -78,7 +78,7 @@ export class StatementRepository {
   }
 
   /**
-   * DfE's `next_output_fee_statement(cohort)` (docs/domain.md#statements): the provider's open output-fee
+   * DfE's `next_output_fee_statement(cohort)` (docs/domain.md#statement-items): the provider's open output-fee
    * statement for the cohort with the earliest cut-off date on or after today (the cut-off day itself still
    * takes declarations). With `lock`, the row is share-locked, so a concurrent cut-off cannot make it payable
    * before this transaction commits; a statement the cut-off took first is no longer open and the next one

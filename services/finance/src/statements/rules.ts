@@ -1,7 +1,7 @@
 import type { StatementState } from '@npq/contracts';
 import { ValidationErrors } from '@npq/service-kit';
 
-/** The statement rules that need no database (docs/domain.md#statements). */
+/** The statement rules that need no database (docs/domain.md#statement-states). */
 
 export const AUTHORISE_MESSAGES = {
   notOutputFee: 'Only output fee statements can be authorised for payment',

@@ -41,7 +41,7 @@ function v3Attributes(s: StatementView): Schemas['StatementAttributes'] {
   };
 }
 
-/** The v3 statement resource (§7.7). */
+/** The v3 statement resource. */
 export function serializeStatement(s: StatementView): StatementResource {
   return { id: s.id, type: 'statement', attributes: v3Attributes(s) };
 }
