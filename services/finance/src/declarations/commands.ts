@@ -8,6 +8,7 @@ import {
 } from '@npq/contracts';
 import {
   badRequest,
+  findForUpdate,
   forbidden,
   notFound,
   now,
@@ -215,14 +216,17 @@ export async function assertModifiable(
   return view;
 }
 
-/** The declaration locked for the command, with the same 404/403 as assertModifiable. */
-async function loadForChange(tx: EntityManager, id: string, leadProviderId: string): Promise<DeclarationRow> {
-  const d = await new DeclarationRepository(tx).findRowForUpdate(id);
-  if (!d || (d.leadProviderId !== leadProviderId && d.applicationLeadProviderId !== leadProviderId))
-    throw notFound();
-  if (d.leadProviderId !== leadProviderId)
-    throw forbidden(MESSAGES.cannotModifyTitle, MESSAGES.cannotModifyDetail);
-  return d;
+/**
+ * The declaration locked for the command (the transaction's fork is clear, so this is a fresh read), with
+ * the same 404/403 as assertModifiable.
+ */
+function loadForChange(tx: EntityManager, id: string, leadProviderId: string): Promise<DeclarationRow> {
+  return findForUpdate(tx, DeclarationSchema, id, {
+    leadProviderId,
+    ownerOf: (d) => d.leadProviderId,
+    visible: (d) => d.applicationLeadProviderId === leadProviderId,
+    otherProvider: () => forbidden(MESSAGES.cannotModifyTitle, MESSAGES.cannotModifyDetail),
+  });
 }
 
 /**

@@ -1,4 +1,4 @@
-import { LockMode, type FilterQuery } from '@mikro-orm/postgresql';
+import type { FilterQuery } from '@mikro-orm/postgresql';
 import {
   BILLABLE_STATEMENT_ITEM_STATES,
   LIVE_DECLARATION_STATES,
@@ -150,15 +150,6 @@ export class DeclarationRepository {
   /** The declaration if the provider can see it (made it, or its application is now with the provider). */
   findVisible(id: string, leadProviderId: string): Promise<DeclarationView | null> {
     return this.one({ id, $or: [{ leadProviderId }, { applicationLeadProviderId: leadProviderId }] });
-  }
-
-  /** The declaration, its row locked for the rest of the transaction. */
-  findRowForUpdate(id: string): Promise<DeclarationRow | null> {
-    return this.em.findOne(
-      DeclarationSchema,
-      { id },
-      { lockMode: LockMode.PESSIMISTIC_WRITE, refresh: true },
-    );
   }
 
   /** By id order. */

@@ -1,6 +1,6 @@
 import { LockMode } from '@mikro-orm/postgresql';
 import type { DeclarationState, EventEnvelope, StatementItemState } from '@npq/contracts';
-import { notFound, now, today, type EntityManager, type MikroORM, type Naming } from '@npq/service-kit';
+import { findForUpdate, now, today, type EntityManager, type MikroORM, type Naming } from '@npq/service-kit';
 import { DeclarationSchema, type DeclarationRow } from '../declarations/entity';
 import { DeclarationRepository } from '../declarations/repository';
 import { declarationEventSource, stageDeclarationEvent, stageStatementStateChanged } from '../events/staging';
@@ -14,15 +14,17 @@ import { authoriseErrors, isDueForCutoff } from './rules';
  * the payment run.
  */
 export async function authorisePayment(em: EntityManager, statementId: string): Promise<StatementView> {
-  return em.transactional(async (tx) => {
-    const s = await new StatementRepository(tx).findForUpdate(statementId);
-    if (!s) throw notFound();
-    authoriseErrors(s, today()).throwIfAny();
-    const at = now();
-    s.markedAsPaidAt = at;
-    s.updatedAt = at;
-    return s;
-  });
+  return em.transactional(
+    async (tx) => {
+      const s = await findForUpdate(tx, StatementSchema, statementId);
+      authoriseErrors(s, today()).throwIfAny();
+      const at = now();
+      s.markedAsPaidAt = at;
+      s.updatedAt = at;
+      return s;
+    },
+    { clear: true },
+  );
 }
 
 /**

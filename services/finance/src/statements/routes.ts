@@ -2,22 +2,16 @@ import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { consumersOf, isStatementState, STATEMENT_STATES } from '@npq/contracts';
 import {
-  assertFilterShape,
   badRequest,
   isUuid,
   isValidDateOnly,
   list,
+  ListQuery,
   notFound,
-  parseCohortFilter,
-  parseDateFilter,
-  parsePagination,
   readAdminAttributes,
   requireAdmin,
-  requireLeadProvider,
   runIdempotent,
-  scalarFilter,
   unprocessable,
-  type Query,
   type Queue,
   type ServiceRuntime,
 } from '@npq/service-kit';
@@ -30,14 +24,12 @@ import { serializeAdminStatement, serializeStatement } from './serializer';
 /** GET /api/v3/statements[/{id}]: the caller's output-fee statements only (others are invisible: 404). */
 export function statementRoutes(app: FastifyInstance): void {
   app.get('/api/v3/statements', async (req) => {
-    const leadProviderId = requireLeadProvider(req);
-    const query = req.query as Query;
-    assertFilterShape(query);
-    const cohorts = parseCohortFilter(query);
-    const updatedSince = parseDateFilter(query, 'updated_since');
-    const { limit, offset } = parsePagination(query);
+    const q = ListQuery.forProvider(req);
+    const cohorts = q.cohorts();
+    const updatedSince = q.date('updated_since');
+    const { limit, offset } = q.page();
     const rows = await new StatementRepository(req.em).listForProvider({
-      leadProviderId,
+      leadProviderId: q.leadProviderId,
       cohorts,
       updatedSince,
       limit,
@@ -47,16 +39,14 @@ export function statementRoutes(app: FastifyInstance): void {
   });
 
   app.get<{ Params: { id: string } }>('/api/v3/statements/:id', async (req) => {
-    const leadProviderId = requireLeadProvider(req);
-    const query = req.query as Query;
-    assertFilterShape(query);
-    // DfE applies the list's filters to the show lookup as well.
-    const cohorts = parseCohortFilter(query);
-    const updatedSince = parseDateFilter(query, 'updated_since');
+    // DfE applies the list's opening and filters to the show lookup as well.
+    const q = ListQuery.forProvider(req);
+    const cohorts = q.cohorts();
+    const updatedSince = q.date('updated_since');
     if (!isUuid(req.params.id)) throw notFound();
     const row = await new StatementRepository(req.em).findForProvider(
       req.params.id.toLowerCase(),
-      leadProviderId,
+      q.leadProviderId,
       { cohorts, updatedSince },
     );
     if (!row) throw notFound();
@@ -91,18 +81,17 @@ export function adminStatementRoutes(app: FastifyInstance, deps: AdminStatementD
   };
 
   app.get('/admin/v1/statements', async (req) => {
-    requireAdmin(req);
-    const query = req.query as Query;
-    const { limit, offset } = parsePagination(query);
-    const leadProviderId = scalarFilter(query, 'lead_provider_id');
-    const state = scalarFilter(query, 'state');
+    const q = ListQuery.forAdmin(req);
+    const { limit, offset } = q.page();
+    const leadProviderId = q.scalar('lead_provider_id');
+    const state = q.scalar('state');
     if (state !== undefined && !isStatementState(state)) {
       throw badRequest(`The filter '#/state' must be one of ${STATEMENT_STATES.join(', ')}`);
     }
     if (leadProviderId !== undefined && !isUuid(leadProviderId)) return list([]);
     const rows = await new StatementRepository(req.em).listAll({
       leadProviderId: leadProviderId?.toLowerCase(),
-      cohorts: parseCohortFilter(query),
+      cohorts: q.cohorts(),
       state,
       limit,
       offset,
