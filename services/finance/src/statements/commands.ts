@@ -1,4 +1,4 @@
-import { LockMode } from '@mikro-orm/postgresql';
+import { LockMode, raw } from '@mikro-orm/postgresql';
 import type { DeclarationState, EventEnvelope, StatementItemState } from '@npq/contracts';
 import { findForUpdate, now, today, type EntityManager, type MikroORM, type Naming } from '@npq/service-kit';
 import { DeclarationSchema, type DeclarationRow } from '../declarations/entity';
@@ -80,7 +80,9 @@ async function stageMoved(em: EntityManager, naming: Naming, ids: string[]): Pro
   return events;
 }
 
-function statementChange(s: StatementRow) {
+function statementChange(
+  s: Pick<StatementRow, 'id' | 'leadProviderId' | 'cohortIdentifier' | 'state' | 'version'>,
+) {
   return {
     id: s.id,
     leadProviderId: s.leadProviderId,
@@ -115,63 +117,78 @@ export async function runStatementCutoff(
   // Most due statements carry no eligible declaration (every month has one per provider and cohort): those
   // move together in one transaction. All due statements are locked first, so a declaration being attached
   // right now (it share-locks its statement) is committed, and seen, before we decide a statement is empty.
-  const withDeclarations = await em.transactional(async (tx) => {
-    const due = await tx.find(
-      StatementSchema,
-      { state: 'open', deadlineDate: { $lt: asOf } },
-      { orderBy: { id: 'asc' }, lockMode: LockMode.PESSIMISTIC_WRITE, refresh: true },
-    );
-    if (due.length === 0) return [] as StatementRow[];
-    const eligible = tx
-      .createQueryBuilder(DeclarationSchema, 'd')
-      .select('d.id')
-      .where({ state: 'eligible' });
-    const busyItems = await tx.find(
-      StatementItemSchema,
-      { statementId: { $in: due.map((s) => s.id) }, declarationId: { $in: eligible } },
-      { fields: ['statementId'] },
-    );
-    const busyIds = new Set(busyItems.map((i) => i.statementId));
-    const empty = due.filter((s) => !busyIds.has(s.id));
-    if (empty.length > 0) {
-      const at = now();
-      for (const s of empty) {
-        s.state = 'payable';
-        s.updatedAt = at;
+  const withDeclarations = await em.transactional(
+    async (tx) => {
+      const due = await tx.find(
+        StatementSchema,
+        { state: 'open', deadlineDate: { $lt: asOf } },
+        {
+          orderBy: { id: 'asc' },
+          lockMode: LockMode.PESSIMISTIC_WRITE,
+          refresh: true,
+          fields: ['leadProviderId', 'cohortIdentifier', 'deadlineDate', 'state', 'version'],
+        },
+      );
+      if (due.length === 0) return [];
+      const eligible = tx
+        .createQueryBuilder(DeclarationSchema, 'd')
+        .select('d.id')
+        .where({ state: 'eligible' });
+      const busyItems = await tx.find(
+        StatementItemSchema,
+        { statementId: { $in: due.map((s) => s.id) }, declarationId: { $in: eligible } },
+        { fields: ['statementId'] },
+      );
+      const busyIds = new Set(busyItems.map((i) => i.statementId));
+      const empty = due.filter((s) => !busyIds.has(s.id));
+      if (empty.length > 0) {
+        const at = now();
+        // One set-based update (the catch-up after a long outage moves thousands; the unit of work would
+        // update them one version check at a time). The rows are locked above, so each version is theirs + 1.
+        await tx.nativeUpdate(
+          StatementSchema,
+          { id: { $in: empty.map((s) => s.id) } },
+          { state: 'payable', updatedAt: at, version: raw('version + 1') },
+        );
+        for (const s of empty) {
+          const moved = { ...statementChange(s), state: 'payable' as const, version: s.version + 1 };
+          result.events.push(await stageStatementStateChanged(tx, naming, moved, at));
+        }
+        result.statementsMarkedPayable += empty.length;
       }
-      await tx.flush();
-      for (const s of empty)
-        result.events.push(await stageStatementStateChanged(tx, naming, statementChange(s), at));
-      result.statementsMarkedPayable += empty.length;
-    }
-    return due.filter((s) => busyIds.has(s.id));
-  });
+      return due.filter((s) => busyIds.has(s.id));
+    },
+    { clear: true },
+  );
 
   // Statements with eligible declarations: one transaction each, in cut-off order.
   const ordered = [...withDeclarations].sort((a, b) =>
     a.deadlineDate !== b.deadlineDate ? (a.deadlineDate < b.deadlineDate ? -1 : 1) : a.id < b.id ? -1 : 1,
   );
   for (const { id } of ordered) {
-    await em.transactional(async (tx) => {
-      const statement = await new StatementRepository(tx).findForUpdate(id);
-      // Already moved by another run (a second worker, or the admin endpoint): nothing to do.
-      if (!statement || !isDueForCutoff(statement, asOf)) return;
-      const at = now();
-      const declarations = await lockDeclarationsOnStatement(tx, id, 'eligible');
-      await moveDeclarations(tx, id, declarations, 'eligible', 'payable', at);
-      statement.state = 'payable';
-      statement.updatedAt = at;
-      await tx.flush();
-      const events = await stageMoved(
-        tx,
-        naming,
-        declarations.map((d) => d.id),
-      );
-      events.push(await stageStatementStateChanged(tx, naming, statementChange(statement), at));
-      result.statementsMarkedPayable += 1;
-      result.declarationsMarkedPayable += declarations.length;
-      result.events.push(...events);
-    });
+    await em.transactional(
+      async (tx) => {
+        const statement = await new StatementRepository(tx).findForUpdate(id);
+        // Already moved by another run (a second worker, or the admin endpoint): nothing to do.
+        if (!statement || !isDueForCutoff(statement, asOf)) return;
+        const at = now();
+        const declarations = await lockDeclarationsOnStatement(tx, id, 'eligible');
+        await moveDeclarations(tx, id, declarations, 'eligible', 'payable', at);
+        statement.state = 'payable';
+        statement.updatedAt = at;
+        await tx.flush();
+        const events = await stageMoved(
+          tx,
+          naming,
+          declarations.map((d) => d.id),
+        );
+        events.push(await stageStatementStateChanged(tx, naming, statementChange(statement), at));
+        result.statementsMarkedPayable += 1;
+        result.declarationsMarkedPayable += declarations.length;
+        result.events.push(...events);
+      },
+      { clear: true },
+    );
   }
   return result;
 }
