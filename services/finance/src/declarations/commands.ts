@@ -1,11 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { UniqueConstraintViolationException } from '@mikro-orm/postgresql';
-import {
-  BILLABLE_OR_VOIDABLE_STATES,
-  isLiveDeclarationState,
-  REFUNDABLE_STATEMENT_ITEM_STATES,
-  type EventEnvelope,
-} from '@npq/contracts';
+import { isLiveDeclarationState, REFUNDABLE_STATEMENT_ITEM_STATES, type EventEnvelope } from '@npq/contracts';
 import {
   badRequest,
   findForUpdate,
@@ -19,7 +14,7 @@ import {
   type EntityManager,
   type Naming,
 } from '@npq/service-kit';
-import { ApplicationSchema, OutcomeSchema } from '../applications/entity';
+import { OutcomeSchema } from '../applications/entity';
 import { ApplicationQueries } from '../applications/queries';
 import { cohortOrFail, isFundable } from '../applications/rules';
 import { DeliveryPartnerRepository } from '../delivery-partners/repository';
@@ -236,28 +231,7 @@ function loadForChange(tx: EntityManager, id: string, leadProviderId: string): P
  */
 async function shouldVoidOutcome(em: EntityManager, d: DeclarationView): Promise<boolean> {
   if (d.declarationType !== 'completed' || !courseHasOutcomes(d.courseIdentifier)) return false;
-  const latest = await em.findOne(
-    DeclarationSchema,
-    {
-      applicationId: {
-        $in: em
-          .createQueryBuilder(ApplicationSchema, 'a')
-          .select('a.id')
-          .where({ participantId: d.participantId, courseIdentifier: d.courseIdentifier }),
-      },
-      leadProviderId: d.leadProviderId,
-      declarationType: 'completed',
-      state: { $in: [...BILLABLE_OR_VOIDABLE_STATES] },
-    },
-    { orderBy: { createdAt: 'desc', id: 'desc' }, fields: ['id'] },
-  );
-  if (!latest) return true;
-  const outcome = await em.findOne(
-    OutcomeSchema,
-    { declarationId: latest.id },
-    { orderBy: { createdAt: 'desc', ordinal: 'desc', id: 'desc' }, fields: ['state'] },
-  );
-  return outcome?.state !== 'voided';
+  return (await new DeclarationRepository(em).latestCompletedOutcome(d)) !== 'voided';
 }
 
 /**

@@ -1,5 +1,6 @@
 import type { FilterQuery } from '@mikro-orm/postgresql';
 import {
+  BILLABLE_OR_VOIDABLE_STATES,
   BILLABLE_STATEMENT_ITEM_STATES,
   LIVE_DECLARATION_STATES,
   REFUNDABLE_STATEMENT_ITEM_STATES,
@@ -301,5 +302,36 @@ export class DeclarationRepository {
       { orderBy: { createdAt: 'asc', id: 'asc' }, fields: ['id'] },
     );
     return duplicate?.id ?? null;
+  }
+
+  /**
+   * The state of the provider's latest outcome for the participant and course, over its remaining completed
+   * declarations (the latest such declaration's latest outcome); undefined when there is none.
+   */
+  async latestCompletedOutcome(
+    d: Pick<DeclarationView, 'participantId' | 'courseIdentifier' | 'leadProviderId'>,
+  ): Promise<string | undefined> {
+    const latest = await this.em.findOne(
+      DeclarationSchema,
+      {
+        applicationId: {
+          $in: this.em
+            .createQueryBuilder(ApplicationSchema, 'a')
+            .select('a.id')
+            .where({ participantId: d.participantId, courseIdentifier: d.courseIdentifier }),
+        },
+        leadProviderId: d.leadProviderId,
+        declarationType: 'completed',
+        state: { $in: [...BILLABLE_OR_VOIDABLE_STATES] },
+      },
+      { orderBy: { createdAt: 'desc', id: 'desc' }, fields: ['id'] },
+    );
+    if (!latest) return undefined;
+    const outcome = await this.em.findOne(
+      OutcomeSchema,
+      { declarationId: latest.id },
+      { orderBy: { createdAt: 'desc', ordinal: 'desc', id: 'desc' }, fields: ['state'] },
+    );
+    return outcome?.state;
   }
 }
