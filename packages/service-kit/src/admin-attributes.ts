@@ -1,4 +1,4 @@
-import { ValidationErrors } from './errors';
+import { AttributeReader } from './attribute-reader';
 import { readAttributes } from './jsonapi';
 
 /**
@@ -7,10 +7,8 @@ import { readAttributes } from './jsonapi';
  */
 export function readAdminAttributes(body: unknown, known: readonly string[]): Record<string, unknown> {
   const attrs = readAttributes(body)!;
-  const errors = new ValidationErrors();
-  for (const key of Object.keys(attrs)) {
-    if (!known.includes(key)) errors.add(key, `'#/${key}' is not a known attribute`);
-  }
-  errors.throwIfAny();
+  const reader = new AttributeReader(attrs);
+  reader.rejectUnknown(known);
+  reader.errors.throwIfAny();
   return attrs;
 }
