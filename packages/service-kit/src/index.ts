@@ -23,3 +23,5 @@ export * from './db-cli';
 export * from './runtime';
 export * from './bootstrap';
 export * from './attribute-reader';
+export * from './admin-attributes';
+export * from './sql-list';

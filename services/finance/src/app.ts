@@ -11,8 +11,7 @@ import type { Redis } from 'ioredis';
 import { declarationRoutes } from './declarations/routes';
 import { deliveryPartnerRoutes } from './delivery-partners/routes';
 import { PAYMENT_QUEUE, type PaymentJobData } from './jobs/queues';
-import { adminStatementRoutes } from './statements/admin-routes';
-import { statementRoutes } from './statements/routes';
+import { adminStatementRoutes, statementRoutes } from './statements/routes';
 
 /** The finance service's HTTP API (never listens; server.ts does). */
 export function buildFinanceApp(runtime: ServiceRuntime): HttpApp {

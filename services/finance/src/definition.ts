@@ -2,7 +2,7 @@ import type { ServiceDefinition, WorkerDefinition } from '@npq/service-kit';
 import { buildFinanceApp } from './app';
 import { startFinanceWorkers } from './jobs/workers';
 import { financeOrmSettings } from './orm-settings';
-import { financeHandlers } from './projections/handlers';
+import { financeHandlers } from './events/handlers';
 
 export const financeService: ServiceDefinition & WorkerDefinition = {
   service: 'finance',

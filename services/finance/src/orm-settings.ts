@@ -2,7 +2,7 @@ import path from 'node:path';
 import type { OrmSettings } from '@npq/service-kit';
 import { DeclarationSchema } from './declarations/entity';
 import { DELIVERY_PARTNER_ENTITIES } from './delivery-partners/entity';
-import { PROJECTION_ENTITIES } from './projections/entity';
+import { PROJECTION_ENTITIES } from './applications/entity';
 import { STATEMENT_ENTITIES } from './statements/entity';
 
 export const FINANCE_SCHEMA = 'finance';

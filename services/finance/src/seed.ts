@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { QueryResult } from '@mikro-orm/postgresql';
 import {
   COHORTS,
   COURSE_IDENTIFIERS,
@@ -9,7 +10,9 @@ import {
   type ContractTemplateSeed,
 } from '@npq/contracts';
 import { createOrm, loadConfig, pgArray, type MikroORM } from '@npq/service-kit';
+import { DeliveryPartnershipSchema, DeliveryPartnerSchema } from './delivery-partners/entity';
 import { financeOrmSettings } from './orm-settings';
+import { ContractTemplateSchema } from './statements/entity';
 
 /** A stable UUID (v5 layout) for seeded rows, so every environment seeds the same ids. */
 export function seedUuid(name: string): string {
@@ -80,7 +83,7 @@ export interface FinanceSeedSummary {
 }
 
 /**
- * Idempotent development/sandbox seed (reference-and-finance §2.3): the 27 monthly statements of DfE's
+ * Idempotent development/sandbox seed: the 27 monthly statements of DfE's
  * seed formula for every lead provider × cohort, a contract on each for every course with a seed template
  * (£800 per participant, 60% output / 40% service fee, the course group's payment periods), and the delivery
  * partners above. Existing rows are kept as they are, so running it twice changes nothing.
@@ -101,27 +104,12 @@ export async function seedFinance(orm: MikroORM): Promise<FinanceSeedSummary> {
       }
       contractsByCohort.set(cohort.identifier, rows);
     }
-    for (const [id, t] of templates) {
-      await em.execute(
-        `insert into finance.contract_templates (id, recruitment_target, per_participant, output_payment_percentage,
-           service_fee_percentage, number_of_payment_periods, service_fee_installments, monthly_service_fee,
-           targeted_delivery_funding_per_participant, special_course, created_at)
-         values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) on conflict (id) do nothing`,
-        [
-          id,
-          t.recruitmentTarget,
-          t.perParticipant,
-          t.outputPaymentPercentage,
-          t.serviceFeePercentage,
-          t.numberOfPaymentPeriods,
-          t.serviceFeeInstallments,
-          t.monthlyServiceFee,
-          t.targetedDeliveryFundingPerParticipant,
-          t.specialCourse,
-          at,
-        ],
-      );
-    }
+    await em
+      .createQueryBuilder(ContractTemplateSchema)
+      .insert([...templates].map(([id, t]) => ({ id, ...t, createdAt: at })))
+      .onConflict('id')
+      .ignore()
+      .execute('run');
 
     const s = {
       lp: [] as string[],
@@ -149,6 +137,7 @@ export async function seedFinance(orm: MikroORM): Promise<FinanceSeedSummary> {
         }
       }
     }
+    // raw SQL: a set-based seed (one insert from unnest arrays, skipping existing periods).
     const statements: unknown[] = await em.execute(
       `insert into finance.statements (lead_provider_id, cohort_identifier, cohort_start_year, cohort_suffix, year, month,
          deadline_date, payment_date, output_fee, state, reconcile_amount, created_at, updated_at, version)
@@ -174,6 +163,7 @@ export async function seedFinance(orm: MikroORM): Promise<FinanceSeedSummary> {
     let contracts = 0;
     for (const [cohort, rows] of contractsByCohort) {
       if (rows.length === 0) continue;
+      // raw SQL: a set-based seed (every statement of the cohort × every course with a template).
       const inserted: unknown[] = await em.execute(
         `insert into finance.contracts (statement_id, course_identifier, contract_template_id)
          select s.id, c.course, c.template from finance.statements s
@@ -185,42 +175,44 @@ export async function seedFinance(orm: MikroORM): Promise<FinanceSeedSummary> {
       contracts += inserted.length;
     }
 
-    let partners = 0;
-    let partnerships = 0;
-    for (const dp of SEED_DELIVERY_PARTNERS) {
-      const inserted: unknown[] = await em.execute(
-        `insert into finance.delivery_partners (id, name, created_at, updated_at) values (?, ?, ?, ?) on conflict (id) do nothing returning id`,
-        [dp.id, dp.name, at, at],
-      );
-      partners += inserted.length;
-      for (const lp of dp.providers) {
-        for (const cohortIdentifier of dp.cohorts) {
-          const cohort = COHORTS.find((c) => c.identifier === cohortIdentifier)!;
-          const added: unknown[] = await em.execute(
-            `insert into finance.delivery_partnerships (id, delivery_partner_id, lead_provider_id, cohort_identifier,
-               cohort_start_year, cohort_suffix, created_at, updated_at) values (?, ?, ?, ?, ?, ?, ?, ?)
-             on conflict (delivery_partner_id, lead_provider_id, cohort_identifier) do nothing returning id`,
-            [
-              seedUuid(`partnership:${dp.id}:${lp}:${cohort.identifier}`),
-              dp.id,
-              lp,
-              cohort.identifier,
-              cohort.startYear,
-              cohort.suffix,
-              at,
-              at,
-            ],
-          );
-          partnerships += added.length;
-        }
-      }
-    }
+    const partners = await em
+      .createQueryBuilder(DeliveryPartnerSchema)
+      .insert(
+        SEED_DELIVERY_PARTNERS.map((dp) => ({ id: dp.id, name: dp.name, createdAt: at, updatedAt: at })),
+      )
+      .onConflict('id')
+      .ignore()
+      .execute<QueryResult>('run');
+    const partnerships = await em
+      .createQueryBuilder(DeliveryPartnershipSchema)
+      .insert(
+        SEED_DELIVERY_PARTNERS.flatMap((dp) =>
+          dp.providers.flatMap((lp) =>
+            dp.cohorts.map((cohortIdentifier) => {
+              const cohort = COHORTS.find((c) => c.identifier === cohortIdentifier)!;
+              return {
+                id: seedUuid(`partnership:${dp.id}:${lp}:${cohort.identifier}`),
+                deliveryPartnerId: dp.id,
+                leadProviderId: lp,
+                cohortIdentifier: cohort.identifier,
+                cohortStartYear: cohort.startYear,
+                cohortSuffix: cohort.suffix,
+                createdAt: at,
+                updatedAt: at,
+              };
+            }),
+          ),
+        ),
+      )
+      .onConflict(['deliveryPartnerId', 'leadProviderId', 'cohortIdentifier'])
+      .ignore()
+      .execute<QueryResult>('run');
     return {
       contractTemplates: templates.size,
       statements: statements.length,
       contracts,
-      deliveryPartners: partners,
-      deliveryPartnerships: partnerships,
+      deliveryPartners: partners.affectedRows,
+      deliveryPartnerships: partnerships.affectedRows,
     };
   });
 }

@@ -1,13 +1,14 @@
 import {
   calculateCourse,
+  formatMoney,
+  money,
   calculateStatement,
   NO_COUNTS,
   usesTargetedDeliveryFunding,
   type ContractTerms,
-} from '../src/payments/calculator';
-import { formatMoney, money } from '../src/payments/money';
+} from '../src/payments/rules';
 
-/** The factory template of reference-and-finance §2.5 (monthly_service_fee NULL: the fee is calculated). */
+/** The factory contract template (monthly_service_fee NULL: the fee is calculated; docs/domain.md#money). */
 const FACTORY: ContractTerms = {
   courseIdentifier: 'npq-leading-teaching',
   recruitmentTarget: 72,
@@ -23,7 +24,7 @@ const FACTORY: ContractTerms = {
 
 const EXAMPLE_COUNTS = { ...NO_COUNTS, started: 10, retained1: 4, refundable: 2, tdf: 3 };
 
-describe('payment calculation (reference-and-finance §2.4–§2.5)', () => {
+describe('payment calculation (docs/domain.md#money)', () => {
   it('computes the per-participant figures without rounding', () => {
     const c = calculateCourse(FACTORY, NO_COUNTS, { year: 2025, month: 6, cohortStartYear: 2024 });
     expect(c.outputPerParticipant.toString()).toBe('160');

@@ -1,6 +1,6 @@
 import { EntitySchema } from '@mikro-orm/postgresql';
 import { DECLARATION_STATES, LIVE_DECLARATION_STATES, type DeclarationState } from '@npq/contracts';
-import { sqlList } from '../reference';
+import { sqlList } from '@npq/service-kit';
 
 /** A declaration. Course and participant are the application's (so merges and ASO/EHCO read right). */
 export interface DeclarationRow {
@@ -47,7 +47,9 @@ export const DeclarationSchema = new EntitySchema<DeclarationRow>({
     secondaryDeliveryPartnerId: { type: 'uuid', nullable: true },
     createdAt: { type: 'Date', columnType: 'timestamptz' },
     updatedAt: { type: 'Date', columnType: 'timestamptz' },
-    version: { type: 'integer' },
+    // Optimistic lock: the unit of work checks and bumps it on every update, and leaves inserts to the
+    // column's default (1).
+    version: { type: 'integer', version: true, default: 1 },
   },
   indexes: [
     // The provider's list in its fixed order (created_at, id) and its updated_since filter.

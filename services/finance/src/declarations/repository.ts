@@ -1,12 +1,19 @@
+import type { FilterQuery } from '@mikro-orm/postgresql';
 import {
+  BILLABLE_OR_VOIDABLE_STATES,
   BILLABLE_STATEMENT_ITEM_STATES,
   LIVE_DECLARATION_STATES,
   REFUNDABLE_STATEMENT_ITEM_STATES,
   type DeclarationState,
 } from '@npq/contracts';
 import { pgArray, type EntityManager } from '@npq/service-kit';
+import { ApplicationSchema, OutcomeSchema, PersonSchema, type ApplicationRow } from '../applications/entity';
+import { DeliveryPartnerSchema } from '../delivery-partners/entity';
+import { StatementItemSchema } from '../statements/entity';
+import { DeclarationSchema, type DeclarationRow } from './entity';
+import { hasPassedFromOutcome } from './rules';
 
-/** A declaration joined with its application (participant and course are the application's). */
+/** A declaration with what it shows of its application (participant and course are the application's). */
 export interface DeclarationView {
   id: string;
   applicationId: string;
@@ -42,67 +49,31 @@ export interface DeclarationExtras {
   secondaryDeliveryPartnerName: string | null;
 }
 
-const SELECT = `
-  select d.id, d.application_id, d.lead_provider_id, a.lead_provider_id as application_lead_provider_id,
-    a.participant_id, a.course_identifier, d.declaration_type, d.declaration_date, d.state, d.state_reason,
-    d.delivery_partner_id, d.secondary_delivery_partner_id, d.cohort_identifier, d.cohort_start_year,
-    a.targeted_delivery_funding_eligibility, a.teacher_catchment, a.school_urn,
-    a.cohort_start_year as application_cohort_start_year, d.created_at, d.updated_at, d.version
-  from finance.declarations d
-  join finance.applications a on a.id = d.application_id`;
-
-interface Row {
-  id: string;
-  application_id: string;
-  lead_provider_id: string;
-  application_lead_provider_id: string;
-  participant_id: string;
-  course_identifier: string;
-  declaration_type: string;
-  declaration_date: Date;
-  state: DeclarationState;
-  state_reason: string | null;
-  delivery_partner_id: string | null;
-  secondary_delivery_partner_id: string | null;
-  cohort_identifier: string;
-  cohort_start_year: number;
-  targeted_delivery_funding_eligibility: boolean;
-  teacher_catchment: string | null;
-  school_urn: string | null;
-  application_cohort_start_year: number;
-  created_at: Date;
-  updated_at: Date;
-  version: number;
-}
-
-function toView(r: Row): DeclarationView {
+function toView(d: DeclarationRow, a: ApplicationRow): DeclarationView {
   return {
-    id: r.id,
-    applicationId: r.application_id,
-    leadProviderId: r.lead_provider_id,
-    applicationLeadProviderId: r.application_lead_provider_id,
-    participantId: r.participant_id,
-    courseIdentifier: r.course_identifier,
-    declarationType: r.declaration_type,
-    declarationDate: new Date(r.declaration_date),
-    state: r.state,
-    stateReason: r.state_reason,
-    deliveryPartnerId: r.delivery_partner_id,
-    secondaryDeliveryPartnerId: r.secondary_delivery_partner_id,
-    cohortIdentifier: r.cohort_identifier,
-    cohortStartYear: r.cohort_start_year,
-    targetedDeliveryFundingEligibility: r.targeted_delivery_funding_eligibility,
-    teacherCatchment: r.teacher_catchment,
-    schoolUrn: r.school_urn,
-    applicationCohortStartYear: r.application_cohort_start_year,
-    createdAt: new Date(r.created_at),
-    updatedAt: new Date(r.updated_at),
-    version: r.version,
+    id: d.id,
+    applicationId: d.applicationId,
+    leadProviderId: d.leadProviderId,
+    applicationLeadProviderId: a.leadProviderId,
+    participantId: a.participantId,
+    courseIdentifier: a.courseIdentifier,
+    declarationType: d.declarationType,
+    declarationDate: d.declarationDate,
+    state: d.state,
+    stateReason: d.stateReason,
+    deliveryPartnerId: d.deliveryPartnerId,
+    secondaryDeliveryPartnerId: d.secondaryDeliveryPartnerId,
+    cohortIdentifier: d.cohortIdentifier,
+    cohortStartYear: d.cohortStartYear,
+    targetedDeliveryFundingEligibility: a.targetedDeliveryFundingEligibility,
+    teacherCatchment: a.teacherCatchment,
+    schoolUrn: a.schoolUrn,
+    applicationCohortStartYear: a.cohortStartYear,
+    createdAt: d.createdAt,
+    updatedAt: d.updatedAt,
+    version: d.version,
   };
 }
-
-/** DfE's declaration scope: made by the provider, or on an application now with the provider (read-only). */
-const VISIBLE = `(d.lead_provider_id = ? or d.application_lead_provider_id = ?)`;
 
 export interface DeclarationListQuery {
   leadProviderId: string;
@@ -116,10 +87,28 @@ export interface DeclarationListQuery {
 export class DeclarationRepository {
   constructor(private readonly em: EntityManager) {}
 
+  /** The views of these declarations, in the order given (their applications read in one query). */
+  async views(declarations: DeclarationRow[]): Promise<DeclarationView[]> {
+    if (declarations.length === 0) return [];
+    const applications = await this.em.find(ApplicationSchema, {
+      id: { $in: [...new Set(declarations.map((d) => d.applicationId))] },
+    });
+    const byId = new Map(applications.map((a) => [a.id, a]));
+    return declarations.map((d) => {
+      const a = byId.get(d.applicationId);
+      if (!a) throw new Error(`application ${d.applicationId} of declaration ${d.id} is not projected`);
+      return toView(d, a);
+    });
+  }
+
+  private async one(where: FilterQuery<DeclarationRow>): Promise<DeclarationView | null> {
+    const d = await this.em.findOne(DeclarationSchema, where);
+    return d ? ((await this.views([d]))[0] ?? null) : null;
+  }
+
   /**
-   * One page in DfE's fixed order (created_at, id). The scope's two halves (made by the provider; made by
-   * another on an application now with the provider) are each read through their own index in list order,
-   * limited to what the page needs, then merged: an OR across them would sort the provider's whole history.
+   * One page in DfE's fixed order (created_at, id), in DfE's declaration scope (docs/domain.md#declaration-scope):
+   * made by the provider, or made by another on an application now with the provider.
    */
   async list(q: DeclarationListQuery): Promise<DeclarationView[]> {
     const filters: string[] = [];
@@ -141,6 +130,7 @@ export class DeclarationRepository {
     }
     const extra = filters.map((f) => ` and ${f}`).join('');
     const upTo = q.offset + q.limit;
+    // raw SQL: a union of two index-ordered scans each limited to the page (an OR would sort the provider's whole history); the ORM has no union.
     const page: { id: string }[] = await this.em.execute(
       `select id from (
          (select d.id, d.created_at from finance.declarations d where d.lead_provider_id = ?${extra}
@@ -153,39 +143,26 @@ export class DeclarationRepository {
       [q.leadProviderId, ...filterParams, upTo, q.leadProviderId, ...filterParams, upTo, q.limit, q.offset],
     );
     if (page.length === 0) return [];
-    const rows: Row[] = await this.em.execute(`${SELECT} where d.id = any(?::uuid[])`, [
-      pgArray(page.map((p) => p.id)),
-    ]);
-    const byId = new Map(rows.map((r) => [r.id, toView(r)]));
-    return page.map((p) => byId.get(p.id)).filter((v): v is DeclarationView => v !== undefined);
+    const rows = await this.em.find(DeclarationSchema, { id: { $in: page.map((p) => p.id) } });
+    const byId = new Map(rows.map((r) => [r.id, r]));
+    return this.views(page.map((p) => byId.get(p.id)).filter((d): d is DeclarationRow => d !== undefined));
   }
 
-  async findVisible(id: string, leadProviderId: string): Promise<DeclarationView | null> {
-    const rows: Row[] = await this.em.execute(`${SELECT} where d.id = ? and ${VISIBLE}`, [
-      id,
-      leadProviderId,
-      leadProviderId,
-    ]);
-    return rows[0] ? toView(rows[0]) : null;
+  /** The declaration if the provider can see it (made it, or its application is now with the provider). */
+  findVisible(id: string, leadProviderId: string): Promise<DeclarationView | null> {
+    return this.one({ id, $or: [{ leadProviderId }, { applicationLeadProviderId: leadProviderId }] });
   }
 
-  /** The declaration, its row locked for the rest of the transaction (void, change-delivery-partner). */
-  async findForUpdate(id: string): Promise<DeclarationView | null> {
-    const rows: Row[] = await this.em.execute(`${SELECT} where d.id = ? for update of d`, [id]);
-    return rows[0] ? toView(rows[0]) : null;
-  }
-
+  /** By id order. */
   async findByIds(ids: string[]): Promise<DeclarationView[]> {
     if (ids.length === 0) return [];
-    const rows: Row[] = await this.em.execute(`${SELECT} where d.id = any(?::uuid[]) order by d.id`, [
-      pgArray(ids),
-    ]);
-    return rows.map(toView);
+    return this.views(
+      await this.em.find(DeclarationSchema, { id: { $in: ids } }, { orderBy: { id: 'asc' } }),
+    );
   }
 
-  async findById(id: string): Promise<DeclarationView | null> {
-    const rows: Row[] = await this.em.execute(`${SELECT} where d.id = ?`, [id]);
-    return rows[0] ? toView(rows[0]) : null;
+  findById(id: string): Promise<DeclarationView | null> {
+    return this.one({ id });
   }
 
   /**
@@ -196,7 +173,7 @@ export class DeclarationRepository {
   async extras(views: DeclarationView[]): Promise<Map<string, DeclarationExtras>> {
     const result = new Map<string, DeclarationExtras>();
     if (views.length === 0) return result;
-    const ids = pgArray(views.map((v) => v.id));
+    const ids = views.map((v) => v.id);
     const partnerIds = [
       ...new Set(
         views
@@ -205,37 +182,36 @@ export class DeclarationRepository {
       ),
     ];
     // Sequential on purpose: the same method runs inside transactions, where queries share one connection.
-    const items: { declaration_id: string; statement_id: string; state: string }[] = await this.em.execute(
-      `select declaration_id, statement_id, state from finance.statement_items where declaration_id = any(?::uuid[])
-       order by created_at asc, id asc`,
-      [ids],
+    const items = await this.em.find(
+      StatementItemSchema,
+      { declarationId: { $in: ids } },
+      { orderBy: { createdAt: 'asc', id: 'asc' }, fields: ['declarationId', 'statementId', 'state'] },
     );
-    const outcomes: { declaration_id: string; state: string }[] = await this.em.execute(
-      `select distinct on (declaration_id) declaration_id, state from finance.outcomes where declaration_id = any(?::uuid[])
-       order by declaration_id, created_at desc, ordinal desc, id desc`,
-      [ids],
+    // Newest first: the first outcome seen per declaration is its latest.
+    const outcomes = await this.em.find(
+      OutcomeSchema,
+      { declarationId: { $in: ids } },
+      { orderBy: { createdAt: 'desc', ordinal: 'desc', id: 'desc' }, fields: ['declarationId', 'state'] },
     );
-    const partners: { id: string; name: string }[] =
+    const partners =
       partnerIds.length === 0
         ? []
-        : await this.em.execute(`select id, name from finance.delivery_partners where id = any(?::uuid[])`, [
-            pgArray(partnerIds),
-          ]);
+        : await this.em.find(DeliveryPartnerSchema, { id: { $in: partnerIds } }, { fields: ['name'] });
     const names = new Map(partners.map((p) => [p.id, p.name]));
-    const latest = new Map(outcomes.map((o) => [o.declaration_id, o.state]));
+    const latest = new Map<string, string>();
+    for (const o of outcomes) if (!latest.has(o.declarationId)) latest.set(o.declarationId, o.state);
     for (const v of views) {
-      const mine = items.filter((i) => i.declaration_id === v.id);
+      const mine = items.filter((i) => i.declarationId === v.id);
       const billable = mine.find((i) =>
         (BILLABLE_STATEMENT_ITEM_STATES as readonly string[]).includes(i.state),
       );
       const refundable = mine.find((i) =>
         (REFUNDABLE_STATEMENT_ITEM_STATES as readonly string[]).includes(i.state),
       );
-      const outcome = latest.get(v.id);
       result.set(v.id, {
-        statementId: billable?.statement_id ?? null,
-        clawbackStatementId: refundable?.statement_id ?? null,
-        hasPassed: outcome === 'passed' ? true : outcome === 'failed' ? false : null,
+        statementId: billable?.statementId ?? null,
+        clawbackStatementId: refundable?.statementId ?? null,
+        hasPassed: hasPassedFromOutcome(latest.get(v.id)),
         deliveryPartnerName: v.deliveryPartnerId ? (names.get(v.deliveryPartnerId) ?? null) : null,
         secondaryDeliveryPartnerName: v.secondaryDeliveryPartnerId
           ? (names.get(v.secondaryDeliveryPartnerId) ?? null)
@@ -249,53 +225,53 @@ export class DeclarationRepository {
    * DfE's `existing_declaration`: this participant's live declaration with the same date, type and submitting
    * provider, on an application for exactly this course. An identical request returns it instead of a new one.
    */
-  async findIdentical(q: {
+  findIdentical(q: {
     participantId: string;
     courseIdentifier: string;
     declarationDate: Date;
     declarationType: string;
     leadProviderId: string;
-  }): Promise<{ id: string; state: DeclarationState } | null> {
-    const rows: { id: string; state: DeclarationState }[] = await this.em.execute(
-      `select d.id, d.state from finance.declarations d join finance.applications a on a.id = d.application_id
-       where a.participant_id = ? and a.course_identifier = ? and d.declaration_date = ? and d.declaration_type = ?
-         and d.lead_provider_id = ? and d.state = any(?::text[])
-       order by d.created_at asc, d.id asc limit 1`,
-      [
-        q.participantId,
-        q.courseIdentifier,
-        q.declarationDate,
-        q.declarationType,
-        q.leadProviderId,
-        pgArray(LIVE_DECLARATION_STATES),
-      ],
+  }): Promise<Pick<DeclarationRow, 'id' | 'state'> | null> {
+    return this.em.findOne(
+      DeclarationSchema,
+      {
+        applicationId: {
+          $in: this.em
+            .createQueryBuilder(ApplicationSchema, 'a')
+            .select('a.id')
+            .where({ participantId: q.participantId, courseIdentifier: q.courseIdentifier }),
+        },
+        declarationDate: q.declarationDate,
+        declarationType: q.declarationType,
+        leadProviderId: q.leadProviderId,
+        state: { $in: [...LIVE_DECLARATION_STATES] },
+      },
+      { orderBy: { createdAt: 'asc', id: 'asc' }, fields: ['state'] },
     );
-    return rows[0] ?? null;
   }
 
   /** The live declaration of this type on the application (at any provider), if any. */
-  async findLiveOfType(
+  findLiveOfType(
     applicationId: string,
     declarationType: string,
     exceptId?: string,
-  ): Promise<{ id: string; state: string } | null> {
-    const rows: { id: string; state: string }[] = await this.em.execute(
-      `select id, state from finance.declarations where application_id = ? and declaration_type = ? and state = any(?::text[])
-         and id <> ? order by created_at asc, id asc limit 1`,
-      [
+  ): Promise<Pick<DeclarationRow, 'id' | 'state'> | null> {
+    return this.em.findOne(
+      DeclarationSchema,
+      {
         applicationId,
         declarationType,
-        pgArray(LIVE_DECLARATION_STATES),
-        exceptId ?? '00000000-0000-0000-0000-000000000000',
-      ],
+        state: { $in: [...LIVE_DECLARATION_STATES] },
+        ...(exceptId ? { id: { $ne: exceptId } } : {}),
+      },
+      { orderBy: { createdAt: 'asc', id: 'asc' }, fields: ['state'] },
     );
-    return rows[0] ?? null;
   }
 
   /**
-   * DfE's `duplicate_declarations`: live declarations of the same type, not superseded, for the same course
-   * (ASO/EHCO as one) on applications of a DIFFERENT person with the same (raw, non-null) TRN. Any provider,
-   * any cohort. The earliest is the one the new declaration is superseded by.
+   * DfE's `duplicate_declarations` (docs/domain.md#duplicates): live declarations of the same type, not
+   * superseded, for the same course (ASO/EHCO as one) on applications of a DIFFERENT person with the same
+   * (raw, non-null) TRN. Any provider, any cohort. The earliest is the one the new declaration is superseded by.
    */
   async findEarliestDuplicate(q: {
     declarationId: string;
@@ -304,23 +280,58 @@ export class DeclarationRepository {
     declarationType: string;
     courses: string[];
   }): Promise<string | null> {
-    if (!q.trn) return null;
-    const rows: { id: string }[] = await this.em.execute(
-      `select d.id from finance.declarations d
-       join finance.applications a on a.id = d.application_id
-       join finance.people p on p.id = a.participant_id
-       where p.trn = ? and a.participant_id <> ? and d.id <> ? and d.declaration_type = ? and d.superseded_by_id is null
-         and d.state = any(?::text[]) and a.course_identifier = any(?::text[])
-       order by d.created_at asc, d.id asc limit 1`,
-      [
-        q.trn,
-        q.participantId,
-        q.declarationId,
-        q.declarationType,
-        pgArray(LIVE_DECLARATION_STATES),
-        pgArray(q.courses),
-      ],
+    if (!q.trn || q.courses.length === 0) return null;
+    const sameTrn = this.em.createQueryBuilder(PersonSchema, 'p').select('p.id').where({ trn: q.trn });
+    const duplicate = await this.em.findOne(
+      DeclarationSchema,
+      {
+        id: { $ne: q.declarationId },
+        declarationType: q.declarationType,
+        supersededById: null,
+        state: { $in: [...LIVE_DECLARATION_STATES] },
+        applicationId: {
+          $in: this.em
+            .createQueryBuilder(ApplicationSchema, 'a')
+            .select('a.id')
+            .where({
+              participantId: { $ne: q.participantId, $in: sameTrn },
+              courseIdentifier: { $in: q.courses },
+            }),
+        },
+      },
+      { orderBy: { createdAt: 'asc', id: 'asc' }, fields: ['id'] },
     );
-    return rows[0]?.id ?? null;
+    return duplicate?.id ?? null;
+  }
+
+  /**
+   * The state of the provider's latest outcome for the participant and course, over its remaining completed
+   * declarations (the latest such declaration's latest outcome); undefined when there is none.
+   */
+  async latestCompletedOutcome(
+    d: Pick<DeclarationView, 'participantId' | 'courseIdentifier' | 'leadProviderId'>,
+  ): Promise<string | undefined> {
+    const latest = await this.em.findOne(
+      DeclarationSchema,
+      {
+        applicationId: {
+          $in: this.em
+            .createQueryBuilder(ApplicationSchema, 'a')
+            .select('a.id')
+            .where({ participantId: d.participantId, courseIdentifier: d.courseIdentifier }),
+        },
+        leadProviderId: d.leadProviderId,
+        declarationType: 'completed',
+        state: { $in: [...BILLABLE_OR_VOIDABLE_STATES] },
+      },
+      { orderBy: { createdAt: 'desc', id: 'desc' }, fields: ['id'] },
+    );
+    if (!latest) return undefined;
+    const outcome = await this.em.findOne(
+      OutcomeSchema,
+      { declarationId: latest.id },
+      { orderBy: { createdAt: 'desc', ordinal: 'desc', id: 'desc' }, fields: ['state'] },
+    );
+    return outcome?.state;
   }
 }

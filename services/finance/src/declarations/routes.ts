@@ -3,11 +3,8 @@ import {
   assertFilterShape,
   isUuid,
   list,
+  ListQuery,
   notFound,
-  parseCohortFilter,
-  parseDateFilter,
-  parsePagination,
-  parseUuidListFilter,
   readAttributes,
   requireLeadProvider,
   type EntityManager,
@@ -58,16 +55,21 @@ export function declarationRoutes(app: FastifyInstance, runtime: ServiceRuntime)
   };
 
   app.get('/api/v3/participant-declarations', async (req) => {
-    const leadProviderId = requireLeadProvider(req);
-    const query = req.query as Query;
-    assertFilterShape(query);
+    const q = ListQuery.forProvider(req);
     // DfE reads updated_since before participant_id (each 400s on its own), then the page.
-    const updatedSince = parseDateFilter(query, 'updated_since');
-    const participantIds = parseUuidListFilter(query, 'participant_id');
-    const cohorts = parseCohortFilter(query);
-    const { limit, offset } = parsePagination(query);
+    const updatedSince = q.date('updated_since');
+    const participantIds = q.uuids('participant_id');
+    const cohorts = q.cohorts();
+    const { limit, offset } = q.page();
     const repo = new DeclarationRepository(req.em);
-    const views = await repo.list({ leadProviderId, participantIds, cohorts, updatedSince, limit, offset });
+    const views = await repo.list({
+      leadProviderId: q.leadProviderId,
+      participantIds,
+      cohorts,
+      updatedSince,
+      limit,
+      offset,
+    });
     const extras = await repo.extras(views);
     return list(views.map((v) => serializeDeclaration(v, extras.get(v.id)!)));
   });

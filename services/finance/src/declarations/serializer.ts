@@ -1,35 +1,17 @@
-import { dasherizeState, isUpliftPaidState, type ApiComponents } from '@npq/contracts';
+import { dasherizeState, leadProviderById, type ApiComponents } from '@npq/contracts';
 import { toRfc3339 } from '@npq/service-kit';
-import { isUpliftIneligible, leadProviderName } from '../reference';
+import { ineligibleForFundingReason, upliftPaid } from './rules';
 import type { DeclarationExtras, DeclarationView } from './repository';
 
 type Schemas = ApiComponents['schemas'];
 export type DeclarationResource = Schemas['ParticipantDeclaration'];
 
-/** DfE's `uplift_paid?`: a paid (or since clawed back) started declaration with targeted delivery funding. */
-export function upliftPaid(
-  v: Pick<
-    DeclarationView,
-    'courseIdentifier' | 'state' | 'declarationType' | 'targetedDeliveryFundingEligibility'
-  >,
-): boolean {
-  return (
-    !isUpliftIneligible(v.courseIdentifier) &&
-    isUpliftPaidState(v.state) &&
-    v.declarationType === 'started' &&
-    v.targetedDeliveryFundingEligibility
-  );
+/** The submitting provider's name (`lead_provider_name`); ids come from our own rows, so always known. */
+function leadProviderName(id: string): string {
+  return leadProviderById(id)?.name ?? '';
 }
 
-/** Only ineligible declarations have a reason; `duplicate` reads `duplicate_declaration`. */
-export function ineligibleForFundingReason(
-  v: Pick<DeclarationView, 'state' | 'stateReason'>,
-): 'duplicate_declaration' | null {
-  if (v.state !== 'ineligible' || v.stateReason === null) return null;
-  return v.stateReason === 'duplicate' ? 'duplicate_declaration' : (v.stateReason as 'duplicate_declaration');
-}
-
-/** The v3 declaration resource, attributes in DfE's emitted order (§7.0). */
+/** The v3 declaration resource, attributes in DfE's emitted order (docs/domain.md#declaration-states). */
 export function serializeDeclaration(v: DeclarationView, x: DeclarationExtras): DeclarationResource {
   return {
     id: v.id,

@@ -9,92 +9,32 @@ import {
   isUuid,
   now,
   parseRfc3339Strict,
-  parseServerDate,
   startOfDayUtc,
   today,
   toRfc3339,
   ValidationErrors,
   type EntityManager,
 } from '@npq/service-kit';
+import { ApplicationQueries, type DeclarableApplication } from '../applications/queries';
+import { cohortOrFail, insideCatchment, isFundable } from '../applications/rules';
 import { DeliveryPartnerRepository } from '../delivery-partners/repository';
-import { isFundable, ProjectionRepository, type DeclarableApplication } from '../projections/repository';
+import { StatementRepository } from '../statements/repository';
+import { DeclarationRepository } from './repository';
 import {
-  cohortOrFail,
+  castDeclarationDate,
+  checkDeliveryPartners,
   courseAlternatives,
   courseHasOutcomes,
-  DELIVERY_PARTNER_REQUIRED_FROM,
-  insideCatchment,
-} from '../reference';
-import { StatementRepository } from '../statements/repository';
-import { MESSAGES } from './messages';
-import { DeclarationRepository } from './repository';
-
-/** Rails `blank?`: nil, false, a string of only whitespace, or an empty array or hash. */
-export function isBlank(value: unknown): boolean {
-  return (
-    value === undefined ||
-    value === null ||
-    value === false ||
-    (typeof value === 'string' && value.trim() === '') ||
-    (Array.isArray(value) && value.length === 0) ||
-    (typeof value === 'object' && value !== null && Object.keys(value).length === 0)
-  );
-}
-
-/** Ruby truthiness (`if: :delivery_partner_id`): everything but nil and false, so `""` counts as given. */
-function isTruthy(value: unknown): boolean {
-  return value !== undefined && value !== null && value !== false;
-}
-
-/** Ruby `to_s` of a JSON value, for `has_passed` (true → "true"; nil → ""). */
-function rubyToS(value: unknown): string {
-  if (value === undefined || value === null) return '';
-  if (typeof value === 'string') return value;
-  if (typeof value === 'boolean' || typeof value === 'number') return String(value);
-  return JSON.stringify(value);
-}
+  isBlank,
+  MESSAGES,
+  partnerInput,
+  rubyToS,
+  type DeclarationPartners,
+} from './rules';
 
 /**
- * The declaration date as ActiveModel's datetime attribute casts it: anything Rails can read as a time
- * (including forms the RFC 3339 check refuses, such as a date only), else nil. An impossible calendar date
- * is nil, so it is reported both as "not RFC 3339" and as missing, as DfE does.
- */
-function castDeclarationDate(raw: unknown): Date | null {
-  if (typeof raw !== 'string' || raw.trim() === '') return null;
-  const value = raw.trim();
-  const strict = parseRfc3339Strict(value) ?? parseServerDate(value);
-  if (strict) return strict;
-  // Two more forms Ruby's Date._parse reads: a time without seconds, and day/month/year.
-  const noSeconds = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(Z|[+-]\d{2}(?::?\d{2})?)?$/i.exec(value);
-  if (noSeconds) {
-    const [, y, mo, d, h, mi, zone] = noSeconds;
-    return parseRfc3339Strict(`${y}-${mo}-${d}T${h}:${mi}:00${zone ?? ''}`);
-  }
-  const dayFirst = /^(\d{1,2})\/(\d{1,2})\/(\d{4})(?:\s+(\d{1,2}):(\d{2})(?::(\d{2}))?)?$/.exec(value);
-  if (dayFirst) {
-    const [, d, mo, y, h = '0', mi = '00', sec = '00'] = dayFirst;
-    return parseRfc3339Strict(
-      `${y}-${mo!.padStart(2, '0')}-${d!.padStart(2, '0')}T${h.padStart(2, '0')}:${mi}:${sec}Z`,
-    );
-  }
-  return null;
-}
-
-/** A delivery partner id as given (`""` and non-UUIDs are "given but unknown"); null when absent. */
-function partnerInput(value: unknown): { given: boolean; id: string | null } {
-  if (!isTruthy(value)) return { given: false, id: null };
-  return { given: true, id: isUuid(value) ? value.toLowerCase() : null };
-}
-
-export interface DeclarationPartners {
-  primaryId: string | null;
-  secondaryId: string | null;
-}
-
-/**
- * The delivery partner rules of DfE's Declaration model (§5.2.2 rules 5–11), shared by create and
- * change-delivery-partner. `changed` says which partner differs from what is stored (a new declaration:
- * both), since the "is a confirmed partner" rule only checks a partner being set.
+ * The delivery partner rules (docs/domain.md#delivery-partner-rules) with the provider's partnerships read
+ * for the given partners; shared by create and change-delivery-partner.
  */
 export async function validateDeliveryPartners(
   em: EntityManager,
@@ -108,35 +48,18 @@ export async function validateDeliveryPartners(
   },
 ): Promise<void> {
   const { primaryId, secondaryId } = ctx.partners;
-  const inside = insideCatchment(ctx.application);
   const partnered = await new DeliveryPartnerRepository(em).partneredFor(
     ctx.leadProviderId,
     ctx.cohort.identifier,
     [primaryId, secondaryId].filter((x): x is string => x !== null),
   );
-  if (
-    ctx.changed.primary &&
-    primaryId === null &&
-    inside &&
-    ctx.cohort.startYear >= DELIVERY_PARTNER_REQUIRED_FROM
-  ) {
-    errors.add('delivery_partner_id', MESSAGES.deliveryPartnerRequired);
-  }
-  if (primaryId !== null && !inside) errors.add('delivery_partner_id', MESSAGES.deliveryPartnerOverseas);
-  if (primaryId !== null && ctx.changed.primary && !partnered.has(primaryId)) {
-    errors.add('delivery_partner_id', MESSAGES.deliveryPartnerNotPartnered);
-  }
-  if (secondaryId !== null && primaryId === null)
-    errors.add('secondary_delivery_partner_id', MESSAGES.secondaryWithoutPrimary);
-  if (secondaryId !== null && primaryId !== null && !inside) {
-    errors.add('secondary_delivery_partner_id', MESSAGES.secondaryOverseas);
-  }
-  if (secondaryId !== null && ctx.changed.secondary && !partnered.has(secondaryId)) {
-    errors.add('secondary_delivery_partner_id', MESSAGES.secondaryNotPartnered);
-  }
-  if (primaryId !== null && secondaryId !== null && primaryId === secondaryId) {
-    errors.add('secondary_delivery_partner_id', MESSAGES.secondarySameAsPrimary);
-  }
+  checkDeliveryPartners(errors, {
+    cohortStartYear: ctx.cohort.startYear,
+    insideEngland: insideCatchment(ctx.application),
+    partners: ctx.partners,
+    changed: ctx.changed,
+    partnered,
+  });
 }
 
 /** Everything the create transaction needs, once every check passed. */
@@ -156,7 +79,7 @@ export interface ValidCreate {
 }
 
 /**
- * POST /api/v3/participant-declarations, DfE's 20 checks in DfE's order (business-rules §5.2.1–§5.2.2).
+ * POST /api/v3/participant-declarations, DfE's 20 checks in DfE's order (docs/domain.md#creating-a-declaration).
  * "skip-if-any" checks run only when nothing failed before them; the others always run. Runs outside the
  * create transaction, as DfE's does; the transaction re-checks what a concurrent request could change.
  */
@@ -166,7 +89,7 @@ export async function validateCreate(
   attrs: Record<string, unknown>,
 ): Promise<ValidCreate> {
   const errors = new ValidationErrors();
-  const projections = new ProjectionRepository(em);
+  const projections = new ApplicationQueries(em);
   const declarations = new DeclarationRepository(em);
   const statements = new StatementRepository(em);
 
@@ -298,7 +221,7 @@ export async function validateCreate(
       partners: { primaryId: primary.id, secondaryId: secondary.id },
       changed: { primary: true, secondary: true },
     });
-    // DfE's model-level duplicate check (business-rules §5.2.2 #12) is pre-empted by 17, which read the same
+    // DfE's model-level duplicate check (the live-declaration rule again) is pre-empted by 17, which read the same
     // slot: with one read it can never fire here (it still applies to change-delivery-partner).
   }
 

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { UniqueConstraintViolationException } from '@mikro-orm/postgresql';
 import { cohortByIdentifier, isLeadProviderId } from '@npq/contracts';
 import { isUuid, notFound, now, unprocessable, ValidationErrors, type EntityManager } from '@npq/service-kit';
+import { DeliveryPartnershipSchema, DeliveryPartnerSchema } from './entity';
 import {
   DeliveryPartnerRepository,
   type DeliveryPartnershipView,
@@ -18,12 +19,10 @@ export async function createDeliveryPartner(
   if (name.length > 200)
     throw unprocessable([{ title: 'name', detail: "The '#/name' must be at most 200 characters" }]);
   const at = now();
-  const id = randomUUID();
-  await em.execute(
-    `insert into finance.delivery_partners (id, name, created_at, updated_at) values (?, ?, ?, ?)`,
-    [id, name, at, at],
+  return em.transactional(
+    (tx) => tx.create(DeliveryPartnerSchema, { id: randomUUID(), name, createdAt: at, updatedAt: at }),
+    { clear: true },
   );
-  return (await new DeliveryPartnerRepository(em).findById(id))!;
 }
 
 /**
@@ -59,22 +58,23 @@ export async function createDeliveryPartnership(
   if (!cohort) errors.add('cohort', "The '#/cohort' and '#/cohort_suffix' do not name a known cohort");
   errors.throwIfAny();
   const at = now();
-  const id = randomUUID();
   try {
-    await em.execute(
-      `insert into finance.delivery_partnerships (id, delivery_partner_id, lead_provider_id, cohort_identifier, cohort_start_year,
-         cohort_suffix, created_at, updated_at) values (?, ?, ?, ?, ?, ?, ?, ?)`,
-      [
-        id,
-        deliveryPartnerId.toLowerCase(),
-        leadProviderId,
-        cohort!.identifier,
-        cohort!.startYear,
-        cohort!.suffix,
-        at,
-        at,
-      ],
+    // A savepoint of its own, so a refused duplicate leaves the caller's transaction usable.
+    const created = await em.transactional(
+      (tx) =>
+        tx.create(DeliveryPartnershipSchema, {
+          id: randomUUID(),
+          deliveryPartnerId: deliveryPartnerId.toLowerCase(),
+          leadProviderId,
+          cohortIdentifier: cohort!.identifier,
+          cohortStartYear: cohort!.startYear,
+          cohortSuffix: cohort!.suffix,
+          createdAt: at,
+          updatedAt: at,
+        }),
+      { clear: true },
     );
+    return created;
   } catch (err) {
     if (err instanceof UniqueConstraintViolationException) {
       throw unprocessable([
@@ -86,12 +86,4 @@ export async function createDeliveryPartnership(
     }
     throw err;
   }
-  return {
-    id,
-    deliveryPartnerId: deliveryPartnerId.toLowerCase(),
-    leadProviderId,
-    cohortStartYear: cohort!.startYear,
-    cohortSuffix: cohort!.suffix,
-    createdAt: at,
-  };
 }

@@ -1,11 +1,7 @@
-import { isUuid, pgArray, type EntityManager, type SortKey } from '@npq/service-kit';
+import { isUuid, type EntityManager, type SortKey } from '@npq/service-kit';
+import { DeliveryPartnershipSchema, DeliveryPartnerSchema, type DeliveryPartnerRow } from './entity';
 
-export interface DeliveryPartnerView {
-  id: string;
-  name: string;
-  createdAt: Date;
-  updatedAt: Date;
-}
+export type DeliveryPartnerView = DeliveryPartnerRow;
 
 export interface DeliveryPartnershipView {
   id: string;
@@ -16,25 +12,11 @@ export interface DeliveryPartnershipView {
   createdAt: Date;
 }
 
-interface Row {
-  id: string;
-  name: string;
-  created_at: Date;
-  updated_at: Date;
-}
-
-const toView = (r: Row): DeliveryPartnerView => ({
-  id: r.id,
-  name: r.name,
-  createdAt: new Date(r.created_at),
-  updatedAt: new Date(r.updated_at),
-});
-
-/** Sortable columns of the v3 list (DfE accepts `delivery_partners` columns; unknown ones are dropped). */
-export const DELIVERY_PARTNER_SORT_COLUMNS: Record<string, string> = {
-  name: 'dp.name',
-  created_at: 'dp.created_at',
-  updated_at: 'dp.updated_at',
+/** Sortable fields of the v3 list (DfE accepts `delivery_partners` columns; unknown ones are dropped). */
+export const DELIVERY_PARTNER_SORT_COLUMNS: Record<string, keyof DeliveryPartnerRow> = {
+  name: 'name',
+  created_at: 'createdAt',
+  updated_at: 'updatedAt',
 };
 
 export class DeliveryPartnerRepository {
@@ -44,85 +26,81 @@ export class DeliveryPartnerRepository {
   async existing(ids: unknown[]): Promise<Set<string>> {
     const uuids = ids.filter(isUuid).map((id) => id.toLowerCase());
     if (uuids.length === 0) return new Set();
-    const rows: { id: string }[] = await this.em.execute(
-      `select id from finance.delivery_partners where id = any(?::uuid[])`,
-      [pgArray(uuids)],
-    );
+    const rows = await this.em.find(DeliveryPartnerSchema, { id: { $in: uuids } }, { fields: ['id'] });
     return new Set(rows.map((r) => r.id));
   }
 
   /** Which of these partners the provider works with in this cohort (DfE's `delivery_partners_for_cohort`). */
   async partneredFor(leadProviderId: string, cohortIdentifier: string, ids: string[]): Promise<Set<string>> {
     if (ids.length === 0) return new Set();
-    const rows: { delivery_partner_id: string }[] = await this.em.execute(
-      `select delivery_partner_id from finance.delivery_partnerships
-       where lead_provider_id = ? and cohort_identifier = ? and delivery_partner_id = any(?::uuid[])`,
-      [leadProviderId, cohortIdentifier, pgArray(ids)],
+    const rows = await this.em.find(
+      DeliveryPartnershipSchema,
+      { leadProviderId, cohortIdentifier, deliveryPartnerId: { $in: ids } },
+      { fields: ['deliveryPartnerId'] },
     );
-    return new Set(rows.map((r) => r.delivery_partner_id));
+    return new Set(rows.map((r) => r.deliveryPartnerId));
+  }
+
+  /** The ids of the provider's partners (any cohort, or one start year), as a subquery. */
+  private partnersOf(leadProviderId: string, cohortYear?: number) {
+    return this.em
+      .createQueryBuilder(DeliveryPartnershipSchema, 'p')
+      .select('p.deliveryPartnerId')
+      .where({ leadProviderId, ...(cohortYear === undefined ? {} : { cohortStartYear: cohortYear }) });
   }
 
   /** Partners of the provider (any cohort, or one start year), de-duplicated, sorted with an id tie-break. */
-  async listForProvider(q: {
+  listForProvider(q: {
     leadProviderId: string;
     cohortYear?: number;
     sort: SortKey[];
     limit: number;
     offset: number;
   }): Promise<DeliveryPartnerView[]> {
-    const params: unknown[] = [q.leadProviderId];
-    let cohortClause = '';
-    if (q.cohortYear !== undefined) {
-      cohortClause = 'and p.cohort_start_year = ?';
-      params.push(q.cohortYear);
-    }
-    const order = [...q.sort.map((k) => `${k.column} ${k.direction}`), 'dp.id asc'].join(', ');
-    params.push(q.limit, q.offset);
-    const rows: Row[] = await this.em.execute(
-      `select dp.id, dp.name, dp.created_at, dp.updated_at from finance.delivery_partners dp
-       where exists (select 1 from finance.delivery_partnerships p where p.delivery_partner_id = dp.id and p.lead_provider_id = ? ${cohortClause})
-       order by ${order} limit ? offset ?`,
-      params,
+    return this.em.find(
+      DeliveryPartnerSchema,
+      { id: { $in: this.partnersOf(q.leadProviderId, q.cohortYear) } },
+      {
+        orderBy: [...q.sort.map((k) => ({ [k.column]: k.direction })), { id: 'asc' }],
+        limit: q.limit,
+        offset: q.offset,
+      },
     );
-    return rows.map(toView);
   }
 
-  async findForProvider(id: string, leadProviderId: string): Promise<DeliveryPartnerView | null> {
-    const rows: Row[] = await this.em.execute(
-      `select dp.id, dp.name, dp.created_at, dp.updated_at from finance.delivery_partners dp
-       where dp.id = ? and exists (select 1 from finance.delivery_partnerships p where p.delivery_partner_id = dp.id and p.lead_provider_id = ?)`,
-      [id, leadProviderId],
-    );
-    return rows[0] ? toView(rows[0]) : null;
+  findForProvider(id: string, leadProviderId: string): Promise<DeliveryPartnerView | null> {
+    return this.em.findOne(DeliveryPartnerSchema, {
+      $and: [{ id }, { id: { $in: this.partnersOf(leadProviderId) } }],
+    });
   }
 
   /** Sorted unique start years of each partner's partnerships with the provider, for a page in one query. */
   async cohortYears(ids: string[], leadProviderId: string): Promise<Map<string, number[]>> {
     const result = new Map<string, number[]>();
     if (ids.length === 0) return result;
-    const rows: { delivery_partner_id: string; years: number[] }[] = await this.em.execute(
-      `select delivery_partner_id, array_agg(distinct cohort_start_year order by cohort_start_year) as years
-       from finance.delivery_partnerships where lead_provider_id = ? and delivery_partner_id = any(?::uuid[])
-       group by delivery_partner_id`,
-      [leadProviderId, pgArray(ids)],
+    const rows = await this.em.find(
+      DeliveryPartnershipSchema,
+      { leadProviderId, deliveryPartnerId: { $in: ids } },
+      { fields: ['deliveryPartnerId', 'cohortStartYear'] },
     );
-    for (const r of rows) result.set(r.delivery_partner_id, r.years.map(Number));
+    for (const r of rows) {
+      const years = result.get(r.deliveryPartnerId) ?? [];
+      if (!years.includes(r.cohortStartYear)) years.push(r.cohortStartYear);
+      result.set(r.deliveryPartnerId, years);
+    }
+    for (const years of result.values()) years.sort((a, b) => a - b);
     return result;
   }
 
-  async listAll(q: { limit: number; offset: number }): Promise<DeliveryPartnerView[]> {
-    const rows: Row[] = await this.em.execute(
-      `select id, name, created_at, updated_at from finance.delivery_partners order by name asc, id asc limit ? offset ?`,
-      [q.limit, q.offset],
+  listAll(q: { limit: number; offset: number }): Promise<DeliveryPartnerView[]> {
+    return this.em.find(
+      DeliveryPartnerSchema,
+      {},
+      { orderBy: { name: 'asc', id: 'asc' }, limit: q.limit, offset: q.offset },
     );
-    return rows.map(toView);
   }
 
-  async findById(id: string): Promise<DeliveryPartnerView | null> {
-    const rows: Row[] = await this.em.execute(
-      `select id, name, created_at, updated_at from finance.delivery_partners where id = ?`,
-      [id],
-    );
-    return rows[0] ? toView(rows[0]) : null;
+  findById(id: string): Promise<DeliveryPartnerView | null> {
+    return this.em.findOne(DeliveryPartnerSchema, { id });
   }
 }

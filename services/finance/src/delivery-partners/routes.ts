@@ -3,18 +3,16 @@ import {
   assertFilterShape,
   isUuid,
   list,
+  ListQuery,
   notFound,
-  parsePagination,
-  parseSort,
   requireAdmin,
   requireLeadProvider,
+  readAdminAttributes,
   rubyToInt,
   runIdempotent,
-  scalarFilter,
   type Query,
   type ServiceRuntime,
 } from '@npq/service-kit';
-import { readAdminAttributes } from '../admin-attributes';
 import { createDeliveryPartner, createDeliveryPartnership } from './commands';
 import { DELIVERY_PARTNER_SORT_COLUMNS, DeliveryPartnerRepository } from './repository';
 import {
@@ -26,13 +24,12 @@ import {
 /** v3: the caller's delivery partners (partnered in any cohort); admin: every partner, and creating them. */
 export function deliveryPartnerRoutes(app: FastifyInstance, runtime: ServiceRuntime): void {
   app.get('/api/v3/delivery-partners', async (req) => {
-    const leadProviderId = requireLeadProvider(req);
-    const query = req.query as Query;
-    assertFilterShape(query);
+    const q = ListQuery.forProvider(req);
+    const leadProviderId = q.leadProviderId;
     // A single start year; "2023,2024" reads as 2023 (DfE integer-casts the value).
-    const cohort = scalarFilter(query, 'cohort');
-    const { limit, offset } = parsePagination(query);
-    const sort = parseSort(query, DELIVERY_PARTNER_SORT_COLUMNS, [{ column: 'dp.name', direction: 'asc' }]);
+    const cohort = q.scalar('cohort');
+    const { limit, offset } = q.page();
+    const sort = q.sort(DELIVERY_PARTNER_SORT_COLUMNS, [{ column: 'name', direction: 'asc' }]);
     const repo = new DeliveryPartnerRepository(req.em);
     const rows = await repo.listForProvider({
       leadProviderId,
@@ -60,8 +57,7 @@ export function deliveryPartnerRoutes(app: FastifyInstance, runtime: ServiceRunt
   });
 
   app.get('/admin/v1/delivery-partners', async (req) => {
-    requireAdmin(req);
-    const { limit, offset } = parsePagination(req.query as Query);
+    const { limit, offset } = ListQuery.forAdmin(req).page();
     const rows = await new DeliveryPartnerRepository(req.em).listAll({ limit, offset });
     return list(rows.map(serializeAdminDeliveryPartner));
   });

@@ -4,7 +4,7 @@ import type { DeliveryPartnershipView, DeliveryPartnerView } from './repository'
 
 type Schemas = ApiComponents['schemas'];
 
-/** The v3 resource (§7.6): `cohort` is the sorted start years (integers) of partnerships with the caller. */
+/** The v3 resource: `cohort` is the sorted start years (integers) of partnerships with the caller. */
 export function serializeDeliveryPartner(
   dp: DeliveryPartnerView,
   cohorts: number[],

@@ -10,7 +10,8 @@ import {
 } from '@npq/service-kit';
 import type { Redis } from 'ioredis';
 import { CUTOFF_QUEUE, PAYMENT_QUEUE, paymentJobId, type CutoffJobData, type PaymentJobData } from './queues';
-import { runPaymentRun, runStatementCutoff } from './statement-runs';
+import { runPaymentRun, runStatementCutoff } from '../statements/commands';
+import { StatementSchema } from '../statements/entity';
 
 /** The repeating job (on the cut-off queue) that queues the payment run of authorised, unpaid statements. */
 const PAYMENT_SWEEP_JOB = 'payment-sweep';
@@ -56,9 +57,9 @@ export async function startFinanceWorkers(
   // authorised, or lost since), or its job used up every attempt (kept in the failed set under the same id,
   // which would silently swallow a new add). Queue it again (same id, so at most once at a time).
   const requeueAuthorisedPayments = async (): Promise<number> => {
-    const authorised: { id: string }[] = await runtime.orm.em
+    const authorised = await runtime.orm.em
       .fork()
-      .execute(`select id from finance.statements where state = 'payable' and marked_as_paid_at is not null`);
+      .find(StatementSchema, { state: 'payable', markedAsPaidAt: { $ne: null } }, { fields: ['id'] });
     for (const { id } of authorised) {
       const previous = await paymentQueue.getJob(paymentJobId(id));
       if (previous && (await previous.isFailed())) await previous.remove();

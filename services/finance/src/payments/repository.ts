@@ -1,6 +1,12 @@
 import { BILLABLE_STATEMENT_ITEM_STATES, REFUNDABLE_STATEMENT_ITEM_STATES } from '@npq/contracts';
-import { pgArray, type EntityManager } from '@npq/service-kit';
-import { sqlList } from '../reference';
+import { pgArray, sqlList, type EntityManager } from '@npq/service-kit';
+import { DeclarationSchema } from '../declarations/entity';
+import {
+  AdjustmentSchema,
+  ContractSchema,
+  ContractTemplateSchema,
+  StatementItemSchema,
+} from '../statements/entity';
 import type { StatementView } from '../statements/repository';
 import {
   calculateStatement,
@@ -8,21 +14,7 @@ import {
   type ContractTerms,
   type CourseCounts,
   type StatementCalculation,
-} from './calculator';
-
-interface ContractRowRaw {
-  statement_id: string;
-  course_identifier: string;
-  recruitment_target: number;
-  per_participant: string;
-  output_payment_percentage: number;
-  service_fee_percentage: number;
-  number_of_payment_periods: number;
-  service_fee_installments: number;
-  monthly_service_fee: string | null;
-  targeted_delivery_funding_per_participant: string;
-  special_course: boolean;
-}
+} from './rules';
 
 interface CountRowRaw {
   statement_id: string;
@@ -51,16 +43,14 @@ export async function calculateStatements(
 ): Promise<Map<string, StatementCalculation>> {
   const result = new Map<string, StatementCalculation>();
   if (statements.length === 0) return result;
-  const ids = pgArray(statements.map((s) => s.id));
-  const contracts: ContractRowRaw[] = await em.execute(
-    `select c.statement_id, c.course_identifier, t.recruitment_target, t.per_participant::text as per_participant,
-       t.output_payment_percentage, t.service_fee_percentage, t.number_of_payment_periods, t.service_fee_installments,
-       t.monthly_service_fee::text as monthly_service_fee,
-       t.targeted_delivery_funding_per_participant::text as targeted_delivery_funding_per_participant, t.special_course
-     from finance.contracts c join finance.contract_templates t on t.id = c.contract_template_id
-     where c.statement_id = any(?::uuid[])`,
-    [ids],
-  );
+  const statementIds = statements.map((s) => s.id);
+  const ids = pgArray(statementIds);
+  const contracts = await em.find(ContractSchema, { statementId: { $in: statementIds } });
+  const templates = await em.find(ContractTemplateSchema, {
+    id: { $in: [...new Set(contracts.map((c) => c.contractTemplateId))] },
+  });
+  const templateById = new Map(templates.map((t) => [t.id, t]));
+  // raw SQL: per-course COUNT(DISTINCT …) FILTER (…) aggregates over three tables, which the ORM cannot express.
   const counts: CountRowRaw[] = await em.execute(
     `select si.statement_id, a.course_identifier,
        count(distinct a.participant_id) filter (where ${BILLABLE} and d.declaration_type = 'started') as started,
@@ -77,16 +67,28 @@ export async function calculateStatements(
      group by si.statement_id, a.course_identifier`,
     [ids],
   );
-  const adjustments: { statement_id: string; amount: string }[] = await em.execute(
-    `select statement_id, amount::text as amount from finance.adjustments where statement_id = any(?::uuid[]) order by created_at, id`,
-    [ids],
+  const adjustments = await em.find(
+    AdjustmentSchema,
+    { statementId: { $in: statementIds } },
+    { orderBy: { createdAt: 'asc', id: 'asc' }, fields: ['statementId', 'amount'] },
   );
-  const voided: { statement_id: string; count: string }[] = await em.execute(
-    `select si.statement_id, count(distinct d.id) as count from finance.statement_items si
-     join finance.declarations d on d.id = si.declaration_id
-     where si.statement_id = any(?::uuid[]) and d.state = 'voided' group by si.statement_id`,
-    [ids],
+  // Voided declarations with an item on the statement, each counted once.
+  const voidedItems = await em.find(
+    StatementItemSchema,
+    {
+      statementId: { $in: statementIds },
+      declarationId: {
+        $in: em.createQueryBuilder(DeclarationSchema, 'd').select('d.id').where({ state: 'voided' }),
+      },
+    },
+    { fields: ['statementId', 'declarationId'] },
   );
+  const voided = new Map<string, Set<string>>();
+  for (const item of voidedItems) {
+    const set = voided.get(item.statementId) ?? new Set<string>();
+    set.add(item.declarationId);
+    voided.set(item.statementId, set);
+  }
 
   const countsByKey = new Map<string, CourseCounts>(
     counts.map((c) => [
@@ -104,30 +106,34 @@ export async function calculateStatements(
   );
   for (const s of statements) {
     const terms: { terms: ContractTerms; counts: CourseCounts }[] = contracts
-      .filter((c) => c.statement_id === s.id)
-      .map((c) => ({
-        terms: {
-          courseIdentifier: c.course_identifier,
-          recruitmentTarget: c.recruitment_target,
-          perParticipant: c.per_participant,
-          outputPaymentPercentage: c.output_payment_percentage,
-          serviceFeePercentage: c.service_fee_percentage,
-          numberOfPaymentPeriods: c.number_of_payment_periods,
-          serviceFeeInstallments: c.service_fee_installments,
-          monthlyServiceFee: c.monthly_service_fee,
-          targetedDeliveryFundingPerParticipant: c.targeted_delivery_funding_per_participant,
-          specialCourse: c.special_course,
-        },
-        counts: countsByKey.get(`${s.id}:${c.course_identifier}`) ?? NO_COUNTS,
-      }));
+      .filter((c) => c.statementId === s.id)
+      .map((c) => {
+        const t = templateById.get(c.contractTemplateId);
+        if (!t) throw new Error(`contract ${c.id} names a missing template ${c.contractTemplateId}`);
+        return {
+          terms: {
+            courseIdentifier: c.courseIdentifier,
+            recruitmentTarget: t.recruitmentTarget,
+            perParticipant: t.perParticipant,
+            outputPaymentPercentage: t.outputPaymentPercentage,
+            serviceFeePercentage: t.serviceFeePercentage,
+            numberOfPaymentPeriods: t.numberOfPaymentPeriods,
+            serviceFeeInstallments: t.serviceFeeInstallments,
+            monthlyServiceFee: t.monthlyServiceFee,
+            targetedDeliveryFundingPerParticipant: t.targetedDeliveryFundingPerParticipant,
+            specialCourse: t.specialCourse,
+          },
+          counts: countsByKey.get(`${s.id}:${c.courseIdentifier}`) ?? NO_COUNTS,
+        };
+      });
     result.set(
       s.id,
       calculateStatement({
         period: { year: s.year, month: s.month, cohortStartYear: s.cohortStartYear },
         contracts: terms,
-        adjustments: adjustments.filter((a) => a.statement_id === s.id).map((a) => a.amount),
+        adjustments: adjustments.filter((a) => a.statementId === s.id).map((a) => a.amount),
         reconcileAmount: s.reconcileAmount,
-        voidedDeclarations: Number(voided.find((v) => v.statement_id === s.id)?.count ?? 0),
+        voidedDeclarations: voided.get(s.id)?.size ?? 0,
       }),
     );
   }

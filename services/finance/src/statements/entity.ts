@@ -46,7 +46,8 @@ export const StatementSchema = new EntitySchema<StatementRow>({
     reconcileAmount: { type: 'decimal', precision: 12, scale: 2, default: 0 },
     createdAt: { type: 'Date', columnType: 'timestamptz' },
     updatedAt: { type: 'Date', columnType: 'timestamptz' },
-    version: { type: 'integer', default: 1 },
+    /** Optimistic lock: the unit of work checks and bumps it on every update. */
+    version: { type: 'integer', version: true, default: 1 },
   },
   uniques: [
     {

@@ -1,13 +1,32 @@
 import type { ApiComponents } from '@npq/contracts';
 import { toRfc3339 } from '@npq/service-kit';
-import type { StatementCalculation } from '../payments/calculator';
-import { formatMoney } from '../payments/money';
-import { monthName } from '../reference';
+import { formatMoney, type StatementCalculation } from '../payments/rules';
 import type { StatementView } from './repository';
 
 type Schemas = ApiComponents['schemas'];
 export type StatementResource = Schemas['Statement'];
 export type AdminStatementResource = Schemas['AdminStatement'];
+
+const MONTH_NAMES = [
+  'January',
+  'February',
+  'March',
+  'April',
+  'May',
+  'June',
+  'July',
+  'August',
+  'September',
+  'October',
+  'November',
+  'December',
+] as const;
+
+export function monthName(month: number): (typeof MONTH_NAMES)[number] {
+  const name = MONTH_NAMES[month - 1];
+  if (!name) throw new RangeError(`month ${month} is not 1-12`);
+  return name;
+}
 
 function v3Attributes(s: StatementView): Schemas['StatementAttributes'] {
   return {
@@ -22,7 +41,7 @@ function v3Attributes(s: StatementView): Schemas['StatementAttributes'] {
   };
 }
 
-/** The v3 statement resource (§7.7). */
+/** The v3 statement resource. */
 export function serializeStatement(s: StatementView): StatementResource {
   return { id: s.id, type: 'statement', attributes: v3Attributes(s) };
 }

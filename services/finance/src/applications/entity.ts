@@ -1,8 +1,8 @@
 import { EntitySchema } from '@mikro-orm/postgresql';
 
 /**
- * Projections finance keeps from other services' events (it never reads their tables). Rows are written
- * with raw SQL by the handlers; these schemas exist so migrations and the drift check know the tables.
+ * What finance keeps from other services' events (it never reads their tables; docs/domain.md#what-finance-keeps).
+ * Written only by events/handlers.ts; read through queries.ts.
  */
 
 /** A participant as far as finance needs one: the TRN for duplicate detection, and retirement by merges. */
@@ -43,7 +43,7 @@ export interface ApplicationRow {
   fundedPlace: boolean | null;
   eligibleForFunding: boolean;
   eligibleForDfeFunding: boolean;
-  /** The snapshot's own `fundable`, kept for audit; finance recomputes fundability (see funding.ts). */
+  /** The snapshot's own `fundable`, kept for audit; finance recomputes fundability (applications/rules.ts). */
   fundableSnapshot: boolean;
   targetedDeliveryFundingEligibility: boolean;
   teacherCatchment: string | null;

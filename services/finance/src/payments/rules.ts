@@ -1,6 +1,34 @@
-import { isUpliftIneligible } from '../reference';
+import { Decimal } from 'decimal.js';
+import { UPLIFT_INELIGIBLE_COURSES } from '@npq/contracts';
 import type { ContractTemplateRow } from '../statements/entity';
-import { money, sum, ZERO, type Money } from './money';
+
+/**
+ * Money arithmetic: arbitrary precision (like DfE's BigDecimal), never floats, no rounding until display.
+ * 50 significant digits keeps every division exact far beyond the penny.
+ */
+export const Money = Decimal.clone({ precision: 50, rounding: Decimal.ROUND_HALF_UP });
+export type Money = Decimal;
+
+export function money(value: string | number | Decimal): Decimal {
+  return new Money(value);
+}
+
+export const ZERO = money(0);
+
+export function sum(values: Decimal[]): Decimal {
+  return values.reduce((acc, v) => acc.plus(v), ZERO);
+}
+
+/** Pounds with exactly two decimals, rounded half up only here (DfE's number_to_currency); never "-0.00". */
+export function formatMoney(value: Decimal): string {
+  const rounded = value.toDecimalPlaces(2, Decimal.ROUND_HALF_UP);
+  return (rounded.isZero() ? rounded.abs() : rounded).toFixed(2);
+}
+
+/** ASO and EHCO never get targeted delivery funding (nor `uplift_paid`). */
+export function isUpliftIneligible(courseIdentifier: string): boolean {
+  return (UPLIFT_INELIGIBLE_COURSES as readonly string[]).includes(courseIdentifier);
+}
 
 /** A contract's terms (its template) for one course on one statement. */
 export type ContractTerms = Omit<ContractTemplateRow, 'id' | 'createdAt'> & { courseIdentifier: string };
@@ -52,12 +80,12 @@ export interface StatementPeriod {
   cohortStartYear: number;
 }
 
-/** TDF is paid on statements up to October 2025 for cohorts from 2022 (reference-and-finance §2.4). */
+/** TDF is paid on statements up to October 2025 for cohorts from 2022 (docs/domain.md#money). */
 export function usesTargetedDeliveryFunding(p: StatementPeriod): boolean {
   return (p.year < 2025 || (p.year === 2025 && p.month <= 10)) && p.cohortStartYear >= 2022;
 }
 
-/** Statements::CourseCalculator: output payments, clawbacks, service fee and TDF for one contract. */
+/** Statements::CourseCalculator (docs/domain.md#money): output payments, clawbacks, service fee and TDF for one contract. */
 export function calculateCourse(
   contract: ContractTerms,
   counts: CourseCounts,
@@ -122,7 +150,7 @@ export interface StatementCalculation {
 }
 
 /**
- * Statements::SummaryCalculator: one course calculation per contract (ordered by course identifier);
+ * Statements::SummaryCalculator (docs/domain.md#money): one course calculation per contract (ordered by course identifier);
  * special-course contracts are excluded from every total. Nothing is rounded here.
  */
 export function calculateStatement(input: {

@@ -1,4 +1,5 @@
-import { readAttributes, ValidationErrors } from '@npq/service-kit';
+import { AttributeReader } from './attribute-reader';
+import { readAttributes } from './jsonapi';
 
 /**
  * `data.attributes` of an admin request. Unlike v3 (which drops unknown attributes, as DfE does), the admin
@@ -6,10 +7,8 @@ import { readAttributes, ValidationErrors } from '@npq/service-kit';
  */
 export function readAdminAttributes(body: unknown, known: readonly string[]): Record<string, unknown> {
   const attrs = readAttributes(body)!;
-  const errors = new ValidationErrors();
-  for (const key of Object.keys(attrs)) {
-    if (!known.includes(key)) errors.add(key, `'#/${key}' is not a known attribute`);
-  }
-  errors.throwIfAny();
+  const reader = new AttributeReader(attrs);
+  reader.rejectUnknown(known);
+  reader.errors.throwIfAny();
   return attrs;
 }
