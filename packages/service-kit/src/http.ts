@@ -110,6 +110,12 @@ const UNAVAILABLE_ERRNO = new Set([
   'ENOTFOUND',
 ]);
 const UNAVAILABLE_NAMES = new Set(['ConnectionException', 'KnexTimeoutError']);
+/**
+ * pg's own messages for a connection that died (no SQLSTATE or errno on these): the server went away mid-query,
+ * or a pooled client that saw such an error is used again ("... is not queryable"), or the pool gave up waiting.
+ */
+const UNAVAILABLE_MESSAGE =
+  /Connection terminated|connect ECONNREFUSED|is not queryable|timeout exceeded when trying to connect/;
 
 /**
  * Whether an error means a dependency is down rather than that something is wrong with the request:
@@ -121,7 +127,7 @@ export function isDependencyUnavailable(err: unknown): boolean {
   if (typeof e.code === 'string' && (UNAVAILABLE_SQLSTATE.test(e.code) || UNAVAILABLE_ERRNO.has(e.code)))
     return true;
   if (typeof e.name === 'string' && UNAVAILABLE_NAMES.has(e.name)) return true;
-  return typeof e.message === 'string' && /Connection terminated|connect ECONNREFUSED/.test(e.message);
+  return typeof e.message === 'string' && UNAVAILABLE_MESSAGE.test(e.message);
 }
 
 /** The SQLSTATE of a database error (MikroORM's DriverException and pg's errors both carry `code`). */
