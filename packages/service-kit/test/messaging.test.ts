@@ -279,7 +279,8 @@ describe('event consumer', () => {
     consumers.push(training, finance);
     await Promise.all([training.start(), finance.start()]);
     const relay = new OutboxRelay({ orm, js: messaging.js, logger, pollMs: 10_000 });
-    const ryw = new ReadYourWrites(messaging, relay, 5000, logger);
+    // The bound only has to outlast a busy machine: the wait returns as soon as both consumers confirm.
+    const ryw = new ReadYourWrites(messaging, relay, 30_000, logger);
 
     const envelopes = await stage(1);
     const result = await ryw.publishAndWait(envelopes);
@@ -290,13 +291,13 @@ describe('event consumer', () => {
 
     // With one consumer down, the wait is bounded and reports who is missing.
     await finance.stop();
-    const short = new ReadYourWrites(messaging, relay, 300, logger);
+    const short = new ReadYourWrites(messaging, relay, 5000, logger);
     const more = await stage(1);
     const started = Date.now();
     const partial = await short.publishAndWait(more);
-    expect(Date.now() - started).toBeLessThan(2000);
+    expect(Date.now() - started).toBeLessThan(15_000);
     expect(partial.confirmed).toBe(false);
     expect(partial.missing).toEqual([`${more[0]!.id}:finance`]);
     expect(await applied('training', more[0]!.aggregateId)).toBe(1);
-  });
+  }, 90_000);
 });
