@@ -2,7 +2,9 @@
 # Runs every test suite (`pnpm test`: each package's Jest suite, one package at a time) on this machine,
 # installing first whatever is missing: pnpm, the Node dependencies, and PostgreSQL, Redis and NATS when
 # none is reachable (scripts/ensure-infra.sh). Extra arguments go to `pnpm test`.
-# Ends with one summary line over all packages: "Tests: N passed, N failed, N skipped".
+# Ends with one summary line over all packages: "Tests: N passed, N failed, N skipped". Then the chaos
+# suite's short slice (`pnpm chaos --ci`, docs/operations.md): after the Jest suites, not beside them, since
+# on a small machine its processes would starve their timing-sensitive tests.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -36,4 +38,6 @@ sed -E 's/\x1b\[[0-9;]*m//g' "$LOG" | awk '
     }
   }
   END { printf "Tests: %d passed, %d failed, %d skipped\n", p, x, s }'
+echo "==> pnpm chaos --ci"
+pnpm chaos --ci || status=$?
 exit "$status"
