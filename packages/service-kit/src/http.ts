@@ -377,6 +377,12 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
     const apiError = toApiError(err, bodyLimit);
     if (apiError.expected)
       req.log.warn({ status: apiError.statusCode, reason: apiError.message }, 'request refused');
+    // A dependency that is down heals by itself (docs/operations.md, "Signals"): warn, with the cause.
+    else if (isDependencyUnavailable(err))
+      req.log.warn(
+        { ...errorForLog(err), status: apiError.statusCode },
+        'request refused: dependency unavailable',
+      );
     else req.log.error({ ...errorForLog(err), status: apiError.statusCode }, 'request failed');
     void reply.status(apiError.statusCode).headers(apiError.headers).send(apiError.body);
   });
