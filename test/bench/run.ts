@@ -27,8 +27,14 @@ import os from 'node:os';
 import path from 'node:path';
 import { LEAD_PROVIDERS } from '@npq/contracts';
 import { ProcessGroup, run, waitForHttp } from './processes';
-import { psql } from './psql';
+import { BARE_LIST, BARE_SCHEMA_SQL, BARE_SHOW } from './bare';
+import { EventLatency, type DrainRow, type LatencyRow } from './event-latency';
+import { RssSampler } from './memory';
+import { EventObserver } from './observer';
+import { literal, psql } from './psql';
 import { failures, NOISY_OTHER_CPU, renderReport, type Environment } from './report';
+import { renderExtra, resultsJson, type Extra } from './results';
+import { writeScenarios, type WriteContext, type WriteRow } from './write-scenarios';
 import { runScenario, type Pids, type Scenario, type ScenarioResult } from './scenarios';
 import { countUpdatedSince, sampleApplicationIds, seedSql, summarise } from './seed';
 import { databaseUrl, readSettings, type BenchSettings } from './settings';
@@ -40,6 +46,8 @@ type ServiceName = (typeof SERVICES)[number];
 function servicesToRun(s: BenchSettings): ServiceName[] {
   return s.allServices ? [...SERVICES] : ['gateway', 'applications'];
 }
+
+const ADMIN_TOKEN = 'bench-admin-token';
 
 const log = (line: string) => process.stderr.write(`[bench] ${line}\n`);
 
@@ -67,8 +75,13 @@ function systemEnv(s: BenchSettings): NodeJS.ProcessEnv {
     TRAINING_URL: `http://127.0.0.1:${portOf(s, 'training')}`,
     FINANCE_URL: `http://127.0.0.1:${portOf(s, 'finance')}`,
     INTERNAL_API_SECRET: s.internalSecret,
-    SANDBOX: 'false',
+    // The write scenarios date their commands with X-With-Server-Date (sandbox only).
+    SANDBOX: 'true',
+    NPQ_ADMIN_TOKEN: ADMIN_TOKEN,
     RATE_LIMIT_MAX: '100000000',
+    // One token drives 10–50 connections here; the per-token in-flight cap (8) would answer 429.
+    GATEWAY_MAX_IN_FLIGHT_PER_TOKEN: '100000',
+    GATEWAY_METRICS_PORT: String(s.portBase + 9),
   };
 }
 
@@ -76,6 +89,7 @@ const distFile = (s: BenchSettings, service: ServiceName, file: string) =>
   path.join(s.repoRoot, 'services', service, 'dist', file);
 
 function newestMtime(dir: string): number {
+  if (!existsSync(dir)) return 0;
   let newest = 0;
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
     const full = path.join(dir, entry.name);
@@ -92,6 +106,7 @@ async function ensureBuilt(group: ProcessGroup, s: BenchSettings): Promise<strin
   const needed = [
     ...servicesToRun(s).flatMap((svc) => [distFile(s, svc, 'server.js'), distFile(s, svc, 'db.js')]),
     distFile(s, 'gateway', 'seed.js'),
+    distFile(s, 'finance', 'seed.js'),
     ...['contracts', 'service-kit'].map((p) => path.join(s.repoRoot, 'packages', p, 'dist', 'index.js')),
   ];
   const missing = () => needed.filter((f) => !existsSync(f));
@@ -160,6 +175,13 @@ async function prepareDatabase(group: ProcessGroup, s: BenchSettings): Promise<v
   log(`migrations applied (${services.join(', ')})`);
 }
 
+async function seedFinance(group: ProcessGroup, s: BenchSettings): Promise<void> {
+  await run(group, process.execPath, [distFile(s, 'finance', 'seed.js')], {
+    cwd: s.repoRoot,
+    env: systemEnv(s),
+  });
+}
+
 async function seedGatewayTokens(group: ProcessGroup, s: BenchSettings): Promise<Map<string, string>> {
   const { stdout } = await run(group, process.execPath, [distFile(s, 'gateway', 'seed.js')], {
     cwd: s.repoRoot,
@@ -197,8 +219,22 @@ async function startSystem(group: ProcessGroup, s: BenchSettings): Promise<Pids>
   log(
     `system up: gateway :${portOf(s, 'gateway')}, applications :${portOf(s, 'applications')} (logs in ${path.relative(process.cwd(), group.logDir)})`,
   );
+  const bare = group.startServer(
+    'bare',
+    path.join(__dirname, 'bare.ts'),
+    { ...process.env, BARE_PORT: String(s.portBase + 8), BARE_DATABASE_URL: databaseUrl(s) },
+    s.testDir,
+    process.execArgv,
+  );
+  await waitForHttp(`http://127.0.0.1:${s.portBase + 8}/health`, bare, 30_000, group.logPath('bare'));
   const pid = (svc: ServiceName) => children.find((c) => c.svc === svc)?.child.pid;
-  return { gateway: pid('gateway'), applications: pid('applications') };
+  return {
+    gateway: pid('gateway'),
+    applications: pid('applications'),
+    training: pid('training'),
+    finance: pid('finance'),
+    bare: bare.pid,
+  };
 }
 
 /** A UTC instant without milliseconds, as providers send it. */
@@ -226,19 +262,23 @@ function buildScenarios(
       'x-npq-lead-provider-id': leadProviderId,
     },
   };
+  const bare = { origin: `http://127.0.0.1:${s.portBase + 8}`, headers: {} };
+  const lp = leadProviderId;
   const base = '/api/v3/npq-applications';
-  const routes: Omit<Scenario, 'target' | 'origin' | 'headers'>[] = [
+  const routes: (Omit<Scenario, 'target' | 'origin' | 'headers'> & { barePaths?: string[] })[] = [
     {
       pair: 'list',
       label: 'List, page 1 of 100',
       route: `${base}?page[per_page]=100`,
       paths: [`${base}?page[per_page]=100`],
+      barePaths: [`/list?lp=${lp}&limit=100&offset=0`],
     },
     {
       pair: 'show',
       label: 'Show by id',
       route: `${base}/{id}`,
       paths: ids.map((id) => `${base}/${id}`),
+      barePaths: ids.map((id) => `/show/${id}?lp=${lp}`),
       note: `a random one of ${ids.length} of the provider's application ids per request`,
     },
     {
@@ -246,6 +286,7 @@ function buildScenarios(
       label: 'List, page 50 of 100',
       route: `${base}?page[per_page]=100&page[page]=50`,
       paths: [`${base}?page[per_page]=100&page[page]=50`],
+      barePaths: [`/list?lp=${lp}&limit=100&offset=4900`],
     },
     {
       pair: 'updated_since',
@@ -266,9 +307,10 @@ function buildScenarios(
     );
   return routes
     .filter((r) => only.length === 0 || only.includes(r.pair))
-    .flatMap((r) => [
+    .flatMap(({ barePaths, ...r }) => [
       { ...r, target: 'gateway' as const, ...gateway },
       { ...r, target: 'direct' as const, ...direct },
+      ...(barePaths ? [{ ...r, paths: barePaths, target: 'bare' as const, ...bare }] : []),
     ]);
 }
 
@@ -278,7 +320,9 @@ function buildScenarios(
  */
 async function sanityCheck(scenarios: Scenario[]): Promise<void> {
   const bodies = new Map<string, string>();
-  for (const sc of scenarios) {
+  const bareIds = new Map<string, string>();
+  // Bare first, so the service's answers are checked against it.
+  for (const sc of [...scenarios].sort((a, b) => Number(b.target === 'bare') - Number(a.target === 'bare'))) {
     const res = await fetch(`${sc.origin}${sc.paths[0]!}`, { headers: sc.headers });
     const text = await res.text();
     if (res.status !== 200)
@@ -289,6 +333,16 @@ async function sanityCheck(scenarios: Scenario[]): Promise<void> {
         `${sc.label} via ${sc.target}: expected 100 applications, got ${Array.isArray(body.data) ? body.data.length : typeof body.data}`,
       );
     }
+    // The bare route answers raw rows: compare which applications it returns, in which order.
+    const ids = JSON.stringify(
+      (Array.isArray(body.data) ? body.data : [body.data]).map((x) => (x as { id: string }).id),
+    );
+    if (sc.target === 'bare') {
+      if (bareIds.get(sc.pair) === undefined) bareIds.set(sc.pair, ids);
+      continue;
+    }
+    if (bareIds.has(sc.pair) && bareIds.get(sc.pair) !== ids)
+      throw new Error(`${sc.label}: the bare baseline returned other applications than ${sc.target}`);
     const other = bodies.get(sc.pair);
     if (other !== undefined && other !== text)
       log(`WARNING: ${sc.label}: the gateway and the service answered different bodies`);
@@ -307,11 +361,14 @@ async function postgresVersion(group: ProcessGroup, s: BenchSettings): Promise<s
 
 async function main(group: ProcessGroup, s: BenchSettings): Promise<number> {
   const warnings = await ensureBuilt(group, s);
+  if (s.quick) warnings.push('--quick: short runs, figures indicative only');
   const commit = await gitCommit(group, s);
   await prepareDatabase(group, s);
   const tokens = await seedGatewayTokens(group, s);
+  await seedFinance(group, s);
   await seedData(group, s);
   const url = databaseUrl(s);
+  await psql(group, url, BARE_SCHEMA_SQL);
   const data = await summarise(group, url);
 
   const provider = LEAD_PROVIDERS[0];
@@ -331,27 +388,97 @@ async function main(group: ProcessGroup, s: BenchSettings): Promise<number> {
   );
 
   const pids = await startSystem(group, s);
-  await sanityCheck(scenarios);
-  log(
-    `benchmarking as ${provider.name}: ${scenarios.length} scenarios × (${s.warmupS} s warm-up + ${s.durationS} s), ${s.connections} connections`,
+  const observer = await EventObserver.start(s.natsUrl, s.namespace);
+  const rss = new RssSampler(
+    () =>
+      new Map<string, number | undefined>([
+        ['gateway', pids.gateway],
+        ['applications', pids.applications],
+        ['training', pids.training],
+        ['finance', pids.finance],
+        ['bare baseline', pids.bare],
+      ]),
   );
+  await new Promise((resolve) => setTimeout(resolve, 2000));
+  rss.idle();
+  rss.load();
 
   const results: ScenarioResult[] = [];
-  for (const sc of scenarios) {
-    const load = { connections: s.connections, warmupS: s.warmupS, durationS: s.durationS };
-    const r = await runScenario(group, sc, load, { ...pids, database: s.databaseName }, s.testDir);
-    results.push(r);
-    const flag =
-      (r.load.non2xx > 0 || r.load.errors > 0
-        ? `  !! non-2xx ${r.load.non2xx}, errors ${r.load.errors} ${JSON.stringify(r.load.statusCodes)}`
-        : '') +
-      ((r.cpu.other ?? 0) > NOISY_OTHER_CPU
-        ? `  (noisy: other processes used ${r.cpu.other!.toFixed(0)}% of a core)`
-        : '');
+  if (!s.skip.includes('reads')) {
+    await sanityCheck(scenarios);
     log(
-      `${sc.label.padEnd(30)} ${sc.target.padEnd(7)} ${r.load.requestsPerSecond.toFixed(0).padStart(6)} req/s  p50 ${r.load.p50} ms  p99 ${r.load.p99} ms${flag}`,
+      `benchmarking as ${provider.name}: ${scenarios.length} read scenarios × (${s.warmupS} s warm-up + ${s.durationS} s), ${s.connections} connections`,
     );
+    for (const sc of scenarios) {
+      const load = { connections: s.connections, warmupS: s.warmupS, durationS: s.durationS };
+      const r = await runScenario(group, sc, load, { ...pids, database: s.databaseName }, s.testDir);
+      results.push(r);
+      const flag =
+        (r.load.non2xx > 0 || r.load.errors > 0
+          ? `  !! non-2xx ${r.load.non2xx}, errors ${r.load.errors} ${JSON.stringify(r.load.statusCodes)}`
+          : '') +
+        ((r.cpu.other ?? 0) > NOISY_OTHER_CPU
+          ? `  (noisy: other processes used ${r.cpu.other!.toFixed(0)}% of a core)`
+          : '');
+      log(
+        `${sc.label.padEnd(30)} ${sc.target.padEnd(7)} ${r.load.requestsPerSecond.toFixed(0).padStart(6)} req/s  p50 ${r.load.p50} ms  p99 ${r.load.p99} ms${flag}`,
+      );
+    }
   }
+
+  const writes: WriteRow[] = [];
+  if (!s.skip.includes('writes')) {
+    const ctx: WriteContext = {
+      group,
+      cwd: s.testDir,
+      gateway: `http://127.0.0.1:${portOf(s, 'gateway')}`,
+      bare: `http://127.0.0.1:${s.portBase + 8}`,
+      providerToken: token,
+      adminToken: ADMIN_TOKEN,
+      leadProviderId: provider.id,
+      serviceOrigins: (['applications', 'training', 'finance'] as const).map(
+        (svc) => `http://127.0.0.1:${portOf(s, svc)}`,
+      ),
+      serviceHeaders: { 'x-npq-internal-secret': s.internalSecret },
+      log,
+      runTag: Math.floor(Date.now() / 1000) % 9,
+    };
+    for (const c of s.writeConnections) writes.push(...(await writeScenarios(ctx, s.writesPerStep, c)));
+  }
+
+  const latency: LatencyRow[] = [];
+  let drain: DrainRow | undefined;
+  if (!s.skip.includes('events') && !s.skip.includes('writes')) {
+    const events = await EventLatency.open(url, observer);
+    try {
+      latency.push(await events.measure('unloaded (20 events/s)', 20, s.quick ? 5 : 10));
+      latency.push(await events.measure('~1,000 events/s', 1000, s.quick ? 5 : 10, 60_000));
+      log(
+        `event latency: ${latency
+          .map(
+            (l) =>
+              `${l.label}: ${l.commitToApplied.map((c) => `${c.consumer} p50 ${c.p50.toFixed(1)} p99 ${c.p99.toFixed(1)} ms`).join(', ')} (missing ${l.missing})`,
+          )
+          .join('; ')}`,
+      );
+      drain = await events.drain(s.backlog, s.quick ? 120 : 600);
+      log(
+        `outbox backlog of ${s.backlog}: relay ${drain.relaySeconds?.toFixed(1) ?? '>limit'} s, applied ${drain.appliedSeconds?.toFixed(1) ?? `>limit (${drain.appliedCount})`} s`,
+      );
+    } finally {
+      await events.close();
+    }
+  }
+  rss.stop();
+  await observer.close();
+  const parked = await psql(
+    group,
+    url,
+    `select 'applications', count(*) from applications.parked_messages union all
+     select 'training', count(*) from training.parked_messages union all
+     select 'finance', count(*) from finance.parked_messages;`,
+  );
+  const plans = await explainHotQueries(group, s, provider.id, ids[0]!);
 
   const cpus = os.cpus();
   const env: Environment = {
@@ -368,21 +495,62 @@ async function main(group: ProcessGroup, s: BenchSettings): Promise<number> {
     commit,
     warnings,
   };
-  const report = renderReport(env, data, results);
+  const extra: Extra = {
+    scale: s.scale,
+    writes,
+    latency,
+    drain,
+    rss: { idle: rss.idleMiB, peak: rss.peakMiB },
+    parked: parked.map(([svc, n]) => [svc!, Number(n)] as [string, number]),
+    plansFile: `explain-${s.scale}.txt`,
+  };
+  const report = renderReport(env, data, results) + renderExtra(extra, results);
   process.stdout.write(`\n${report}\n`);
   mkdirSync(s.resultsDir, { recursive: true });
-  const file = path.join(s.resultsDir, 'latest.md');
+  const suffix = s.scale === '100k' ? '' : `-${s.scale}`;
+  const file = path.join(s.resultsDir, `latest${suffix}.md`);
   writeFileSync(file, report);
-  log(`report written to ${path.relative(process.cwd(), file)}`);
+  writeFileSync(
+    path.join(s.resultsDir, `latest${suffix}.json`),
+    `${JSON.stringify(resultsJson(env, data, results, extra), null, 2)}\n`,
+  );
+  writeFileSync(path.join(s.resultsDir, extra.plansFile), plans);
+  log(`report written to ${path.relative(process.cwd(), file)} (and .json, ${extra.plansFile})`);
 
   const bad = failures(results);
-  if (bad.length > 0) {
+  if (bad.length > 0 || writes.some((w) => w.result.non2xx > 0 || w.result.errors > 0)) {
     process.stderr.write(
-      `\n${'!'.repeat(78)}\n!! ${bad.length} scenario(s) had non-2xx responses or connection errors: their figures are NOT valid.\n` +
+      `\n${'!'.repeat(78)}\n!! some scenario(s) had non-2xx responses or connection errors: their figures are NOT valid.\n` +
         `!! See ${path.relative(process.cwd(), s.resultsDir)}/logs/*.log\n${'!'.repeat(78)}\n\n`,
     );
   }
   return 0; // results are printed, not asserted
+}
+
+/** EXPLAIN (ANALYZE, BUFFERS) of the hot read queries, saved beside the results so plan changes show in review. */
+async function explainHotQueries(
+  group: ProcessGroup,
+  s: BenchSettings,
+  leadProviderId: string,
+  applicationId: string,
+): Promise<string> {
+  const url = databaseUrl(s);
+  const lp = literal(leadProviderId);
+  const queries: [string, string][] = [
+    ['List, page 1 of 100', BARE_LIST.replace('$1', lp).replace('$2', '100').replace('$3', '0')],
+    ['List, page 50 of 100', BARE_LIST.replace('$1', lp).replace('$2', '100').replace('$3', '4900')],
+    ['Show by id', BARE_SHOW.replace('$1', literal(applicationId)).replace('$2', lp)],
+    [
+      'Outbox relay claim (finance)',
+      `select seq, id, subject, envelope from finance.outbox where published_at is null order by seq limit 200`,
+    ],
+  ];
+  const out: string[] = [`-- ${s.scale}: EXPLAIN (ANALYZE, BUFFERS) after the run\n`];
+  for (const [label, sql] of queries) {
+    const rows = await psql(group, url, `explain (analyze, buffers) ${sql};`);
+    out.push(`== ${label}\n${rows.map((r) => r.join('|')).join('\n')}\n`);
+  }
+  return out.join('\n');
 }
 
 async function cleanup(group: ProcessGroup, s: BenchSettings): Promise<void> {
