@@ -1,14 +1,19 @@
 import type { DrainRow, LatencyRow } from './event-latency';
 import type { Environment } from './report';
 import type { ScenarioResult } from './scenarios';
+import type { LatencySummary } from './observer';
 import type { DataSummary } from './seed';
 import type { WriteRow } from './write-scenarios';
 
 export interface Extra {
   scale: string;
   writes: WriteRow[];
+  /** Per write concurrency: publish → applied of every event the commands published (the command path). */
+  commandEvents: { connections: number; events: LatencySummary[] }[];
   latency: LatencyRow[];
   drain?: DrainRow;
+  /** Growth against the 100k results (1m runs only). */
+  growth?: { scenario: string; via: string; connections: number; p50: number; p99: number; rps: number }[];
   rss: { idle: Map<string, number>; peak: Map<string, number> };
   /** Parked (poison) messages per service at the end: anything above 0 makes the event figures suspect. */
   parked: [string, number][];
@@ -102,7 +107,9 @@ export function resultsJson(
     people: data.people,
     warnings: env.warnings,
     scenarios: rows,
-    event_latency: extra.latency,
+    event_latency_command_path: extra.commandEvents,
+    event_latency_relay_path: extra.latency,
+    growth_against_100k: extra.growth ?? null,
     outbox_drain: extra.drain ?? null,
     rss_mib: {
       idle: Object.fromEntries(extra.rss.idle),
@@ -196,8 +203,34 @@ export function renderExtra(extra: Extra, results: ScenarioResult[]): string {
     }
   }
 
+  if (extra.commandEvents.length > 0) {
+    out.push('## Event latency, command path: commit → projection applied', '');
+    out.push(
+      'A command publishes its events right after its commit (read-your-writes) and waits for the consumers; ' +
+        "these are the write steps' own events, from publish (seen on NATS) to each consumer's confirmation. " +
+        'Connections = 1 is the unloaded case.',
+      '',
+    );
+    out.push(
+      table(
+        ['write connections', 'consumer', 'events', 'p50 ms', 'p99 ms', 'max ms'],
+        extra.commandEvents.flatMap((l) =>
+          l.events.map((e) => [
+            String(l.connections),
+            e.consumer,
+            fmt(e.count),
+            ms(e.p50),
+            ms(e.p99),
+            ms(e.max),
+          ]),
+        ),
+      ),
+      '',
+    );
+  }
+
   if (extra.latency.length > 0) {
-    out.push('## Event latency: outbox commit → projection applied', '');
+    out.push('## Event latency, relay path: outbox commit → projection applied', '');
     out.push(
       "The benchmark commits copies of a real `declaration.created` (new event and declaration ids) into finance's outbox and watches each consumer's confirmation on NATS. " +
         "These events take the relay path (polled every `OUTBOX_POLL_MS`, 250 ms); a command's own events are published at once after its commit (the RYW wait above).",
@@ -251,6 +284,25 @@ export function renderExtra(extra: Extra, results: ScenarioResult[]): string {
     `Parked messages at the end: ${extra.parked.map(([svc, n]) => `${svc} ${n}`).join(', ')} (must be 0 for the event figures to count).`,
     '',
   );
+
+  if (extra.growth && extra.growth.length > 0) {
+    out.push(`## Growth: ${extra.scale} against the 100k results (latest.json)`, '');
+    out.push('Target: every scenario within 1.3× of its 100k latency.', '');
+    out.push(
+      table(
+        ['Scenario', 'Via', 'conns', 'p50 ×', 'p99 ×', 'req/s ×'],
+        extra.growth.map((g) => [
+          g.scenario,
+          g.via,
+          String(g.connections),
+          `${fmt(g.p50, 2)}×`,
+          `${fmt(g.p99, 2)}${g.p99 > 1.3 ? ' **(over 1.3)**' : ''}×`,
+          `${fmt(g.rps, 2)}×`,
+        ]),
+      ),
+      '',
+    );
+  }
 
   out.push('## Memory (RSS, MiB)', '');
   const names = [...new Set([...extra.rss.idle.keys(), ...extra.rss.peak.keys()])];

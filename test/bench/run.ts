@@ -22,21 +22,22 @@
  * BENCH_ALL_SERVICES, BENCH_PORT_BASE (3100), BENCH_DATABASE (npq_bench), BENCH_DATABASE_SERVER,
  * BENCH_REDIS_URL, BENCH_NATS_URL, BENCH_NAMESPACE (bench). See settings.ts.
  */
-import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { LEAD_PROVIDERS } from '@npq/contracts';
 import { ProcessGroup, run, waitForHttp } from './processes';
+import { compare } from './compare';
 import { BARE_LIST, BARE_SCHEMA_SQL, BARE_SHOW } from './bare';
 import { EventLatency, type DrainRow, type LatencyRow } from './event-latency';
 import { RssSampler } from './memory';
 import { EventObserver } from './observer';
 import { literal, psql } from './psql';
 import { failures, NOISY_OTHER_CPU, renderReport, type Environment } from './report';
-import { renderExtra, resultsJson, type Extra } from './results';
+import { renderExtra, resultsJson, type Extra, type JsonRow } from './results';
 import { writeScenarios, type WriteContext, type WriteRow } from './write-scenarios';
 import { runScenario, type Pids, type Scenario, type ScenarioResult } from './scenarios';
-import { countUpdatedSince, sampleApplicationIds, seedSql, summarise } from './seed';
+import { countUpdatedSince, sampleApplicationIds, seedSql, summarise, type DataSummary } from './seed';
 import { databaseUrl, readSettings, type BenchSettings } from './settings';
 
 const SERVICES = ['gateway', 'applications', 'training', 'finance'] as const;
@@ -207,9 +208,22 @@ async function seedData(group: ProcessGroup, s: BenchSettings): Promise<void> {
 
 async function startSystem(group: ProcessGroup, s: BenchSettings): Promise<Pids> {
   const env = systemEnv(s);
+  // BENCH_PROFILE=gateway,finance: those processes run with --cpu-prof (written when they stop) into
+  // results/profiles/, summarised by `tsx bench/profile-summary.ts <file>`.
+  const profiled = (process.env.BENCH_PROFILE ?? '').split(',').filter(Boolean);
+  const profileDir = path.join(s.resultsDir, 'profiles');
+  if (profiled.length > 0) mkdirSync(profileDir, { recursive: true });
   const children = servicesToRun(s).map((svc) => ({
     svc,
-    child: group.startServer(svc, distFile(s, svc, 'server.js'), env, s.repoRoot),
+    child: group.startServer(
+      svc,
+      distFile(s, svc, 'server.js'),
+      env,
+      s.repoRoot,
+      profiled.includes(svc)
+        ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, `--cpu-prof-name=${svc}.cpuprofile`]
+        : [],
+    ),
   }));
   await Promise.all(
     children.map(({ svc, child }) =>
@@ -427,6 +441,7 @@ async function main(group: ProcessGroup, s: BenchSettings): Promise<number> {
   }
 
   const writes: WriteRow[] = [];
+  const commandEvents: Extra['commandEvents'] = [];
   if (!s.skip.includes('writes')) {
     const ctx: WriteContext = {
       group,
@@ -441,9 +456,14 @@ async function main(group: ProcessGroup, s: BenchSettings): Promise<number> {
       ),
       serviceHeaders: { 'x-npq-internal-secret': s.internalSecret },
       log,
+      observer,
       runTag: Math.floor(Date.now() / 1000) % 9,
     };
-    for (const c of s.writeConnections) writes.push(...(await writeScenarios(ctx, s.writesPerStep, c)));
+    for (const c of s.writeConnections) {
+      const level = await writeScenarios(ctx, s.writesPerStep, c);
+      writes.push(...level.rows);
+      commandEvents.push({ connections: c, events: level.events });
+    }
   }
 
   const latency: LatencyRow[] = [];
@@ -498,20 +518,22 @@ async function main(group: ProcessGroup, s: BenchSettings): Promise<number> {
   const extra: Extra = {
     scale: s.scale,
     writes,
+    commandEvents,
     latency,
     drain,
     rss: { idle: rss.idleMiB, peak: rss.peakMiB },
     parked: parked.map(([svc, n]) => [svc!, Number(n)] as [string, number]),
     plansFile: `explain-${s.scale}.txt`,
   };
+  if (s.scale !== '100k')
+    extra.growth = growthAgainst(path.join(s.resultsDir, 'latest.json'), env, data, results, extra);
   const report = renderReport(env, data, results) + renderExtra(extra, results);
   process.stdout.write(`\n${report}\n`);
   mkdirSync(s.resultsDir, { recursive: true });
-  const suffix = s.scale === '100k' ? '' : `-${s.scale}`;
-  const file = path.join(s.resultsDir, `latest${suffix}.md`);
+  const file = path.join(s.resultsDir, `${s.resultsName}.md`);
   writeFileSync(file, report);
   writeFileSync(
-    path.join(s.resultsDir, `latest${suffix}.json`),
+    path.join(s.resultsDir, `${s.resultsName}.json`),
     `${JSON.stringify(resultsJson(env, data, results, extra), null, 2)}\n`,
   );
   writeFileSync(path.join(s.resultsDir, extra.plansFile), plans);
@@ -525,6 +547,39 @@ async function main(group: ProcessGroup, s: BenchSettings): Promise<number> {
     );
   }
   return 0; // results are printed, not asserted
+}
+
+/** Latency growth of each scenario against the 100k results on disk (same machine, earlier run). */
+function growthAgainst(
+  file: string,
+  env: Environment,
+  data: DataSummary,
+  results: ScenarioResult[],
+  extra: Extra,
+): Extra['growth'] {
+  if (!existsSync(file)) {
+    log(`no ${file}: run \`pnpm bench\` (100k) first for the growth factors`);
+    return undefined;
+  }
+  const before = JSON.parse(readFileSync(file, 'utf8')) as { scenarios: JsonRow[] };
+  const now = resultsJson(env, data, results, extra).scenarios as JsonRow[];
+  const key = (r: JsonRow) => `${r.scenario}|${r.via}|${r.connections}`;
+  const old = new Map(before.scenarios.map((r) => [key(r), r]));
+  return now.flatMap((r) => {
+    const o = old.get(key(r));
+    return o
+      ? [
+          {
+            scenario: r.scenario,
+            via: r.via,
+            connections: r.connections,
+            p50: r.p50_ms / Math.max(o.p50_ms, 0.1),
+            p99: r.p99_ms / Math.max(o.p99_ms, 0.1),
+            rps: r.req_per_s / o.req_per_s,
+          },
+        ]
+      : [];
+  });
 }
 
 /** EXPLAIN (ANALYZE, BUFFERS) of the hot read queries, saved beside the results so plan changes show in review. */
@@ -571,33 +626,45 @@ async function cleanup(group: ProcessGroup, s: BenchSettings): Promise<void> {
   }
 }
 
-const settings = readSettings();
-const group = new ProcessGroup(path.join(settings.resultsDir, 'logs'));
-let cleaning: Promise<void> | undefined;
-let interrupted = false;
-const cleanupOnce = () => (cleaning ??= cleanup(group, settings));
-
-process.on('uncaughtException', (err) => {
-  process.stderr.write(`[bench] failed: ${err.stack ?? err.message}\n`);
-  void cleanupOnce().finally(() => process.exit(1));
-});
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.on(signal, () => {
-    interrupted = true;
-    log(`${signal}: stopping`);
-    void cleanupOnce().finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
+if (process.argv.includes('--compare')) {
+  // A run of its own: two benchmark runs (the ref's build, then this tree's) and a comparison.
+  compare().catch((err: unknown) => {
+    process.stderr.write(`[bench --compare] failed: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exit(1);
   });
+} else {
+  start();
 }
 
-void main(group, settings)
-  .catch((err: unknown) => {
-    if (interrupted) return 130; // the children were stopped under it; nothing to report
-    process.stderr.write(
-      `[bench] failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
-    );
-    return 1;
-  })
-  .then(async (code) => {
-    await cleanupOnce();
-    process.exit(code);
+function start(): void {
+  const settings = readSettings();
+  const group = new ProcessGroup(path.join(settings.resultsDir, 'logs'));
+  let cleaning: Promise<void> | undefined;
+  let interrupted = false;
+  const cleanupOnce = () => (cleaning ??= cleanup(group, settings));
+
+  process.on('uncaughtException', (err) => {
+    process.stderr.write(`[bench] failed: ${err.stack ?? err.message}\n`);
+    void cleanupOnce().finally(() => process.exit(1));
   });
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.on(signal, () => {
+      interrupted = true;
+      log(`${signal}: stopping`);
+      void cleanupOnce().finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
+    });
+  }
+
+  void main(group, settings)
+    .catch((err: unknown) => {
+      if (interrupted) return 130; // the children were stopped under it; nothing to report
+      process.stderr.write(
+        `[bench] failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+      );
+      return 1;
+    })
+    .then(async (code) => {
+      await cleanupOnce();
+      process.exit(code);
+    });
+}

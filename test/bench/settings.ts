@@ -40,13 +40,18 @@ export interface BenchSettings {
   repoRoot: string;
   testDir: string;
   resultsDir: string;
+  /** Base name of the result files (latest, latest-1m, or compare-<ref> under --compare). */
+  resultsName: string;
   /** `--quick`: short runs for iteration (figures are indicative only). */
   quick: boolean;
   /** `--scale 1m`: 1,000,000 applications of 850,000 people instead of 100,000 of 85,000. */
   scale: '100k' | '1m';
   /** Writes per step and concurrency (BENCH_WRITES; --quick 150, else 600). */
   writesPerStep: number;
-  /** Concurrencies of the write scenarios (BENCH_WRITE_CONNECTIONS, default 10,50). */
+  /**
+   * Concurrencies of the write scenarios (BENCH_WRITE_CONNECTIONS, default 1,10,50): 1 is the unloaded
+   * case (one request at a time), whose events give the command path's commit → projection latency.
+   */
   writeConnections: number[];
   /** Skip phases: BENCH_SKIP=reads,writes,events. */
   skip: string[];
@@ -94,7 +99,7 @@ export function readSettings(): BenchSettings {
     quick,
     scale,
     writesPerStep: int('BENCH_WRITES', quick ? 150 : 600),
-    writeConnections: (process.env.BENCH_WRITE_CONNECTIONS ?? '10,50').split(',').map(Number),
+    writeConnections: (process.env.BENCH_WRITE_CONNECTIONS ?? '1,10,50').split(',').map(Number),
     skip: (process.env.BENCH_SKIP ?? '').split(',').filter(Boolean),
     backlog: int('BENCH_BACKLOG', quick ? 10_000 : 100_000),
     durationS: int('BENCH_DURATION', quick ? 4 : 10),
@@ -117,7 +122,9 @@ export function readSettings(): BenchSettings {
     natsUrl: process.env.BENCH_NATS_URL ?? 'nats://127.0.0.1:4222',
     namespace,
     internalSecret: 'bench-internal-secret',
-    repoRoot: path.resolve(testDir, '..'),
+    // --compare runs this harness against another checkout's build (see compare.ts).
+    repoRoot: process.env.BENCH_SYSTEM_ROOT ?? path.resolve(testDir, '..'),
+    resultsName: process.env.BENCH_RESULTS_NAME ?? `latest${scale === '100k' ? '' : `-${scale}`}`,
     testDir,
     resultsDir: path.join(testDir, 'bench', 'results'),
   };

@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { SEED_DELIVERY_PARTNERS } from '@npq/finance';
+import { nowMs, type EventObserver, type LatencySummary } from './observer';
 import type { ProcessGroup } from './processes';
 import { difference, scrapeWaits, waitMeanMs, waitQuantileMs } from './ryw';
 import type { WriteRequest, WriteResult, WriteSpec } from './writes';
@@ -50,6 +51,8 @@ export interface WriteRow {
   /** Mean share of a request's latency spent in the wait, and the wait's p99 over the request p99. */
   waitShareMean?: number;
   waitShareP99?: number;
+  /** The step's own events: publish (seen on NATS) → applied, per consuming service. */
+  events?: LatencySummary[];
 }
 
 export interface WriteContext {
@@ -64,6 +67,7 @@ export interface WriteContext {
   serviceOrigins: string[];
   serviceHeaders: Record<string, string>;
   log: (line: string) => void;
+  observer: EventObserver;
   /** Distinguishes this run's people (emails and TRNs must be unique across runs on a kept database). */
   runTag: number;
 }
@@ -165,8 +169,16 @@ function ok(ids: (string | null)[] | undefined, what: string): string[] {
  * the same n → void those retained-1 → defer the n → resume the n → change-schedule for the other n
  * (accepted, no declarations). Then the bare row + outbox route with n requests.
  */
-export async function writeScenarios(ctx: WriteContext, n: number, connections: number): Promise<WriteRow[]> {
+export interface WriteLevel {
+  connections: number;
+  rows: WriteRow[];
+  /** Every event the level's commands published: publish → applied, per consuming service. */
+  events: LatencySummary[];
+}
+
+export async function writeScenarios(ctx: WriteContext, n: number, connections: number): Promise<WriteLevel> {
   const rows: WriteRow[] = [];
+  const levelStart = nowMs();
   const step = async (
     name: string,
     label: string,
@@ -178,12 +190,19 @@ export async function writeScenarios(ctx: WriteContext, n: number, connections: 
     const headers: Record<string, string> =
       via === 'gateway' ? { authorization: `Bearer ${ctx.providerToken}` } : {};
     const before = via === 'gateway' ? await scrapeWaits(ctx.serviceOrigins, ctx.serviceHeaders) : undefined;
+    const startedAt = nowMs();
     const result = await runWrites(
       ctx.group,
       { origin: via === 'gateway' ? ctx.gateway : ctx.bare, headers, requests, connections, capture },
       ctx.cwd,
     );
     const row: WriteRow = { step: name, label, route, via, connections, result };
+    if (via === 'gateway') {
+      // Every confirmation has arrived by the time the answer went out (read-your-writes), so the events
+      // published during the step are complete now.
+      const ids = ctx.observer.publishedSince(startedAt);
+      row.events = ctx.observer.latencies(ids, (id) => ctx.observer.published.get(id));
+    }
     if (before) {
       const waits = difference(await scrapeWaits(ctx.serviceOrigins, ctx.serviceHeaders), before);
       row.wait = {
@@ -314,7 +333,8 @@ export async function writeScenarios(ctx: WriteContext, n: number, connections: 
       },
     })),
   );
-  return rows;
+  const ids = ctx.observer.publishedSince(levelStart);
+  return { connections, rows, events: ctx.observer.latencies(ids, (id) => ctx.observer.published.get(id)) };
 }
 
 /** participant_id of each accepted application, read back through the gateway's show route. */

@@ -97,7 +97,7 @@ export class ReadYourWrites {
       // While NATS is down the flush waits for a reconnection and the publish for its timeout: both are
       // bounded by the same deadline as the wait itself.
       if ((await until(nc.flush(), deadline)) === TIMED_OUT) return this.degraded('unavailable', expected);
-      const published = this.relay.publishPending(envelopes.map((e) => e.id)).catch((err: unknown) => {
+      const published = this.relay.publishCommitted(envelopes, naming).catch((err: unknown) => {
         this.logger.warn({ err }, 'immediate publish failed; the relay will retry');
         return 0;
       });
