@@ -1,6 +1,6 @@
 /**
  * `pnpm bench --compare <git-ref>`: before/after of a change in one command, on the same machine minutes
- * apart. Checks the ref out into a detached worktree (test/bench/.compare/<sha>, kept for the next time),
+ * apart. Checks the ref out into a detached worktree ($TMPDIR/npq-bench-compare/<sha>, kept for next time),
  * installs it from the local pnpm store and builds it, then runs this tree's harness twice: against the
  * ref's build and against this tree's build (same data, same bare baselines, same settings; any other
  * flags such as --quick are passed on). Writes results/compare-<sha>.{md,json} and results/compare-HEAD.*,
@@ -12,6 +12,7 @@
  */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import type { JsonRow } from './results';
 
@@ -51,7 +52,8 @@ export async function compare(): Promise<void> {
   if (!ref || ref.startsWith('--')) throw new Error('usage: pnpm bench --compare <git-ref> [--quick]');
   const passOn = argv.filter((_, i) => i !== at && i !== at + 1);
   const sha = (await sh('git', ['rev-parse', '--short', `${ref}^{commit}`], repoRoot)).trim();
-  const worktree = path.join(testDir, 'bench', '.compare', sha);
+  // Outside the repository, so that lint, tsc, knip and jest never see a second copy of the code.
+  const worktree = path.join(os.tmpdir(), 'npq-bench-compare', sha);
   if (!existsSync(worktree)) {
     mkdirSync(path.dirname(worktree), { recursive: true });
     log(`checking ${ref} (${sha}) out into ${path.relative(repoRoot, worktree)}`);

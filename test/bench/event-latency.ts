@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { connectMessaging, Naming, type Messaging } from '@npq/service-kit';
 import { nowMs, type EventObserver, type LatencySummary } from './observer';
 
 /**
@@ -7,6 +8,10 @@ import { nowMs, type EventObserver, type LatencySummary } from './observer';
  * copies of a real `declaration.created` the write scenarios produced, each with a new event id and a new
  * declaration id, so training and applications apply them as new declarations (a row each), not as
  * duplicates.
+ *
+ * Two ways to publish: `commit` mode does what every producer does after its commit (the kit's
+ * `publishCommitted`: publish at once with the event id as Nats-Msg-Id, then mark the rows published);
+ * `relay` mode leaves the rows to finance's outbox relay, the fallback that polls every OUTBOX_POLL_MS.
  */
 export interface LatencyRow {
   label: string;
@@ -38,7 +43,7 @@ select e.id, t.name, t.subject, e.agg,
   now()
 from (select gen_random_uuid() as id, gen_random_uuid() as agg from generate_series(1, $1::int)) e,
   (select name, subject, envelope from finance.outbox where name = 'declaration.created' order by seq limit 1) t
-returning id`;
+returning id, subject, envelope::text as envelope`;
 
 const CONSUMERS = ['applications', 'training'] as const;
 
@@ -46,37 +51,68 @@ export class EventLatency {
   private constructor(
     private readonly client: pg.Client,
     private readonly observer: EventObserver,
+    private readonly messaging: Messaging,
   ) {}
 
-  static async open(databaseUrl: string, observer: EventObserver): Promise<EventLatency> {
+  static async open(
+    databaseUrl: string,
+    observer: EventObserver,
+    natsUrl: string,
+    namespace: string,
+  ): Promise<EventLatency> {
     const client = new pg.Client({ connectionString: databaseUrl });
     await client.connect();
+    const messaging = await connectMessaging(natsUrl, new Naming(namespace), 'npq-bench-events');
     const { rows } = await client.query(
       `select count(*)::int as n from finance.outbox where name = 'declaration.created'`,
     );
     if ((rows[0] as { n: number }).n === 0)
       throw new Error('no declaration.created in finance.outbox to copy (the write scenarios make them)');
-    return new EventLatency(client, observer);
+    return new EventLatency(client, observer, messaging);
   }
 
-  /** Commits `n` events in one transaction; returns their ids and the commit instant. */
-  private async commit(n: number): Promise<{ ids: string[]; at: number }> {
-    const { rows } = await this.client.query(INSERT, [n]);
-    return { ids: (rows as { id: string }[]).map((r) => r.id), at: nowMs() };
+  /**
+   * Commits `n` events in one transaction and, in `commit` mode, publishes them at once as producers do;
+   * returns their ids and the commit instant.
+   */
+  private async commit(n: number, mode: 'commit' | 'relay'): Promise<{ ids: string[]; at: number }> {
+    const { rows } = (await this.client.query(INSERT, [n])) as {
+      rows: { id: string; subject: string; envelope: string }[];
+    };
+    const at = nowMs();
+    if (mode === 'commit') {
+      const encoder = new TextEncoder();
+      await Promise.all(
+        rows.map((r) => this.messaging.js.publish(r.subject, encoder.encode(r.envelope), { msgID: r.id })),
+      );
+      // Not awaited by the measurement, as in the kit (the consumers are already at work).
+      void this.client
+        .query(`update finance.outbox set published_at = now() where id = any($1::uuid[])`, [
+          rows.map((r) => r.id),
+        ])
+        .catch(() => undefined);
+    }
+    return { ids: rows.map((r) => r.id), at };
   }
 
   /**
    * Offers `perSecond` events for `seconds`, committed in batches every `tickMs`, then waits up to
    * `settleMs` for the confirmations.
    */
-  async measure(label: string, perSecond: number, seconds: number, settleMs = 15_000): Promise<LatencyRow> {
+  async measure(
+    label: string,
+    mode: 'commit' | 'relay',
+    perSecond: number,
+    seconds: number,
+    settleMs = 15_000,
+  ): Promise<LatencyRow> {
     const tickMs = perSecond >= 100 ? 20 : Math.round(1000 / perSecond);
     const perTick = Math.max(1, Math.round((perSecond * tickMs) / 1000));
     const committedAt = new Map<string, number>();
     const end = nowMs() + seconds * 1000;
     let next = nowMs();
     while (nowMs() < end) {
-      const { ids, at } = await this.commit(perTick);
+      const { ids, at } = await this.commit(perTick, mode);
       for (const id of ids) committedAt.set(id, at);
       next += tickMs;
       const wait = next - nowMs();
@@ -128,6 +164,7 @@ export class EventLatency {
   }
 
   async close(): Promise<void> {
+    await this.messaging.nc.drain().catch(() => undefined);
     await this.client.end().catch(() => undefined);
   }
 }

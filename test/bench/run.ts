@@ -29,6 +29,7 @@ import { LEAD_PROVIDERS } from '@npq/contracts';
 import { ProcessGroup, run, waitForHttp } from './processes';
 import { compare } from './compare';
 import { BARE_LIST, BARE_SCHEMA_SQL, BARE_SHOW } from './bare';
+import { dqtPushes, type DqtRow } from './dqt-workers';
 import { EventLatency, type DrainRow, type LatencyRow } from './event-latency';
 import { RssSampler } from './memory';
 import { EventObserver } from './observer';
@@ -469,10 +470,14 @@ async function main(group: ProcessGroup, s: BenchSettings): Promise<number> {
   const latency: LatencyRow[] = [];
   let drain: DrainRow | undefined;
   if (!s.skip.includes('events') && !s.skip.includes('writes')) {
-    const events = await EventLatency.open(url, observer);
+    const events = await EventLatency.open(url, observer, s.natsUrl, s.namespace);
     try {
-      latency.push(await events.measure('unloaded (20 events/s)', 20, s.quick ? 5 : 10));
-      latency.push(await events.measure('~1,000 events/s', 1000, s.quick ? 5 : 10, 60_000));
+      const secs = s.quick ? 5 : 10;
+      latency.push(await events.measure('unloaded, published at commit', 'commit', 20, secs));
+      latency.push(
+        await events.measure('~1,000 events/s, published at commit', 'commit', 1000, secs, 60_000),
+      );
+      latency.push(await events.measure('unloaded, relay fallback (polls)', 'relay', 20, secs));
       log(
         `event latency: ${latency
           .map(
@@ -488,6 +493,27 @@ async function main(group: ProcessGroup, s: BenchSettings): Promise<number> {
     } finally {
       await events.close();
     }
+  }
+  let dqt: DqtRow | undefined;
+  if (!s.skip.includes('workers')) {
+    dqt = await dqtPushes(
+      group,
+      url,
+      (dqtUrl) =>
+        group.startServer(
+          'training-worker',
+          distFile(s, 'training', 'worker.js'),
+          { ...systemEnv(s), DQT_API_URL: dqtUrl },
+          s.repoRoot,
+        ),
+      s.quick ? 500 : 2000,
+      50,
+      s.quick ? 120 : 300,
+    );
+    log(
+      `DQT pushes: ${dqt.received} of ${dqt.deliveries} received, ${dqt.pushesPerSecond?.toFixed(1) ?? 'n/a'} pushes/s (first after ${dqt.firstPushAfterS?.toFixed(1) ?? 'n/a'} s), ${dqt.sent} recorded as sent`,
+    );
+    if (dqt.workerPeakRssMiB !== undefined) rss.peakMiB.set('training worker', dqt.workerPeakRssMiB);
   }
   rss.stop();
   await observer.close();
@@ -519,11 +545,12 @@ async function main(group: ProcessGroup, s: BenchSettings): Promise<number> {
     scale: s.scale,
     writes,
     commandEvents,
+    dqt,
     latency,
     drain,
     rss: { idle: rss.idleMiB, peak: rss.peakMiB },
     parked: parked.map(([svc, n]) => [svc!, Number(n)] as [string, number]),
-    plansFile: `explain-${s.scale}.txt`,
+    plansFile: s.resultsName.startsWith('latest') ? `explain-${s.scale}.txt` : `${s.resultsName}-explain.txt`,
   };
   if (s.scale !== '100k')
     extra.growth = growthAgainst(path.join(s.resultsDir, 'latest.json'), env, data, results, extra);
@@ -638,7 +665,13 @@ if (process.argv.includes('--compare')) {
 
 function start(): void {
   const settings = readSettings();
-  const group = new ProcessGroup(path.join(settings.resultsDir, 'logs'));
+  // Logs of a compare or named run apart from latest's, so that runs side by side never truncate each other's.
+  const group = new ProcessGroup(
+    path.join(
+      settings.resultsDir,
+      settings.resultsName.startsWith('latest') ? 'logs' : `logs-${settings.resultsName}`,
+    ),
+  );
   let cleaning: Promise<void> | undefined;
   let interrupted = false;
   const cleanupOnce = () => (cleaning ??= cleanup(group, settings));

@@ -46,7 +46,7 @@ export interface BenchSettings {
   quick: boolean;
   /** `--scale 1m`: 1,000,000 applications of 850,000 people instead of 100,000 of 85,000. */
   scale: '100k' | '1m';
-  /** Writes per step and concurrency (BENCH_WRITES; --quick 150, else 600). */
+  /** Writes per step and concurrency (BENCH_WRITES; --quick 150, else 300). */
   writesPerStep: number;
   /**
    * Concurrencies of the write scenarios (BENCH_WRITE_CONNECTIONS, default 1,10,50): 1 is the unloaded
@@ -98,7 +98,7 @@ export function readSettings(): BenchSettings {
   return {
     quick,
     scale,
-    writesPerStep: int('BENCH_WRITES', quick ? 150 : 600),
+    writesPerStep: int('BENCH_WRITES', quick ? 150 : 300),
     writeConnections: (process.env.BENCH_WRITE_CONNECTIONS ?? '1,10,50').split(',').map(Number),
     skip: (process.env.BENCH_SKIP ?? '').split(',').filter(Boolean),
     backlog: int('BENCH_BACKLOG', quick ? 10_000 : 100_000),
