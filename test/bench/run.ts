@@ -524,7 +524,7 @@ async function main(group: ProcessGroup, s: BenchSettings): Promise<number> {
      select 'training', count(*) from training.parked_messages union all
      select 'finance', count(*) from finance.parked_messages;`,
   );
-  const plans = await explainHotQueries(group, s, provider.id, ids[0]!);
+  const plans = await explainHotQueries(group, s, provider.id, ids[0]!, since);
 
   const cpus = os.cpus();
   const env: Environment = {
@@ -615,6 +615,7 @@ async function explainHotQueries(
   s: BenchSettings,
   leadProviderId: string,
   applicationId: string,
+  since: Date,
 ): Promise<string> {
   const url = databaseUrl(s);
   const lp = literal(leadProviderId);
@@ -622,6 +623,27 @@ async function explainHotQueries(
     ['List, page 1 of 100', BARE_LIST.replace('$1', lp).replace('$2', '100').replace('$3', '0')],
     ['List, page 50 of 100', BARE_LIST.replace('$1', lp).replace('$2', '100').replace('$3', '4900')],
     ['Show by id', BARE_SHOW.replace('$1', literal(applicationId)).replace('$2', lp)],
+    [
+      'List, updated_since 30 days (as the service sends it)',
+      `with page as (
+         select a.id, row_number() over (order by a.created_at asc, a.id asc) as position
+         from applications.applications a where a.lead_provider_id = ${lp} and a.id in (
+           select u.id from applications.applications u where u.lead_provider_id = ${lp} and u.updated_at >= ${literal(since.toISOString())}
+           union
+           select x.id from applications.people p join applications.applications x on x.person_id = p.id
+           where p.significantly_updated_at >= ${literal(since.toISOString())} and x.lead_provider_id = ${lp})
+         order by a.created_at asc, a.id asc limit 100 offset 0)
+       select a.id from applications.applications a join page on page.id = a.id order by page.position`,
+    ],
+    [
+      'Accept: another accepted application of the person or TRN (applications/commands.ts)',
+      `select 1 from applications.applications a
+       where a.person_id in (select p.id from applications.people p where p.id = (select person_id from applications.applications where id = ${literal(applicationId)})
+                             union all select p.id from applications.people p where p.trn = '1000001')
+         and a.id <> ${literal(applicationId)} and a.status = 'accepted' and coalesce(a.training_status, '') <> 'withdrawn'
+         and a.course_identifier = any('{npq-headship}'::text[]) and a.cohort_identifier = '2025a'
+       limit 1`,
+    ],
     [
       'Outbox relay claim (finance)',
       `select seq, id, subject, envelope from finance.outbox where published_at is null order by seq limit 200`,
