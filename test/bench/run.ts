@@ -26,6 +26,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSy
 import os from 'node:os';
 import path from 'node:path';
 import { LEAD_PROVIDERS } from '@npq/contracts';
+import { connectMessaging, deleteStream, Naming } from '@npq/service-kit';
 import { ProcessGroup, run, waitForHttp } from './processes';
 import { compare } from './compare';
 import { BARE_LIST, BARE_SCHEMA_SQL, BARE_SHOW } from './bare';
@@ -672,6 +673,16 @@ async function cleanup(group: ProcessGroup, s: BenchSettings): Promise<void> {
     log(`dropped database ${s.databaseName}`);
   } catch (err) {
     log(`could not drop ${s.databaseName}: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  // The namespace's JetStream stream (with the backlog phase, 100,000+ messages on the shared NATS).
+  try {
+    const naming = new Naming(s.namespace);
+    const messaging = await connectMessaging(s.natsUrl, naming, 'npq-bench-cleanup');
+    await deleteStream(messaging.jsm, naming);
+    await messaging.nc.close();
+    log(`deleted stream ${naming.stream}`);
+  } catch (err) {
+    log(`could not delete the stream: ${err instanceof Error ? err.message : String(err)}`);
   }
 }
 
