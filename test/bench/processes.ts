@@ -68,11 +68,22 @@ export class ProcessGroup {
   }
 
   /** A long-running server; stdout and stderr go to `<logDir>/<name>.log`. */
-  startServer(name: string, script: string, env: NodeJS.ProcessEnv, cwd: string): ChildProcess {
+  startServer(
+    name: string,
+    script: string,
+    env: NodeJS.ProcessEnv,
+    cwd: string,
+    execArgv: string[] = [],
+  ): ChildProcess {
     mkdirSync(this.logDir, { recursive: true });
     const log = createWriteStream(path.join(this.logDir, `${name}.log`), { flags: 'w' });
     const child = this.track(
-      spawn(process.execPath, [script], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true }),
+      spawn(process.execPath, [...execArgv, script], {
+        cwd,
+        env,
+        stdio: ['ignore', 'pipe', 'pipe'],
+        detached: true,
+      }),
     );
     child.stdout!.pipe(log);
     child.stderr!.pipe(log);

@@ -5,7 +5,7 @@ import { cpuSecondsByName, machineBusySeconds, postgresCpuSeconds, processCpuSec
 import type { LoadResult, LoadSpec } from './load';
 import type { ProcessGroup } from './processes';
 
-export type Target = 'gateway' | 'direct';
+export type Target = 'gateway' | 'direct' | 'bare';
 
 /** One measured route, through the gateway or straight to the applications service. */
 export interface Scenario {
@@ -26,6 +26,7 @@ export interface Scenario {
 export interface CpuShare {
   gateway?: number;
   applications?: number;
+  bare?: number;
   /** Postgres backends connected to the benchmark database, and its parallel workers. */
   postgres?: number;
   /** The whole Redis server (the gateway's rate-limit counters). */
@@ -47,6 +48,9 @@ export interface ScenarioResult {
 export interface Pids {
   gateway?: number;
   applications?: number;
+  training?: number;
+  finance?: number;
+  bare?: number;
 }
 
 /** What to sample CPU time of: the two servers and the Postgres backends of this database. */
@@ -90,6 +94,7 @@ export function runScenario(
         at: number;
         gateway?: number;
         applications?: number;
+        bare?: number;
         postgres?: number;
         redis?: number;
         machine?: number;
@@ -103,6 +108,7 @@ export function runScenario(
         at: Date.now(),
         gateway: processCpuSeconds(pids.gateway),
         applications: processCpuSeconds(pids.applications),
+        bare: processCpuSeconds(pids.bare),
         postgres: postgresCpuSeconds(database),
         redis: cpuSecondsByName('redis-server'),
         machine: machineBusySeconds(),
@@ -128,6 +134,7 @@ export function runScenario(
       const cpu: CpuShare = {
         gateway: percent(start.gateway, processCpuSeconds(pids.gateway), seconds),
         applications: percent(start.applications, processCpuSeconds(pids.applications), seconds),
+        bare: percent(start.bare, processCpuSeconds(pids.bare), seconds),
         postgres: percent(start.postgres, postgresCpuSeconds(database), seconds),
         redis: percent(start.redis, cpuSecondsByName('redis-server'), seconds),
         loader: (result.loaderCpuSeconds / seconds) * 100,
@@ -135,7 +142,12 @@ export function runScenario(
       const machine = percent(start.machine, machineBusySeconds(), seconds);
       if (machine !== undefined) {
         const ours =
-          (cpu.gateway ?? 0) + (cpu.applications ?? 0) + (cpu.postgres ?? 0) + (cpu.redis ?? 0) + cpu.loader;
+          (cpu.gateway ?? 0) +
+          (cpu.applications ?? 0) +
+          (cpu.bare ?? 0) +
+          (cpu.postgres ?? 0) +
+          (cpu.redis ?? 0) +
+          cpu.loader;
         cpu.other = Math.max(0, machine - ours);
       }
       resolve({ scenario, load: result, cpu });

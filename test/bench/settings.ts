@@ -40,6 +40,33 @@ export interface BenchSettings {
   repoRoot: string;
   testDir: string;
   resultsDir: string;
+  /** Base name of the result files (latest, latest-1m, or compare-<ref> under --compare). */
+  resultsName: string;
+  /** `--quick`: short runs for iteration (figures are indicative only). */
+  quick: boolean;
+  /** `--scale 1m`: 1,000,000 applications of 850,000 people instead of 100,000 of 85,000. */
+  scale: '100k' | '1m';
+  /** Writes per step and concurrency (BENCH_WRITES; --quick 150, else 300). */
+  writesPerStep: number;
+  /**
+   * Concurrencies of the write scenarios (BENCH_WRITE_CONNECTIONS, default 1,10,50): 1 is the unloaded
+   * case (one request at a time), whose events give the command path's commit → projection latency.
+   */
+  writeConnections: number[];
+  /** Skip phases: BENCH_SKIP=reads,writes,events. */
+  skip: string[];
+  /** Outbox backlog drained (BENCH_BACKLOG; --quick 10,000, else 100,000). */
+  backlog: number;
+}
+
+/** `--name value` or `--name=value` on the command line. */
+function arg(name: string): string | undefined {
+  const argv = process.argv.slice(2);
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === `--${name}`) return argv[i + 1];
+    if (argv[i]!.startsWith(`--${name}=`)) return argv[i]!.slice(name.length + 3);
+  }
+  return undefined;
 }
 
 function int(name: string, fallback: number, min = 1): number {
@@ -57,18 +84,29 @@ function flag(name: string): boolean {
 
 export function readSettings(): BenchSettings {
   const testDir = path.resolve(__dirname, '..');
-  const databaseName = process.env.BENCH_DATABASE ?? 'npq_bench';
+  const databaseName =
+    process.env.BENCH_DATABASE ?? (process.argv.includes('1m') ? 'npq_bench_1m' : 'npq_bench');
   if (!/^[a-z0-9_]+$/.test(databaseName))
     throw new Error('BENCH_DATABASE: lower-case letters, digits and underscores only');
   const namespace = process.env.BENCH_NAMESPACE ?? 'bench';
   if (!/^[a-z0-9_]+$/.test(namespace))
     throw new Error('BENCH_NAMESPACE: lower-case letters, digits and underscores only');
+  const quick = process.argv.includes('--quick');
+  const scale = arg('scale') ?? '100k';
+  if (scale !== '100k' && scale !== '1m') throw new Error('--scale: 100k or 1m');
+  const factor = scale === '1m' ? 10 : 1;
   return {
-    durationS: int('BENCH_DURATION', 10),
-    warmupS: int('BENCH_WARMUP', 3, 0),
+    quick,
+    scale,
+    writesPerStep: int('BENCH_WRITES', quick ? 150 : 300),
+    writeConnections: (process.env.BENCH_WRITE_CONNECTIONS ?? '1,10,50').split(',').map(Number),
+    skip: (process.env.BENCH_SKIP ?? '').split(',').filter(Boolean),
+    backlog: int('BENCH_BACKLOG', quick ? 10_000 : 100_000),
+    durationS: int('BENCH_DURATION', quick ? 4 : 10),
+    warmupS: int('BENCH_WARMUP', quick ? 1 : 3, 0),
     connections: int('BENCH_CONNECTIONS', 10),
-    applicationsPerProvider: int('BENCH_APPLICATIONS_PER_PROVIDER', 12_500),
-    people: int('BENCH_PEOPLE', 85_000),
+    applicationsPerProvider: int('BENCH_APPLICATIONS_PER_PROVIDER', 12_500 * factor),
+    people: int('BENCH_PEOPLE', 85_000 * factor),
     showIds: int('BENCH_SHOW_IDS', 2_000),
     databaseServer: (process.env.BENCH_DATABASE_SERVER ?? 'postgres://postgres@127.0.0.1:5432').replace(
       /\/+$/,
@@ -77,14 +115,16 @@ export function readSettings(): BenchSettings {
     databaseName,
     keepDb: flag('BENCH_KEEP_DB'),
     reuseDb: flag('BENCH_REUSE_DB'),
-    allServices: flag('BENCH_ALL_SERVICES'),
+    allServices: true, // the write scenarios need every service
     forceBuild: flag('BENCH_BUILD'),
     portBase: int('BENCH_PORT_BASE', 3100),
     redisUrl: process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379',
     natsUrl: process.env.BENCH_NATS_URL ?? 'nats://127.0.0.1:4222',
     namespace,
     internalSecret: 'bench-internal-secret',
-    repoRoot: path.resolve(testDir, '..'),
+    // --compare runs this harness against another checkout's build (see compare.ts).
+    repoRoot: process.env.BENCH_SYSTEM_ROOT ?? path.resolve(testDir, '..'),
+    resultsName: process.env.BENCH_RESULTS_NAME ?? `latest${scale === '100k' ? '' : `-${scale}`}`,
     testDir,
     resultsDir: path.join(testDir, 'bench', 'results'),
   };

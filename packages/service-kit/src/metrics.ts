@@ -1,4 +1,4 @@
-import { Counter, Gauge, Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 export { Registry };
 
@@ -28,4 +28,17 @@ export function gauge<L extends string>(
   const existing = registry?.getSingleMetric(name);
   if (existing) return existing as Gauge<L>;
   return new Gauge<L>({ name, help, labelNames, registers: registry ? [registry] : [] });
+}
+
+/** A histogram on `registry`, shared like `counter`. */
+export function histogram<L extends string>(
+  registry: Registry | undefined,
+  name: string,
+  help: string,
+  labelNames: readonly L[],
+  buckets: number[],
+): Histogram<L> {
+  const existing = registry?.getSingleMetric(name);
+  if (existing) return existing as Histogram<L>;
+  return new Histogram<L>({ name, help, labelNames, buckets, registers: registry ? [registry] : [] });
 }

@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { Subscription } from '@nats-io/nats-core';
 import { consumersOf, type EventEnvelope } from '@npq/contracts';
 import type { Messaging } from './messaging';
-import { counter, type Registry } from './metrics';
+import { counter, histogram, type Registry } from './metrics';
 import type { OutboxRelay } from './outbox';
 
 export interface WaitResult {
@@ -44,6 +44,7 @@ async function until<T>(p: Promise<T>, deadline: number): Promise<T | typeof TIM
  */
 export class ReadYourWrites {
   private readonly degradedTotal;
+  private readonly waitSeconds;
 
   constructor(
     private readonly messaging: Messaging,
@@ -58,6 +59,15 @@ export class ReadYourWrites {
       'Committed writes answered without every consumer confirming (reason: timeout, or NATS unavailable)',
       ['reason'],
     );
+    // How long a command's answer waits for the other services (docs/performance.md reports its share of
+    // the write routes' latency).
+    this.waitSeconds = histogram(
+      metrics,
+      'read_your_writes_wait_seconds',
+      "Time from publishing a committed command's events to every consumer confirming them (or giving up)",
+      [],
+      [0.0005, 0.001, 0.002, 0.003, 0.005, 0.0075, 0.01, 0.015, 0.02, 0.03, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    );
   }
 
   async publishAndWait(envelopes: EventEnvelope[]): Promise<WaitResult> {
@@ -66,6 +76,7 @@ export class ReadYourWrites {
     if (envelopes.length === 0) return { confirmed: true, missing: [] };
 
     const deadline = Date.now() + this.timeoutMs;
+    const stopTimer = this.waitSeconds.startTimer();
     const subscriptions: Subscription[] = [];
     try {
       const { nc, naming } = this.messaging;
@@ -86,7 +97,7 @@ export class ReadYourWrites {
       // While NATS is down the flush waits for a reconnection and the publish for its timeout: both are
       // bounded by the same deadline as the wait itself.
       if ((await until(nc.flush(), deadline)) === TIMED_OUT) return this.degraded('unavailable', expected);
-      const published = this.relay.publishPending(envelopes.map((e) => e.id)).catch((err: unknown) => {
+      const published = this.relay.publishCommitted(envelopes, naming).catch((err: unknown) => {
         this.logger.warn({ err }, 'immediate publish failed; the relay will retry');
         return 0;
       });
@@ -100,6 +111,7 @@ export class ReadYourWrites {
     } catch (err) {
       return this.degraded('unavailable', expected, err);
     } finally {
+      stopTimer();
       for (const s of subscriptions) {
         try {
           s.unsubscribe();
