@@ -25,7 +25,6 @@ PASSED=0
 FAILED=0
 WORK="$(mktemp -d /var/tmp/npq-containers.XXXXXX)"
 COMPOSE=(podman-compose -p npq -f infra/compose.yaml)
-export PODMAN_COMPOSE_WARNING_LOGS=false
 
 say() { printf '\n=== %s (%ss)\n' "$*" "$((SECONDS - START))"; }
 pass() {
@@ -54,7 +53,6 @@ teardown() {
   if [[ "${KEEP_UP:-}" != 1 ]]; then
     say "teardown"
     "${COMPOSE[@]}" down -v -t 5 >"$WORK/down.log" 2>&1 || true
-    podman pod rm -f -t 0 npq-kube-smoke >/dev/null 2>&1 || true
     podman kube down "$WORK/kube.yaml" >/dev/null 2>&1 || true
     podman network rm -f npq_default >/dev/null 2>&1 || true
   fi
