@@ -493,7 +493,7 @@ describe('DQT push worker', () => {
     const stall = async () => {
       const connection = createRedis(TEST_REDIS_URL, 'training-dqt-stall');
       const taken = new Promise<void>((resolve) => {
-        const w = createWorker(DQT_PUSH_QUEUE, async () => (resolve(), hang()), {
+        const w = createWorker<unknown, unknown>(DQT_PUSH_QUEUE, async () => (resolve(), hang()), {
           connection,
           prefix,
           lockDuration: 500,
@@ -505,7 +505,7 @@ describe('DQT push worker', () => {
       const { w } = stalling[stalling.length - 1]!;
       await w.close(true);
     };
-    const stalling: { w: Worker; connection: Redis }[] = [];
+    const stalling: { w: Worker<unknown, unknown>; connection: Redis }[] = [];
     try {
       await queuer.sweep();
       await stall(); // first stall: BullMQ moves the job back to wait
