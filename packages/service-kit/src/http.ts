@@ -186,10 +186,8 @@ export function safeEqual(a: string, b: string): boolean {
 /** Maps anything thrown while handling a request to a typed API error (never a 500 for client input). */
 export function toApiError(err: unknown, bodyLimit: number): ApiError {
   if (err instanceof ApiError) return err;
-  // A value PostgreSQL refuses is the client's, not a server fault; still logged at error by the handler,
-  // because a check before the database should have caught it (docs/security.md).
   // A lost race is not a defect (logged at warn) and not the client's fault: every operation documents
-  // 503 ServiceUnavailable with Retry-After, and nothing was changed (docs/compatibility.md). Handlers own
+  // 503 ServiceUnavailable with Retry-After, and nothing was changed (docs/operations.md, "What heals by itself"). Handlers own
   // their transactions (and wait on consumers after them), so the kit cannot safely re-run one itself.
   if (isTransientConflict(err)) {
     return new ApiError(503, { error: 'Service unavailable' }, true, { 'retry-after': '1' });
@@ -197,6 +195,8 @@ export function toApiError(err: unknown, bodyLimit: number): ApiError {
   if (isDependencyUnavailable(err)) {
     return new ApiError(503, { error: 'Service unavailable' }, false, { 'retry-after': '5' });
   }
+  // A value PostgreSQL refuses is the client's, not a server fault; still logged at error by the handler,
+  // because a check before the database should have caught it (docs/security.md).
   const sqlState = sqlStateOf(err);
   if (sqlState && CLIENT_DATA_SQLSTATE.test(sqlState)) {
     const e = unprocessableEntity();
