@@ -70,6 +70,16 @@ const attempts = (deliveryId: string) =>
       [deliveryId],
     );
 
+/** The BullMQ job id a delivery is queued under now (a repaired delivery gets a new one). */
+const currentJobId = async (deliveryId: string) =>
+  (
+    await system.services.training.runtime.orm.em
+      .fork()
+      .execute<{ job_id: string }[]>(`select job_id from training.outcome_deliveries where id = ?`, [
+        deliveryId,
+      ])
+  )[0]!.job_id;
+
 /** Training's own record of a declaration: present once its consumer applied the event (and any outcome). */
 const trainingHasDeclaration = async (declarationId: string) =>
   (
@@ -458,9 +468,10 @@ describe('DQT push worker', () => {
         15_000,
       );
       release({ status: 204 });
-      // The resumed job has finished: nothing is left to run for this delivery.
+      // The resumed job has finished: nothing is left to run for this delivery. (If BullMQ gave up on the
+      // first job as stalled, the sweep sent it under a new job id: the delivery's current job is the one.)
       await eventually(
-        () => second.queue.getJobState(outcomeId),
+        async () => second.queue.getJobState(await currentJobId(sent.id)),
         (state) => state === 'completed',
       );
       // DQT may see the push twice (it is idempotent), but it is recorded sent once.
