@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
-import { createDqtPushService, type DqtPushService } from '@npq/training';
-import { createRedis } from '@npq/service-kit';
+import { createDqtPushService, DQT_PUSH_QUEUE, type DqtPushService } from '@npq/training';
+import { createRedis, createWorker, type Worker } from '@npq/service-kit';
 import { TEST_REDIS_URL } from '@npq/test-kit';
 import { startSystem, type System } from '../support/system';
 import { AMBITION, BPN, createAcceptedApplication } from '../support/fixtures';
@@ -39,6 +39,8 @@ async function startWorker(): Promise<DqtPushService> {
     sweepEveryMs: 100,
     lockDurationMs: 1000,
     stalledIntervalMs: 300,
+    // A pending delivery no run holds is checked after 1 s (its job may have failed without settling it).
+    staleAfterMs: 1000,
   });
   services.push(service);
   await service.start();
@@ -67,6 +69,16 @@ const attempts = (deliveryId: string) =>
       `select attempt, status_code, error, response_excerpt from training.outcome_delivery_attempts where delivery_id = ? order by seq`,
       [deliveryId],
     );
+
+/** The BullMQ job id a delivery is queued under now (a repaired delivery gets a new one). */
+const currentJobId = async (deliveryId: string) =>
+  (
+    await system.services.training.runtime.orm.em
+      .fork()
+      .execute<{ job_id: string }[]>(`select job_id from training.outcome_deliveries where id = ?`, [
+        deliveryId,
+      ])
+  )[0]!.job_id;
 
 /** Training's own record of a declaration: present once its consumer applied the event (and any outcome). */
 const trainingHasDeclaration = async (declarationId: string) =>
@@ -456,9 +468,10 @@ describe('DQT push worker', () => {
         15_000,
       );
       release({ status: 204 });
-      // The resumed job has finished: nothing is left to run for this delivery.
+      // The resumed job has finished: nothing is left to run for this delivery. (If BullMQ gave up on the
+      // first job as stalled, the sweep sent it under a new job id: the delivery's current job is the one.)
       await eventually(
-        () => second.queue.getJobState(outcomeId),
+        async () => second.queue.getJobState(await currentJobId(sent.id)),
         (state) => state === 'completed',
       );
       // DQT may see the push twice (it is idempotent), but it is recorded sent once.
@@ -474,6 +487,58 @@ describe('DQT push worker', () => {
     } finally {
       release({ status: 204 });
       await stopWorker(second);
+    }
+  });
+
+  it('a push whose job BullMQ failed for stalling too often is sent again promptly, not after minutes', async () => {
+    // Two workers die in turn while running the job (force-closed with the job in hand, as a killed or
+    // starved process leaves it): BullMQ moves it back once, then fails it ("stalled more than allowable
+    // limit") without the delivery being settled. Deterministic: the stalls are made, not hoped for.
+    const trn = newTrn();
+    dqt.script(trn, () => ({ status: 204 }));
+    const queuer = createDqtPushService(system.services.training.runtime, redis);
+    services.push(queuer);
+    const { outcomeId } = await passedOutcome(trn);
+    const prefix = system.services.training.runtime.naming.queuePrefix;
+    const hang = () => new Promise<never>(() => undefined);
+    const stall = async () => {
+      const connection = createRedis(TEST_REDIS_URL, 'training-dqt-stall');
+      const taken = new Promise<void>((resolve) => {
+        const w = createWorker<unknown, unknown>(DQT_PUSH_QUEUE, async () => (resolve(), hang()), {
+          connection,
+          prefix,
+          lockDuration: 500,
+          stalledInterval: 200,
+        });
+        stalling.push({ w, connection });
+      });
+      await taken;
+      const { w } = stalling[stalling.length - 1]!;
+      await w.close(true);
+    };
+    const stalling: { w: Worker<unknown, unknown>; connection: Redis }[] = [];
+    try {
+      await queuer.sweep();
+      await stall(); // first stall: BullMQ moves the job back to wait
+      await stall(); // second stall: over the limit, BullMQ will fail it
+      const worker = await startWorker();
+      try {
+        const sent = await eventually(
+          () => deliveryOf(outcomeId),
+          (d) => d?.attributes.state === 'sent',
+          15_000,
+        );
+        const old = await worker.queue.getJob(outcomeId);
+        expect(await old?.getState()).toBe('failed');
+        expect(old?.failedReason).toMatch(/stalled/);
+        expect((await attempts(sent.id)).map((a) => [a.attempt, a.status_code])).toEqual([[1, 204]]);
+        expect(dqt.for(trn)).toHaveLength(1);
+      } finally {
+        await stopWorker(worker);
+      }
+    } finally {
+      await Promise.all(stalling.map(({ connection }) => connection.quit().catch(() => undefined)));
+      await stopWorker(queuer);
     }
   });
 

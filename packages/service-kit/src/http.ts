@@ -99,6 +99,26 @@ const UNPROTECTED = /^\/(health\/(live|ready)|metrics)(\?|$)/;
 /** SQLSTATE classes PostgreSQL uses for values it refuses: data exceptions (22) and size limits (54). */
 const CLIENT_DATA_SQLSTATE = /^(22|54)[0-9A-Z]{3}$/;
 
+/** serialization_failure and deadlock_detected: the transaction lost a race and was rolled back. */
+const CONFLICT_SQLSTATE = new Set(['40001', '40P01']);
+
+/**
+ * A command that lost a race with a concurrent one: MikroORM's `OptimisticLockError` (a `version` column
+ * that moved under it) or PostgreSQL's serialization failure or deadlock. Its transaction was rolled back,
+ * so nothing changed and the same request sent again may well succeed. Not an optimistic lock asked of an
+ * entity without a version column: that is a defect.
+ */
+export function isTransientConflict(err: unknown): boolean {
+  if (typeof err !== 'object' || err === null) return false;
+  const e = err as { name?: unknown; message?: unknown };
+  if (e.name === 'OptimisticLockError')
+    return !(
+      typeof e.message === 'string' && e.message.startsWith('Cannot obtain optimistic lock on unversioned')
+    );
+  const sqlState = sqlStateOf(err);
+  return sqlState !== undefined && CONFLICT_SQLSTATE.has(sqlState);
+}
+
 /** SQLSTATEs of a database that cannot serve right now: connection errors, shutdown, too many clients. */
 const UNAVAILABLE_SQLSTATE = /^(08[0-9A-Z]{3}|57P0[1-3]|53300)$/;
 const UNAVAILABLE_ERRNO = new Set([
@@ -172,11 +192,17 @@ export function safeEqual(a: string, b: string): boolean {
 /** Maps anything thrown while handling a request to a typed API error (never a 500 for client input). */
 export function toApiError(err: unknown, bodyLimit: number): ApiError {
   if (err instanceof ApiError) return err;
-  // A value PostgreSQL refuses is the client's, not a server fault; still logged at error by the handler,
-  // because a check before the database should have caught it (docs/security.md).
+  // A lost race is not a defect (logged at warn) and not the client's fault: every operation documents
+  // 503 ServiceUnavailable with Retry-After, and nothing was changed (docs/operations.md, "What heals by itself"). Handlers own
+  // their transactions (and wait on consumers after them), so the kit cannot safely re-run one itself.
+  if (isTransientConflict(err)) {
+    return new ApiError(503, { error: 'Service unavailable' }, true, { 'retry-after': '1' });
+  }
   if (isDependencyUnavailable(err)) {
     return new ApiError(503, { error: 'Service unavailable' }, false, { 'retry-after': '5' });
   }
+  // A value PostgreSQL refuses is the client's, not a server fault; still logged at error by the handler,
+  // because a check before the database should have caught it (docs/security.md).
   const sqlState = sqlStateOf(err);
   if (sqlState && CLIENT_DATA_SQLSTATE.test(sqlState)) {
     const e = unprocessableEntity();
@@ -376,7 +402,14 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
     }
     const apiError = toApiError(err, bodyLimit);
     if (apiError.expected)
-      req.log.warn({ status: apiError.statusCode, reason: apiError.message }, 'request refused');
+      req.log.warn(
+        {
+          status: apiError.statusCode,
+          reason: apiError.message,
+          ...(isTransientConflict(err) ? { conflict: errorForLog(err) } : {}),
+        },
+        'request refused',
+      );
     // A dependency that is down heals by itself (docs/operations.md, "Signals"): warn, with the cause.
     else if (isDependencyUnavailable(err))
       req.log.warn(

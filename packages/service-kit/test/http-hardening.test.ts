@@ -3,7 +3,14 @@ import pino from 'pino';
 import { Registry } from 'prom-client';
 import type { FastifyInstance } from 'fastify';
 import { createTestDatabase, type TestDatabase } from '@npq/test-kit';
-import { createHttpApp, isDependencyUnavailable, toApiError, type HttpAppOptions } from '../src/http';
+import { OptimisticLockError } from '@mikro-orm/postgresql';
+import {
+  createHttpApp,
+  isDependencyUnavailable,
+  isTransientConflict,
+  toApiError,
+  type HttpAppOptions,
+} from '../src/http';
 import { loggerOptions } from '../src/logger';
 import { createOpsServer } from '../src/ops';
 import { createOrm, type MikroORM } from '../src/orm';
@@ -144,6 +151,22 @@ describe('database errors', () => {
     expect(JSON.stringify(line)).not.toContain('secret-person-value');
   });
 
+  it('a serialization failure raised by PostgreSQL is a 503 with Retry-After, logged at warn', async () => {
+    const built = await build({}, (app) => {
+      app.post('/race', async () =>
+        orm.em.fork().execute(`do $$ begin raise exception 'lost the race' using errcode = '40001'; end $$`),
+      );
+    });
+    const res = await built.app.inject({ method: 'POST', url: '/race' });
+    expect(res.statusCode).toBe(503);
+    expect(res.headers['retry-after']).toBe('1');
+    expect(res.json()).toEqual({ error: 'Service unavailable' });
+    expect(built.lines().find((l) => l.msg === 'request failed')).toBeUndefined();
+    const line = built.lines().find((l) => l.msg === 'request refused')!;
+    expect(line.level).toBe(40);
+    expect(line.status).toBe(503);
+  });
+
   it('a database that drops the connection (admin shutdown) is a 503 with Retry-After, not a 500', async () => {
     const built = await build({}, (app) => {
       // The server ends this very session, as a restart or failover would.
@@ -168,6 +191,29 @@ describe('database errors', () => {
     [new Error('boom'), false],
   ])('isDependencyUnavailable(%p) is %p', (err, expected) => {
     expect(isDependencyUnavailable(err)).toBe(expected);
+  });
+
+  it('an optimistic lock that failed (a version moved under the command) is a 503, not a 500', () => {
+    const err = toApiError(OptimisticLockError.lockFailed('Enrolment'), 10);
+    expect([err.statusCode, err.body, err.headers, err.expected]).toEqual([
+      503,
+      { error: 'Service unavailable' },
+      { 'retry-after': '1' },
+      true,
+    ]);
+  });
+
+  it.each([
+    [OptimisticLockError.lockFailed('Enrolment'), true],
+    [{ code: '40001' }, true],
+    [{ code: '40P01' }, true],
+    // Asking an entity without a version column for an optimistic lock is a defect: still a 500.
+    [OptimisticLockError.notVersioned({ className: 'Person' } as never), false],
+    [{ code: '23505' }, false],
+    [new Error('boom'), false],
+  ])('isTransientConflict(%p) is %p', (err, expected) => {
+    expect(isTransientConflict(err)).toBe(expected);
+    if (!expected) expect(toApiError(err, 10).statusCode).not.toBe(503);
   });
 
   it('maps size limits (54xxx) like data exceptions', () => {

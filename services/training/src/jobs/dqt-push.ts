@@ -7,6 +7,7 @@ import {
   logQueueErrors,
   now,
   ScheduleWatchdog,
+  type EntityManager,
   type Logger,
   type MikroORM,
   type Queue,
@@ -45,11 +46,16 @@ export interface DqtWorkerOptions {
   /** How often pending deliveries are (re)queued. */
   sweepEveryMs?: number;
   sweepBatch?: number;
-  /** A pending delivery untouched for this long has its job checked (lost or finished jobs are repaired). */
+  /**
+   * A pending delivery no run holds and untouched for this long has its job checked (finished or failed
+   * jobs are repaired). Defaults to the claim lease.
+   */
   staleAfterMs?: number;
   concurrency?: number;
   lockDurationMs?: number;
   stalledIntervalMs?: number;
+  /** How often BullMQ lets a job stall before it fails it (BullMQ's default: 1). */
+  maxStalledCount?: number;
   /** Keeps the sweep's schedule registered if Redis loses it (the worker process's; else one of its own). */
   schedules?: ScheduleWatchdog;
   /**
@@ -127,6 +133,9 @@ export class DqtPushService {
       settings: { backoffStrategy: (attemptsMade: number) => backoffDelay(attemptsMade, this.backoff) },
       ...(this.options.lockDurationMs ? { lockDuration: this.options.lockDurationMs } : {}),
       ...(this.options.stalledIntervalMs ? { stalledInterval: this.options.stalledIntervalMs } : {}),
+      ...(this.options.maxStalledCount !== undefined
+        ? { maxStalledCount: this.options.maxStalledCount }
+        : {}),
     });
     const sweep = createWorker(DQT_SWEEP_QUEUE, async () => ({ queued: await this.sweep() }), {
       connection,
@@ -155,24 +164,54 @@ export class DqtPushService {
 
   /**
    * Queues every pending delivery (oldest first, bounded). Adding a job id that exists is a no-op, so this
-   * is safe to run as often as wanted, from any number of workers. A pending delivery whose job has
-   * finished without settling it (a crash between the two) is repaired here.
+   * is safe to run as often as wanted, from any number of workers. A pending delivery that no run holds
+   * (its lease is free) and that nothing touched for a lease's time has its job checked: a job that
+   * finished or failed without settling it is repaired here, so a delivery is never left waiting on a job
+   * that will not run again (docs/operations.md, "DQT pushes").
    */
   async sweep(): Promise<number> {
     const em = this.options.orm.em.fork();
     const pending = await new DeliveryRepository(em).pending(this.options.sweepBatch ?? 500);
     if (pending.length === 0) return 0;
-    const staleBefore = Date.now() - (this.options.staleAfterMs ?? 10 * 60_000);
-    for (const d of pending.filter((p) => p.updatedAt.getTime() < staleBefore)) {
-      const state = await this.queue.getJobState(d.jobId);
-      if (state === 'failed') await markFailed(em, d.id, d.lastError ?? 'retries exhausted', now());
-      else if (state === 'completed') await requeue(em, d, `${d.outcomeId}-resweep-${Date.now()}`, now());
-    }
+    const at = Date.now();
+    const staleBefore = at - (this.options.staleAfterMs ?? this.leaseMs);
+    const unheld = pending.filter(
+      (p) => p.updatedAt.getTime() < staleBefore && (!p.claimedUntil || p.claimedUntil.getTime() < at),
+    );
+    for (const d of unheld) await this.repair(em, d);
     const still = await new DeliveryRepository(em.fork()).pending(this.options.sweepBatch ?? 500);
     await this.queue.addBulk(
       still.map((d) => ({ name: 'push', data: { deliveryId: d.id }, opts: { jobId: d.jobId } })),
     );
     return still.length;
+  }
+
+  /**
+   * A pending delivery whose job will not run again. BullMQ fails a job that stalled more often than it
+   * allows (a worker killed, or its event loop starved past the job lock, twice) without the job having
+   * settled the delivery; a job that completed without settling it (a crash between the two) is the same.
+   * Either is sent again under a new job id, still pending, so a later push of the same participant keeps
+   * waiting behind it. Only a delivery that already used its attempts is given up on. A job that is gone
+   * is queued again by the sweep under its own id; a waiting, delayed or active one is left alone.
+   */
+  private async repair(em: EntityManager, d: OutcomeDelivery): Promise<void> {
+    const state = await this.queue.getJobState(d.jobId);
+    if (state !== 'failed' && state !== 'completed') return;
+    if (state === 'failed' && d.attempts >= this.attempts) {
+      await markFailed(em, d.id, d.lastError ?? 'retries exhausted', now());
+      return;
+    }
+    const job = state === 'failed' ? await this.queue.getJob(d.jobId) : undefined;
+    await requeue(em, d, `${d.outcomeId}-resweep-${Date.now()}`, now());
+    this.options.logger.warn(
+      { deliveryId: d.id, outcomeId: d.outcomeId, jobState: state, reason: job?.failedReason },
+      'DQT push left pending by a job that will not run again; queued it again',
+    );
+  }
+
+  /** How long a run holds a delivery (the claim lease). */
+  private get leaseMs(): number {
+    return this.options.claimLeaseMs ?? this.options.timeoutMs + 30_000;
   }
 
   /** Stops the workers. `force` drops in-flight requests at once, as a killed process would. */
@@ -201,8 +240,7 @@ export class DqtPushService {
     }
     // One sender at a time, whatever BullMQ believes about stalled jobs: without the claim, a job restarted
     // while its first run is still waiting for DQT would push the same outcome twice.
-    const leaseMs = this.options.claimLeaseMs ?? this.options.timeoutMs + 30_000;
-    if (!(await repo.claim(delivery.id, leaseMs))) {
+    if (!(await repo.claim(delivery.id, this.leaseMs))) {
       await job.moveToDelayed(Date.now() + (this.options.orderingDelayMs ?? 2_000), token);
       throw new DelayedError();
     }
