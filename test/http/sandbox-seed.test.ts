@@ -18,6 +18,8 @@ beforeAll(async () => {
   const started = Date.now();
   system = await startSystem({ sandbox: true });
   seedMs = Date.now() - started;
+  // Printed so a slow seed shows in the test output (the brief: tens of seconds at most).
+  process.stdout.write(`sandbox system started and seeded in ${seedMs} ms\n`);
   for (const lp of LEAD_PROVIDERS) views.set(lp.id, await providerView(system, lp.id));
 }, 180_000);
 
@@ -35,40 +37,57 @@ describe('sandbox seed', () => {
 
   it.each(LEAD_PROVIDERS.map((lp) => [lp.name, lp.id]))('%s: applications in every state', (_name, lp) => {
     const view = views.get(lp)!;
-    for (const key of ['pending-capped', 'pending-capped-ineligible', 'pending-full', 'pending-zero', 'two-providers']) {
+    for (const key of [
+      'pending-capped',
+      'pending-capped-ineligible',
+      'pending-full',
+      'pending-zero',
+      'two-providers',
+    ]) {
       expect(statusOf(view, sandboxApplicationId(lp, key as never))?.status).toBe('pending');
     }
     expect(statusOf(view, sandboxApplicationId(lp, 'rejected'))).toMatchObject({
       status: 'rejected',
       reason_for_rejection: 'rejected_by_provider',
     });
-    expect(statusOf(view, sandboxApplicationId(lp, 'active'))).toMatchObject({ status: 'accepted', training_status: 'active' });
+    expect(statusOf(view, sandboxApplicationId(lp, 'active'))).toMatchObject({
+      status: 'accepted',
+      funded_place: true,
+    });
     expect(statusOf(view, sandboxApplicationId(lp, 'pending-capped'))?.cohort).toBe('2025');
     // The previous provider's two-provider person applied here too: the same participant at two providers.
     const previous = LEAD_PROVIDERS.find((x) => nextLeadProvider(x.id) === lp)!.id;
     const second = statusOf(view, sandboxSecondApplicationId(previous));
-    expect(second).toMatchObject({ status: 'pending', participant_id: sandboxParticipantId(previous, 'two-providers') });
-    // Only its own applications (and none of another provider's).
-    expect(view.applications.every((a) => a.attributes.lead_provider_id === undefined || a.attributes.lead_provider_id === lp)).toBe(true);
+    expect(second).toMatchObject({
+      status: 'pending',
+      participant_id: sandboxParticipantId(previous, 'two-providers'),
+    });
+    // Only its own applications: the dataset's and the previous provider's second one, nothing else.
+    expect(view.applications).toHaveLength(SANDBOX_PEOPLE.length + 1);
     // Every dataset person's own application is here, with the deterministic id.
+    // (The merged person's application is listed under `kept`, the participant it moved to.)
     for (const person of SANDBOX_PEOPLE) {
-      if (person.key === 'merged') continue; // moved to `kept` with the merge
       expect(view.applications.map((a) => a.id)).toContain(sandboxApplicationId(lp, person.key));
     }
   });
 
-  it.each(LEAD_PROVIDERS.map((lp) => [lp.name, lp.id]))('%s: participants in every training status', (_name, lp) => {
-    const view = views.get(lp)!;
-    const statuses = new Set(view.participants.flatMap((p) => p.attributes.enrolments.map((e: any) => e.training_status)));
-    expect([...statuses].sort()).toEqual(['active', 'deferred', 'withdrawn']);
-    const kept = view.participants.find((p) => p.id === sandboxParticipantId(lp, 'kept'))!;
-    expect(kept.attributes.participant_id_changes).toEqual([
-      expect.objectContaining({
-        from_participant_id: sandboxParticipantId(lp, 'merged'),
-        to_participant_id: sandboxParticipantId(lp, 'kept'),
-      }),
-    ]);
-  });
+  it.each(LEAD_PROVIDERS.map((lp) => [lp.name, lp.id]))(
+    '%s: participants in every training status',
+    (_name, lp) => {
+      const view = views.get(lp)!;
+      const statuses = new Set(
+        view.participants.flatMap((p) => p.attributes.npq_enrolments.map((e: any) => e.training_status)),
+      );
+      expect([...statuses].sort()).toEqual(['active', 'deferred', 'withdrawn']);
+      const kept = view.participants.find((p) => p.id === sandboxParticipantId(lp, 'kept'))!;
+      expect(kept.attributes.participant_id_changes).toEqual([
+        expect.objectContaining({
+          from_participant_id: sandboxParticipantId(lp, 'merged'),
+          to_participant_id: sandboxParticipantId(lp, 'kept'),
+        }),
+      ]);
+    },
+  );
 
   it.each(LEAD_PROVIDERS.map((lp) => [lp.name, lp.id]))('%s: declarations in every state', (_name, lp) => {
     const view = views.get(lp)!;
@@ -77,31 +96,44 @@ describe('sandbox seed', () => {
     expect(state('active', 'started')).toBe('paid');
     expect(state('active', 'retained-1')).toBe('paid');
     expect(state('active', 'retained-2')).toBe('payable');
-    expect(state('clawed-back', 'started')).toBe('clawed_back');
-    expect(state('awaiting-clawback', 'started')).toBe('awaiting_clawback');
+    expect(state('clawed-back', 'started')).toBe('clawed-back');
+    expect(state('awaiting-clawback', 'started')).toBe('awaiting-clawback');
     expect(state('eligible', 'started')).toBe('eligible');
     expect(state('voided', 'started')).toBe('voided');
     expect(state('not-funded', 'started')).toBe('submitted');
     expect(state('passed', 'completed')).toBe('payable');
     expect(state('capped-2024', 'started')).toBe('paid');
     const states = new Set(view.declarations.map((d) => d.attributes.state));
-    for (const s of ['submitted', 'eligible', 'payable', 'paid', 'voided', 'awaiting_clawback', 'clawed_back']) {
+    for (const s of [
+      'submitted',
+      'eligible',
+      'payable',
+      'paid',
+      'voided',
+      'awaiting-clawback',
+      'clawed-back',
+    ]) {
       expect(states).toContain(s);
     }
   });
 
-  it.each(LEAD_PROVIDERS.map((lp) => [lp.name, lp.id]))('%s: outcomes, statements and delivery partners', (_name, lp) => {
-    const view = views.get(lp)!;
-    const outcomeStates = view.outcomes.map((o) => o.attributes.state).sort();
-    expect(outcomeStates).toEqual(['failed', 'passed', 'passed']);
-    expect(view.statements.some((s) => s.attributes.paid === true)).toBe(true);
-    expect(view.statements.some((s) => s.attributes.paid === false)).toBe(true);
-    expect(view.deliveryPartners.length).toBeGreaterThan(0);
-  });
+  it.each(LEAD_PROVIDERS.map((lp) => [lp.name, lp.id]))(
+    '%s: outcomes, statements and delivery partners',
+    (_name, lp) => {
+      const view = views.get(lp)!;
+      const outcomeStates = view.outcomes.map((o) => o.attributes.state).sort();
+      expect(outcomeStates).toEqual(['failed', 'passed', 'passed']);
+      expect(view.statements.some((s) => s.attributes.paid === true)).toBe(true);
+      expect(view.statements.some((s) => s.attributes.paid === false)).toBe(true);
+      expect(view.deliveryPartners.length).toBeGreaterThan(0);
+    },
+  );
 
   it('answers 410 for the merged participant', async () => {
     for (const lp of LEAD_PROVIDERS) {
-      const res = await system.provider(lp.id).get(`/api/v3/participants/npq/${sandboxParticipantId(lp.id, 'merged')}`);
+      const res = await system
+        .provider(lp.id)
+        .get(`/api/v3/participants/npq/${sandboxParticipantId(lp.id, 'merged')}`);
       expect(res.status).toBe(410);
     }
   });
@@ -124,7 +156,7 @@ describe('sandbox seed', () => {
 
 /** Quoted in docs/sandbox.md (Ambition Institute). */
 const DOC_IDS = {
-  pendingCappedApplication: 'TBD',
-  activeParticipant: 'TBD',
-  eligibleDeclaration: 'TBD',
+  pendingCappedApplication: '594b885c-4497-52bc-ab38-110e64f864d6',
+  activeParticipant: 'c3f05f79-efc9-5d00-9f5e-7f33ca9e34cf',
+  eligibleDeclaration: '8dea28ac-3873-5f3b-b85c-d7d204b17feb',
 };

@@ -25,32 +25,104 @@ export interface SandboxPerson {
 export const SANDBOX_PEOPLE = [
   // Pending applications, to accept or reject.
   p('pending-capped', '2025a', 'npq-headship', true, 'pending; capped cohort, accept with funded_place'),
-  p('pending-capped-ineligible', '2024a', 'npq-leading-teaching', false, 'pending; not eligible for funding, so funded_place true is refused'),
-  p('pending-full', '2023a', 'npq-senior-leadership', true, 'pending; fully funded cohort, accept without funded_place'),
+  p(
+    'pending-capped-ineligible',
+    '2024a',
+    'npq-leading-teaching',
+    false,
+    'pending; not eligible for funding, so funded_place true is refused',
+  ),
+  p(
+    'pending-full',
+    '2023a',
+    'npq-senior-leadership',
+    true,
+    'pending; fully funded cohort, accept without funded_place',
+  ),
   p('pending-autumn', '2025b', 'npq-leading-behaviour-culture', true, 'pending; 2025b, capped'),
-  p('pending-zero', '2026a', 'npq-leading-teaching-development', true, 'pending; zero-funding cohort, accept with funded_place false'),
+  p(
+    'pending-zero',
+    '2026a',
+    'npq-leading-teaching-development',
+    true,
+    'pending; zero-funding cohort, accept with funded_place false',
+  ),
   p('pending-2026', '2026b', 'npq-executive-leadership', true, 'pending; 2026b, capped'),
-  p('two-providers', '2025a', 'npq-senior-leadership', true, 'pending here and at the next lead provider (accepting one rejects the other)'),
+  p(
+    'two-providers',
+    '2025a',
+    'npq-senior-leadership',
+    true,
+    'pending here and at the next lead provider (accepting one rejects the other)',
+  ),
   p('rejected', '2025a', 'npq-leading-teaching', true, 'rejected by the provider'),
   // Accepted participants.
   p('active', '2025a', 'npq-headship', true, 'active; started and retained-1 paid, retained-2 payable'),
-  p('clawed-back', '2025a', 'npq-senior-leadership', true, 'active; started paid, then voided and clawed back'),
+  p(
+    'clawed-back',
+    '2025a',
+    'npq-senior-leadership',
+    true,
+    'active; started paid, then voided and clawed back',
+  ),
   p('deferred', '2025a', 'npq-leading-teaching', true, 'deferred (parental-leave); started paid'),
   p('withdrawn', '2025a', 'npq-leading-behaviour-culture', true, 'withdrawn; started paid'),
-  p('awaiting-clawback', '2025a', 'npq-executive-leadership', true, 'active; started paid, voided since: awaiting clawback'),
+  p(
+    'awaiting-clawback',
+    '2025a',
+    'npq-executive-leadership',
+    true,
+    'active; started paid, voided since: awaiting clawback',
+  ),
   p('eligible', '2025b', 'npq-headship', true, 'active; started eligible on an open statement'),
   p('voided', '2025b', 'npq-senior-leadership', true, 'active; started, voided while eligible'),
-  p('not-funded', '2025a', 'npq-leading-teaching-development', false, 'active, no funded place; started stays submitted'),
-  p('passed', '2023a', 'npq-headship', true, 'completed with outcome passed (2023 cohort, all paid or payable)'),
-  p('failed', '2023a', 'npq-senior-leadership', true, 'completed with outcome failed, then passed through POST outcomes'),
-  p('zero-funded', '2026a', 'npq-headship', true, 'accepted in the zero-funding cohort; started stays submitted'),
+  p(
+    'not-funded',
+    '2025a',
+    'npq-leading-teaching-development',
+    false,
+    'active, no funded place; started stays submitted',
+  ),
+  p(
+    'passed',
+    '2023a',
+    'npq-headship',
+    true,
+    'completed with outcome passed (2023 cohort, all paid or payable)',
+  ),
+  p(
+    'failed',
+    '2023a',
+    'npq-senior-leadership',
+    true,
+    'completed with outcome failed, then passed through POST outcomes',
+  ),
+  p(
+    'zero-funded',
+    '2026a',
+    'npq-headship',
+    true,
+    'accepted in the zero-funding cohort; started stays submitted',
+  ),
   p('capped-2024', '2024a', 'npq-headship', true, 'accepted in 2024a; started paid'),
   // A merge: `merged` is retired into `kept`; its id answers 410 on the participant endpoints.
   p('kept', '2025a', 'npq-leading-literacy', true, 'keeps the merged participant’s applications'),
-  p('merged', '2025a', 'npq-early-years-leadership', true, 'retired into kept (410 on GET participants/npq/{id})'),
+  p(
+    'merged',
+    '2025a',
+    'npq-early-years-leadership',
+    true,
+    'retired into kept (410 on GET participants/npq/{id})',
+  ),
 ] as const satisfies readonly SandboxPerson[];
 
-function p(key: string, cohort: string, course: string, eligibleForFunding: boolean, story: string): SandboxPerson {
+function p(
+  key: string,
+  cohort: string,
+  course: string,
+  eligibleForFunding: boolean,
+  story: string,
+): SandboxPerson {
   return { key, cohort, course, eligibleForFunding, story };
 }
 

@@ -18,7 +18,10 @@ export function sandboxRoutes(app: FastifyInstance, sandbox: Sandbox | undefined
       throw unprocessable([
         {
           title: 'lead_provider_id',
-          detail: given === undefined || given === null || given === '' ? "Enter a '#/lead_provider_id'." : "The '#/lead_provider_id' is not a lead provider.",
+          detail:
+            given === undefined || given === null || given === ''
+              ? "Enter a '#/lead_provider_id'."
+              : "The '#/lead_provider_id' is not a lead provider.",
         },
       ]);
     }

@@ -34,12 +34,13 @@ interface ProviderContext {
 }
 
 interface Moment {
-  at: string | 'today';
+  /** RFC 3339, or 'today' (the real clock). */
+  at: string;
   steps: Step[];
   /** Pays, for every provider, the output statement of `cohort` that took the declarations made on `madeOn`. */
   pay?: { cohort: string; madeOn: string }[];
   /** Runs the statement cut-off as of this date (global, as the finance worker's daily run). */
-  cutoff?: string | 'today';
+  cutoff?: string;
 }
 
 const ACCEPTED_2025A: SandboxPersonKey[] = [
@@ -66,9 +67,15 @@ function at(date: string): string {
 }
 
 export const SANDBOX_TIMELINE: Moment[] = [
-  { at: at('2023-06-01'), steps: ['pending-full', 'passed', 'failed'].map((k) => intake(k as SandboxPersonKey)) },
+  {
+    at: at('2023-06-01'),
+    steps: ['pending-full', 'passed', 'failed'].map((k) => intake(k)),
+  },
   { at: at('2023-09-15'), steps: [accept('passed'), accept('failed')] },
-  { at: at('2023-10-15'), steps: [declare('passed', 'started', '2023-10-10'), declare('failed', 'started', '2023-10-10')] },
+  {
+    at: at('2023-10-15'),
+    steps: [declare('passed', 'started', '2023-10-10'), declare('failed', 'started', '2023-10-10')],
+  },
   {
     at: at('2024-06-01'),
     steps: [intake('pending-capped-ineligible'), intake('capped-2024')],
@@ -91,9 +98,15 @@ export const SANDBOX_TIMELINE: Moment[] = [
       intakeAtNextProvider,
     ],
   },
-  { at: at('2025-09-01'), steps: (['pending-autumn', 'eligible', 'voided'] as SandboxPersonKey[]).map((k) => intake(k)) },
+  {
+    at: at('2025-09-01'),
+    steps: (['pending-autumn', 'eligible', 'voided'] as SandboxPersonKey[]).map((k) => intake(k)),
+  },
   { at: at('2025-09-10'), steps: [reject('rejected')] },
-  { at: at('2025-09-15'), steps: [...ACCEPTED_2025A.map((k) => accept(k)), accept('eligible'), accept('voided')] },
+  {
+    at: at('2025-09-15'),
+    steps: [...ACCEPTED_2025A.map((k) => accept(k)), accept('eligible'), accept('voided')],
+  },
   { at: at('2025-10-15'), steps: STARTED_2025A.map((k) => declare(k, 'started', '2025-10-10')) },
   {
     at: at('2025-11-26'),
@@ -141,8 +154,31 @@ export function completionMarker(leadProviderId: string): string {
 // ---------------------------------------------------------------------------------------------------------
 // Steps
 
-const FIRST_NAMES = ['Amara', 'Ben', 'Chloe', 'Dev', 'Elif', 'Finn', 'Grace', 'Hamza', 'Isla', 'Jonah', 'Kemi'];
-const LAST_NAMES = ['Okafor', 'Hughes', 'Patel', 'Nowak', 'Byrne', 'Sato', 'Evans', 'Khan', 'Moreau', 'Lindqvist'];
+const FIRST_NAMES = [
+  'Amara',
+  'Ben',
+  'Chloe',
+  'Dev',
+  'Elif',
+  'Finn',
+  'Grace',
+  'Hamza',
+  'Isla',
+  'Jonah',
+  'Kemi',
+];
+const LAST_NAMES = [
+  'Okafor',
+  'Hughes',
+  'Patel',
+  'Nowak',
+  'Byrne',
+  'Sato',
+  'Evans',
+  'Khan',
+  'Moreau',
+  'Lindqvist',
+];
 
 function digest(text: string): Buffer {
   return createHash('sha256').update(text).digest();
@@ -233,30 +269,46 @@ function accept(key: SandboxPersonKey): Step {
     const p = person(key);
     const funding = cohortByIdentifier(p.cohort)!.funding;
     const attributes =
-      funding === 'zero' ? { funded_place: false } : funding === 'capped' ? { funded_place: p.eligibleForFunding } : null;
-    await client.call('applications', 'POST', `/api/v3/npq-applications/${sandboxApplicationId(leadProviderId, key)}/accept`, {
-      as: leadProviderId,
-      at,
-      // A fully funded cohort takes no funded_place: the accept has no body at all.
-      body: attributes ? { data: { type: 'npq-application-accept', attributes } } : undefined,
-    });
+      funding === 'zero'
+        ? { funded_place: false }
+        : funding === 'capped'
+          ? { funded_place: p.eligibleForFunding }
+          : null;
+    await client.call(
+      'applications',
+      'POST',
+      `/api/v3/npq-applications/${sandboxApplicationId(leadProviderId, key)}/accept`,
+      {
+        as: leadProviderId,
+        at,
+        // A fully funded cohort takes no funded_place: the accept has no body at all.
+        body: attributes ? { data: { type: 'npq-application-accept', attributes } } : undefined,
+      },
+    );
   };
 }
 
 function reject(key: SandboxPersonKey): Step {
   return async ({ leadProviderId, client, at }) => {
-    await client.call('applications', 'POST', `/api/v3/npq-applications/${sandboxApplicationId(leadProviderId, key)}/reject`, {
-      as: leadProviderId,
-      at,
-    });
+    await client.call(
+      'applications',
+      'POST',
+      `/api/v3/npq-applications/${sandboxApplicationId(leadProviderId, key)}/reject`,
+      {
+        as: leadProviderId,
+        at,
+      },
+    );
   };
 }
 
-function declare(key: SandboxPersonKey, type: string, date: string | 'yesterday', hasPassed?: boolean): Step {
+function declare(key: SandboxPersonKey, type: string, date: string, hasPassed?: boolean): Step {
   return async ({ leadProviderId, client, at }) => {
     const p = person(key);
     const declarationDate =
-      date === 'yesterday' ? new Date(Date.parse(at) - 86_400_000).toISOString().replace(/\.\d{3}Z$/, 'Z') : `${date}T10:00:00Z`;
+      date === 'yesterday'
+        ? new Date(Date.parse(at) - 86_400_000).toISOString().replace(/\.\d{3}Z$/, 'Z')
+        : `${date}T10:00:00Z`;
     await client.call('finance', 'POST', '/api/v3/participant-declarations', {
       as: leadProviderId,
       at,
@@ -281,49 +333,74 @@ function declare(key: SandboxPersonKey, type: string, date: string | 'yesterday'
 function voidDeclaration(key: SandboxPersonKey, type: string): Step {
   return async ({ leadProviderId, client, at }) => {
     const id = sandboxDeclarationId(leadProviderId, key, type);
-    await client.call('finance', 'PUT', `/api/v3/participant-declarations/${id}/void`, { as: leadProviderId, at });
+    await client.call('finance', 'PUT', `/api/v3/participant-declarations/${id}/void`, {
+      as: leadProviderId,
+      at,
+    });
   };
 }
 
 function outcome(key: SandboxPersonKey, state: 'passed' | 'failed', completionDate: string): Step {
   return async ({ leadProviderId, client, at }) => {
-    await client.call('training', 'POST', `/api/v3/participants/npq/${sandboxParticipantId(leadProviderId, key)}/outcomes`, {
-      as: leadProviderId,
-      at,
-      seed: seedKey(leadProviderId, key, `outcome-${state}`),
-      body: {
-        data: {
-          type: 'npq-outcome-confirmation',
-          attributes: { course_identifier: person(key).course, state, completion_date: completionDate },
+    await client.call(
+      'training',
+      'POST',
+      `/api/v3/participants/npq/${sandboxParticipantId(leadProviderId, key)}/outcomes`,
+      {
+        as: leadProviderId,
+        at,
+        seed: seedKey(leadProviderId, key, `outcome-${state}`),
+        body: {
+          data: {
+            type: 'npq-outcome-confirmation',
+            attributes: { course_identifier: person(key).course, state, completion_date: completionDate },
+          },
         },
       },
-    });
+    );
   };
 }
 
-function trainingAction(key: SandboxPersonKey, action: 'defer' | 'withdraw', attributes: Record<string, unknown>): Step {
+function trainingAction(
+  key: SandboxPersonKey,
+  action: 'defer' | 'withdraw',
+  attributes: Record<string, unknown>,
+): Step {
   return async ({ leadProviderId, client, at }) => {
-    await client.call('training', 'PUT', `/api/v3/participants/npq/${sandboxParticipantId(leadProviderId, key)}/${action}`, {
-      as: leadProviderId,
-      at,
-      body: {
-        data: {
-          type: `participant-${action}`,
-          attributes: { ...attributes, course_identifier: person(key).course },
+    await client.call(
+      'training',
+      'PUT',
+      `/api/v3/participants/npq/${sandboxParticipantId(leadProviderId, key)}/${action}`,
+      {
+        as: leadProviderId,
+        at,
+        body: {
+          data: {
+            type: `participant-${action}`,
+            attributes: { ...attributes, course_identifier: person(key).course },
+          },
         },
       },
-    });
+    );
   };
 }
 
 function merge(retired: SandboxPersonKey, kept: SandboxPersonKey): Step {
   return async ({ leadProviderId, client, at }) => {
-    await client.call('applications', 'POST', `/admin/v1/participants/${sandboxParticipantId(leadProviderId, retired)}/merge`, {
-      at,
-      body: {
-        data: { type: 'participant-merge', attributes: { into_participant_id: sandboxParticipantId(leadProviderId, kept) } },
+    await client.call(
+      'applications',
+      'POST',
+      `/admin/v1/participants/${sandboxParticipantId(leadProviderId, retired)}/merge`,
+      {
+        at,
+        body: {
+          data: {
+            type: 'participant-merge',
+            attributes: { into_participant_id: sandboxParticipantId(leadProviderId, kept) },
+          },
+        },
       },
-    });
+    );
   };
 }
 
@@ -350,7 +427,12 @@ async function statementFor(
   );
   const day = madeOn.slice(0, 10);
   const found = res.data
-    .filter((s) => s.attributes.cohort_suffix === cohort.suffix && s.attributes.output_fee && s.attributes.cut_off_date >= day)
+    .filter(
+      (s) =>
+        s.attributes.cohort_suffix === cohort.suffix &&
+        s.attributes.output_fee &&
+        s.attributes.cut_off_date >= day,
+    )
     .sort((a, b) => a.attributes.cut_off_date.localeCompare(b.attributes.cut_off_date))[0];
   if (!found) throw new Error(`no ${cohortIdentifier} output statement after ${day} for ${leadProviderId}`);
   return found;
@@ -364,11 +446,22 @@ async function runCutoff(client: UpstreamClient, asOf: string): Promise<void> {
 }
 
 /** Authorises payment and waits for the finance worker's payment run to mark the statement paid. */
-async function pay(client: UpstreamClient, statementId: string, on: string, timeoutMs: number): Promise<void> {
-  const current = await client.call<{ data: AdminStatement }>('finance', 'GET', `/admin/v1/statements/${statementId}`);
+async function pay(
+  client: UpstreamClient,
+  statementId: string,
+  on: string,
+  timeoutMs: number,
+): Promise<void> {
+  const current = await client.call<{ data: AdminStatement }>(
+    'finance',
+    'GET',
+    `/admin/v1/statements/${statementId}`,
+  );
   if (current.data.attributes.state !== 'paid') {
     try {
-      await client.call('finance', 'POST', `/admin/v1/statements/${statementId}/authorise-payment`, { at: at(on) });
+      await client.call('finance', 'POST', `/admin/v1/statements/${statementId}/authorise-payment`, {
+        at: at(on),
+      });
     } catch (err) {
       // Already authorised (a seed interrupted while waiting): the worker pays it all the same.
       if (!(err instanceof UpstreamError && err.status === 422)) throw err;
@@ -376,10 +469,16 @@ async function pay(client: UpstreamClient, statementId: string, on: string, time
   }
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const res = await client.call<{ data: AdminStatement }>('finance', 'GET', `/admin/v1/statements/${statementId}`);
+    const res = await client.call<{ data: AdminStatement }>(
+      'finance',
+      'GET',
+      `/admin/v1/statements/${statementId}`,
+    );
     if (res.data.attributes.state === 'paid') return;
     if (Date.now() > deadline) {
-      throw new Error(`statement ${statementId} was not paid within ${timeoutMs} ms: is the finance worker running?`);
+      throw new Error(
+        `statement ${statementId} was not paid within ${timeoutMs} ms: is the finance worker running?`,
+      );
     }
     await new Promise((r) => setTimeout(r, 100));
   }
@@ -416,11 +515,16 @@ export async function runTimeline(
       );
       // One cut-off the day after the latest of these cut-off dates (it is global, as the daily run).
       const asOf = addCalendarDays(
-        targets.map((s) => s.attributes.cut_off_date).sort().at(-1)!,
+        targets
+          .map((s) => s.attributes.cut_off_date)
+          .sort()
+          .at(-1)!,
         1,
       );
       await runCutoff(client, asOf > day ? asOf : day);
-      await Promise.all(targets.map((s) => pay(client, s.id, asOf > day ? asOf : day, options.paymentTimeoutMs ?? 30_000)));
+      await Promise.all(
+        targets.map((s) => pay(client, s.id, asOf > day ? asOf : day, options.paymentTimeoutMs ?? 30_000)),
+      );
     }
     if (moment.cutoff) await runCutoff(client, moment.cutoff === 'today' ? today : moment.cutoff);
   }
@@ -429,9 +533,14 @@ export async function runTimeline(
 /** Whether a provider's dataset is there in full (its last declaration exists). */
 export async function isSeeded(client: UpstreamClient, leadProviderId: string): Promise<boolean> {
   try {
-    await client.call('finance', 'GET', `/api/v3/participant-declarations/${completionMarker(leadProviderId)}`, {
-      as: leadProviderId,
-    });
+    await client.call(
+      'finance',
+      'GET',
+      `/api/v3/participant-declarations/${completionMarker(leadProviderId)}`,
+      {
+        as: leadProviderId,
+      },
+    );
     return true;
   } catch (err) {
     if (err instanceof UpstreamError && err.status === 404) return false;
