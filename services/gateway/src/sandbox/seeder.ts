@@ -305,10 +305,9 @@ function reject(key: SandboxPersonKey): Step {
 function declare(key: SandboxPersonKey, type: string, date: string, hasPassed?: boolean): Step {
   return async ({ leadProviderId, client, at }) => {
     const p = person(key);
-    const declarationDate =
-      date === 'yesterday'
-        ? new Date(Date.parse(at) - 86_400_000).toISOString().replace(/\.\d{3}Z$/, 'Z')
-        : `${date}T10:00:00Z`;
+    // `yesterday`: 10:00 UTC the day before the moment, so a reset on the same day writes the same date.
+    const day = date === 'yesterday' ? addCalendarDays(at.slice(0, 10), -1) : date;
+    const declarationDate = `${day}T10:00:00Z`;
     await client.call('finance', 'POST', '/api/v3/participant-declarations', {
       as: leadProviderId,
       at,
