@@ -102,7 +102,7 @@ export const SANDBOX_PEOPLE = [
     '2026a',
     'npq-headship',
     true,
-    'accepted in the zero-funding cohort; started stays submitted',
+    'accepted in the zero-funding cohort (funded_place false); its schedule opens in 2027',
   ),
   p('capped-2024', '2024a', 'npq-headship', true, 'accepted in 2024a; started paid'),
   // A merge: `merged` is retired into `kept`; its id answers 410 on the participant endpoints.
