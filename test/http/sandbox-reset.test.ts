@@ -1,11 +1,12 @@
 import { LEAD_PROVIDERS } from '@npq/contracts';
+import { sandboxId } from '@npq/service-kit';
 import {
   nextLeadProvider,
   sandboxApplicationId,
   sandboxDeclarationId,
   sandboxParticipantId,
 } from '@npq/gateway';
-import { createApplication } from '../support/fixtures';
+import { applicationAttributes, createApplication } from '../support/fixtures';
 import { declarationBody, EVERYWHERE_PARTNER } from '../support/finance';
 import { providerView, withoutTimestamps, type ProviderView } from '../support/sandbox';
 import { startSystem, type System } from '../support/system';
@@ -99,6 +100,16 @@ describe('POST /admin/v1/sandbox/reset', () => {
       .provider(NEXT)
       .put(`/api/v3/participant-declarations/${sandboxDeclarationId(A, 'active', 'started')}/void`);
     expect([403, 404]).toContain(declaration.status);
+  });
+
+  it('ignores a client’s seed header: only the seeder chooses ids', async () => {
+    const res = await system.admin.post(
+      '/admin/v1/npq-applications',
+      { data: { type: 'npq_application', attributes: applicationAttributes({ lead_provider_id: A }) } },
+      { headers: { 'x-npq-sandbox-seed': 'client/chosen/intake' } },
+    );
+    expect(res.status).toBe(201);
+    expect(res.body.data.id).not.toBe(sandboxId('client/chosen/intake', 'application'));
   });
 
   it('refuses bad input and callers other than the admin', async () => {
