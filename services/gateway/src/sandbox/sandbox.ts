@@ -77,7 +77,7 @@ export class Sandbox {
       const previous = LEAD_PROVIDERS[(i + LEAD_PROVIDERS.length - 1) % LEAD_PROVIDERS.length]!.id;
       if (leadProviderIds.includes(previous)) continue;
       if (await isSeeded(this.client, previous)) {
-        await intakeSecondApplication(this.client, previous, '2025-06-01T09:00:00Z');
+        await intakeSecondApplication(this.client, previous, '2025-06-02T09:00:00Z');
       }
     }
     this.deps.logger.info(

@@ -95,9 +95,9 @@ export const SANDBOX_TIMELINE: Moment[] = [
     steps: [
       ...(['pending-capped', 'rejected', ...ACCEPTED_2025A] as SandboxPersonKey[]).map((k) => intake(k)),
       intake('two-providers'),
-      intakeAtNextProvider,
     ],
   },
+  { at: at('2025-06-02'), steps: [intakeAtNextProvider] },
   {
     at: at('2025-09-01'),
     steps: (['pending-autumn', 'eligible', 'voided'] as SandboxPersonKey[]).map((k) => intake(k)),
@@ -136,15 +136,14 @@ export const SANDBOX_TIMELINE: Moment[] = [
   { at: at('2026-04-15'), steps: [declare('active', 'retained-2', '2026-04-10')] },
   {
     at: 'today',
-    steps: [
-      declare('eligible', 'started', 'yesterday'),
-      declare('voided', 'started', 'yesterday'),
-      voidDeclaration('voided', 'started'),
-      voidDeclaration('awaiting-clawback', 'started'),
-    ],
-    cutoff: 'today',
+    steps: [declare('voided', 'started', 'yesterday'), voidDeclaration('awaiting-clawback', 'started')],
   },
-].sort((a, b) => (a.at === 'today' ? 1 : b.at === 'today' ? -1 : a.at.localeCompare(b.at)));
+  { at: 'today', steps: [voidDeclaration('voided', 'started')] },
+  // Last, alone: its declaration marks the dataset complete (completionMarker).
+  { at: 'today', steps: [declare('eligible', 'started', 'yesterday')], cutoff: 'today' },
+].sort((a, b) =>
+  a.at === b.at ? 0 : a.at === 'today' ? 1 : b.at === 'today' ? -1 : a.at.localeCompare(b.at),
+);
 
 /** The last step's declaration: when it exists, the provider's dataset is complete (see isSeeded). */
 export function completionMarker(leadProviderId: string): string {
@@ -504,7 +503,8 @@ export async function runTimeline(
     const momentAt = moment.at === 'today' ? nowAt : moment.at;
     await Promise.all(
       leadProviderIds.map(async (leadProviderId) => {
-        for (const step of moment.steps) await step({ leadProviderId, client, at: momentAt });
+        // A moment's steps are independent of each other (a step that needs another is in a later moment).
+        await Promise.all(moment.steps.map((step) => step({ leadProviderId, client, at: momentAt })));
       }),
     );
     if (moment.pay) {
