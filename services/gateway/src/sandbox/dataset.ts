@@ -8,7 +8,10 @@ import { sandboxId } from '@npq/service-kit';
  * every machine and every run.
  */
 
-/** Bump when the dataset changes: a provider seeded with another version is purged and seeded again. */
+/**
+ * Bump with any change to the dataset; the reset reports it. A database seeded with an older version keeps
+ * that data until the provider is reset (the start only seeds providers whose dataset is missing).
+ */
 export const SANDBOX_DATASET_VERSION = '1';
 
 export interface SandboxPerson {
