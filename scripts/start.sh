@@ -287,6 +287,26 @@ sleep 1
 check_children
 
 # ---------------------------------------------------------------------------------------------------------
+# Sandbox data (docs/sandbox.md): with SANDBOX=true (the default), every lead provider gets its book of work,
+# written through the running services (so it needs them, and the finance worker for payment runs). Waits
+# for the worker's cut-off on start first: it moves past statements on, and the seed reopens them.
+SANDBOX_JSON=""
+if [[ "${SANDBOX:-true}" == true ]]; then
+  deadline=$((SECONDS + 15))
+  until grep -q 'statement cut-off done' "$LOG_DIR/finance-worker.log" 2>/dev/null || ((SECONDS >= deadline)); do
+    sleep 0.2
+  done
+  say "Seeding the sandbox data (once; a provider whose data is complete is left as it is)"
+  if node services/gateway/dist/sandbox-seed.js >"$LOG_DIR/seed-sandbox.log" 2>&1; then
+    SANDBOX_JSON="$(grep -E '^\{"sandbox":' "$LOG_DIR/seed-sandbox.log" | tail -n 1 || true)"
+  else
+    show_log_tail seed-sandbox
+    warn "seeding the sandbox data failed (the API runs without it; restart to try again)"
+  fi
+  check_children
+fi
+
+# ---------------------------------------------------------------------------------------------------------
 # One line per lead provider: "active<TAB>name<TAB>id<TAB>token" or "revoked<TAB>name<TAB>id<TAB>revoked_at"
 # (no empty fields: `read` would collapse them). A revoked bootstrap token stays revoked across restarts, so
 # the seed reports no token for it.
@@ -340,6 +360,44 @@ cat <<EOF
     curl -s $GATEWAY_URL/health/ready
     curl -s -H 'Authorization: Bearer ${FIRST_TOKEN:-<api token>}' $GATEWAY_URL/api/v3/npq-applications
     curl -s -H 'Authorization: Bearer $ADMIN_TOKEN' $GATEWAY_URL/admin/v1/lead-providers
+EOF
+# One example per major flow, with the sandbox's real ids, as the first lead provider with a token.
+if [[ -n "$SANDBOX_JSON" && -n "$FIRST_TOKEN" ]]; then
+  FIRST_ID="$(printf '%s\n' "$TOKENS_TEXT" | awk -F '\t' '$1 == "active" { print $3; exit }')"
+  FIRST_NAME="$(printf '%s\n' "$TOKENS_TEXT" | awk -F '\t' '$1 == "active" { print $2; exit }')"
+  EXAMPLE="$(printf '%s' "$SANDBOX_JSON" | node -e '
+    let s = ""; process.stdin.on("data", (d) => (s += d)).on("end", () => {
+      const sb = JSON.parse(s).sandbox; const e = sb.examples[process.argv[1]];
+      console.log([e.pendingApplication, e.declarationParticipant, e.declarationCourse, e.deliveryPartner,
+        e.outcomeParticipant, sb.seeded.length + " seeded now in " + (sb.durationMs / 1000).toFixed(1) + "s"].join("\t"));
+    });' "$FIRST_ID")"
+  IFS=$'\t' read -r EX_PENDING EX_PARTICIPANT EX_COURSE EX_PARTNER EX_OUTCOMES EX_SEEDED <<<"$EXAMPLE"
+  NOW_UTC="$(date -u +%Y-%m-%dT%H:%M:%SZ)"
+  AUTH="-H 'Authorization: Bearer $FIRST_TOKEN'"
+  cat <<EOF
+
+  Sandbox data (docs/sandbox.md; the same ids on every machine; lead providers: $EX_SEEDED), as $FIRST_NAME:
+    # list applications (pending ones to accept or reject, cohorts 2023 to 2026)
+    curl -s $AUTH $GATEWAY_URL/api/v3/npq-applications
+    # accept a pending application of a capped cohort (funded_place is required there)
+    curl -s -X POST $AUTH -H 'Content-Type: application/json' \\
+      -d '{"data":{"type":"npq-application-accept","attributes":{"funded_place":true}}}' \\
+      $GATEWAY_URL/api/v3/npq-applications/$EX_PENDING/accept
+    # create a declaration (retained-1 for an active participant)
+    curl -s -X POST $AUTH -H 'Content-Type: application/json' \\
+      -d '{"data":{"type":"participant-declaration","attributes":{"participant_id":"$EX_PARTICIPANT","declaration_type":"retained-1","declaration_date":"$NOW_UTC","course_identifier":"$EX_COURSE","delivery_partner_id":"$EX_PARTNER"}}}' \\
+      $GATEWAY_URL/api/v3/participant-declarations
+    # list statements (open and paid)
+    curl -s $AUTH $GATEWAY_URL/api/v3/statements
+    # a participant's outcomes
+    curl -s $AUTH $GATEWAY_URL/api/v3/participants/npq/$EX_OUTCOMES/outcomes
+    # put this provider's data back as seeded (admin)
+    curl -s -X POST -H 'Authorization: Bearer $ADMIN_TOKEN' -H 'Content-Type: application/json' \\
+      -d '{"data":{"type":"sandbox-reset","attributes":{"lead_provider_id":"$FIRST_ID"}}}' \\
+      $GATEWAY_URL/admin/v1/sandbox/reset
+EOF
+fi
+cat <<EOF
 
   Press Ctrl-C to stop.
 EOF

@@ -1,5 +1,5 @@
 import type { AddressInfo } from 'node:net';
-import { buildGateway, gatewayOrmSettings, seedGateway } from '@npq/gateway';
+import { buildGateway, gatewayOrmSettings, Sandbox, seedGateway } from '@npq/gateway';
 import { applicationsService } from '@npq/applications';
 import { trainingService } from '@npq/training';
 import { financeService, seedFinance, startFinanceWorkers, type FinanceWorkers } from '@npq/finance';
@@ -64,6 +64,8 @@ export interface System {
   inject: Inject;
   /** Finance (issue 5): the statement worker's queues and processors, when started with `financeWorker`. */
   financeWorkers?: FinanceWorkers;
+  /** The sandbox dataset (docs/sandbox.md), when started with `sandbox` (needs SANDBOX true). */
+  sandbox?: Sandbox;
   /** Another gateway replica on the same database, Redis prefix and services (config may differ). */
   startGateway(config?: SystemOptions['config']): Promise<{ client: ApiClient; close(): Promise<void> }>;
   close(): Promise<void>;
@@ -88,6 +90,11 @@ export interface SystemOptions {
    * tie a server-side error to the request that caused it (lines carry the request's `reqId`).
    */
   logSink?: (line: string) => void;
+  /**
+   * Seed the sandbox dataset for every lead provider before answering (docs/sandbox.md), as the start
+   * script does. Implies `financeWorker` (its payment runs pay the seeded statements).
+   */
+  sandbox?: boolean;
 }
 
 const DEFINITIONS = { applications: applicationsService, training: trainingService, finance: financeService };
@@ -172,7 +179,7 @@ export async function startSystem(options: SystemOptions = {}): Promise<System> 
   let financeWorkerRedis: Redis | undefined;
   if (services.finance) {
     await seedFinance(services.finance.runtime.orm);
-    if (options.financeWorker) {
+    if (options.financeWorker || options.sandbox) {
       financeWorkerRedis = createRedis(TEST_REDIS_URL, 'finance-worker-test');
       financeWorkers = await startFinanceWorkers(services.finance.runtime, financeWorkerRedis, {
         schedule: false,
@@ -226,6 +233,21 @@ export async function startSystem(options: SystemOptions = {}): Promise<System> 
     seeded.flatMap((t) => (t.token === null ? [] : [[t.leadProviderId, t.token] as const])),
   );
   const anonymous = new ApiClient(inject);
+  let sandbox: Sandbox | undefined;
+  if (options.sandbox) {
+    sandbox = new Sandbox({
+      config: baseConfig,
+      orm: gatewayOrm,
+      redis,
+      logger: makeLogger('sandbox', baseConfig.LOG_LEVEL),
+      upstreams: {
+        applications: services.applications.url,
+        training: services.training.url,
+        finance: services.finance.url,
+      },
+    });
+    await sandbox.seedAll();
+  }
 
   return {
     config: baseConfig,
@@ -241,6 +263,7 @@ export async function startSystem(options: SystemOptions = {}): Promise<System> 
     provider: (leadProviderId = LEAD_PROVIDERS[0].id) => anonymous.withToken(tokens[leadProviderId]),
     inject,
     financeWorkers,
+    sandbox,
     startGateway: async (overrides = {}) => {
       const config = loadConfig({}, { ...baseConfigInput, ...overrides });
       const replica = await makeGateway(config);

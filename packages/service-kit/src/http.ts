@@ -11,6 +11,7 @@ import underPressure from '@fastify/under-pressure';
 import { collectDefaultMetrics, Histogram, Registry } from 'prom-client';
 import type { Logger } from 'pino';
 import { runWithClock } from './clock';
+import { runWithIdSeed, sandboxIdsEnabled } from './sandbox-ids';
 import {
   ApiError,
   badRequest,
@@ -36,6 +37,8 @@ export const INTERNAL_HEADERS = {
   leadProviderId: 'x-npq-lead-provider-id',
   now: 'x-npq-now',
   requestId: 'x-request-id',
+  /** The sandbox seeder's seed key (deterministic ids, see sandbox-ids.ts); honoured only in the sandbox. */
+  sandboxSeed: 'x-npq-sandbox-seed',
 } as const;
 
 export type CallerScope = 'lead_provider' | 'admin' | 'teacher_record_service';
@@ -50,6 +53,8 @@ declare module 'fastify' {
     frozenNow: Date | undefined;
     /** The JSON body's text as received (the gateway forwards it as is instead of re-serialising). */
     rawBody: string | undefined;
+    /** The sandbox seeder's seed key, when `SANDBOX` is true and the seeder sent one (docs/sandbox.md). */
+    sandboxSeed: string | undefined;
   }
 }
 
@@ -92,6 +97,9 @@ export interface HttpApp {
   /** Flip readiness to 503 before closing, so load balancers stop sending traffic. */
   markDraining(): void;
 }
+
+/** A sandbox seed key: short and log-safe (`<lead provider id>/<name>`). */
+const SAFE_SEED_KEY = /^[A-Za-z0-9._:/-]{1,200}$/;
 
 const JSON_TYPES = ['application/json', 'text/x-json', 'application/jsonrequest'];
 const UNPROTECTED = /^\/(health\/(live|ready)|metrics)(\?|$)/;
@@ -309,6 +317,7 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
   app.decorateRequest('caller', null as unknown as FastifyRequest['caller']);
   app.decorateRequest('frozenNow', undefined);
   app.decorateRequest('rawBody', undefined);
+  app.decorateRequest('sandboxSeed', undefined);
 
   if ((options.maxEventLoopDelayMs ?? 0) > 0) {
     void app.register(underPressure, {
@@ -350,6 +359,8 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
         const parsed = new Date(nowHeader);
         if (!Number.isNaN(parsed.getTime())) req.frozenNow = parsed;
       }
+      const seed = req.headers[INTERNAL_HEADERS.sandboxSeed];
+      if (sandboxIdsEnabled() && typeof seed === 'string' && SAFE_SEED_KEY.test(seed)) req.sandboxSeed = seed;
     } else {
       req.caller = { scope: undefined, leadProviderId: undefined };
     }
@@ -360,7 +371,9 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
   app.addHook('onRoute', (route) => {
     const handler = route.handler;
     route.handler = function wrapped(this: FastifyInstance, req: FastifyRequest, reply: FastifyReply) {
-      return runWithClock(req.frozenNow, () => handler.call(this, req, reply));
+      return runWithClock(req.frozenNow, () =>
+        runWithIdSeed(req.sandboxSeed, () => handler.call(this, req, reply)),
+      );
     };
   });
 

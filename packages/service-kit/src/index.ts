@@ -25,3 +25,4 @@ export * from './bootstrap';
 export * from './attribute-reader';
 export * from './admin-attributes';
 export * from './sql-list';
+export * from './sandbox-ids';

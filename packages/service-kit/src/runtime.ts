@@ -9,6 +9,7 @@ import { ReadYourWrites } from './read-your-writes';
 import type { Closer } from './lifecycle';
 import { createHttpApp, type HealthCheck, type HttpApp } from './http';
 import { Registry } from './metrics';
+import { enableSandboxIds } from './sandbox-ids';
 
 /** What every service process holds: config, logger, database, messaging, its outbox relay. */
 export interface ServiceRuntime {
@@ -38,6 +39,8 @@ export interface RuntimeOptions {
 
 export async function createServiceRuntime(options: RuntimeOptions): Promise<ServiceRuntime> {
   const { service, config } = options;
+  // Deterministic ids for the sandbox seeder's requests (docs/sandbox.md); never outside the sandbox.
+  enableSandboxIds(config.SANDBOX);
   const logger = options.logger ?? createLogger(service, config.LOG_LEVEL);
   const naming = new Naming(config.NPQ_NAMESPACE);
   const orm = await createOrm(options.ormSettings);

@@ -112,6 +112,7 @@ export async function seedFinance(orm: MikroORM): Promise<FinanceSeedSummary> {
       .execute('run');
 
     const s = {
+      id: [] as string[],
       lp: [] as string[],
       cohort: [] as string[],
       startYear: [] as number[],
@@ -125,6 +126,8 @@ export async function seedFinance(orm: MikroORM): Promise<FinanceSeedSummary> {
     for (const lp of LEAD_PROVIDERS) {
       for (const cohort of COHORTS) {
         for (const period of seedStatementPeriods(cohort)) {
+          // Fixed ids (like the delivery partners'), so the sandbox's statements are the same everywhere.
+          s.id.push(seedUuid(`statement:${lp.id}:${cohort.identifier}:${period.year}-${period.month}`));
           s.lp.push(lp.id);
           s.cohort.push(cohort.identifier);
           s.startYear.push(cohort.startYear);
@@ -139,15 +142,16 @@ export async function seedFinance(orm: MikroORM): Promise<FinanceSeedSummary> {
     }
     // raw SQL: a set-based seed (one insert from unnest arrays, skipping existing periods).
     const statements: unknown[] = await em.execute(
-      `insert into finance.statements (lead_provider_id, cohort_identifier, cohort_start_year, cohort_suffix, year, month,
+      `insert into finance.statements (id, lead_provider_id, cohort_identifier, cohort_start_year, cohort_suffix, year, month,
          deadline_date, payment_date, output_fee, state, reconcile_amount, created_at, updated_at, version)
-       select lp, cohort, start_year, suffix, year, month, deadline, payment, output_fee, 'open', 0, ?, ?, 1
-       from unnest(?::uuid[], ?::text[], ?::int[], ?::text[], ?::int[], ?::int[], ?::date[], ?::date[], ?::boolean[])
-         as t(lp, cohort, start_year, suffix, year, month, deadline, payment, output_fee)
+       select id, lp, cohort, start_year, suffix, year, month, deadline, payment, output_fee, 'open', 0, ?, ?, 1
+       from unnest(?::uuid[], ?::uuid[], ?::text[], ?::int[], ?::text[], ?::int[], ?::int[], ?::date[], ?::date[], ?::boolean[])
+         as t(id, lp, cohort, start_year, suffix, year, month, deadline, payment, output_fee)
        on conflict (lead_provider_id, cohort_identifier, year, month) do nothing returning id`,
       [
         at,
         at,
+        pgArray(s.id),
         pgArray(s.lp),
         pgArray(s.cohort),
         pgArray(s.startYear),

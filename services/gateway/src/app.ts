@@ -25,6 +25,8 @@ import { buildRouteTable, scopeOf, type GatewayRoute, type Owner } from './proxy
 import { InFlightLimiter } from './rate-limit/in-flight';
 import { RateLimiter } from './rate-limit/rate-limiter';
 import { tokenRoutes } from './tokens/routes';
+import { sandboxRoutes } from './sandbox/routes';
+import { Sandbox } from './sandbox/sandbox';
 import { tokenFromHeader } from './tokens/token-digest';
 
 export interface GatewayDeps {
@@ -229,6 +231,11 @@ export async function buildGateway(deps: GatewayDeps): Promise<HttpApp> {
     admin.addHook('onRequest', guard('admin'));
     leadProviderRoutes(admin);
     tokenRoutes(admin, config.TOKEN_HMAC_SECRET, tokenCache);
+    // The sandbox dataset's reset (docs/sandbox.md); absent (404) outside the sandbox.
+    sandboxRoutes(
+      admin,
+      config.SANDBOX ? new Sandbox({ config, orm, redis: deps.redis, logger, upstreams }) : undefined,
+    );
   });
 
   await docsRoutes(app);

@@ -789,6 +789,30 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/admin/v1/sandbox/reset": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Restore one lead provider's sandbox data to the seed
+         * @description Sandbox only (`SANDBOX=true`; 404 otherwise). Deletes the lead provider's applications, participants,
+         *     declarations, outcomes and statement payments, reopens its statements, and writes the sandbox dataset
+         *     again with the same ids (docs/sandbox.md lists them). Takes a few seconds; other lead providers'
+         *     data is left as it is, except the application that this provider's `two-providers` participant has
+         *     at the next lead provider. An unknown or missing `lead_provider_id` gives 422.
+         */
+        post: operations["adminResetSandbox"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/admin/v1/outcome-deliveries": {
         parameters: {
             query?: never;
@@ -2001,6 +2025,39 @@ export interface components {
         /** @description A single cut-off run. */
         StatementCutoffResponse: {
             data: components["schemas"]["StatementCutoff"];
+        };
+        /** @description Body of a sandbox reset. */
+        SandboxResetRequest: {
+            data: {
+                /**
+                 * @description Send `sandbox-reset`.
+                 * @example sandbox-reset
+                 */
+                type?: string;
+                attributes: {
+                    /** @description The lead provider whose data to restore. */
+                    lead_provider_id: components["schemas"]["Uuid"];
+                };
+            };
+        };
+        /** @description A finished sandbox reset. */
+        SandboxReset: {
+            /** @description The lead provider's id. */
+            id: components["schemas"]["Uuid"];
+            /** @enum {string} */
+            type: "sandbox-reset";
+            attributes: {
+                lead_provider_id: components["schemas"]["Uuid"];
+                /** @description Version of the sandbox dataset written (docs/sandbox.md). */
+                dataset_version: string;
+                duration_ms: number;
+                /** Format: date-time */
+                reset_at: string;
+            };
+        };
+        /** @description A single sandbox reset. */
+        SandboxResetResponse: {
+            data: components["schemas"]["SandboxReset"];
         };
         /** @description Attributes of an outcome push to DQT. */
         OutcomeDeliveryAttributes: {
@@ -3797,6 +3854,38 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorised"];
+            413: components["responses"]["PayloadTooLarge"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    adminResetSandbox: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SandboxResetRequest"];
+            };
+        };
+        responses: {
+            /** @description The provider's data is the seed again. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SandboxResetResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorised"];
+            404: components["responses"]["NotFound"];
             413: components["responses"]["PayloadTooLarge"];
             422: components["responses"]["UnprocessableEntity"];
             429: components["responses"]["TooManyRequests"];

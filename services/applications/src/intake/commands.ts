@@ -1,7 +1,6 @@
-import { randomUUID } from 'node:crypto';
 import { LockMode, UniqueConstraintViolationException } from '@mikro-orm/postgresql';
 import type { EventEnvelope } from '@npq/contracts';
-import { now, unprocessable, type EntityManager, type Naming } from '@npq/service-kit';
+import { newId, now, unprocessable, type EntityManager, type Naming } from '@npq/service-kit';
 import { Application, ApplicationSchema } from '../applications/entity';
 import { ApplicationQueries } from '../applications/queries';
 import { isPreviouslyFunded } from '../applications/rules';
@@ -52,7 +51,7 @@ export async function intakeApplication(
         if (applicant.email) await assertEmailFree(tx, applicant.email);
         person = tx.create(PersonSchema, {
           ...new Person(),
-          id: randomUUID(),
+          id: newId('participant'),
           fullName: applicant.fullName,
           email: applicant.email,
           trn: applicant.trn,
@@ -65,7 +64,7 @@ export async function intakeApplication(
 
       const application = tx.create(ApplicationSchema, {
         ...new Application(),
-        id: randomUUID(),
+        id: newId('application'),
         personId: person.id,
         leadProviderId: input.leadProviderId,
         courseIdentifier: input.courseIdentifier,

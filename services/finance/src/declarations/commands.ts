@@ -5,6 +5,7 @@ import {
   badRequest,
   findForUpdate,
   forbidden,
+  newId,
   notFound,
   now,
   today,
@@ -112,7 +113,7 @@ export async function createDeclaration(
         // Re-read under the lock: the application may have changed since validation.
         const application = (await applications.findApplication(v.application.id)) ?? v.application;
         const at = now();
-        const id = randomUUID();
+        const id = newId('declaration');
         const duplicateOf = await declarations.findEarliestDuplicate({
           declarationId: id,
           participantId: v.participantId,

@@ -18,7 +18,7 @@ const OWNERS: [RegExp, Owner][] = [
   [/^\/api\/v3\/participants\/npq(\/|$)/, 'training'],
   [/^\/api\/v3\/(participant-declarations|statements|delivery-partners)(\/|$)/, 'finance'],
   [/^\/api\/(teacher-record-service|teaching-record-system)\//, 'training'],
-  [/^\/admin\/v1\/(lead-providers|api-tokens|teacher-record-service)(\/|$)/, 'gateway'],
+  [/^\/admin\/v1\/(lead-providers|api-tokens|teacher-record-service|sandbox)(\/|$)/, 'gateway'],
   [/^\/admin\/v1\/(npq-applications|participants)(\/|$)/, 'applications'],
   [/^\/admin\/v1\/outcome-deliveries(\/|$)/, 'training'],
   [/^\/admin\/v1\/(delivery-partners|statements|finance)(\/|$)/, 'finance'],

@@ -1,6 +1,13 @@
-import { randomUUID } from 'node:crypto';
 import type { DeclarationSnapshotV1, EventEnvelope, OutcomeState } from '@npq/contracts';
-import { now, toDateOnly, today, ValidationErrors, type EntityManager, type Naming } from '@npq/service-kit';
+import {
+  newId,
+  now,
+  toDateOnly,
+  today,
+  ValidationErrors,
+  type EntityManager,
+  type Naming,
+} from '@npq/service-kit';
 import { ApplicationRecordSchema } from '../applications/entity';
 import type { DeclarationRecord } from '../declarations/entity';
 import { DeclarationRepository } from '../declarations/repository';
@@ -40,7 +47,9 @@ async function appendOutcome(
 ): Promise<{ outcome: OutcomeView; event: EventEnvelope }> {
   const outcomes = new OutcomeRepository(em);
   const row = em.create(OutcomeSchema, {
-    id: randomUUID(),
+    // Sandbox: derived from the declaration and the outcome's place on it, so seeded outcomes keep their ids
+    // (docs/sandbox.md); random elsewhere.
+    id: newId('outcome', `${declaration.id}:${await outcomes.countFor(declaration.id)}`),
     declarationId: declaration.id,
     applicationId: declaration.applicationId,
     leadProviderId: declaration.leadProviderId,

@@ -1,0 +1,124 @@
+import { LEAD_PROVIDERS } from '@npq/contracts';
+import { sandboxId } from '@npq/service-kit';
+import {
+  nextLeadProvider,
+  sandboxApplicationId,
+  sandboxDeclarationId,
+  sandboxParticipantId,
+} from '@npq/gateway';
+import { applicationAttributes, createApplication } from '../support/fixtures';
+import { declarationBody, EVERYWHERE_PARTNER } from '../support/finance';
+import { providerView, withoutTimestamps, type ProviderView } from '../support/sandbox';
+import { startSystem, type System } from '../support/system';
+
+let system: System;
+const before = new Map<string, ProviderView>();
+const A = LEAD_PROVIDERS[0].id;
+const NEXT = nextLeadProvider(A);
+
+beforeAll(async () => {
+  system = await startSystem({ sandbox: true });
+  for (const lp of LEAD_PROVIDERS) before.set(lp.id, await providerView(system, lp.id));
+}, 180_000);
+
+afterAll(async () => {
+  await system?.close();
+});
+
+const reset = (leadProviderId: unknown, client = system.admin) =>
+  client.post('/admin/v1/sandbox/reset', {
+    data: { type: 'sandbox-reset', attributes: { lead_provider_id: leadProviderId } },
+  });
+
+describe('POST /admin/v1/sandbox/reset', () => {
+  it('restores a provider’s data to the seed after changes, with the same ids', async () => {
+    const provider = system.provider(A);
+    // A provider's day of work: accept, reject, void, declare; DfE adds an application.
+    const accepted = await provider.post(
+      `/api/v3/npq-applications/${sandboxApplicationId(A, 'pending-capped')}/accept`,
+      { data: { type: 'npq-application-accept', attributes: { funded_place: true } } },
+    );
+    expect(accepted.status).toBe(200);
+    expect(
+      (await provider.post(`/api/v3/npq-applications/${sandboxApplicationId(A, 'pending-full')}/reject`))
+        .status,
+    ).toBe(200);
+    const voided = await provider.put(
+      `/api/v3/participant-declarations/${sandboxDeclarationId(A, 'eligible', 'started')}/void`,
+    );
+    expect(voided.status).toBe(200);
+    const declared = await provider.post(
+      '/api/v3/participant-declarations',
+      declarationBody({
+        participant_id: sandboxParticipantId(A, 'active'),
+        declaration_type: 'completed',
+        declaration_date: new Date(Date.now() - 3_600_000).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+        course_identifier: 'npq-headship',
+        delivery_partner_id: EVERYWHERE_PARTNER.id,
+        has_passed: true,
+      }),
+    );
+    expect(declared.status).toBe(200);
+    const extra = await createApplication(system.admin, { lead_provider_id: A });
+    const changed = await providerView(system, A);
+    expect(withoutTimestamps(changed)).not.toEqual(withoutTimestamps(before.get(A)!));
+
+    const res = await reset(A);
+    expect(res.status).toBe(200);
+    expect(res.body.data).toMatchObject({
+      id: A,
+      type: 'sandbox-reset',
+      attributes: { lead_provider_id: A, dataset_version: expect.any(String) },
+    });
+
+    const after = await providerView(system, A);
+    expect(withoutTimestamps(after)).toEqual(withoutTimestamps(before.get(A)!));
+    expect(after.applications.map((a) => a.id)).not.toContain(extra.id);
+    expect(after.declarations.map((d) => d.id)).not.toContain(declared.body.data.id);
+  }, 120_000);
+
+  it('leaves every other provider’s data as it was', async () => {
+    for (const lp of LEAD_PROVIDERS) {
+      if (lp.id === A) continue;
+      const view = await providerView(system, lp.id);
+      if (lp.id === NEXT) {
+        // The one shared resource: A's two-provider person applied here too, and that application was
+        // written again with the same id and content.
+        expect(withoutTimestamps(view)).toEqual(withoutTimestamps(before.get(lp.id)!));
+      } else {
+        expect(view).toEqual(before.get(lp.id));
+      }
+    }
+  });
+
+  it('sees only its own data with each provider’s token', async () => {
+    const res = await system
+      .provider(NEXT)
+      .get(`/api/v3/npq-applications/${sandboxApplicationId(A, 'pending-capped')}`);
+    expect(res.status).toBe(404);
+    const declaration = await system
+      .provider(NEXT)
+      .put(`/api/v3/participant-declarations/${sandboxDeclarationId(A, 'active', 'started')}/void`);
+    expect([403, 404]).toContain(declaration.status);
+  });
+
+  it('ignores a client’s seed header: only the seeder chooses ids', async () => {
+    const res = await system.admin.post(
+      '/admin/v1/npq-applications',
+      { data: { type: 'npq_application', attributes: applicationAttributes({ lead_provider_id: A }) } },
+      { headers: { 'x-npq-sandbox-seed': 'client/chosen/intake' } },
+    );
+    expect(res.status).toBe(201);
+    expect(res.body.data.id).not.toBe(sandboxId('client/chosen/intake', 'application'));
+  });
+
+  it('refuses bad input and callers other than the admin', async () => {
+    expect((await reset(A, system.provider(A))).status).toBe(401);
+    expect((await reset(A, system.anonymous)).status).toBe(401);
+    const unknown = await reset('00000000-0000-4000-8000-000000000000');
+    expect(unknown.status).toBe(422);
+    expect(unknown.body.errors[0].title).toBe('lead_provider_id');
+    expect((await reset(undefined)).status).toBe(400);
+    expect((await system.admin.post('/admin/v1/sandbox/reset', { data: {} })).status).toBe(400);
+  });
+});
