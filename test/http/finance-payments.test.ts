@@ -39,7 +39,7 @@ async function sql<T = Record<string, unknown>>(query: string, params: unknown[]
   return system.services.finance.runtime.orm.em.fork().execute(query, params);
 }
 
-describe('the worked example of reference-and-finance §2.5 (June 2025 statement, cohort 2024, specialist course)', () => {
+describe('the worked example of docs/domain.md, "Money" (June 2025 statement, cohort 2024, specialist course)', () => {
   const specialist = (overrides: Record<string, unknown> = {}) =>
     createAcceptedApplication(
       system,

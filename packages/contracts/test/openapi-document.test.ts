@@ -2,9 +2,9 @@ import Ajv2020 from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
 import { loadOpenApiDocument } from '../src/openapi';
 
-// The OpenAPI document is the source of truth for the HTTP API. These tests pin the facts of
-// reference/api-contract.md that a wire-compatible client depends on: routes, success codes,
-// resource `type` values, attribute names, order and nullability, and the error envelopes.
+// The OpenAPI document is the source of truth for the HTTP API. These tests pin the facts of DfE's API
+// that a wire-compatible client depends on (docs/compatibility.md): routes, success codes, resource
+// `type` values, attribute names, order and nullability, and the error envelopes.
 
 type Json = Record<string, unknown>;
 
@@ -126,7 +126,7 @@ describe('OpenAPI document: shape', () => {
     expect(JSON.stringify(doc)).not.toMatch(/"nullable":/);
   });
 
-  it('has exactly the 23 v3 routes of api-contract.md §1, with their success codes', () => {
+  it("has exactly the 23 v3 routes of DfE's API, with their success codes", () => {
     for (const [method, path, success] of V3_ROUTES) {
       const responses = operation(method, path).responses as Json;
       expect(Object.keys(responses).filter((code) => code.startsWith('2'))).toEqual([success]);
@@ -185,7 +185,7 @@ describe('OpenAPI document: shape', () => {
     }
   });
 
-  it('documents the undocumented-by-DfE status codes where they apply (§10.10)', () => {
+  it('documents the undocumented-by-DfE status codes where they apply (docs/compatibility.md)', () => {
     const codes = (method: string, path: string) => Object.keys(operation(method, path).responses as Json);
     expect(codes('put', '/api/v3/participant-declarations/{id}/void')).toEqual(
       expect.arrayContaining(['403']),
@@ -549,7 +549,7 @@ describe('OpenAPI document: v3 resources', () => {
     expect(errorsOf('Participant', { ...participant, type: 'participant' })).not.toEqual([]);
   });
 
-  it('follows the implementation where DfE swagger differs (§10)', () => {
+  it('follows the implementation where DfE swagger differs (docs/compatibility.md)', () => {
     const withAttributes = <T extends { attributes: Json }>(fixture: T, patch: Json): T => {
       const copy = clone(fixture);
       Object.assign(copy.attributes, patch);

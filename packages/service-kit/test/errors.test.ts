@@ -46,7 +46,7 @@ describe('ApiError', () => {
   });
 });
 
-describe('error helpers (api-contract.md §2.4)', () => {
+describe('error helpers (docs/compatibility.md, "Kept DfE behaviour that may surprise")', () => {
   it('badRequest: 400 JSON:API-like shape', () => {
     expect(wire(badRequest("'#/filter' is not a valid field"))).toEqual({
       status: 400,

@@ -160,7 +160,7 @@ describe('parseDateFilter', () => {
     ).toBe('2023-07-01T11:00:00.000Z');
   });
 
-  // api-contract.md §2.9: DfE URL-decodes the value a second time
+  // docs/compatibility.md, `filter[updated_since]` row: DfE URL-decodes the value a second time
   // (`Time.iso8601(URI.decode_www_form_component(value))`), and double-encoding (`%252B`) is the documented way
   // clients get a positive offset through. Those clients must keep working: the kit decodes only once, so
   // `2023-07-01T12:00:00%2B01:00` reaches the ISO parser and is refused with a 400.

@@ -156,7 +156,7 @@ describe('parseIso8601 (filter[updated_since] / filter[created_since])', () => {
   });
 });
 
-describe('parseRfc3339Strict (declaration_date, business-rules §5.2.1 #7)', () => {
+describe('parseRfc3339Strict (declaration_date, docs/domain.md, "Declaration dates")', () => {
   it.each([
     ['2023-01-01T10:20:30Z', '2023-01-01T10:20:30.000Z'],
     ['2023-01-01T10:20:30', '2023-01-01T10:20:30.000Z'],

@@ -1,5 +1,5 @@
 /**
- * NPQ cohorts (reference-and-finance §1.4, business-rules §1.1).
+ * NPQ cohorts (docs/domain.md, "Cohorts").
  *
  * A cohort is a start year plus a one-letter suffix; `identifier` is `${startYear}${suffix}`.
  */

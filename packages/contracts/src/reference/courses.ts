@@ -1,5 +1,5 @@
 /**
- * NPQ courses and course groups (reference-and-finance §1.1–1.2, business-rules §1.2).
+ * NPQ courses and course groups (docs/domain.md, "Courses and course groups").
  */
 
 /** `Course::IDENTIFIERS`, in code order (the order matters for validation messages). */

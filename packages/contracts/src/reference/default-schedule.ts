@@ -1,6 +1,6 @@
 /**
- * Schedule selection: the default schedule on accept (reference-and-finance §1.7, business-rules §3.4)
- * and the target schedule of change-schedule (business-rules §4.4).
+ * Schedule selection: the default schedule on accept (docs/domain.md, "The default schedule") and the
+ * target schedule of change-schedule (docs/domain.md, "The target schedule of change-schedule").
  */
 import { cohortByIdentifier, cohortsForStartYear, type CohortIdentifier } from './cohorts';
 import { courseByIdentifier, type CourseIdentifier } from './courses';
@@ -160,7 +160,7 @@ export function defaultScheduleFor(input: DefaultScheduleInput): DefaultSchedule
 export interface ScheduleChangeInput {
   /** The requested `schedule_identifier` (raw input; unknown identifiers resolve to undefined). */
   readonly scheduleIdentifier: string;
-  /** The target cohort start year (the `cohort` parameter, or the fallbacks business-rules §4.4 lists). */
+  /** The target cohort start year (the `cohort` parameter, or the fallbacks in docs/domain.md, "Participant actions"). */
   readonly cohortStartYear: number;
 }
 

@@ -1,6 +1,6 @@
 /**
- * Enumerations (reference-and-finance §1.9, business-rules §0.5, api-contract §3). Values are exactly as
- * stored/emitted by the Rails app, in the same order.
+ * Enumerations (docs/domain.md, "Enumerations"). Values are exactly as stored/emitted by the Rails app,
+ * in the same order.
  */
 import type { DeclarationState } from '../events';
 import type { AssertTrue, TypesEqual } from './type-assert';

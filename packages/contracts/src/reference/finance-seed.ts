@@ -1,7 +1,7 @@
 /**
- * Seed formulas for statements and contract templates (reference-and-finance §2.3 item 2, §2.3 item 1
- * for the per-course-group payment terms). These are development/sandbox seeds: production statements
- * and contracts are uploaded by admins.
+ * Seed formulas for statements and contract templates, with the per-course-group payment terms
+ * (docs/domain.md, "Finance seeds"). These are development/sandbox seeds: production statements and
+ * contracts are uploaded by admins.
  */
 import { cohortByIdentifier, type Cohort } from './cohorts';
 import { courseByIdentifier, type CourseGroup, type CourseIdentifier } from './courses';

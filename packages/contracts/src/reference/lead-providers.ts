@@ -1,5 +1,6 @@
 /**
- * Lead providers and which courses each offers per cohort (reference-and-finance §1.3).
+ * Lead providers and which courses each offers per cohort (docs/domain.md, "Lead providers and their
+ * course offers").
  */
 import { cohortByIdentifier, isFunded, type CohortIdentifier } from './cohorts';
 import { isCourseIdentifier, type CourseIdentifier } from './courses';

@@ -1,5 +1,5 @@
 /**
- * NPQ schedules (reference-and-finance §1.5, business-rules §1.3).
+ * NPQ schedules (docs/domain.md, "Schedules").
  *
  * A schedule is a row per (cohort, identifier). Dates follow the NPQ seed factory
  * (`spec/factories/schedules.rb`) relative to the cohort's start year Y; they reproduce the seed table
