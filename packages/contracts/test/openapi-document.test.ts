@@ -104,6 +104,7 @@ const ADMIN_ROUTES: Array<[string, string, string]> = [
   ['get', '/admin/v1/outcome-deliveries', '200'],
   ['get', '/admin/v1/outcome-deliveries/{id}/attempts', '200'],
   ['post', '/admin/v1/outcome-deliveries/{id}/retry', '202'],
+  ['post', '/admin/v1/sandbox/reset', '200'],
 ];
 
 describe('OpenAPI document: shape', () => {
