@@ -1,3 +1,4 @@
+import { toRfc3339 } from '@npq/service-kit';
 import type { Delivery, DeliveryAttempt } from './entity';
 
 export function serializeDelivery(d: Delivery) {
@@ -11,17 +12,17 @@ export function serializeDelivery(d: Delivery) {
       state: d.state,
       attempts: d.attempts,
       last_status_code: d.lastStatusCode,
-      next_attempt_at: d.state === 'pending' ? d.nextAttemptAt.toISOString() : null,
-      delivered_at: d.deliveredAt?.toISOString() ?? null,
-      created_at: d.createdAt.toISOString(),
-      updated_at: d.updatedAt.toISOString(),
+      next_attempt_at: d.state === 'pending' ? toRfc3339(d.nextAttemptAt) : null,
+      delivered_at: toRfc3339(d.deliveredAt),
+      created_at: toRfc3339(d.createdAt),
+      updated_at: toRfc3339(d.updatedAt),
     },
   };
 }
 
 export function serializeAttempt(a: DeliveryAttempt) {
   return {
-    attempted_at: a.attemptedAt.toISOString(),
+    attempted_at: toRfc3339(a.attemptedAt),
     status_code: a.statusCode,
     latency_ms: a.latencyMs,
     response_excerpt: a.responseExcerpt,

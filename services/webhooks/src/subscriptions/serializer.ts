@@ -1,3 +1,4 @@
+import { toRfc3339 } from '@npq/service-kit';
 import type { Subscription } from './entity';
 
 /** Wire shape of a subscription; the secret only in the answers that create or rotate it. */
@@ -10,10 +11,10 @@ export function serializeSubscription(s: Subscription, withSecret = false) {
       event_types: s.eventTypes,
       state: s.state,
       ...(withSecret ? { secret: s.secret } : {}),
-      failing_since: s.failingSince?.toISOString() ?? null,
-      disabled_at: s.disabledAt?.toISOString() ?? null,
-      created_at: s.createdAt.toISOString(),
-      updated_at: s.updatedAt.toISOString(),
+      failing_since: toRfc3339(s.failingSince),
+      disabled_at: toRfc3339(s.disabledAt),
+      created_at: toRfc3339(s.createdAt),
+      updated_at: toRfc3339(s.updatedAt),
     },
   };
 }
