@@ -217,7 +217,9 @@ export class WebhookDeliveryService {
         error: null,
       };
     } catch (err) {
-      const timedOut = err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError');
+      // Checked by name: the abort reason is a DOMException, not always an Error of this realm.
+      const name = (err as { name?: unknown } | null)?.name;
+      const timedOut = name === 'TimeoutError' || name === 'AbortError';
       return {
         statusCode: null,
         latencyMs: Date.now() - started,
