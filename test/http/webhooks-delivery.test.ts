@@ -1,6 +1,7 @@
 import { startSystem, type System } from '../support/system';
 import { AMBITION, BPN, createApplication } from '../support/fixtures';
 import { eventually } from '../support/eventually';
+import { acceptedParticipant, at, declareFor, voidOk } from '../support/finance';
 import { verifySignature, WebhookReceiver } from '../support/webhook-receiver';
 
 // Webhooks (docs/webhooks.md) end to end: provider routes through the gateway, platform events, and a real
@@ -135,6 +136,46 @@ describe('webhook delivery', () => {
     // The other provider's endpoint never hears of this application.
     await new Promise((r) => setTimeout(r, 300));
     expect(receiver.on('/events-bpn').filter((r) => r.json.data.id === app.id)).toEqual([]);
+  });
+
+  it('delivers participant training-status and declaration changes as they happen', async () => {
+    await subscribe('/lifecycle', AMBITION.id, [
+      'participant.training_status_changed',
+      'declaration.created',
+      'declaration.state_changed',
+    ]);
+    const { application, participantId } = await acceptedParticipant(system);
+    const declaration = await declareFor(system, application, AMBITION.id);
+    await voidOk(system.provider(), declaration.id, '2025-10-16T09:00:00Z');
+    const withdrawn = await system.provider().put(
+      `/api/v3/participants/npq/${participantId}/withdraw`,
+      {
+        data: {
+          type: 'participant-withdraw',
+          attributes: { course_identifier: application.attributes.course_identifier, reason: 'other' },
+        },
+      },
+      at('2025-10-17T09:00:00Z'),
+    );
+    expect(withdrawn.status).toBe(200);
+    const got = await eventually(
+      async () =>
+        receiver
+          .on('/lifecycle')
+          .filter((r) => r.json.data.id === declaration.id || r.json.data.id === participantId),
+      (r) => r.length >= 3 && r.some((x) => x.json.type === 'participant.training_status_changed'),
+    );
+    const declarations = got.filter((r) => r.json.data.id === declaration.id);
+    expect(declarations.map((r) => r.json.type)).toEqual([
+      'declaration.created',
+      'declaration.state_changed',
+    ]);
+    expect(declarations[1]!.json.data.attributes.state).toBe('voided');
+    const statuses = got.filter((r) => r.json.type === 'participant.training_status_changed');
+    expect(statuses.at(-1)!.json.data.attributes).toMatchObject({
+      training_status: 'withdrawn',
+      reason: 'other',
+    });
   });
 
   it('retries a 5xx with backoff, records every attempt, and keeps one resource in order', async () => {
