@@ -1,5 +1,5 @@
 import { startSystem, type System } from '../support/system';
-import { AMBITION, BPN, createApplication } from '../support/fixtures';
+import { AMBITION, BPN, CHURCH, createApplication } from '../support/fixtures';
 import { eventually } from '../support/eventually';
 import { acceptedParticipant, at, declareFor, voidOk } from '../support/finance';
 import { verifySignature, WebhookReceiver } from '../support/webhook-receiver';
@@ -176,6 +176,29 @@ describe('webhook delivery', () => {
       training_status: 'withdrawn',
       reason: 'other',
     });
+  });
+
+  it("tells the provider holding a merged participant's applications of the id change, and no one else", async () => {
+    await subscribe('/merge-church', CHURCH.id, ['participant.id_changed']);
+    await subscribe('/merge-ambition', AMBITION.id, ['participant.id_changed']);
+    const retiredApp = await createApplication(system.admin, { lead_provider_id: CHURCH.id });
+    const keptApp = await createApplication(system.admin, { lead_provider_id: AMBITION.id });
+    const from = retiredApp.attributes.participant_id as string;
+    const to = keptApp.attributes.participant_id as string;
+    const merged = await system.admin.post(`/admin/v1/participants/${from}/merge`, {
+      data: { type: 'participant-merge', attributes: { into_participant_id: to } },
+    });
+    expect(merged.status).toBe(200);
+    const [got] = await eventually(
+      async () => receiver.on('/merge-church').filter((r) => r.json.data.id === to),
+      (r) => r.length === 1,
+    );
+    expect(got!.json.type).toBe('participant.id_changed');
+    expect(got!.json.data.attributes.participant_id_changes).toEqual([
+      expect.objectContaining({ from_participant_id: from, to_participant_id: to }),
+    ]);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(receiver.on('/merge-ambition').filter((r) => r.json.data.id === to)).toEqual([]);
   });
 
   it('retries a 5xx with backoff, records every attempt, and keeps one resource in order', async () => {
