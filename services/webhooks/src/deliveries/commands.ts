@@ -51,16 +51,15 @@ export async function queueForSubscribers(
 ): Promise<number> {
   const subs = await new SubscriptionRepository(em).receiving(message.leadProviderId, message.type);
   const schema = em.config.get('schema');
+  // The webhook's own id is the platform event id: receivers dedupe on it (at-least-once).
+  const payload = JSON.stringify(payloadOf(eventId, message.type, occurredAt, message.data));
   for (const sub of subs) {
-    const d = newDelivery(sub, eventId, message.type, message.resourceId, {});
-    // The webhook's own id is the platform event id: receivers dedupe on it (at-least-once).
-    const payload = payloadOf(eventId, message.type, occurredAt, message.data);
     await em.execute(
       `insert into "${schema}"."deliveries" (id, subscription_id, lead_provider_id, event_id, event_type, resource_id,
          payload, state, attempts, next_attempt_at, created_at, updated_at)
        values (?, ?, ?, ?, ?, ?, ?::jsonb, 'pending', 0, now(), now(), now())
        on conflict (subscription_id, event_id) do nothing`,
-      [d.id, sub.id, sub.leadProviderId, eventId, message.type, message.resourceId, JSON.stringify(payload)],
+      [randomUUID(), sub.id, sub.leadProviderId, eventId, message.type, message.resourceId, payload],
     );
   }
   return subs.length;

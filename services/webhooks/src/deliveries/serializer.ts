@@ -1,10 +1,13 @@
+import type { ApiComponents } from '@npq/contracts';
 import { toRfc3339 } from '@npq/service-kit';
 import type { Delivery, DeliveryAttempt } from './entity';
 
-export function serializeDelivery(d: Delivery) {
+type Schemas = ApiComponents['schemas'];
+
+export function serializeDelivery(d: Delivery): Schemas['WebhookDelivery'] {
   return {
     id: d.id,
-    type: 'webhook-delivery' as const,
+    type: 'webhook-delivery',
     attributes: {
       event_id: d.eventId,
       event_type: d.eventType,
@@ -20,7 +23,7 @@ export function serializeDelivery(d: Delivery) {
   };
 }
 
-export function serializeAttempt(a: DeliveryAttempt) {
+export function serializeAttempt(a: DeliveryAttempt): Schemas['WebhookDeliveryAttempt'] {
   return {
     attempted_at: toRfc3339(a.attemptedAt),
     status_code: a.statusCode,

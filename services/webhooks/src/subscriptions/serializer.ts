@@ -1,14 +1,18 @@
+import type { ApiComponents } from '@npq/contracts';
 import { toRfc3339 } from '@npq/service-kit';
 import type { Subscription } from './entity';
+import type { WebhookEventType } from './rules';
+
+type Schemas = ApiComponents['schemas'];
 
 /** Wire shape of a subscription; the secret only in the answers that create or rotate it. */
-export function serializeSubscription(s: Subscription, withSecret = false) {
+export function serializeSubscription(s: Subscription, withSecret = false): Schemas['WebhookSubscription'] {
   return {
     id: s.id,
-    type: 'webhook-subscription' as const,
+    type: 'webhook-subscription',
     attributes: {
       url: s.url,
-      event_types: s.eventTypes,
+      event_types: s.eventTypes as WebhookEventType[],
       state: s.state,
       ...(withSecret ? { secret: s.secret } : {}),
       failing_since: toRfc3339(s.failingSince),
@@ -20,7 +24,7 @@ export function serializeSubscription(s: Subscription, withSecret = false) {
 }
 
 /** Admin view: also says whose it is; never the secret. */
-export function serializeSubscriptionForAdmin(s: Subscription) {
+export function serializeSubscriptionForAdmin(s: Subscription): Schemas['WebhookSubscription'] {
   const base = serializeSubscription(s);
   return { ...base, attributes: { ...base.attributes, lead_provider_id: s.leadProviderId } };
 }
