@@ -131,6 +131,10 @@ describe('webhook delivery', () => {
     );
     expect(got.map((r) => r.json.type)).toEqual(['application.created', 'application.updated']);
     expect(got[1]!.json.data).toMatchObject({ id: app.id, attributes: { status: 'accepted' } });
+    // The full v3 resource, read from the owning service as the provider: what GET would show.
+    const shown = await system.provider().get(`/api/v3/npq-applications/${app.id}`);
+    expect(Object.keys(got[1]!.json.data.attributes)).toEqual(Object.keys(shown.body.data.attributes));
+    expect(got[1]!.json.data.attributes.full_name).toBe(shown.body.data.attributes.full_name);
     expect(new Set(got.map((r) => r.json.id)).size).toBe(2);
     for (const r of got) expect(verifySignature(mine.attributes.secret, r)).toBe(true);
     // The other provider's endpoint never hears of this application.
@@ -171,10 +175,13 @@ describe('webhook delivery', () => {
       'declaration.state_changed',
     ]);
     expect(declarations[1]!.json.data.attributes.state).toBe('voided');
+    // The participant as GET /api/v3/participants/npq/{id} shows it once withdrawn.
     const statuses = got.filter((r) => r.json.type === 'participant.training_status_changed');
-    expect(statuses.at(-1)!.json.data.attributes).toMatchObject({
+    const latest = statuses.at(-1)!.json.data;
+    expect(latest).toMatchObject({ id: participantId, type: 'npq-participant' });
+    expect(latest.attributes.npq_enrolments[0]).toMatchObject({
       training_status: 'withdrawn',
-      reason: 'other',
+      withdrawal: { reason: 'other' },
     });
   });
 

@@ -6,6 +6,7 @@ import { financeService, seedFinance, startFinanceWorkers, type FinanceWorkers }
 import { LEAD_PROVIDERS } from '@npq/contracts';
 import {
   createWebhookDeliveryService,
+  internalResourceFetcher,
   webhooksService,
   type DeliveryWorkerOptions,
   type WebhookDeliveryService,
@@ -208,11 +209,20 @@ export async function startSystem(options: SystemOptions = {}): Promise<System> 
   if (options.webhooks) {
     const running = await startService(webhooksService, baseConfig, makeLogger);
     webhooksRedis = createRedis(TEST_REDIS_URL, 'webhooks-worker-test');
-    const delivery = createWebhookDeliveryService(
-      running.runtime,
-      webhooksRedis,
-      options.webhooks === true ? {} : options.webhooks,
+    // The owning services listen on ports of their own here: the worker reads resources from them.
+    const fetchResource = internalResourceFetcher(
+      {
+        applications: services.applications?.url ?? 'http://127.0.0.1:9',
+        training: services.training?.url ?? 'http://127.0.0.1:9',
+        finance: services.finance?.url ?? 'http://127.0.0.1:9',
+      },
+      baseConfig.INTERNAL_API_SECRET,
+      2000,
     );
+    const delivery = createWebhookDeliveryService(running.runtime, webhooksRedis, {
+      fetchResource,
+      ...(options.webhooks === true ? {} : options.webhooks),
+    });
     delivery.start();
     webhooks = { ...running, delivery };
   }

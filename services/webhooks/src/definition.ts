@@ -4,6 +4,7 @@ import { buildWebhooksApp } from './app';
 import { webhooksHandlers } from './events/handlers';
 import { WebhookDeliveryService, type DeliveryWorkerOptions } from './jobs/deliver';
 import { webhooksOrmSettings } from './orm-settings';
+import { internalResourceFetcher } from './jobs/resources';
 
 /** The delivery worker of a webhooks runtime (the worker process; tests build their own with short delays). */
 export function createWebhookDeliveryService(
@@ -18,6 +19,15 @@ export function createWebhookDeliveryService(
     prefix: runtime.naming.queuePrefix,
     sandbox: runtime.config.SANDBOX,
     timeoutMs: runtime.config.WEBHOOK_TIMEOUT_MS,
+    fetchResource: internalResourceFetcher(
+      {
+        applications: runtime.config.APPLICATIONS_URL,
+        training: runtime.config.TRAINING_URL,
+        finance: runtime.config.FINANCE_URL,
+      },
+      runtime.config.INTERNAL_API_SECRET,
+      runtime.config.WEBHOOK_TIMEOUT_MS,
+    ),
     metrics: runtime.metrics,
     ...overrides,
   });

@@ -16,7 +16,7 @@ function newDelivery(
   eventId: string,
   eventType: string,
   resourceId: string,
-  payload: Record<string, unknown>,
+  payload: string,
 ): Delivery {
   const at = new Date();
   return Object.assign(new (DeliverySchema.meta.class as new () => Delivery)(), {
@@ -57,7 +57,7 @@ export async function queueForSubscribers(
     await em.execute(
       `insert into "${schema}"."deliveries" (id, subscription_id, lead_provider_id, event_id, event_type, resource_id,
          payload, state, attempts, next_attempt_at, created_at, updated_at)
-       values (?, ?, ?, ?, ?, ?, ?::jsonb, 'pending', 0, now(), now(), now())
+       values (?, ?, ?, ?, ?, ?, ?, 'pending', 0, now(), now(), now())
        on conflict (subscription_id, event_id) do nothing`,
       [randomUUID(), sub.id, sub.leadProviderId, eventId, message.type, message.resourceId, payload],
     );
@@ -73,11 +73,13 @@ export async function queuePing(em: EntityManager, sub: Subscription): Promise<D
     eventId,
     PING_EVENT_TYPE,
     sub.id,
-    payloadOf(eventId, PING_EVENT_TYPE, now().toISOString(), {
-      id: sub.id,
-      type: 'webhook-subscription',
-      attributes: { url: sub.url },
-    }),
+    JSON.stringify(
+      payloadOf(eventId, PING_EVENT_TYPE, now().toISOString(), {
+        id: sub.id,
+        type: 'webhook-subscription',
+        attributes: { url: sub.url },
+      }),
+    ),
   );
   em.persist(d);
   await em.flush();

@@ -16,7 +16,8 @@ export class Delivery {
   eventId!: string;
   eventType!: string;
   resourceId!: string;
-  payload!: Record<string, unknown>;
+  /** The exact JSON body sent (text, not jsonb: every attempt signs and sends the same bytes). */
+  payload!: string;
   state: DeliveryState = 'pending';
   attempts = 0;
   nextAttemptAt!: Date;
@@ -38,7 +39,7 @@ export const DeliverySchema = new EntitySchema<Delivery>({
     eventId: { type: 'uuid' },
     eventType: { type: 'string', length: 60 },
     resourceId: { type: 'uuid' },
-    payload: { type: 'json', columnType: 'jsonb' },
+    payload: { type: 'text' },
     state: { type: 'string', length: 20 },
     attempts: { type: 'integer' },
     nextAttemptAt: { type: 'Date', columnType: 'timestamptz' },

@@ -24,6 +24,7 @@ import {
 } from '../deliveries/rules';
 import { SubscriptionSchema, type Subscription } from '../subscriptions/entity';
 import { addressRefusal, dnsResolver, type Resolver } from '../subscriptions/rules';
+import type { ResourceFetcher } from './resources';
 
 export const WEBHOOK_DELIVERY_QUEUE = 'webhooks-delivery';
 
@@ -50,6 +51,11 @@ export interface DeliveryWorkerOptions {
   /** How long a run waits before retrying a delivery whose older sibling (same resource) is still pending. */
   orderingDelayMs?: number;
   resolve?: Resolver;
+  /**
+   * Reads the full v3 resource before the first attempt (docs/webhooks.md, "Payload"); without one, or when
+   * it answers null, the message carries the fields mapped from the event.
+   */
+  fetchResource?: ResourceFetcher;
   metrics?: Registry;
 }
 
@@ -158,6 +164,15 @@ export class WebhookDeliveryService {
       await em.flush();
       return 'subscription disabled';
     }
+    if (d.attempts === 0 && this.options.fetchResource) {
+      // Once, before the first attempt: every retry and redelivery then sends the same body.
+      const payload = JSON.parse(d.payload) as { data?: Record<string, unknown> };
+      const resource = payload.data ? await this.options.fetchResource(d.leadProviderId, payload.data) : null;
+      if (resource) {
+        d.payload = JSON.stringify({ ...payload, data: resource });
+        await em.flush();
+      }
+    }
     const result = await this.send(sub, d);
     const delivered = isDelivered(result.statusCode);
     let retryAt: Date | null = null;
@@ -191,10 +206,10 @@ export class WebhookDeliveryService {
     if (refusal) {
       return { statusCode: null, latencyMs: 0, responseExcerpt: null, error: `refused: the url ${refusal}` };
     }
-    const body = JSON.stringify(d.payload);
+    const body = d.payload;
     const timestamp = Math.floor(Date.now() / 1000);
     // The webhook id is the platform event id (the same on every attempt and redelivery: receivers dedupe).
-    const webhookId = typeof d.payload.id === 'string' ? d.payload.id : d.eventId;
+    const webhookId = d.eventId;
     try {
       const res = await fetch(sub.url, {
         method: 'POST',
