@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Starts the whole platform on this machine: installs what it needs (pnpm, Node dependencies; Postgres,
-# Redis and NATS when none is reachable), builds, migrates, seeds, then runs the gateway, the three services
-# and the three workers as children of this script and prints the gateway URL and tokens.
+# Redis and NATS when none is reachable), builds, migrates, seeds, then runs the gateway, the four services
+# and the four workers as children of this script and prints the gateway URL and tokens.
 #
 #   bash scripts/start.sh              full start
 #   bash scripts/start.sh --no-build   quick restart: skip pnpm install and the build
@@ -20,7 +20,7 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 
-SERVICES=(gateway applications training finance)
+SERVICES=(gateway applications training finance webhooks)
 START_TIMEOUT_S="${START_TIMEOUT_S:-90}"
 STOP_TIMEOUT_S="${STOP_TIMEOUT_S:-20}"
 LOG_DIR="$ROOT/.run/logs"
@@ -167,6 +167,7 @@ declare -A SERVICE_PORT=(
   [applications]="${APPLICATIONS_PORT:-3001}"
   [training]="${TRAINING_PORT:-3002}"
   [finance]="${FINANCE_PORT:-3003}"
+  [webhooks]="${WEBHOOKS_PORT:-3004}"
 )
 ADMIN_TOKEN="${NPQ_ADMIN_TOKEN:-dev-admin-token}"
 GATEWAY_HOST_VALUE="${GATEWAY_HOST:-0.0.0.0}"
@@ -188,9 +189,9 @@ mkdir -p "$LOG_DIR"
 if [[ -f "$ROOT/.run/start.pid" ]] && kill -0 "$(cat "$ROOT/.run/start.pid")" 2>/dev/null; then
   die "scripts/start.sh is already running (pid $(cat "$ROOT/.run/start.pid")); stop it with Ctrl-C or: kill $(cat "$ROOT/.run/start.pid")"
 fi
-for p in "$GATEWAY_PORT_VALUE" "${SERVICE_PORT[applications]}" "${SERVICE_PORT[training]}" "${SERVICE_PORT[finance]}"; do
+for p in "$GATEWAY_PORT_VALUE" "${SERVICE_PORT[applications]}" "${SERVICE_PORT[training]}" "${SERVICE_PORT[finance]}" "${SERVICE_PORT[webhooks]}"; do
   if port_in_use 127.0.0.1 "$p"; then
-    die "port $p is already in use (another instance running?); stop it or choose other ports (GATEWAY_PORT, APPLICATIONS_PORT, TRAINING_PORT, FINANCE_PORT)"
+    die "port $p is already in use (another instance running?); stop it or choose other ports (GATEWAY_PORT, APPLICATIONS_PORT, TRAINING_PORT, FINANCE_PORT, WEBHOOKS_PORT)"
   fi
 done
 echo $$ >"$ROOT/.run/start.pid"
@@ -248,11 +249,11 @@ for svc in "${SERVICES[@]}"; do
 done
 
 say "Starting processes (logs in .run/logs/)"
-for svc in applications training finance; do
+for svc in applications training finance webhooks; do
   spawn "$svc" node "services/$svc/dist/server.js"
 done
 spawn gateway node services/gateway/dist/server.js
-for svc in applications training finance; do
+for svc in applications training finance webhooks; do
   spawn "$svc-worker" node "services/$svc/dist/worker.js"
 done
 
@@ -262,7 +263,7 @@ deadline=$((SECONDS + START_TIMEOUT_S))
 while :; do
   check_children
   pending=()
-  for name in gateway applications training finance; do
+  for name in gateway applications training finance webhooks; do
     [[ -n "${READY[$name]:-}" ]] && continue
     if [[ "$name" == gateway ]]; then
       code="$(http_status "$GATEWAY_PROBE_HOST" "$GATEWAY_PORT_VALUE" /health/ready)"
@@ -329,7 +330,7 @@ cat <<EOF
   Gateway:      $GATEWAY_URL
   Swagger UI:   $GATEWAY_URL/api/docs/v3
   Admin token:  $ADMIN_TOKEN   (NPQ_ADMIN_TOKEN; for /admin/v1)
-  Sandbox:      ${SANDBOX:-true}   Logs: .run/logs/   Processes: gateway, applications, training, finance, 3 workers
+  Sandbox:      ${SANDBOX:-true}   Logs: .run/logs/   Processes: gateway, applications, training, finance, webhooks, 4 workers
 
   API tokens (one bootstrap token per lead provider, for /api/v3; all tokens: GET /admin/v1/api-tokens):
 EOF

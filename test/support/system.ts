@@ -5,6 +5,13 @@ import { trainingService } from '@npq/training';
 import { financeService, seedFinance, startFinanceWorkers, type FinanceWorkers } from '@npq/finance';
 import { LEAD_PROVIDERS } from '@npq/contracts';
 import {
+  createWebhookDeliveryService,
+  internalResourceFetcher,
+  webhooksService,
+  type DeliveryWorkerOptions,
+  type WebhookDeliveryService,
+} from '@npq/webhooks';
+import {
   connectMessaging,
   createConsumer,
   createLogger,
@@ -66,6 +73,8 @@ export interface System {
   financeWorkers?: FinanceWorkers;
   /** The sandbox dataset (docs/sandbox.md), when started with `sandbox` (needs SANDBOX true). */
   sandbox?: Sandbox;
+  /** Webhooks (docs/webhooks.md): the service and its in-process delivery worker, when started with `webhooks`. */
+  webhooks?: RunningService & { delivery: WebhookDeliveryService };
   /** Another gateway replica on the same database, Redis prefix and services (config may differ). */
   startGateway(config?: SystemOptions['config']): Promise<{ client: ApiClient; close(): Promise<void> }>;
   close(): Promise<void>;
@@ -95,6 +104,11 @@ export interface SystemOptions {
    * script does. Implies `financeWorker` (its payment runs pay the seeded statements).
    */
   sandbox?: boolean;
+  /**
+   * Webhooks (docs/webhooks.md): start the webhooks service and its delivery worker in-process (the
+   * worker's options, e.g. a short backoff, may be overridden).
+   */
+  webhooks?: boolean | Partial<DeliveryWorkerOptions>;
 }
 
 const DEFINITIONS = { applications: applicationsService, training: trainingService, finance: financeService };
@@ -189,6 +203,30 @@ export async function startSystem(options: SystemOptions = {}): Promise<System> 
   }
   // --- end finance ---
 
+  // --- webhooks (docs/webhooks.md): the service and an in-process delivery worker ---
+  let webhooks: System['webhooks'];
+  let webhooksRedis: Redis | undefined;
+  if (options.webhooks) {
+    const running = await startService(webhooksService, baseConfig, makeLogger);
+    webhooksRedis = createRedis(TEST_REDIS_URL, 'webhooks-worker-test');
+    // The owning services listen on ports of their own here: the worker reads resources from them.
+    const fetchResource = internalResourceFetcher(
+      {
+        applications: services.applications?.url ?? 'http://127.0.0.1:9',
+        training: services.training?.url ?? 'http://127.0.0.1:9',
+        finance: services.finance?.url ?? 'http://127.0.0.1:9',
+      },
+      baseConfig.INTERNAL_API_SECRET,
+      2000,
+    );
+    const delivery = createWebhookDeliveryService(running.runtime, webhooksRedis, {
+      fetchResource,
+      ...(options.webhooks === true ? {} : options.webhooks),
+    });
+    delivery.start();
+    webhooks = { ...running, delivery };
+  }
+
   const gatewayOrm = await createOrm(gatewayOrmSettings(db.url));
   await migrateUp(gatewayOrm);
   const seeded = await seedGateway(gatewayOrm, baseConfig);
@@ -205,6 +243,7 @@ export async function startSystem(options: SystemOptions = {}): Promise<System> 
         applications: services.applications?.url ?? unreachable,
         training: services.training?.url ?? unreachable,
         finance: services.finance?.url ?? unreachable,
+        webhooks: webhooks?.url ?? unreachable,
       },
     });
     await app.app.ready();
@@ -264,6 +303,7 @@ export async function startSystem(options: SystemOptions = {}): Promise<System> 
     inject,
     financeWorkers,
     sandbox,
+    webhooks,
     startGateway: async (overrides = {}) => {
       const config = loadConfig({}, { ...baseConfigInput, ...overrides });
       const replica = await makeGateway(config);
@@ -276,6 +316,11 @@ export async function startSystem(options: SystemOptions = {}): Promise<System> 
       // finance (issue 5): stop the in-process statement worker before its runtime closes.
       await financeWorkers?.close();
       await financeWorkerRedis?.quit();
+      if (webhooks) {
+        await webhooks.delivery.stop();
+        await webhooksRedis?.quit();
+        await stopService(webhooks);
+      }
       await Promise.all(started.map(stopService));
       const anyRuntime = started[0]?.runtime;
       if (anyRuntime) {

@@ -7,9 +7,14 @@
  *   idempotently and ignore a stale one that arrives late (ordering per aggregate).
  * - `consumers` is the list the read-your-writes wait uses: a command that emitted the event answers
  *   once every listed consumer has confirmed it applied the event (or the wait times out).
+ * - The webhooks service reads every event but is never listed as a consumer: it only notifies
+ *   providers, so no command's answer waits for it (docs/webhooks.md). `OBSERVERS` names it.
  */
 
-export type ServiceName = 'gateway' | 'applications' | 'training' | 'finance';
+export type ServiceName = 'gateway' | 'applications' | 'training' | 'finance' | 'webhooks';
+
+/** Services that read every event but are never waited for by read-your-writes (docs/webhooks.md). */
+export const OBSERVERS: readonly ServiceName[] = ['webhooks'];
 
 export type CohortFunding = 'full' | 'capped' | 'zero';
 
@@ -297,7 +302,9 @@ export function eventsConsumedBy(service: ServiceName): EventName[] {
 }
 
 export function consumersOf(name: EventName): readonly ServiceName[] {
-  return EVENT_CATALOGUE[name].consumers;
+  // An observer is excluded even if someone lists it by mistake: a read-your-writes wait must never
+  // depend on webhook delivery (docs/webhooks.md).
+  return (EVENT_CATALOGUE[name].consumers as readonly ServiceName[]).filter((c) => !OBSERVERS.includes(c));
 }
 
 export function eventNameForSubject(subject: string, prefix = ''): EventName | undefined {

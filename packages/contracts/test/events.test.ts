@@ -1,5 +1,6 @@
 import {
   consumersOf,
+  OBSERVERS,
   EVENT_CATALOGUE,
   eventNameForSubject,
   eventsConsumedBy,
@@ -40,5 +41,13 @@ describe('event catalogue', () => {
         'outcome.recorded',
       ]),
     );
+  });
+
+  it('never makes read-your-writes wait for the webhooks service (docs/webhooks.md)', () => {
+    expect(OBSERVERS).toEqual(['webhooks']);
+    for (const name of Object.keys(EVENT_CATALOGUE) as EventName[]) {
+      expect(consumersOf(name)).not.toContain('webhooks');
+    }
+    expect(eventsConsumedBy('webhooks')).toEqual([]);
   });
 });

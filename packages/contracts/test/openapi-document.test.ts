@@ -105,7 +105,23 @@ const ADMIN_ROUTES: Array<[string, string, string]> = [
   ['get', '/admin/v1/outcome-deliveries/{id}/attempts', '200'],
   ['post', '/admin/v1/outcome-deliveries/{id}/retry', '202'],
   ['post', '/admin/v1/sandbox/reset', '200'],
+  ['get', '/admin/v1/webhook-subscriptions', '200'],
+  ['post', '/admin/v1/webhook-subscriptions/{id}/disable', '200'],
 ];
+
+/** This platform's own provider routes (docs/webhooks.md): a path of their own, no DfE route changed. */
+const WEBHOOK_ROUTES: Array<[string, string, string]> = [
+  ['get', '/api/v3/webhook-subscriptions', '200'],
+  ['post', '/api/v3/webhook-subscriptions', '201'],
+  ['get', '/api/v3/webhook-subscriptions/{id}', '200'],
+  ['delete', '/api/v3/webhook-subscriptions/{id}', '204'],
+  ['post', '/api/v3/webhook-subscriptions/{id}/rotate-secret', '200'],
+  ['post', '/api/v3/webhook-subscriptions/{id}/ping', '202'],
+  ['get', '/api/v3/webhook-subscriptions/{id}/deliveries', '200'],
+  ['get', '/api/v3/webhook-subscriptions/{id}/deliveries/{delivery_id}/attempts', '200'],
+  ['post', '/api/v3/webhook-subscriptions/{id}/deliveries/{delivery_id}/redeliver', '202'],
+];
+const isWebhookPath = (path: string): boolean => path.startsWith('/api/v3/webhook-subscriptions');
 
 describe('OpenAPI document: shape', () => {
   it('is OpenAPI 3.1.0 with the expected title and version', () => {
@@ -132,8 +148,20 @@ describe('OpenAPI document: shape', () => {
       const responses = operation(method, path).responses as Json;
       expect(Object.keys(responses).filter((code) => code.startsWith('2'))).toEqual([success]);
     }
-    const v3Operations = allOperations().filter(({ path }) => path.startsWith('/api/v3/'));
+    const v3Operations = allOperations().filter(
+      ({ path }) => path.startsWith('/api/v3/') && !isWebhookPath(path),
+    );
     expect(v3Operations).toHaveLength(23);
+  });
+
+  it('has the webhook routes under their own path, tagged Webhooks, with the lead provider token', () => {
+    for (const [method, path, success] of WEBHOOK_ROUTES) {
+      const op = operation(method, path);
+      expect(Object.keys(op.responses as Json).filter((code) => code.startsWith('2'))).toEqual([success]);
+      expect(op.tags).toEqual(['Webhooks']);
+      expect(op.security).toBeUndefined();
+    }
+    expect(allOperations().filter(({ path }) => isWebhookPath(path))).toHaveLength(WEBHOOK_ROUTES.length);
   });
 
   it('registers the static outcomes path before the participant {id} path', () => {

@@ -36,6 +36,7 @@ const schema = z
     APPLICATIONS_PORT: port.default(3001),
     TRAINING_PORT: port.default(3002),
     FINANCE_PORT: port.default(3003),
+    WEBHOOKS_PORT: port.default(3004),
     /**
      * Worker processes: when set, serve /health/live, /health/ready and /metrics (the worker's counters,
      * e.g. restored schedules and interrupted DQT attempts; docs/operations.md) on this port.
@@ -44,6 +45,7 @@ const schema = z
     APPLICATIONS_URL: z.string().url().default('http://127.0.0.1:3001'),
     TRAINING_URL: z.string().url().default('http://127.0.0.1:3002'),
     FINANCE_URL: z.string().url().default('http://127.0.0.1:3003'),
+    WEBHOOKS_URL: z.string().url().default('http://127.0.0.1:3004'),
     NPQ_ADMIN_TOKEN: z.string().min(8).default(DEV_ADMIN_TOKEN),
     INTERNAL_API_SECRET: z.string().min(8).default(DEV_INTERNAL_SECRET),
     TOKEN_HMAC_SECRET: z.string().min(8).default(DEV_TOKEN_HMAC_SECRET),
@@ -75,6 +77,8 @@ const schema = z
     DQT_API_URL: z.string().url().default('http://127.0.0.1:3099'),
     DQT_API_KEY: z.string().min(1).default(DEV_DQT_API_KEY),
     DQT_TIMEOUT_MS: positiveInt.default(30000),
+    /** One webhook request's timeout (docs/webhooks.md). */
+    WEBHOOK_TIMEOUT_MS: positiveInt.default(10000),
   })
   .superRefine(
     (c, ctx) => {

@@ -37,9 +37,11 @@ describe('loadConfig defaults', () => {
       APPLICATIONS_PORT: 3001,
       TRAINING_PORT: 3002,
       FINANCE_PORT: 3003,
+      WEBHOOKS_PORT: 3004,
       APPLICATIONS_URL: 'http://127.0.0.1:3001',
       TRAINING_URL: 'http://127.0.0.1:3002',
       FINANCE_URL: 'http://127.0.0.1:3003',
+      WEBHOOKS_URL: 'http://127.0.0.1:3004',
       NPQ_ADMIN_TOKEN: 'dev-admin-token',
       INTERNAL_API_SECRET: 'dev-internal-secret',
       TOKEN_HMAC_SECRET: 'dev-token-hmac-secret',
@@ -58,6 +60,7 @@ describe('loadConfig defaults', () => {
       DQT_API_URL: 'http://127.0.0.1:3099',
       DQT_API_KEY: 'dev-dqt-api-key',
       DQT_TIMEOUT_MS: 30000,
+      WEBHOOK_TIMEOUT_MS: 10000,
     });
   });
 

@@ -158,6 +158,7 @@ export async function buildGateway(deps: GatewayDeps): Promise<HttpApp> {
     applications: deps.upstreams?.applications ?? config.APPLICATIONS_URL,
     training: deps.upstreams?.training ?? config.TRAINING_URL,
     finance: deps.upstreams?.finance ?? config.FINANCE_URL,
+    webhooks: deps.upstreams?.webhooks ?? config.WEBHOOKS_URL,
   };
 
   app.decorateRequest('authenticated', undefined);

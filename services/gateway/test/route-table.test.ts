@@ -15,8 +15,10 @@ describe('gateway route table', () => {
       }
     }
     expect(table).toHaveLength(operations);
-    // 23 v3 routes, the teacher record service pull, and the admin API.
-    expect(table.filter((r) => r.path.startsWith('/api/v3/'))).toHaveLength(23);
+    // 23 v3 routes of DfE's, this platform's webhook routes, the teacher record service pull, and the admin API.
+    const webhooks = (path: string) => path.startsWith('/api/v3/webhook-subscriptions');
+    expect(table.filter((r) => r.path.startsWith('/api/v3/') && !webhooks(r.path))).toHaveLength(23);
+    expect(table.filter((r) => webhooks(r.path))).toHaveLength(9);
   });
 
   it.each([
@@ -32,6 +34,8 @@ describe('gateway route table', () => {
     ['/admin/v1/participants/{id}/merge', 'applications', 'admin'],
     ['/admin/v1/outcome-deliveries', 'training', 'admin'],
     ['/admin/v1/finance/statement-cutoffs', 'finance', 'admin'],
+    ['/api/v3/webhook-subscriptions/{id}/ping', 'webhooks', 'lead_provider'],
+    ['/admin/v1/webhook-subscriptions', 'webhooks', 'admin'],
   ])('%s belongs to %s (%s)', (path, owner, scope) => {
     expect(ownerOf(path)).toBe(owner);
     expect(scopeOf(path)).toBe(scope);

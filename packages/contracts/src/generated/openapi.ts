@@ -877,6 +877,197 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v3/webhook-subscriptions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List the calling lead provider's webhook subscriptions
+         * @description Oldest first. Not part of DfE's API (docs/webhooks.md). The signing secret is never listed.
+         */
+        get: operations["listWebhookSubscriptions"];
+        put?: never;
+        /**
+         * Subscribe an https endpoint to webhook events
+         * @description The URL must use https and resolve only to public addresses (private, loopback and link-local
+         *     addresses are refused: 422). In the sandbox, http and loopback addresses are allowed, for a local
+         *     receiver. The answer carries the Standard Webhooks signing secret (`whsec_…`), shown only here and
+         *     when rotated.
+         */
+        post: operations["createWebhookSubscription"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v3/webhook-subscriptions/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One of the calling lead provider's webhook subscriptions
+         * @description Another provider's subscription is 404.
+         */
+        get: operations["getWebhookSubscription"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete a webhook subscription
+         * @description Deletes it with its deliveries and their attempts; nothing more is sent to it.
+         */
+        delete: operations["deleteWebhookSubscription"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v3/webhook-subscriptions/{id}/rotate-secret": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Replace a subscription's signing secret
+         * @description No body. Every message sent from now on is signed with the new secret, shown only in this answer.
+         */
+        post: operations["rotateWebhookSubscriptionSecret"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v3/webhook-subscriptions/{id}/ping": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send a test message to a subscription
+         * @description No body. Queues a signed `webhook.ping` message, delivered (and retried) like any other.
+         */
+        post: operations["pingWebhookSubscription"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v3/webhook-subscriptions/{id}/deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List the deliveries of a subscription
+         * @description Oldest first. `filter[state]` is one of pending, delivered, failed (anything else is 400).
+         */
+        get: operations["listWebhookDeliveries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v3/webhook-subscriptions/{id}/deliveries/{delivery_id}/attempts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List the attempts of a delivery
+         * @description Every HTTP attempt, oldest first, with the status, latency and the first 500 characters of the answer.
+         */
+        get: operations["listWebhookDeliveryAttempts"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v3/webhook-subscriptions/{id}/deliveries/{delivery_id}/redeliver": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send a delivered or failed message again
+         * @description No body. Same `webhook-id` (receivers dedupe on it), a new series of attempts. 422 while it is still pending.
+         */
+        post: operations["redeliverWebhookDelivery"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/v1/webhook-subscriptions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List every webhook subscription
+         * @description Oldest first, with the owning lead provider; never the secret. Filters `state` and `lead_provider_id`.
+         */
+        get: operations["adminListWebhookSubscriptions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/v1/webhook-subscriptions/{id}/disable": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Disable a webhook subscription
+         * @description No body. Nothing more is sent to it (pending deliveries stay pending); the provider sees `disabled`.
+         */
+        post: operations["adminDisableWebhookSubscription"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -2127,6 +2318,126 @@ export interface components {
         OutcomeDeliveriesResponse: {
             data: components["schemas"]["OutcomeDelivery"][];
         };
+        /**
+         * @description A webhook event type (docs/webhooks.md, "Event types").
+         * @enum {string}
+         */
+        WebhookEventType: "application.created" | "application.updated" | "participant.training_status_changed" | "participant.schedule_changed" | "participant.id_changed" | "declaration.created" | "declaration.state_changed" | "participant_outcome.recorded" | "statement.paid";
+        /**
+         * @description `failing` after a delivery gave up (a later success makes it `active`); `disabled` by an admin.
+         * @enum {string}
+         */
+        WebhookSubscriptionState: "active" | "failing" | "disabled";
+        /** @description A new subscription. */
+        WebhookSubscriptionCreateRequest: {
+            data: {
+                /** @example webhook-subscription */
+                type?: string;
+                attributes: {
+                    /**
+                     * @description https URL (http to loopback in the sandbox only), at most 2000 characters.
+                     * @example https://provider.example/npq-webhooks
+                     */
+                    url: string;
+                    event_types: components["schemas"]["WebhookEventType"][];
+                };
+            };
+        };
+        /** @description A webhook subscription. */
+        WebhookSubscriptionAttributes: {
+            url: string;
+            event_types: components["schemas"]["WebhookEventType"][];
+            state: components["schemas"]["WebhookSubscriptionState"];
+            /** @description The signing secret (`whsec_` and base64); only in the answers to create and rotate-secret. */
+            secret?: string;
+            /** @description Admin views only. */
+            lead_provider_id?: components["schemas"]["Uuid"];
+            failing_since: components["schemas"]["NullableTimestamp"];
+            disabled_at: components["schemas"]["NullableTimestamp"];
+            created_at: components["schemas"]["Timestamp"];
+            updated_at: components["schemas"]["Timestamp"];
+        };
+        /** @description A webhook subscription. */
+        WebhookSubscription: {
+            id: components["schemas"]["Uuid"];
+            /** @enum {string} */
+            type: "webhook-subscription";
+            attributes: components["schemas"]["WebhookSubscriptionAttributes"];
+        };
+        /** @description One subscription. */
+        WebhookSubscriptionResponse: {
+            data: components["schemas"]["WebhookSubscription"];
+        };
+        /** @description One subscription, with its signing secret. */
+        WebhookSubscriptionWithSecretResponse: {
+            data: components["schemas"]["WebhookSubscription"];
+        };
+        /** @description A list of subscriptions. */
+        WebhookSubscriptionsResponse: {
+            data: components["schemas"]["WebhookSubscription"][];
+        };
+        /** @description One subscription (admin view). */
+        AdminWebhookSubscriptionResponse: {
+            data: components["schemas"]["WebhookSubscription"];
+        };
+        /** @description Every subscription (admin view). */
+        AdminWebhookSubscriptionsResponse: {
+            data: components["schemas"]["WebhookSubscription"][];
+        };
+        /** @description Subscription filters. */
+        AdminWebhookSubscriptionsFilter: {
+            state?: components["schemas"]["WebhookSubscriptionState"];
+            lead_provider_id?: components["schemas"]["Uuid"];
+        };
+        /** @enum {string} */
+        WebhookDeliveryState: "pending" | "delivered" | "failed";
+        /** @description Delivery filters. */
+        WebhookDeliveriesFilter: {
+            state?: components["schemas"]["WebhookDeliveryState"];
+        };
+        /** @description One message to one subscription; `event_id` is its `webhook-id`. */
+        WebhookDeliveryAttributes: {
+            event_id: components["schemas"]["Uuid"];
+            /** @description A WebhookEventType, or `webhook.ping`. */
+            event_type: string;
+            resource_id: components["schemas"]["Uuid"];
+            state: components["schemas"]["WebhookDeliveryState"];
+            attempts: number;
+            last_status_code: number | null;
+            next_attempt_at: components["schemas"]["NullableTimestamp"];
+            delivered_at: components["schemas"]["NullableTimestamp"];
+            created_at: components["schemas"]["Timestamp"];
+            updated_at: components["schemas"]["Timestamp"];
+        };
+        /** @description A webhook delivery. */
+        WebhookDelivery: {
+            id: components["schemas"]["Uuid"];
+            /** @enum {string} */
+            type: "webhook-delivery";
+            attributes: components["schemas"]["WebhookDeliveryAttributes"];
+        };
+        /** @description One delivery. */
+        WebhookDeliveryResponse: {
+            data: components["schemas"]["WebhookDelivery"];
+        };
+        /** @description A list of deliveries. */
+        WebhookDeliveriesResponse: {
+            data: components["schemas"]["WebhookDelivery"][];
+        };
+        /** @description One HTTP attempt of a delivery. */
+        WebhookDeliveryAttempt: {
+            attempted_at: components["schemas"]["Timestamp"];
+            /** @description The receiver's status; null when no answer came (timeout, connection failure, refused address). */
+            status_code: number | null;
+            latency_ms: number;
+            /** @description The first 500 characters of the answer. */
+            response_excerpt: string | null;
+            error: string | null;
+        };
+        /** @description The attempts of one delivery. */
+        WebhookDeliveryAttemptsResponse: {
+            data: components["schemas"]["WebhookDeliveryAttempt"][];
+        };
     };
     responses: {
         /** @description A single NPQ application. */
@@ -2421,6 +2732,12 @@ export interface components {
         ApiTokensFilter: components["schemas"]["ApiTokensFilter"];
         /** @description Filter outcome deliveries. Must be an object, and `state` a known state; anything else gives 400. */
         OutcomeDeliveriesFilter: components["schemas"]["OutcomeDeliveriesFilter"];
+        /** @description The delivery's UUID; anything else (or another subscription's delivery) gives 404. */
+        DeliveryId: string;
+        /** @description Filter deliveries. Must be an object, and `state` a known state; anything else gives 400. */
+        WebhookDeliveriesFilter: components["schemas"]["WebhookDeliveriesFilter"];
+        /** @description Filter subscriptions. Must be an object, and `state` a known state; anything else gives 400. */
+        AdminWebhookSubscriptionsFilter: components["schemas"]["AdminWebhookSubscriptionsFilter"];
         /**
          * @description Comma-separated fields, each optionally prefixed `-` (descending) or `+` (ascending; encode it as `%2B`).
          *     Documented fields are `created_at` and `updated_at`; unknown fields are ignored. Default `created_at`.
@@ -4009,6 +4326,376 @@ export interface operations {
             404: components["responses"]["NotFound"];
             413: components["responses"]["PayloadTooLarge"];
             422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    listWebhookSubscriptions: {
+        parameters: {
+            query?: {
+                /**
+                 * @description `page[page]` (default 1) and `page[per_page]` (default 100, maximum 3000; larger values are clamped to
+                 *     3000). Values are read as leading integers (`10abc` is 10). A value below 1 or non-numeric gives 400.
+                 *     A page past the end gives `{"data": []}`. A non-object `page` (`?page=2`), and an array or object
+                 *     value inside it (`page[per_page][]=5`), are ignored.
+                 */
+                page?: components["parameters"]["Page"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The provider's subscriptions. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookSubscriptionsResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorised"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    createWebhookSubscription: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WebhookSubscriptionCreateRequest"];
+            };
+        };
+        responses: {
+            /** @description The subscription, with its signing secret. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookSubscriptionWithSecretResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorised"];
+            413: components["responses"]["PayloadTooLarge"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getWebhookSubscription: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The resource's UUID. Any string is accepted in the path; a value that is not a UUID (or not visible to
+                 *     the caller) gives 404, never 400.
+                 */
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The subscription. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookSubscriptionResponse"];
+                };
+            };
+            401: components["responses"]["Unauthorised"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    deleteWebhookSubscription: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The resource's UUID. Any string is accepted in the path; a value that is not a UUID (or not visible to
+                 *     the caller) gives 404, never 400.
+                 */
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            401: components["responses"]["Unauthorised"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    rotateWebhookSubscriptionSecret: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The resource's UUID. Any string is accepted in the path; a value that is not a UUID (or not visible to
+                 *     the caller) gives 404, never 400.
+                 */
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The subscription, with its new signing secret. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookSubscriptionWithSecretResponse"];
+                };
+            };
+            401: components["responses"]["Unauthorised"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    pingWebhookSubscription: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The resource's UUID. Any string is accepted in the path; a value that is not a UUID (or not visible to
+                 *     the caller) gives 404, never 400.
+                 */
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The queued delivery. */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookDeliveryResponse"];
+                };
+            };
+            401: components["responses"]["Unauthorised"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    listWebhookDeliveries: {
+        parameters: {
+            query?: {
+                /** @description Filter deliveries. Must be an object, and `state` a known state; anything else gives 400. */
+                filter?: components["parameters"]["WebhookDeliveriesFilter"];
+                /**
+                 * @description `page[page]` (default 1) and `page[per_page]` (default 100, maximum 3000; larger values are clamped to
+                 *     3000). Values are read as leading integers (`10abc` is 10). A value below 1 or non-numeric gives 400.
+                 *     A page past the end gives `{"data": []}`. A non-object `page` (`?page=2`), and an array or object
+                 *     value inside it (`page[per_page][]=5`), are ignored.
+                 */
+                page?: components["parameters"]["Page"];
+            };
+            header?: never;
+            path: {
+                /**
+                 * @description The resource's UUID. Any string is accepted in the path; a value that is not a UUID (or not visible to
+                 *     the caller) gives 404, never 400.
+                 */
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The deliveries. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookDeliveriesResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorised"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    listWebhookDeliveryAttempts: {
+        parameters: {
+            query?: {
+                /**
+                 * @description `page[page]` (default 1) and `page[per_page]` (default 100, maximum 3000; larger values are clamped to
+                 *     3000). Values are read as leading integers (`10abc` is 10). A value below 1 or non-numeric gives 400.
+                 *     A page past the end gives `{"data": []}`. A non-object `page` (`?page=2`), and an array or object
+                 *     value inside it (`page[per_page][]=5`), are ignored.
+                 */
+                page?: components["parameters"]["Page"];
+            };
+            header?: never;
+            path: {
+                /**
+                 * @description The resource's UUID. Any string is accepted in the path; a value that is not a UUID (or not visible to
+                 *     the caller) gives 404, never 400.
+                 */
+                id: components["parameters"]["Id"];
+                /** @description The delivery's UUID; anything else (or another subscription's delivery) gives 404. */
+                delivery_id: components["parameters"]["DeliveryId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The attempts. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookDeliveryAttemptsResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorised"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    redeliverWebhookDelivery: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The resource's UUID. Any string is accepted in the path; a value that is not a UUID (or not visible to
+                 *     the caller) gives 404, never 400.
+                 */
+                id: components["parameters"]["Id"];
+                /** @description The delivery's UUID; anything else (or another subscription's delivery) gives 404. */
+                delivery_id: components["parameters"]["DeliveryId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The delivery, queued again. */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookDeliveryResponse"];
+                };
+            };
+            401: components["responses"]["Unauthorised"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    adminListWebhookSubscriptions: {
+        parameters: {
+            query?: {
+                /** @description Filter subscriptions. Must be an object, and `state` a known state; anything else gives 400. */
+                filter?: components["parameters"]["AdminWebhookSubscriptionsFilter"];
+                /**
+                 * @description `page[page]` (default 1) and `page[per_page]` (default 100, maximum 3000; larger values are clamped to
+                 *     3000). Values are read as leading integers (`10abc` is 10). A value below 1 or non-numeric gives 400.
+                 *     A page past the end gives `{"data": []}`. A non-object `page` (`?page=2`), and an array or object
+                 *     value inside it (`page[per_page][]=5`), are ignored.
+                 */
+                page?: components["parameters"]["Page"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The subscriptions. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminWebhookSubscriptionsResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorised"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    adminDisableWebhookSubscription: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The resource's UUID. Any string is accepted in the path; a value that is not a UUID (or not visible to
+                 *     the caller) gives 404, never 400.
+                 */
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The subscription, disabled. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminWebhookSubscriptionResponse"];
+                };
+            };
+            401: components["responses"]["Unauthorised"];
+            404: components["responses"]["NotFound"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalServerError"];
             503: components["responses"]["ServiceUnavailable"];

@@ -22,6 +22,8 @@ const OWNERS: [RegExp, Owner][] = [
   [/^\/admin\/v1\/(npq-applications|participants)(\/|$)/, 'applications'],
   [/^\/admin\/v1\/outcome-deliveries(\/|$)/, 'training'],
   [/^\/admin\/v1\/(delivery-partners|statements|finance)(\/|$)/, 'finance'],
+  // Not a DfE route: this platform's webhooks (docs/webhooks.md).
+  [/^\/(api\/v3|admin\/v1)\/webhook-subscriptions(\/|$)/, 'webhooks'],
 ];
 
 export function ownerOf(path: string): Owner | undefined {

@@ -1,0 +1,4 @@
+import { runServer } from '@npq/service-kit';
+import { webhooksService } from './definition';
+
+runServer(webhooksService);

@@ -1,0 +1,4 @@
+import { runWorker } from '@npq/service-kit';
+import { webhooksService } from './definition';
+
+runWorker(webhooksService);
