@@ -2,7 +2,7 @@
 # The platform in real containers, end to end (CI runs it; README "Containers" has its duration):
 #   1. podman, runc, debootstrap, podman-compose from Debian (installed when missing); the base images
 #      built without an image registry and cached (infra/containers/ensure-podman.sh);
-#   2. every image built from infra/Dockerfile (gateway, applications, training, finance);
+#   2. every image built from infra/Dockerfile (gateway, applications, training, finance, webhooks);
 #   3. the whole system up with compose (infra/compose.yaml): PostgreSQL, Redis, NATS JetStream, the
 #      migrations and seeds, two replicas of every service and worker, two gateways;
 #   4. test/containers/check.ts against it: a functional slice of the black-box suite (responses checked
@@ -90,7 +90,7 @@ say "images from infra/Dockerfile"
 mkdir -p "$WORK/context"
 git ls-files -z --cached --others --exclude-standard |
   tar --null -T - --ignore-failed-read -cf - 2>/dev/null | tar -C "$WORK/context" -xf -
-for target in gateway applications training finance; do
+for target in gateway applications training finance webhooks; do
   if podman build -q --format docker -f "$WORK/context/infra/Dockerfile" --target "$target" -t "localhost/npq-$target:local" "$WORK/context" >"$WORK/build-$target.log" 2>&1; then
     pass "image npq-$target ($(podman image inspect --format '{{.Size}}' "localhost/npq-$target:local" | awk '{printf "%d MB", $1/1000000}'))"
   else
@@ -99,7 +99,7 @@ for target in gateway applications training finance; do
     exit 1
   fi
 done
-for target in gateway applications training finance; do
+for target in gateway applications training finance webhooks; do
   user="$(podman image inspect --format '{{.Config.User}}' "localhost/npq-$target:local")"
   entry="$(podman image inspect --format '{{join .Config.Entrypoint " "}}' "localhost/npq-$target:local")"
   health="$(podman image inspect --format '{{if .Config.Healthcheck}}yes{{end}}' "localhost/npq-$target:local")"
@@ -143,9 +143,9 @@ done
 pass "postgres, redis and nats (JetStream) containers healthy"
 
 say "compose: migrations, then seeds"
-"${COMPOSE[@]}" up -d migrate-gateway migrate-applications migrate-training migrate-finance >>"$WORK/up.log" 2>&1
+"${COMPOSE[@]}" up -d migrate-gateway migrate-applications migrate-training migrate-finance migrate-webhooks >>"$WORK/up.log" 2>&1
 ok=1
-for s in gateway applications training finance; do
+for s in gateway applications training finance webhooks; do
   [[ "$(wait_exit "npq-migrate-$s")" == 0 ]] || {
     ok=0
     podman logs --tail 20 "npq-migrate-$s"
@@ -169,9 +169,10 @@ done
 }
 
 say "compose: two replicas of every service and worker, two gateways"
-SERVICES=(applications training finance applications-worker training-worker finance-worker gateway-a gateway-b)
+SERVICES=(applications training finance webhooks applications-worker training-worker finance-worker webhooks-worker
+  gateway-a gateway-b)
 APPS=()
-for svc in applications training finance applications-worker training-worker finance-worker; do
+for svc in applications training finance webhooks applications-worker training-worker finance-worker webhooks-worker; do
   APPS+=("npq_${svc}_1" "npq_${svc}_2")
 done
 APPS+=(npq-gateway-a npq-gateway-b)

@@ -30,7 +30,7 @@ const out = [];
 for (const d of docs.filter((d) => d.kind === 'Deployment')) {
   d.spec.replicas = 1;
   for (const c of d.spec.template.spec.containers) {
-    c.image = 'localhost/' + c.image.split('/').pop().replace(/^(gateway|applications|training|finance)(:.*)?$/, 'npq-\$1') + ':local';
+    c.image = 'localhost/' + c.image.split('/').pop().replace(/^(gateway|applications|training|finance|webhooks)(:.*)?$/, 'npq-\$1') + ':local';
     delete c.envFrom;
     c.env = [...Object.entries(env).map(([name, value]) => ({ name, value: String(value) })), ...(c.env ?? [])];
     delete c.ports;
@@ -47,7 +47,7 @@ podman kube play --network npq_default "$WORK/kube.yaml" >"$WORK/kube-play.log" 
   exit 1
 }
 status=0
-for pod in $(podman pod ps --format '{{.Name}}' | grep -E '^(gateway|applications|training|finance)(-worker)?-pod'); do
+for pod in $(podman pod ps --format '{{.Name}}' | grep -E '^(gateway|applications|training|finance|webhooks)(-worker)?-pod'); do
   ctr="$(podman ps -a --pod --format '{{.Names}} {{.PodName}}' | awk -v p="$pod" '$2 == p && $1 !~ /infra/ {print $1}' | head -n1)"
   envs="$(podman inspect --format '{{range .Config.Env}}{{println .}}{{end}}' "$ctr")"
   port="$(sed -n 's/^WORKER_HTTP_PORT=//p' <<<"$envs" | head -n1)"
