@@ -1,4 +1,5 @@
 import { LEAD_PROVIDERS } from '@npq/contracts';
+import { INTERNAL_HEADERS } from '@npq/service-kit';
 import { startSystem, type System } from '../support/system';
 
 let system: System;
@@ -18,6 +19,27 @@ describe('sandbox off (SANDBOX=false)', () => {
     });
     expect(res.status).toBe(404);
   });
+
+  it.each(['applications', 'training', 'finance'] as const)(
+    '%s: no internal sandbox purge or outbox drain, even with the internal credential (404)',
+    async (service) => {
+      const { url } = system.services[service];
+      for (const path of ['/internal/sandbox/purge', '/internal/sandbox/outbox-drain']) {
+        const res = await fetch(`${url}${path}`, {
+          method: 'POST',
+          headers: {
+            [INTERNAL_HEADERS.secret]: system.config.INTERNAL_API_SECRET,
+            [INTERNAL_HEADERS.scope]: 'admin',
+            'content-type': 'application/json',
+          },
+          body: JSON.stringify({
+            data: { type: 'sandbox-purge', attributes: { lead_provider_id: LEAD_PROVIDERS[0].id } },
+          }),
+        });
+        expect({ path, status: res.status }).toEqual({ path, status: 404 });
+      }
+    },
+  );
 
   it('seeds no sandbox data: a provider starts with empty lists', async () => {
     const res = await system.provider(LEAD_PROVIDERS[0].id).get('/api/v3/npq-applications');

@@ -1,5 +1,5 @@
 import { LEAD_PROVIDERS } from '@npq/contracts';
-import { sandboxId } from '@npq/service-kit';
+import { INTERNAL_HEADERS, sandboxId } from '@npq/service-kit';
 import {
   nextLeadProvider,
   sandboxApplicationId,
@@ -9,7 +9,7 @@ import {
 import { applicationAttributes, createApplication } from '../support/fixtures';
 import { declarationBody, EVERYWHERE_PARTNER } from '../support/finance';
 import { providerView, withoutTimestamps, type ProviderView } from '../support/sandbox';
-import { startSystem, type System } from '../support/system';
+import { ADMIN_TOKEN, startSystem, type System } from '../support/system';
 
 let system: System;
 const before = new Map<string, ProviderView>();
@@ -121,4 +121,44 @@ describe('POST /admin/v1/sandbox/reset', () => {
     expect((await reset(undefined)).status).toBe(400);
     expect((await system.admin.post('/admin/v1/sandbox/reset', { data: {} })).status).toBe(400);
   });
+
+  it('converges when run again after a reset that stopped part-way (finance purged, the rest not)', async () => {
+    // The gateway never routes a service's internal sandbox routes.
+    const outside = await system.gateway.app.inject({
+      method: 'POST',
+      url: '/internal/sandbox/purge',
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
+      payload: { data: { type: 'sandbox-purge', attributes: { lead_provider_id: A } } },
+    });
+    expect(outside.statusCode).toBe(404);
+
+    // What the first step of a reset does, as if the next call (training) had then failed.
+    const purged = await fetch(`${system.services.finance.url}/internal/sandbox/purge`, {
+      method: 'POST',
+      headers: {
+        [INTERNAL_HEADERS.secret]: system.config.INTERNAL_API_SECRET,
+        [INTERNAL_HEADERS.scope]: 'admin',
+        'content-type': 'application/json',
+      },
+      body: JSON.stringify({
+        data: {
+          type: 'sandbox-purge',
+          attributes: {
+            lead_provider_id: A,
+            person_ids: [sandboxParticipantId(A, 'active')],
+            application_ids: [],
+          },
+        },
+      }),
+    });
+    expect(purged.status).toBe(200);
+    const declaration = await system
+      .provider(A)
+      .get(`/api/v3/participant-declarations/${sandboxDeclarationId(A, 'active', 'started')}`);
+    expect(declaration.status).toBe(404);
+
+    const res = await reset(A);
+    expect(res.status).toBe(200);
+    expect(withoutTimestamps(await providerView(system, A))).toEqual(withoutTimestamps(before.get(A)!));
+  }, 120_000);
 });

@@ -276,8 +276,6 @@ export async function startSystem(options: SystemOptions = {}): Promise<System> 
   if (options.sandbox) {
     sandbox = new Sandbox({
       config: baseConfig,
-      orm: gatewayOrm,
-      redis,
       logger: makeLogger('sandbox', baseConfig.LOG_LEVEL),
       upstreams: {
         applications: services.applications.url,

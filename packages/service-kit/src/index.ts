@@ -26,3 +26,4 @@ export * from './attribute-reader';
 export * from './admin-attributes';
 export * from './sql-list';
 export * from './sandbox-ids';
+export * from './sandbox-purge';

@@ -11,6 +11,7 @@ import type { Redis } from 'ioredis';
 import { declarationRoutes } from './declarations/routes';
 import { deliveryPartnerRoutes } from './delivery-partners/routes';
 import { PAYMENT_QUEUE, type PaymentJobData } from './jobs/queues';
+import { sandboxRoutes } from './sandbox/routes';
 import { adminStatementRoutes, statementRoutes } from './statements/routes';
 
 /** The finance service's HTTP API (never listens; server.ts does). */
@@ -42,5 +43,6 @@ export function buildFinanceApp(runtime: ServiceRuntime): HttpApp {
   statementRoutes(http.app);
   adminStatementRoutes(http.app, { runtime, paymentQueue: queue });
   deliveryPartnerRoutes(http.app, runtime);
+  sandboxRoutes(http.app, { runtime, paymentQueue: queue });
   return http;
 }

@@ -233,10 +233,7 @@ export async function buildGateway(deps: GatewayDeps): Promise<HttpApp> {
     leadProviderRoutes(admin);
     tokenRoutes(admin, config.TOKEN_HMAC_SECRET, tokenCache);
     // The sandbox dataset's reset (docs/sandbox.md); absent (404) outside the sandbox.
-    sandboxRoutes(
-      admin,
-      config.SANDBOX ? new Sandbox({ config, orm, redis: deps.redis, logger, upstreams }) : undefined,
-    );
+    sandboxRoutes(admin, config.SANDBOX ? new Sandbox({ config, logger, upstreams }) : undefined);
   });
 
   await docsRoutes(app);

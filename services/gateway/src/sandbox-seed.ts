@@ -1,6 +1,5 @@
 import { LEAD_PROVIDERS } from '@npq/contracts';
-import { createLogger, createOrm, createRedis, loadConfig } from '@npq/service-kit';
-import { gatewayOrmSettings } from './orm-settings';
+import { createLogger, loadConfig } from '@npq/service-kit';
 import { SEED_DELIVERY_PARTNER_ID } from './sandbox/partners';
 import { sandboxApplicationId, sandboxParticipantId, SANDBOX_PEOPLE } from './sandbox/dataset';
 import { Sandbox } from './sandbox/sandbox';
@@ -17,38 +16,29 @@ async function main(): Promise<void> {
     return;
   }
   const logger = createLogger('sandbox-seed', config.LOG_LEVEL);
-  const orm = await createOrm(gatewayOrmSettings(config.DATABASE_URL));
-  const redis = createRedis(config.REDIS_URL, 'sandbox-seed');
-  try {
-    const sandbox = new Sandbox({
-      config,
-      orm,
-      redis,
-      logger,
-      upstreams: {
-        applications: config.APPLICATIONS_URL,
-        training: config.TRAINING_URL,
-        finance: config.FINANCE_URL,
+  const sandbox = new Sandbox({
+    config,
+    logger,
+    upstreams: {
+      applications: config.APPLICATIONS_URL,
+      training: config.TRAINING_URL,
+      finance: config.FINANCE_URL,
+    },
+  });
+  const report = await sandbox.seedAll();
+  const examples = Object.fromEntries(
+    LEAD_PROVIDERS.map((lp) => [
+      lp.id,
+      {
+        pendingApplication: sandboxApplicationId(lp.id, 'pending-capped'),
+        declarationParticipant: sandboxParticipantId(lp.id, 'eligible'),
+        declarationCourse: SANDBOX_PEOPLE.find((p) => p.key === 'eligible')!.course,
+        deliveryPartner: SEED_DELIVERY_PARTNER_ID,
+        outcomeParticipant: sandboxParticipantId(lp.id, 'passed'),
       },
-    });
-    const report = await sandbox.seedAll();
-    const examples = Object.fromEntries(
-      LEAD_PROVIDERS.map((lp) => [
-        lp.id,
-        {
-          pendingApplication: sandboxApplicationId(lp.id, 'pending-capped'),
-          declarationParticipant: sandboxParticipantId(lp.id, 'eligible'),
-          declarationCourse: SANDBOX_PEOPLE.find((p) => p.key === 'eligible')!.course,
-          deliveryPartner: SEED_DELIVERY_PARTNER_ID,
-          outcomeParticipant: sandboxParticipantId(lp.id, 'passed'),
-        },
-      ]),
-    );
-    process.stdout.write(`${JSON.stringify({ sandbox: { ...report, examples } })}\n`);
-  } finally {
-    await redis.quit();
-    await orm.close();
-  }
+    ]),
+  );
+  process.stdout.write(`${JSON.stringify({ sandbox: { ...report, examples } })}\n`);
 }
 
 main().catch((err: unknown) => {

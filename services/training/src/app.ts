@@ -4,6 +4,7 @@ import { participantActionRoutes } from './enrolments/routes';
 import { outcomeRoutes } from './outcomes/routes';
 import { participantReadRoutes } from './participants/routes';
 import { qualificationRoutes } from './qualifications/routes';
+import { sandboxRoutes } from './sandbox/routes';
 
 /** The training service's HTTP API (never listens; server.ts does). */
 export function buildTrainingApp(runtime: ServiceRuntime): HttpApp {
@@ -14,5 +15,6 @@ export function buildTrainingApp(runtime: ServiceRuntime): HttpApp {
   participantActionRoutes(http.app, runtime);
   qualificationRoutes(http.app);
   outcomeDeliveryRoutes(http.app, runtime);
+  sandboxRoutes(http.app, runtime);
   return http;
 }

@@ -1,16 +1,11 @@
-import type { Redis } from 'ioredis';
 import { LEAD_PROVIDERS } from '@npq/contracts';
-import type { Config, Logger, MikroORM } from '@npq/service-kit';
-import { Naming } from '@npq/service-kit';
-import { SANDBOX_PEOPLE } from './dataset';
-import { forgetPaymentRuns, purgeLeadProvider } from './purge';
+import type { Config, Logger } from '@npq/service-kit';
+import { SANDBOX_PEOPLE, sandboxPeopleIds, sandboxSecondApplicationId } from './dataset';
 import { intakeSecondApplication, isSeeded, runTimeline, type SeedOptions } from './seeder';
 import { UpstreamClient, type Upstream } from './upstream';
 
 export interface SandboxDeps {
   config: Config;
-  orm: MikroORM;
-  redis: Redis;
   logger: Logger;
   upstreams: Record<Upstream, string>;
 }
@@ -21,8 +16,8 @@ export interface SeedReport {
   durationMs: number;
 }
 
-/** How long a purge waits for the services to publish what they have already committed. */
-const OUTBOX_DRAIN_MS = 5000;
+/** Finance first (its completion marker is what `isSeeded` reads), then training, then applications. */
+const PURGE_ORDER: readonly Upstream[] = ['finance', 'training', 'applications'];
 
 /**
  * The sandbox's book of work (docs/sandbox.md): seeding every provider that lacks it at start, and the
@@ -30,14 +25,12 @@ const OUTBOX_DRAIN_MS = 5000;
  */
 export class Sandbox {
   private readonly client: UpstreamClient;
-  private readonly naming: Naming;
   /** One seed or reset at a time in this process (each drives the shared statement cut-off). */
   private queue: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly deps: SandboxDeps) {
     if (!deps.config.SANDBOX) throw new Error('the sandbox dataset is only for SANDBOX=true');
     this.client = new UpstreamClient(deps.upstreams, deps.config.INTERNAL_API_SECRET);
-    this.naming = new Naming(deps.config.NPQ_NAMESPACE);
   }
 
   /** Seeds every provider whose dataset is missing or incomplete; a complete one is left exactly as it is. */
@@ -64,11 +57,12 @@ export class Sandbox {
   }
 
   private async purgeAndSeed(leadProviderIds: string[], options: SeedOptions): Promise<void> {
-    await this.waitForOutboxes();
-    for (const lp of leadProviderIds) {
-      const paid = await purgeLeadProvider(this.deps.orm.em.fork(), lp);
-      await forgetPaymentRuns(this.deps.redis, this.naming, paid);
-    }
+    // A purge deletes rows whose events may still be on their way: an event applied after the purge would
+    // bring back a projection row with a newer version than the re-seed's. The services publish what they
+    // committed within their poll interval; waiting for every outbox to empty before the first purge closes
+    // that window (each purge also drops its own unpublished events of the rows it deletes).
+    await Promise.all(PURGE_ORDER.map((s) => this.client.call(s, 'POST', '/internal/sandbox/outbox-drain')));
+    for (const lp of leadProviderIds) await this.purge(lp);
     await runTimeline(this.client, leadProviderIds, options);
     // The previous provider's `two-providers` person applied here too; that application went with the purge.
     const nowAt = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
@@ -87,21 +81,26 @@ export class Sandbox {
   }
 
   /**
-   * A purge deletes rows whose events may still be on their way: an event applied after the purge would
-   * bring back a projection row with a newer version than the re-seed's. The services publish what they
-   * committed within their poll interval; waiting for their outboxes to empty closes that window.
+   * Deletes one provider's book of work: each service deletes it from its own schema (and finance forgets its
+   * payment runs) through its sandbox-only `POST /internal/sandbox/purge` (docs/architecture.md: a service
+   * owns its schema and queues). Not one transaction across services, so the order and idempotence matter
+   * (docs/sandbox.md, "Reset"): every purge deletes what is there and nothing else, so a reset that failed
+   * part-way converges when run again; finance goes first because its completion marker is what `isSeeded`
+   * reads, so a provider purged part-way already reads as unseeded and the next start's seed redoes it too.
    */
-  private async waitForOutboxes(): Promise<void> {
-    const em = this.deps.orm.em.fork();
-    const deadline = Date.now() + OUTBOX_DRAIN_MS;
-    for (;;) {
-      const rows: { n: number }[] = await em.execute(
-        `select (select count(*) from applications.outbox where published_at is null)
-              + (select count(*) from training.outbox where published_at is null)
-              + (select count(*) from finance.outbox where published_at is null) as n`,
-      );
-      if (Number(rows[0]?.n ?? 0) === 0 || Date.now() > deadline) return;
-      await new Promise((r) => setTimeout(r, 100));
+  private async purge(leadProviderId: string): Promise<void> {
+    const body = {
+      data: {
+        type: 'sandbox-purge',
+        attributes: {
+          lead_provider_id: leadProviderId,
+          person_ids: sandboxPeopleIds(leadProviderId),
+          application_ids: [sandboxSecondApplicationId(leadProviderId)],
+        },
+      },
+    };
+    for (const upstream of PURGE_ORDER) {
+      await this.client.call(upstream, 'POST', '/internal/sandbox/purge', { body });
     }
   }
 

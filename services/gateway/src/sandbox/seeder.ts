@@ -80,13 +80,10 @@ export const SANDBOX_TIMELINE: Moment[] = [
     at: at('2024-06-01'),
     steps: [intake('pending-capped-ineligible'), intake('capped-2024')],
   },
-  {
-    at: at('2024-07-15'),
-    steps: [
-      declare('passed', 'completed', '2024-07-10', true),
-      declare('failed', 'completed', '2024-07-10', false),
-    ],
-  },
+  // One after the other: both record an outcome at the same clock, and the outcomes list breaks that tie by
+  // insertion order, so in parallel a re-seed could list them the other way round.
+  { at: at('2024-07-15'), steps: [declare('passed', 'completed', '2024-07-10', true)] },
+  { at: at('2024-07-15'), steps: [declare('failed', 'completed', '2024-07-10', false)] },
   { at: at('2024-09-01'), steps: [outcome('failed', 'passed', '2024-08-30')] },
   { at: at('2024-09-15'), steps: [accept('capped-2024')] },
   { at: at('2024-10-15'), steps: [declare('capped-2024', 'started', '2024-10-10')] },
