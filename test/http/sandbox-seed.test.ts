@@ -30,9 +30,11 @@ afterAll(async () => {
 const statusOf = (view: ProviderView, id: string) => view.applications.find((a) => a.id === id)?.attributes;
 
 describe('sandbox seed', () => {
-  it('seeds every provider in tens of seconds at most', () => {
+  // How long the seed took is printed above, not asserted: a time bound in a test fails on a busy machine
+  // (the seed's cost is a benchmark concern, docs/sandbox.md).
+  it('seeds every provider', () => {
     expect(system.sandbox).toBeDefined();
-    expect(seedMs).toBeLessThan(60_000);
+    for (const lp of LEAD_PROVIDERS) expect(views.get(lp.id)?.applications.length).toBeGreaterThan(0);
   });
 
   it.each(LEAD_PROVIDERS.map((lp) => [lp.name, lp.id]))('%s: applications in every state', (_name, lp) => {
