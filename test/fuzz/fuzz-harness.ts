@@ -180,6 +180,8 @@ export class FuzzHarness {
     harness.system = await startSystem({
       listen: true,
       financeWorker: true,
+      // Every operation of the document is fuzzed, the webhook subscriptions too (docs/webhooks.md).
+      webhooks: true,
       // Errors only (every defect is logged at error), unless the developer asked for more.
       config: { LOG_LEVEL: level ?? 'error' },
       logSink: (line) => {
