@@ -6,6 +6,7 @@ import { nowMs, type EventObserver, type LatencySummary } from './observer';
 import type { ProcessGroup } from './processes';
 import { difference, scrapeWaits, waitMeanMs, waitQuantileMs } from './ryw';
 import type { WriteRequest, WriteResult, WriteSpec } from './writes';
+import { INTAKE_DEFAULTS } from '../support/fixtures';
 
 /** Runs one work list in a separate load-generator process (writes.ts) and returns its result. */
 export function runWrites(group: ProcessGroup, spec: WriteSpec, cwd: string): Promise<WriteResult> {
@@ -97,25 +98,7 @@ function intakeRequest(ctx: WriteContext): WriteRequest {
           email: `bench-${n}@example.com`,
           // Seeded people use 1000000 + n; these start at 9000000.
           teacher_reference_number: String(9_000_000 + (n % 999_999)),
-          teacher_reference_number_validated: true,
-          eligible_for_funding: true,
-          targeted_delivery_funding_eligibility: false,
-          funding_choice: null,
-          school_urn: '123456',
-          school_ukprn: '12345678',
-          private_childcare_provider_urn: null,
-          works_in_school: true,
-          employer_name: null,
-          employment_role: null,
-          headteacher_status: 'no',
-          teacher_catchment: 'england',
-          teacher_catchment_country: 'United Kingdom of Great Britain and Northern Ireland',
-          teacher_catchment_iso_country_code: 'GBR',
-          itt_provider: null,
-          lead_mentor: false,
-          works_as_senco: null,
-          senco_start_date: null,
-          funded_place: null,
+          ...INTAKE_DEFAULTS,
         },
       },
     },

@@ -3,6 +3,7 @@ import { LEAD_PROVIDERS } from '@npq/contracts';
 import { bootstrapToken } from '@npq/gateway';
 import { SEED_DELIVERY_PARTNERS } from '@npq/finance';
 import { sleep } from './cluster';
+import { INTAKE_DEFAULTS } from '../support/fixtures';
 
 /** Longest a client waits for one answer; anything near it is a hung request (an invariant). */
 export const CLIENT_TIMEOUT_MS = 60_000;
@@ -380,25 +381,7 @@ export class Load {
       full_name: `Chaos Person ${n}`,
       email: `chaos-${n}-${randomUUID().slice(0, 8)}@example.com`,
       teacher_reference_number: trn,
-      teacher_reference_number_validated: true,
-      eligible_for_funding: true,
-      targeted_delivery_funding_eligibility: false,
-      funding_choice: null,
-      school_urn: '123456',
-      school_ukprn: '12345678',
-      private_childcare_provider_urn: null,
-      works_in_school: true,
-      employer_name: null,
-      employment_role: null,
-      headteacher_status: 'no',
-      teacher_catchment: 'england',
-      teacher_catchment_country: 'United Kingdom of Great Britain and Northern Ireland',
-      teacher_catchment_iso_country_code: 'GBR',
-      itt_provider: null,
-      lead_mentor: false,
-      works_as_senco: null,
-      senco_start_date: null,
-      funded_place: null,
+      ...INTAKE_DEFAULTS,
     };
   }
 

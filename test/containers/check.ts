@@ -23,6 +23,7 @@ import { promisify } from 'node:util';
 import { LEAD_PROVIDERS } from '@npq/contracts';
 import { SEED_DELIVERY_PARTNERS } from '@npq/finance';
 import { ApiClient, type ApiResponse, type Inject } from '@npq/test-kit';
+import { INTAKE_DEFAULTS } from '../support/fixtures';
 
 const run = promisify(execFile);
 const GATEWAYS = (process.env.NPQ_GATEWAYS ?? 'http://127.0.0.1:3100,http://127.0.0.1:3101').split(',');
@@ -165,25 +166,7 @@ function intakeBody(overrides: Record<string, unknown> = {}) {
         full_name: `Container Person ${n}`,
         email: `container-${n}@example.com`,
         teacher_reference_number: newTrn(),
-        teacher_reference_number_validated: true,
-        eligible_for_funding: true,
-        targeted_delivery_funding_eligibility: false,
-        funding_choice: null,
-        school_urn: '123456',
-        school_ukprn: '12345678',
-        private_childcare_provider_urn: null,
-        works_in_school: true,
-        employer_name: null,
-        employment_role: null,
-        headteacher_status: 'no',
-        teacher_catchment: 'england',
-        teacher_catchment_country: 'United Kingdom of Great Britain and Northern Ireland',
-        teacher_catchment_iso_country_code: 'GBR',
-        itt_provider: null,
-        lead_mentor: false,
-        works_as_senco: null,
-        senco_start_date: null,
-        funded_place: null,
+        ...INTAKE_DEFAULTS,
         ...overrides,
       },
     },

@@ -4,6 +4,33 @@ import type { ApiClient } from '@npq/test-kit';
 
 export const [AMBITION, BPN, CHURCH] = LEAD_PROVIDERS;
 
+/**
+ * What every valid intake body in the tests, the bench, the chaos load and the container check shares: an
+ * eligible, TRN-validated teacher working in an English school with no funding choice made. Callers add who
+ * (name, email, TRN), where (lead provider, course) and when (cohort).
+ */
+export const INTAKE_DEFAULTS = {
+  teacher_reference_number_validated: true,
+  eligible_for_funding: true,
+  targeted_delivery_funding_eligibility: false,
+  funding_choice: null,
+  school_urn: '123456',
+  school_ukprn: '12345678',
+  private_childcare_provider_urn: null,
+  works_in_school: true,
+  employer_name: null,
+  employment_role: null,
+  headteacher_status: 'no',
+  teacher_catchment: 'england',
+  teacher_catchment_country: 'United Kingdom of Great Britain and Northern Ireland',
+  teacher_catchment_iso_country_code: 'GBR',
+  itt_provider: null,
+  lead_mentor: false,
+  works_as_senco: null,
+  senco_start_date: null,
+  funded_place: null,
+} as const;
+
 let counter = 0;
 
 /** A complete, valid intake body; override any attribute. */
@@ -17,25 +44,7 @@ export function applicationAttributes(overrides: Record<string, unknown> = {}): 
     full_name: `Test Person ${counter}`,
     email: `person-${counter}-${randomUUID().slice(0, 8)}@example.com`,
     teacher_reference_number: String(1000000 + Math.floor(Math.random() * 8999999)),
-    teacher_reference_number_validated: true,
-    eligible_for_funding: true,
-    targeted_delivery_funding_eligibility: false,
-    funding_choice: null,
-    school_urn: '123456',
-    school_ukprn: '12345678',
-    private_childcare_provider_urn: null,
-    works_in_school: true,
-    employer_name: null,
-    employment_role: null,
-    headteacher_status: 'no',
-    teacher_catchment: 'england',
-    teacher_catchment_country: 'United Kingdom of Great Britain and Northern Ireland',
-    teacher_catchment_iso_country_code: 'GBR',
-    itt_provider: null,
-    lead_mentor: false,
-    works_as_senco: null,
-    senco_start_date: null,
-    funded_place: null,
+    ...INTAKE_DEFAULTS,
     ...overrides,
   };
 }
