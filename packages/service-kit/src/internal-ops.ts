@@ -123,7 +123,9 @@ export function addInternalOpsRoutes(
           active: counts.active ?? 0,
           delayed: counts.delayed ?? 0,
           failed: counts.failed ?? 0,
-          oldest_waiting_age_seconds: oldest ? Math.max(0, Math.round((Date.now() - oldest.timestamp) / 1000)) : null,
+          oldest_waiting_age_seconds: oldest
+            ? Math.max(0, Math.round((Date.now() - oldest.timestamp) / 1000))
+            : null,
         };
       }),
     );
@@ -187,8 +189,10 @@ export function addInternalOpsRoutes(
     requireAdmin(req);
     const query = req.query as Record<string, unknown>;
     const state = query.state ?? 'parked';
-    if (!isParkedMessageState(state)) throw badRequest("The 'state' must be one of parked, redriven, discarded");
-    const limit = Math.min(MAX_LIST, Math.max(1, Number.parseInt(String(query.limit ?? MAX_LIST), 10) || 1));
+    if (!isParkedMessageState(state))
+      throw badRequest("The 'state' must be one of parked, redriven, discarded");
+    const asked = typeof query.limit === 'string' ? Number.parseInt(query.limit, 10) : MAX_LIST;
+    const limit = Math.min(MAX_LIST, Math.max(1, Number.isNaN(asked) ? MAX_LIST : asked));
     const rows = await listParkedMessages(orm, state, limit);
     return { data: rows.map((m) => parkedMessageJson(service, m, false)) };
   });
