@@ -279,6 +279,15 @@ describe('parked messages', () => {
       const provider = system.provider(AMBITION.id);
       const stale = await provider.get(`/api/v3/participants/npq/${participantId}`);
       expect(stale.body.data.attributes.full_name).toBe('Before Redrive');
+      // Redriven before the fix: the handler fails again, nothing of it is kept, one delivery more.
+      const tooEarly = await system.admin.post(`/admin/v1/parked-messages/${message.id}/redrive`);
+      expect(tooEarly.status).toBe(409);
+      expect(tooEarly.body.errors[0].detail).toContain('simulated defect');
+      const still = await system.admin.get(`/admin/v1/parked-messages/${message.id}`);
+      expect(still.body.data.attributes).toMatchObject({ state: 'parked', deliveries: 6, resolved_at: null });
+      expect(
+        (await provider.get(`/api/v3/participants/npq/${participantId}`)).body.data.attributes.full_name,
+      ).toBe('Before Redrive');
     } finally {
       // The fix.
       await sql(`drop trigger if exists admin_ops_defect on training.inbox`);
@@ -290,7 +299,7 @@ describe('parked messages', () => {
     expect(redriven.body.data).toMatchObject({
       id: message.id,
       type: 'parked-message',
-      attributes: { state: 'redriven', resolved_at: expect.any(String), deliveries: 5 },
+      attributes: { state: 'redriven', resolved_at: expect.any(String), deliveries: 6 },
     });
     const provider = system.provider(AMBITION.id);
     const fresh = await provider.get(`/api/v3/participants/npq/${participantId}`);
