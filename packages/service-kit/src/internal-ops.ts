@@ -90,12 +90,18 @@ export function addInternalOpsRoutes(
   const openQueues = async (): Promise<Queue[]> => {
     redis ??= createRequestPathRedis(runtime.config.REDIS_URL, `${service}-ops`, runtime.logger, 500);
     if (redis.status !== 'ready') {
+      const connection = redis;
       await new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error('redis not ready')), 400);
-        redis!.once('ready', () => {
+        // The listener goes with the timeout, so a status page polled while Redis is away leaks none.
+        const ready = () => {
           clearTimeout(timer);
           resolve();
-        });
+        };
+        const timer = setTimeout(() => {
+          connection.off('ready', ready);
+          reject(new Error('redis not ready'));
+        }, 400);
+        connection.once('ready', ready);
       });
     }
     queues ??= queueNames.map((name) =>
