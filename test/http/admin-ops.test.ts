@@ -294,8 +294,14 @@ describe('parked messages', () => {
       await sql(`drop function if exists training.admin_ops_defect()`);
     }
 
-    const redriven = await system.admin.post(`/admin/v1/parked-messages/${message.id}/redrive`);
+    // Two operators at once: both see it redriven; the row lock lets one apply it, the other finds it done.
+    const [redriven, concurrent] = await Promise.all([
+      system.admin.post(`/admin/v1/parked-messages/${message.id}/redrive`),
+      system.admin.post(`/admin/v1/parked-messages/${message.id}/redrive`),
+    ]);
     expect(redriven.status).toBe(200);
+    expect(concurrent.status).toBe(200);
+    expect(concurrent.body.data.attributes.resolved_at).toBe(redriven.body.data.attributes.resolved_at);
     expect(redriven.body.data).toMatchObject({
       id: message.id,
       type: 'parked-message',
