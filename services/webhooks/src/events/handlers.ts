@@ -134,8 +134,11 @@ export async function messagesOf(em: EntityManager, envelope: EventEnvelope): Pr
     }
     case 'participant.merged': {
       const d = (e as EventEnvelope<'participant.merged'>).data;
-      // Every provider that holds one of the moved applications hears of the id change once.
-      const providers = await ownersOfApplications(em, d.movedApplicationIds);
+      // Every provider that holds one of the moved applications hears of the id change once. The event
+      // names them; an event staged before it did is routed through the owners this service has seen.
+      const providers = d.movedApplications
+        ? [...new Set(d.movedApplications.map((a) => a.leadProviderId))].sort()
+        : await ownersOfApplications(em, d.movedApplicationIds);
       return providers.map((leadProviderId) => ({
         type: 'participant.id_changed' as const,
         leadProviderId,
