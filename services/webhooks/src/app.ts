@@ -1,6 +1,7 @@
 import { createServiceHttpApp, type HttpApp, type ServiceRuntime } from '@npq/service-kit';
 import { deliveryRoutes } from './deliveries/routes';
 import type { Resolver } from './subscriptions/rules';
+import { sandboxRoutes } from './sandbox/routes';
 import { subscriptionRoutes } from './subscriptions/routes';
 
 /** The webhooks service's HTTP API (never listens; server.ts does). `resolve` replaces DNS in tests. */
@@ -8,5 +9,6 @@ export function buildWebhooksApp(runtime: ServiceRuntime, options: { resolve?: R
   const http = createServiceHttpApp(runtime);
   subscriptionRoutes(http.app, runtime, options);
   deliveryRoutes(http.app);
+  sandboxRoutes(http.app, runtime);
   return http;
 }

@@ -1,6 +1,7 @@
 import type { ApplicationEventV1, DeclarationEventV1, EventEnvelope, EventName } from '@npq/contracts';
 import type { EntityManager, EventHandler, EventHandlers } from '@npq/service-kit';
 import { queueForSubscribers } from '../deliveries/commands';
+import { isMuted } from '../sandbox/commands';
 import { recordApplicationOwner, ownersOfApplications } from '../subscriptions/repository';
 import type { WebhookEventType } from '../subscriptions/rules';
 
@@ -209,6 +210,8 @@ export async function messagesOf(em: EntityManager, envelope: EventEnvelope): Pr
 
 const handle: EventHandler<EventName> = async (em, envelope) => {
   for (const message of await messagesOf(em, envelope)) {
+    // A sandbox reset's own events are not sent (docs/webhooks.md, "Sandbox reset").
+    if (await isMuted(em, message.leadProviderId, message.resourceId)) continue;
     await queueForSubscribers(em, envelope.id, envelope.occurredAt, message);
   }
 };
