@@ -182,6 +182,14 @@ case "$SERVICE_HOST_VALUE" in
 esac
 [[ "$PUBLIC_HOST" == *:* ]] && PUBLIC_HOST="[$PUBLIC_HOST]"
 GATEWAY_URL="http://$PUBLIC_HOST:$GATEWAY_PORT_VALUE"
+# The gateway, the sandbox seed and the webhooks worker reach the services at <SERVICE>_URL; unless given, it
+# follows the port chosen here (otherwise APPLICATIONS_PORT=4001 alone would leave them calling 3001).
+URL_HOST="$PROBE_HOST"
+[[ "$URL_HOST" == *:* ]] && URL_HOST="[$URL_HOST]"
+export APPLICATIONS_URL="${APPLICATIONS_URL:-http://$URL_HOST:${SERVICE_PORT[applications]}}"
+export TRAINING_URL="${TRAINING_URL:-http://$URL_HOST:${SERVICE_PORT[training]}}"
+export FINANCE_URL="${FINANCE_URL:-http://$URL_HOST:${SERVICE_PORT[finance]}}"
+export WEBHOOKS_URL="${WEBHOOKS_URL:-http://$URL_HOST:${SERVICE_PORT[webhooks]}}"
 
 mkdir -p "$LOG_DIR"
 
@@ -392,6 +400,13 @@ if [[ -n "$SANDBOX_JSON" && -n "$FIRST_TOKEN" ]]; then
     curl -s $AUTH $GATEWAY_URL/api/v3/statements
     # a participant's outcomes
     curl -s $AUTH $GATEWAY_URL/api/v3/participants/npq/$EX_OUTCOMES/outcomes
+    # webhooks instead of polling (docs/webhooks.md): a receiver that prints what arrives, in another terminal
+    node -e "require('http').createServer((q,s)=>{let b='';q.on('data',d=>b+=d).on('end',()=>{console.log(q.headers['webhook-id'],q.headers['webhook-signature'],b);s.end()})}).listen(9000,'127.0.0.1')"
+    # subscribe it (http to a loopback address is allowed in the sandbox; keep the secret to verify signatures),
+    # then accept the application above: its application.updated arrives signed within seconds
+    curl -s -X POST $AUTH -H 'Content-Type: application/json' \\
+      -d '{"data":{"type":"webhook-subscription","attributes":{"url":"http://127.0.0.1:9000/npq-webhooks","event_types":["application.updated","declaration.created"]}}}' \\
+      $GATEWAY_URL/api/v3/webhook-subscriptions
     # put this provider's data back as seeded (admin)
     curl -s -X POST -H 'Authorization: Bearer $ADMIN_TOKEN' -H 'Content-Type: application/json' \\
       -d '{"data":{"type":"sandbox-reset","attributes":{"lead_provider_id":"$FIRST_ID"}}}' \\

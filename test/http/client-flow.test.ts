@@ -1,6 +1,4 @@
-import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { promisify } from 'node:util';
 import path from 'node:path';
 import {
   createLeadProviderClient,
@@ -11,7 +9,6 @@ import {
 } from '@npq/lead-provider-client';
 import { runIntegration } from '../../packages/client/examples/integration';
 import { startSystem, type System } from '../support/system';
-import { LEAD_PROVIDERS } from '@npq/contracts';
 import { AMBITION, applicationAttributes, BPN, CHURCH } from '../support/fixtures';
 
 /**
@@ -57,11 +54,13 @@ function recordingClient(leadProviderId: string) {
 }
 
 describe('the README integration example', () => {
-  it('is the example file, verbatim', () => {
+  it('is the example files, verbatim (the README command runs in provider-walkthrough.test.ts)', () => {
     const dir = path.join(__dirname, '../../packages/client');
     const readme = readFileSync(path.join(dir, 'README.md'), 'utf8');
-    const example = readFileSync(path.join(dir, 'examples/integration.ts'), 'utf8');
-    expect(readme).toContain('```ts\n' + example + '```');
+    for (const file of ['examples/integration.ts', 'examples/webhooks.ts']) {
+      const example = readFileSync(path.join(dir, file), 'utf8');
+      expect(readme).toContain('```ts\n' + example + '```');
+    }
   });
 
   it('runs against the gateway: list, accept, declare, list declarations, poll updated_since', async () => {
@@ -90,22 +89,6 @@ describe('the README integration example', () => {
     });
   });
 });
-
-it('runs from the README command (`pnpm --filter @npq/lead-provider-client example`)', async () => {
-  const provider = LEAD_PROVIDERS[3];
-  await intake(provider.id, '2025-09-01T09:00:00Z', { cohort: '2025' });
-  const dir = path.join(__dirname, '../../packages/client');
-  const { stdout } = await promisify(execFile)(path.join(dir, 'node_modules/.bin/tsx'), ['examples/run.ts'], {
-    cwd: dir,
-    env: { ...process.env, NPQ_BASE_URL: system.gatewayUrl!, NPQ_TOKEN: system.tokens[provider.id]! },
-  });
-  expect(stdout).toMatch(/^accepted application [0-9a-f-]{36} \(participant [0-9a-f-]{36}\)$/m);
-  expect(stdout).toMatch(/^declared started: [0-9a-f-]{36} \(eligible\)$/m);
-  expect(stdout).toContain('the participant has 1 declaration(s)');
-  expect(stdout).toContain('updated_since: first poll 1 record(s), second poll 0');
-  expect(stdout).toContain('a repeated accept is refused:');
-  expect(stdout).toContain('answered 422: application: This NPQ application has already been accepted');
-}, 60_000);
 
 describe('paginate', () => {
   it('walks every page until the empty one, in the list order', async () => {

@@ -3,6 +3,7 @@ import { INTERNAL_HEADERS, sandboxId } from '@npq/service-kit';
 import {
   nextLeadProvider,
   sandboxApplicationId,
+  sandboxSecondApplicationId,
   sandboxDeclarationId,
   sandboxParticipantId,
 } from '@npq/gateway';
@@ -10,19 +11,24 @@ import { applicationAttributes, createApplication } from '../support/fixtures';
 import { declarationBody, EVERYWHERE_PARTNER } from '../support/finance';
 import { providerView, withoutTimestamps, type ProviderView } from '../support/sandbox';
 import { ADMIN_TOKEN, startSystem, type System } from '../support/system';
+import { eventually } from '../support/eventually';
+import { verifySignature, WebhookReceiver } from '../support/webhook-receiver';
 
 let system: System;
+let receiver: WebhookReceiver;
 const before = new Map<string, ProviderView>();
 const A = LEAD_PROVIDERS[0].id;
 const NEXT = nextLeadProvider(A);
 
 beforeAll(async () => {
-  system = await startSystem({ sandbox: true });
+  receiver = await new WebhookReceiver().start();
+  system = await startSystem({ sandbox: true, webhooks: { sweepEveryMs: 100, orderingDelayMs: 100 } });
   for (const lp of LEAD_PROVIDERS) before.set(lp.id, await providerView(system, lp.id));
 }, 180_000);
 
 afterAll(async () => {
   await system?.close();
+  await receiver?.stop();
 });
 
 const reset = (leadProviderId: unknown, client = system.admin) =>
@@ -160,5 +166,88 @@ describe('POST /admin/v1/sandbox/reset', () => {
     const res = await reset(A);
     expect(res.status).toBe(200);
     expect(withoutTimestamps(await providerView(system, A))).toEqual(withoutTimestamps(before.get(A)!));
+  }, 120_000);
+});
+
+describe('a reset and the webhooks (docs/webhooks.md, "Sandbox reset")', () => {
+  const ALL_TYPES = [
+    'application.created',
+    'application.updated',
+    'participant.training_status_changed',
+    'participant.schedule_changed',
+    'participant.id_changed',
+    'declaration.created',
+    'declaration.state_changed',
+    'participant_outcome.recorded',
+    'statement.paid',
+  ];
+  const subscribe = async (lp: string, path: string) => {
+    const res = await system.provider(lp).post('/api/v3/webhook-subscriptions', {
+      data: {
+        type: 'webhook-subscription',
+        attributes: { url: `${receiver.url}${path}`, event_types: ALL_TYPES },
+      },
+    });
+    expect(res.status).toBe(201);
+    return res.body.data as { id: string; attributes: { secret: string; url: string } };
+  };
+  const deliveries = async (lp: string, id: string) => {
+    const res = await system.provider(lp).get(`/api/v3/webhook-subscriptions/${id}/deliveries`);
+    expect(res.status).toBe(200);
+    return res.body.data as { id: string; attributes: { event_type: string; resource_id: string } }[];
+  };
+  const pendingFull = sandboxApplicationId(A, 'pending-full');
+  const acceptPendingFull = async () => {
+    const res = await system.provider(A).post(`/api/v3/npq-applications/${pendingFull}/accept`);
+    expect(res.status).toBe(200);
+  };
+
+  it('keeps the subscriptions, clears their deliveries, and sends nothing for the reset itself', async () => {
+    const sub = await subscribe(A, '/reset-a');
+    const next = await subscribe(NEXT, '/reset-next');
+    await acceptPendingFull();
+    await eventually(
+      async () => receiver.on('/reset-a'),
+      (r) => r.some((m) => m.json.type === 'application.updated' && m.json.data.id === pendingFull),
+      15_000,
+    );
+
+    expect((await reset(A)).status).toBe(200);
+
+    // The reset answered once the webhooks consumer had met every event the reset published: any delivery
+    // they made would be listed now. None is, and the ones from before the reset are gone with the data.
+    expect(await deliveries(A, sub.id)).toEqual([]);
+    // The next provider is not told that its copy of A's `two-providers` application was written again.
+    const nextSecond = sandboxSecondApplicationId(A);
+    expect((await deliveries(NEXT, next.id)).filter((d) => d.attributes.resource_id === nextSecond)).toEqual(
+      [],
+    );
+    const kept = await system.provider(A).get(`/api/v3/webhook-subscriptions/${sub.id}`);
+    expect(kept.body.data.attributes).toMatchObject({
+      url: sub.attributes.url,
+      state: 'active',
+      event_types: ALL_TYPES,
+    });
+
+    // It works as before, with the same secret, and the provider's changes after the reset are sent again.
+    expect((await system.provider(A).post(`/api/v3/webhook-subscriptions/${sub.id}/ping`)).status).toBe(202);
+    await eventually(
+      async () => receiver.on('/reset-a'),
+      (r) => r.some((m) => m.json.type === 'webhook.ping'),
+      15_000,
+    );
+    await acceptPendingFull();
+    const got = await eventually(
+      async () => receiver.on('/reset-a'),
+      (r) => r.filter((m) => m.json.type === 'application.updated').length === 2 && r.length === 3,
+      15_000,
+    );
+    // Exactly: the accept before the reset, the ping and the accept after it; nothing of the reset.
+    expect(got.map((m) => [m.json.type, m.json.data.id])).toEqual([
+      ['application.updated', pendingFull],
+      ['webhook.ping', sub.id],
+      ['application.updated', pendingFull],
+    ]);
+    for (const m of got) expect(verifySignature(sub.attributes.secret, m)).toBe(true);
   }, 120_000);
 });

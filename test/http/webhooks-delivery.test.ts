@@ -1,3 +1,4 @@
+import { Client } from 'pg';
 import { startSystem, type System } from '../support/system';
 import { AMBITION, BPN, CHURCH, createApplication } from '../support/fixtures';
 import { eventually } from '../support/eventually';
@@ -39,6 +40,20 @@ const ALL_TYPES = [
   'participant_outcome.recorded',
   'statement.paid',
 ];
+
+/** How many owner rows the webhooks service holds for an application (it records them from events). */
+async function ownerRows(applicationId: string): Promise<number> {
+  const pg = new Client({ connectionString: system.db.url });
+  await pg.connect();
+  try {
+    const res = await pg.query('select 1 from webhooks.application_owners where application_id = $1', [
+      applicationId,
+    ]);
+    return res.rowCount ?? 0;
+  } finally {
+    await pg.end();
+  }
+}
 
 const accept = (id: string, lp: string = AMBITION.id) =>
   system.provider(lp).post(`/api/v3/npq-applications/${id}/accept`, {
@@ -206,6 +221,40 @@ describe('webhook delivery', () => {
     ]);
     await new Promise((r) => setTimeout(r, 300));
     expect(receiver.on('/merge-ambition').filter((r) => r.json.data.id === to)).toEqual([]);
+  });
+
+  it('tells of a merge whose moved (pending) applications the service never saw before it was deployed', async () => {
+    await subscribe('/merge-unseen', BPN.id, ['participant.id_changed']);
+    const retiredApp = await createApplication(system.admin, { lead_provider_id: BPN.id });
+    const keptApp = await createApplication(system.admin, { lead_provider_id: CHURCH.id });
+    const from = retiredApp.attributes.participant_id as string;
+    const to = keptApp.attributes.participant_id as string;
+    expect(retiredApp.attributes.status).toBe('pending');
+    // As if the webhooks service had been deployed after these applications were made (its stream history
+    // gone): it has no record of who owns them. The merge event itself names each moved application's provider.
+    await eventually(
+      () => ownerRows(retiredApp.id),
+      (n) => n === 1,
+    );
+    const pg = new Client({ connectionString: system.db.url });
+    await pg.connect();
+    try {
+      await pg.query('delete from webhooks.application_owners where application_id = $1', [retiredApp.id]);
+    } finally {
+      await pg.end();
+    }
+    const merged = await system.admin.post(`/admin/v1/participants/${from}/merge`, {
+      data: { type: 'participant-merge', attributes: { into_participant_id: to } },
+    });
+    expect(merged.status).toBe(200);
+    const [got] = await eventually(
+      async () => receiver.on('/merge-unseen').filter((r) => r.json.data.id === to),
+      (r) => r.length === 1,
+    );
+    expect(got!.json.type).toBe('participant.id_changed');
+    expect(got!.json.data.attributes.participant_id_changes).toEqual([
+      expect.objectContaining({ from_participant_id: from, to_participant_id: to }),
+    ]);
   });
 
   it('retries a 5xx with backoff, records every attempt, and keeps one resource in order', async () => {

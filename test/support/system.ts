@@ -281,6 +281,7 @@ export async function startSystem(options: SystemOptions = {}): Promise<System> 
         applications: services.applications.url,
         training: services.training.url,
         finance: services.finance.url,
+        ...(webhooks ? { webhooks: webhooks.url } : {}),
       },
     });
     await sandbox.seedAll();

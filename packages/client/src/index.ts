@@ -41,3 +41,11 @@ export {
 } from './updated-since';
 /** Every path, operation and schema of the API, generated from the platform's OpenAPI document. */
 export type { ApiComponents, ApiOperations, ApiPaths } from '@npq/contracts';
+export {
+  verifyWebhook,
+  WebhookVerificationError,
+  type VerifyWebhookOptions,
+  type WebhookHeaders,
+  type WebhookMessage,
+  type WebhookResource,
+} from './webhooks';

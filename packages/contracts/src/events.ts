@@ -83,6 +83,12 @@ export interface ParticipantMergedV1 {
   changedAt: string;
   /** Applications moved from the retired person to the kept one. */
   movedApplicationIds: string[];
+  /**
+   * The same applications with the provider each belongs to, so a consumer that never saw them (the
+   * webhooks service deployed after they were made) knows whom to tell (docs/webhooks.md, "Event types").
+   * Absent from events staged before it was added.
+   */
+  movedApplications?: { applicationId: string; leadProviderId: string }[];
   keptPerson: PersonSnapshotV1;
   retiredPerson: PersonSnapshotV1;
 }

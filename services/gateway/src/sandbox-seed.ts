@@ -23,6 +23,7 @@ async function main(): Promise<void> {
       applications: config.APPLICATIONS_URL,
       training: config.TRAINING_URL,
       finance: config.FINANCE_URL,
+      webhooks: config.WEBHOOKS_URL,
     },
   });
   const report = await sandbox.seedAll();

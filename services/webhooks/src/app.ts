@@ -3,6 +3,7 @@ import { deliveryRoutes } from './deliveries/routes';
 import { WEBHOOK_DELIVERY_QUEUE } from './jobs/deliver';
 import { SubscriptionRepository } from './subscriptions/repository';
 import type { Resolver } from './subscriptions/rules';
+import { sandboxRoutes } from './sandbox/routes';
 import { subscriptionRoutes } from './subscriptions/routes';
 
 /** The webhooks service's HTTP API (never listens; server.ts does). `resolve` replaces DNS in tests. */
@@ -14,5 +15,6 @@ export function buildWebhooksApp(runtime: ServiceRuntime, options: { resolve?: R
   });
   subscriptionRoutes(http.app, runtime, options);
   deliveryRoutes(http.app);
+  sandboxRoutes(http.app, runtime);
   return http;
 }

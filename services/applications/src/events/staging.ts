@@ -93,7 +93,7 @@ export function stageParticipantMerged(
   change: { id: string; createdAt: Date },
   kept: Person,
   retired: Person,
-  movedApplicationIds: string[],
+  moved: { id: string; leadProviderId: string }[],
 ): Promise<EventEnvelope> {
   return stageEvent(em, 'applications', naming, {
     name: 'participant.merged',
@@ -105,7 +105,8 @@ export function stageParticipantMerged(
       fromParticipantId: retired.id,
       toParticipantId: kept.id,
       changedAt: change.createdAt.toISOString(),
-      movedApplicationIds,
+      movedApplicationIds: moved.map((a) => a.id),
+      movedApplications: moved.map((a) => ({ applicationId: a.id, leadProviderId: a.leadProviderId })),
       keptPerson: personSnapshot(kept),
       retiredPerson: personSnapshot(retired),
     },

@@ -236,7 +236,7 @@ export async function mergeParticipants(
       change,
       kept,
       retired,
-      moved.map((a) => a.id),
+      moved.map((a) => ({ id: a.id, leadProviderId: a.leadProviderId })),
     );
     return { change, events: [event] };
   });

@@ -2,18 +2,33 @@ import { LEAD_PROVIDERS } from '@npq/contracts';
 import type { Config, Logger } from '@npq/service-kit';
 import { SANDBOX_PEOPLE, sandboxPeopleIds, sandboxSecondApplicationId } from './dataset';
 import { intakeSecondApplication, isSeeded, runTimeline, type SeedOptions } from './seeder';
-import { UpstreamClient, type Upstream } from './upstream';
+import { UpstreamClient, UpstreamError, type Upstream } from './upstream';
 
 export interface SandboxDeps {
   config: Config;
   logger: Logger;
-  upstreams: Record<Upstream, string>;
+  /** The webhooks service is optional: without it there is nothing to keep quiet (docs/webhooks.md). */
+  upstreams: Record<Exclude<Upstream, 'webhooks'>, string> & { webhooks?: string };
 }
 
 export interface SeedReport {
   seeded: string[];
   alreadySeeded: string[];
   durationMs: number;
+}
+
+/** What every service's `POST /internal/sandbox/purge` takes for one provider. */
+function purgeBody(leadProviderId: string) {
+  return {
+    data: {
+      type: 'sandbox-purge',
+      attributes: {
+        lead_provider_id: leadProviderId,
+        person_ids: sandboxPeopleIds(leadProviderId),
+        application_ids: [sandboxSecondApplicationId(leadProviderId)],
+      },
+    },
+  };
 }
 
 /** Finance first (its completion marker is what `isSeeded` reads), then training, then applications. */
@@ -61,7 +76,9 @@ export class Sandbox {
     // bring back a projection row with a newer version than the re-seed's. The services publish what they
     // committed within their poll interval; waiting for every outbox to empty before the first purge closes
     // that window (each purge also drops its own unpublished events of the rows it deletes).
-    await Promise.all(PURGE_ORDER.map((s) => this.client.call(s, 'POST', '/internal/sandbox/outbox-drain')));
+    await this.drainOutboxes();
+    // Webhooks first: the events the reset causes are muted from here on (docs/webhooks.md, "Sandbox reset").
+    for (const lp of leadProviderIds) await this.webhooks('/internal/sandbox/purge', purgeBody(lp));
     for (const lp of leadProviderIds) await this.purge(lp);
     await runTimeline(this.client, leadProviderIds, options);
     // The previous provider's `two-providers` person applied here too; that application went with the purge.
@@ -74,10 +91,44 @@ export class Sandbox {
         await intakeSecondApplication(this.client, previous, '2025-06-02T09:00:00Z');
       }
     }
+    // Every event of the seed is published (and so ahead of the webhooks consumer's position) before the
+    // webhooks service waits for its consumer to pass them and lifts the mute.
+    await this.drainOutboxes();
+    for (const lp of leadProviderIds) {
+      const answer = await this.webhooks<{ data: { attributes: { caught_up: boolean } } }>(
+        '/internal/sandbox/unmute',
+        { data: { type: 'sandbox-unmute', attributes: { lead_provider_id: lp } } },
+      );
+      if (answer && !answer.data.attributes.caught_up) {
+        this.deps.logger.warn(
+          { leadProviderId: lp },
+          'webhooks consumer not caught up after the sandbox seed: the provider stays muted until the mute expires',
+        );
+      }
+    }
     this.deps.logger.info(
       { leadProviders: leadProviderIds.length, people: SANDBOX_PEOPLE.length, at: nowAt },
       'sandbox dataset seeded',
     );
+  }
+
+  private async drainOutboxes(): Promise<void> {
+    await Promise.all(PURGE_ORDER.map((s) => this.client.call(s, 'POST', '/internal/sandbox/outbox-drain')));
+  }
+
+  /**
+   * A call to the webhooks service's sandbox routes. A webhooks service that is not there (no URL, or
+   * nothing listening) has nothing to mute: the reset goes on, and says so; any answer but 2xx fails it.
+   */
+  private async webhooks<T>(path: string, body: unknown): Promise<T | undefined> {
+    if (!this.deps.upstreams.webhooks) return undefined;
+    try {
+      return await this.client.call<T>('webhooks', 'POST', path, { body });
+    } catch (err) {
+      if (err instanceof UpstreamError) throw err;
+      this.deps.logger.warn({ err, path }, 'webhooks service unreachable during the sandbox seed');
+      return undefined;
+    }
   }
 
   /**
@@ -89,16 +140,7 @@ export class Sandbox {
    * reads, so a provider purged part-way already reads as unseeded and the next start's seed redoes it too.
    */
   private async purge(leadProviderId: string): Promise<void> {
-    const body = {
-      data: {
-        type: 'sandbox-purge',
-        attributes: {
-          lead_provider_id: leadProviderId,
-          person_ids: sandboxPeopleIds(leadProviderId),
-          application_ids: [sandboxSecondApplicationId(leadProviderId)],
-        },
-      },
-    };
+    const body = purgeBody(leadProviderId);
     for (const upstream of PURGE_ORDER) {
       await this.client.call(upstream, 'POST', '/internal/sandbox/purge', { body });
     }

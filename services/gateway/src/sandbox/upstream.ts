@@ -1,6 +1,6 @@
 import { INTERNAL_HEADERS } from '@npq/service-kit';
 
-export type Upstream = 'applications' | 'training' | 'finance';
+export type Upstream = 'applications' | 'training' | 'finance' | 'webhooks';
 
 export interface CallOptions {
   /** A lead provider id (the call is that provider's), or undefined for an admin call. */
@@ -29,7 +29,7 @@ export class UpstreamError extends Error {
  */
 export class UpstreamClient {
   constructor(
-    private readonly urls: Record<Upstream, string>,
+    private readonly urls: Record<Exclude<Upstream, 'webhooks'>, string> & { webhooks?: string },
     private readonly internalSecret: string,
   ) {}
 
@@ -47,7 +47,9 @@ export class UpstreamClient {
     if (options.at) headers[INTERNAL_HEADERS.now] = options.at;
     if (options.seed) headers[INTERNAL_HEADERS.sandboxSeed] = options.seed;
     if (options.body !== undefined) headers['content-type'] = 'application/json';
-    const res = await fetch(`${this.urls[upstream]}${path}`, {
+    const base = this.urls[upstream];
+    if (base === undefined) throw new Error(`no URL for the ${upstream} service`);
+    const res = await fetch(`${base}${path}`, {
       method,
       headers,
       body: options.body === undefined ? undefined : JSON.stringify(options.body),

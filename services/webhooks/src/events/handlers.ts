@@ -1,6 +1,7 @@
 import type { ApplicationEventV1, DeclarationEventV1, EventEnvelope, EventName } from '@npq/contracts';
 import type { EntityManager, EventHandler, EventHandlers } from '@npq/service-kit';
 import { queueForSubscribers } from '../deliveries/commands';
+import { isMuted } from '../sandbox/commands';
 import { recordApplicationOwner, ownersOfApplications } from '../subscriptions/repository';
 import type { WebhookEventType } from '../subscriptions/rules';
 
@@ -134,8 +135,11 @@ export async function messagesOf(em: EntityManager, envelope: EventEnvelope): Pr
     }
     case 'participant.merged': {
       const d = (e as EventEnvelope<'participant.merged'>).data;
-      // Every provider that holds one of the moved applications hears of the id change once.
-      const providers = await ownersOfApplications(em, d.movedApplicationIds);
+      // Every provider that holds one of the moved applications hears of the id change once. The event
+      // names them; an event staged before it did is routed through the owners this service has seen.
+      const providers = d.movedApplications
+        ? [...new Set(d.movedApplications.map((a) => a.leadProviderId))].sort()
+        : await ownersOfApplications(em, d.movedApplicationIds);
       return providers.map((leadProviderId) => ({
         type: 'participant.id_changed' as const,
         leadProviderId,
@@ -206,6 +210,8 @@ export async function messagesOf(em: EntityManager, envelope: EventEnvelope): Pr
 
 const handle: EventHandler<EventName> = async (em, envelope) => {
   for (const message of await messagesOf(em, envelope)) {
+    // A sandbox reset's own events are not sent (docs/webhooks.md, "Sandbox reset").
+    if (await isMuted(em, message.leadProviderId, message.resourceId)) continue;
     await queueForSubscribers(em, envelope.id, envelope.occurredAt, message);
   }
 };

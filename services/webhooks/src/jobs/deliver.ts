@@ -14,16 +14,10 @@ import {
 import { recordAttempt, type AttemptResult } from '../deliveries/commands';
 import type { Delivery } from '../deliveries/entity';
 import { DeliveryRepository } from '../deliveries/repository';
-import {
-  DELIVERY_BACKOFF,
-  isDelivered,
-  retryDelay,
-  RESPONSE_EXCERPT_CHARS,
-  sign,
-  type BackoffSettings,
-} from '../deliveries/rules';
+import { DELIVERY_BACKOFF, isDelivered, retryDelay, sign, type BackoffSettings } from '../deliveries/rules';
 import { SubscriptionSchema, type Subscription } from '../subscriptions/entity';
-import { addressRefusal, dnsResolver, type Resolver } from '../subscriptions/rules';
+import { dnsResolver, type Resolver } from '../subscriptions/rules';
+import { postWebhook } from './post';
 import type { ResourceFetcher } from './resources';
 
 export const WEBHOOK_DELIVERY_QUEUE = 'webhooks-delivery';
@@ -62,8 +56,8 @@ export interface DeliveryWorkerOptions {
 /**
  * The delivery worker (docs/webhooks.md, "Delivery"): a sweep queues due deliveries (the oldest pending one
  * per subscription and resource, a few per subscription) as BullMQ jobs whose id is the delivery and attempt
- * number; a job claims its delivery (a lease, so two runs never send it at once), re-checks the endpoint's
- * addresses, sends it signed, records the attempt and schedules the next one with backoff and jitter.
+ * number; a job claims its delivery (a lease, so two runs never send it at once), sends it signed through a lookup that
+ * checks the addresses it connects to, records the attempt and schedules the next one with backoff and jitter.
  */
 export class WebhookDeliveryService {
   readonly queue: Queue<DeliveryJob>;
@@ -199,67 +193,24 @@ export class WebhookDeliveryService {
     return outcome;
   }
 
-  /** One signed POST; never throws (a network error or timeout is an attempt without a status). */
-  private async send(sub: Subscription, d: Delivery): Promise<AttemptResult> {
-    const started = Date.now();
-    const refusal = await addressRefusal(sub.url, this.options.sandbox, this.options.resolve ?? dnsResolver);
-    if (refusal) {
-      return { statusCode: null, latencyMs: 0, responseExcerpt: null, error: `refused: the url ${refusal}` };
-    }
+  /** One signed POST to the subscription's URL, through the pinned lookup (`post.ts`); never throws. */
+  private send(sub: Subscription, d: Delivery): Promise<AttemptResult> {
     const body = d.payload;
     const timestamp = Math.floor(Date.now() / 1000);
     // The webhook id is the platform event id (the same on every attempt and redelivery: receivers dedupe).
     const webhookId = d.eventId;
-    try {
-      const res = await fetch(sub.url, {
-        method: 'POST',
-        redirect: 'manual',
-        signal: AbortSignal.timeout(this.timeoutMs),
-        headers: {
-          'content-type': 'application/json',
-          'user-agent': 'npq-lead-provider-webhooks/1',
-          'webhook-id': webhookId,
-          'webhook-timestamp': String(timestamp),
-          'webhook-signature': sign(sub.secret, webhookId, timestamp, body),
-        },
-        body,
-      });
-      const excerpt = await readExcerpt(res);
-      return {
-        statusCode: res.status,
-        latencyMs: Date.now() - started,
-        responseExcerpt: excerpt,
-        error: null,
-      };
-    } catch (err) {
-      // Checked by name: the abort reason is a DOMException, not always an Error of this realm.
-      const name = (err as { name?: unknown } | null)?.name;
-      const timedOut = name === 'TimeoutError' || name === 'AbortError';
-      return {
-        statusCode: null,
-        latencyMs: Date.now() - started,
-        responseExcerpt: null,
-        error: timedOut ? `timed out after ${this.timeoutMs} ms` : 'connection failed',
-      };
-    }
+    return postWebhook(sub.url, {
+      headers: {
+        'content-type': 'application/json',
+        'user-agent': 'npq-lead-provider-webhooks/1',
+        'webhook-id': webhookId,
+        'webhook-timestamp': String(timestamp),
+        'webhook-signature': sign(sub.secret, webhookId, timestamp, body),
+      },
+      body,
+      timeoutMs: this.timeoutMs,
+      sandbox: this.options.sandbox,
+      resolve: this.options.resolve ?? dnsResolver,
+    });
   }
-}
-
-/**
- * The first characters of the answer, reading no more than needed (the request's timeout signal also
- * bounds the body).
- */
-async function readExcerpt(res: Response): Promise<string | null> {
-  if (!res.body) return null;
-  const decoder = new TextDecoder();
-  let text = '';
-  try {
-    for await (const chunk of res.body as AsyncIterable<Uint8Array>) {
-      text += decoder.decode(chunk, { stream: true });
-      if (text.length >= RESPONSE_EXCERPT_CHARS) break;
-    }
-  } catch {
-    // the answer was cut off (or timed out): keep what arrived
-  }
-  return text.slice(0, RESPONSE_EXCERPT_CHARS);
 }

@@ -97,18 +97,38 @@ export type Resolver = (host: string) => Promise<string[]>;
 export const dnsResolver: Resolver = async (host) =>
   (await lookup(host, { all: true, verbatim: true })).map((a) => a.address);
 
+/** The URL's host without IPv6 brackets, as a lookup or a literal-address check takes it. */
+export function hostOf(url: URL): string {
+  return url.hostname.replace(/^\[|\]$/g, '');
+}
+
 /**
- * Why the URL's host must not be called, or undefined: every address it resolves to must be public; in the
- * sandbox loopback is also allowed (a developer's local receiver), and plain http only to loopback.
- * Checked when the subscription is created and again before every attempt (DNS may change).
+ * Why a URL whose host resolved to `addresses` must not be called, or undefined: every address must be
+ * public; in the sandbox loopback is also allowed (a developer's local receiver), and plain http only to
+ * loopback. Checked when the subscription is created (`addressRefusal`) and by the delivery's own lookup on
+ * every attempt, whose addresses are the ones connected to (`jobs/post.ts`; docs/webhooks.md, "Endpoints").
  */
+export function addressesRefusal(
+  addresses: readonly string[],
+  protocol: string,
+  sandbox: boolean,
+): string | undefined {
+  for (const a of addresses) {
+    if (sandbox && isLoopback(a)) continue;
+    if (isPrivate(a)) return 'must not point to a private, loopback or link-local address';
+  }
+  if (protocol === 'http:' && !addresses.every(isLoopback)) return 'must use https';
+  return undefined;
+}
+
+/** `addressesRefusal` for a URL, resolving its host name (a literal address is taken as it is). */
 export async function addressRefusal(
   raw: string,
   sandbox: boolean,
   resolve: Resolver = dnsResolver,
 ): Promise<string | undefined> {
   const url = new URL(raw);
-  const host = url.hostname.replace(/^\[|\]$/g, '');
+  const host = hostOf(url);
   let addresses: string[];
   try {
     addresses = isIP(host) ? [host] : await resolve(host);
@@ -116,12 +136,7 @@ export async function addressRefusal(
     return 'must have a host name that resolves';
   }
   if (addresses.length === 0) return 'must have a host name that resolves';
-  for (const a of addresses) {
-    if (sandbox && isLoopback(a)) continue;
-    if (isPrivate(a)) return 'must not point to a private, loopback or link-local address';
-  }
-  if (url.protocol === 'http:' && !addresses.every(isLoopback)) return 'must use https';
-  return undefined;
+  return addressesRefusal(addresses, url.protocol, sandbox);
 }
 
 /** Why `raw` is not a list of known event types, or undefined. */
