@@ -135,6 +135,27 @@ async function postAdmin(ctx: FinanceBenchContext, path: string, body?: unknown)
   return { status: res.status, text };
 }
 
+/**
+ * Deletes the BullMQ keys of this run's namespace (`<prefix>:*` only, never anything else): job ids such as
+ * `pay-<statement>` are fixed per statement and seeded statement ids are stable, so a completed job left by
+ * an earlier run on the same namespace would make BullMQ ignore the new one.
+ */
+export async function deleteQueueKeys(redisUrl: string, prefix: string): Promise<number> {
+  const redis = new Redis(redisUrl, { maxRetriesPerRequest: 2 });
+  let deleted = 0;
+  try {
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
+      cursor = next;
+      if (keys.length > 0) deleted += await redis.del(...keys);
+    } while (cursor !== '0');
+  } finally {
+    redis.disconnect();
+  }
+  return deleted;
+}
+
 const today = () => new Date().toISOString().slice(0, 10);
 
 export async function cutoffRun(
@@ -288,6 +309,7 @@ export async function paymentRun(
     await client.query('vacuum analyze finance.declarations');
     await client.query('vacuum analyze finance.statement_items');
 
+    await deleteQueueKeys(ctx.redisUrl, ctx.queuePrefix);
     worker = startWorker();
     // Its start-up cut-off (nothing due by now) and schedules; then it idles.
     await new Promise((resolve) => setTimeout(resolve, 5000));

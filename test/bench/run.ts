@@ -31,7 +31,13 @@ import { ProcessGroup, run, waitForHttp } from './processes';
 import { compare } from './compare';
 import { BARE_LIST, BARE_SCHEMA_SQL, BARE_SHOW } from './bare';
 import { dqtPushes, type DqtRow } from './dqt-workers';
-import { cutoffRun, paymentRun, type CutoffRow, type PaymentRunRow } from './finance-workers';
+import {
+  cutoffRun,
+  deleteQueueKeys,
+  paymentRun,
+  type CutoffRow,
+  type PaymentRunRow,
+} from './finance-workers';
 import { EventLatency, type DrainRow, type LatencyRow } from './event-latency';
 import { RssSampler } from './memory';
 import { EventObserver } from './observer';
@@ -705,6 +711,13 @@ async function cleanup(group: ProcessGroup, s: BenchSettings): Promise<void> {
     log(`dropped database ${s.databaseName}`);
   } catch (err) {
     log(`could not drop ${s.databaseName}: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  // The namespace's BullMQ keys (the workers' queues and jobs), so a later run starts from none.
+  try {
+    const prefix = new Naming(s.namespace).queuePrefix;
+    log(`deleted ${await deleteQueueKeys(s.redisUrl, prefix)} Redis keys under ${prefix}:`);
+  } catch (err) {
+    log(`could not delete the queue keys: ${err instanceof Error ? err.message : String(err)}`);
   }
   // The namespace's JetStream stream (with the backlog phase, 100,000+ messages on the shared NATS).
   try {
