@@ -40,6 +40,7 @@ export interface JsonRow {
   non_2xx: number;
   ryw_wait_p99_ms?: number | null;
   ryw_share_of_p99?: number | null;
+  cpu_ms_per_request?: Record<string, number> | null;
 }
 
 const fmt = (n: number | undefined, digits = 0) =>
@@ -101,6 +102,7 @@ export function resultsJson(
       non_2xx: w.result.non2xx + w.result.errors,
       ryw_wait_p99_ms: w.wait?.p99Ms ?? null,
       ryw_share_of_p99: w.waitShareP99 ?? null,
+      cpu_ms_per_request: w.cpuMsPerRequest ?? null,
     });
   }
   return {
@@ -142,6 +144,13 @@ export function resultsJson(
   };
 }
 
+function cpuCell(w: WriteRow): string {
+  const c = w.cpuMsPerRequest;
+  if (!c) return '';
+  if (w.via === 'bare') return c.bare === undefined ? '' : fmt(c.bare, 1);
+  return ['gateway', 'applications', 'training', 'finance'].map((n) => fmt(c[n], 1)).join(' · ');
+}
+
 export function renderExtra(extra: Extra, results: ScenarioResult[]): string {
   const out: string[] = [];
   out.push(
@@ -175,7 +184,8 @@ export function renderExtra(extra: Extra, results: ScenarioResult[]): string {
       'Each request is sent once by a closed-loop client (test/bench/writes.ts); latencies in ms with sub-ms resolution. ' +
         'Baseline: the bare "insert one row + one outbox row in a transaction" route at the same concurrency. ' +
         '"RYW wait" is the services\' `read_your_writes_wait_seconds` histogram over the step (publish → every consumer confirmed); ' +
-        '"share of p99" is its p99 ÷ the request p99, "mean share" its mean ÷ the mean latency.',
+        '"share of p99" is its p99 ÷ the request p99, "mean share" its mean ÷ the mean latency. ' +
+        '"CPU ms/req": CPU time (user + system, /proc) each process used during the step ÷ requests sent (the bare row: the bare server).',
       '',
     );
     out.push(
@@ -193,6 +203,7 @@ export function renderExtra(extra: Extra, results: ScenarioResult[]): string {
           'RYW wait p50/p99 ms',
           'share of p99',
           'mean share',
+          'CPU ms/req gw · app · trn · fin',
           'non-2xx',
         ],
         extra.writes.map((w) => {
@@ -210,6 +221,7 @@ export function renderExtra(extra: Extra, results: ScenarioResult[]): string {
             w.wait && w.wait.count > 0 ? `${ms(w.wait.p50Ms)} / ${ms(w.wait.p99Ms)}` : '',
             w.waitShareP99 === undefined ? '' : `${fmt(w.waitShareP99 * 100)}%`,
             w.waitShareMean === undefined ? '' : `${fmt(w.waitShareMean * 100)}%`,
+            cpuCell(w),
             w.result.non2xx + w.result.errors > 0 ? `**${fmt(w.result.non2xx + w.result.errors)}**` : '0',
           ];
         }),

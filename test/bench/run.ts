@@ -464,6 +464,13 @@ async function main(group: ProcessGroup, s: BenchSettings): Promise<number> {
         (svc) => `http://127.0.0.1:${portOf(s, svc)}`,
       ),
       serviceHeaders: { 'x-npq-internal-secret': s.internalSecret },
+      pids: {
+        gateway: pids.gateway,
+        applications: pids.applications,
+        training: pids.training,
+        finance: pids.finance,
+        bare: pids.bare,
+      },
       log,
       observer,
       runTag: Math.floor(Date.now() / 1000) % 9,
