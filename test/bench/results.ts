@@ -1,5 +1,6 @@
 import type { DqtRow } from './dqt-workers';
 import type { DrainRow, LatencyRow } from './event-latency';
+import type { CutoffRow, PaymentRunRow } from './finance-workers';
 import type { Environment } from './report';
 import type { ScenarioResult } from './scenarios';
 import type { LatencySummary } from './observer';
@@ -14,6 +15,8 @@ export interface Extra {
   latency: LatencyRow[];
   drain?: DrainRow;
   dqt?: DqtRow;
+  cutoff?: CutoffRow;
+  payment?: PaymentRunRow;
   /** Growth against the 100k results (1m runs only). */
   growth?: { scenario: string; via: string; connections: number; p50: number; p99: number; rps: number }[];
   rss: { idle: Map<string, number>; peak: Map<string, number> };
@@ -37,6 +40,7 @@ export interface JsonRow {
   non_2xx: number;
   ryw_wait_p99_ms?: number | null;
   ryw_share_of_p99?: number | null;
+  cpu_ms_per_request?: Record<string, number> | null;
 }
 
 const fmt = (n: number | undefined, digits = 0) =>
@@ -98,6 +102,7 @@ export function resultsJson(
       non_2xx: w.result.non2xx + w.result.errors,
       ryw_wait_p99_ms: w.wait?.p99Ms ?? null,
       ryw_share_of_p99: w.waitShareP99 ?? null,
+      cpu_ms_per_request: w.cpuMsPerRequest ?? null,
     });
   }
   return {
@@ -114,12 +119,36 @@ export function resultsJson(
     growth_against_100k: extra.growth ?? null,
     outbox_drain: extra.drain ?? null,
     dqt_pushes: extra.dqt ?? null,
+    statement_cutoff: extra.cutoff
+      ? {
+          ...extra.cutoff,
+          baseline: 'bare set-based updates of the same rows (rolled back)',
+          ratio: extra.cutoff.floorSeconds / extra.cutoff.seconds,
+        }
+      : null,
+    payment_run: extra.payment
+      ? {
+          ...extra.payment,
+          baseline: 'bare set-based updates of the same rows (rolled back)',
+          ratio:
+            extra.payment.jobSeconds === undefined
+              ? null
+              : extra.payment.floorSeconds / extra.payment.jobSeconds,
+        }
+      : null,
     rss_mib: {
       idle: Object.fromEntries(extra.rss.idle),
       peak_under_load: Object.fromEntries(extra.rss.peak),
     },
     parked_messages: Object.fromEntries(extra.parked),
   };
+}
+
+function cpuCell(w: WriteRow): string {
+  const c = w.cpuMsPerRequest;
+  if (!c) return '';
+  if (w.via === 'bare') return c.bare === undefined ? '' : fmt(c.bare, 1);
+  return ['gateway', 'applications', 'training', 'finance'].map((n) => fmt(c[n], 1)).join(' · ');
 }
 
 export function renderExtra(extra: Extra, results: ScenarioResult[]): string {
@@ -155,7 +184,8 @@ export function renderExtra(extra: Extra, results: ScenarioResult[]): string {
       'Each request is sent once by a closed-loop client (test/bench/writes.ts); latencies in ms with sub-ms resolution. ' +
         'Baseline: the bare "insert one row + one outbox row in a transaction" route at the same concurrency. ' +
         '"RYW wait" is the services\' `read_your_writes_wait_seconds` histogram over the step (publish → every consumer confirmed); ' +
-        '"share of p99" is its p99 ÷ the request p99, "mean share" its mean ÷ the mean latency.',
+        '"share of p99" is its p99 ÷ the request p99, "mean share" its mean ÷ the mean latency. ' +
+        '"CPU ms/req": CPU time (user + system, /proc) each process used during the step ÷ requests sent (the bare row: the bare server).',
       '',
     );
     out.push(
@@ -173,6 +203,7 @@ export function renderExtra(extra: Extra, results: ScenarioResult[]): string {
           'RYW wait p50/p99 ms',
           'share of p99',
           'mean share',
+          'CPU ms/req gw · app · trn · fin',
           'non-2xx',
         ],
         extra.writes.map((w) => {
@@ -190,6 +221,7 @@ export function renderExtra(extra: Extra, results: ScenarioResult[]): string {
             w.wait && w.wait.count > 0 ? `${ms(w.wait.p50Ms)} / ${ms(w.wait.p99Ms)}` : '',
             w.waitShareP99 === undefined ? '' : `${fmt(w.waitShareP99 * 100)}%`,
             w.waitShareMean === undefined ? '' : `${fmt(w.waitShareMean * 100)}%`,
+            cpuCell(w),
             w.result.non2xx + w.result.errors > 0 ? `**${fmt(w.result.non2xx + w.result.errors)}**` : '0',
           ];
         }),
@@ -289,14 +321,57 @@ export function renderExtra(extra: Extra, results: ScenarioResult[]): string {
     '',
   );
 
+  if (extra.dqt || extra.payment || extra.cutoff) out.push('## Workers', '');
+  if (extra.payment || extra.cutoff) {
+    const sec = (n: number | undefined) => (n === undefined ? 'n/a' : `${fmt(n, n < 10 ? 2 : 1)} s`);
+    const ratio = (floor: number, t: number | undefined) => (t ? `${fmt(floor / t, 2)}×` : 'n/a');
+    const rows: string[][] = [];
+    const p = extra.payment;
+    if (p) {
+      rows.push([
+        `Payment run, one statement: ${fmt(p.payable)} payable + ${fmt(p.awaitingClawback)} awaiting clawback (finance worker)`,
+        `${sec(p.jobSeconds)}${p.jobFailedReason ? ` **failed: ${p.jobFailedReason}**` : ''}`,
+        sec(p.seconds),
+        sec(p.floorSeconds),
+        sec(p.floorWithOutboxSeconds),
+        ratio(p.floorSeconds, p.jobSeconds),
+        `worker ${fmt(p.workerIdleRssMiB)} → ${fmt(p.workerPeakRssMiB)}`,
+        `${fmt(p.declarationsPaid)} paid, ${fmt(p.declarationsClawedBack)} clawed back, ${fmt(p.eventsStaged)} events`,
+      ]);
+    }
+    const c = extra.cutoff;
+    if (c) {
+      rows.push([
+        `Cut-off, \`POST /admin/v1/finance/statement-cutoffs\`: ${fmt(c.dueStatements)} due statements, ${fmt(c.declarations)} eligible declarations on ${fmt(c.statementsWithDeclarations)} of them`,
+        `${sec(c.seconds)} (HTTP ${c.status}, incl. read-your-writes wait)`,
+        '–',
+        sec(c.floorSeconds),
+        sec(c.floorWithOutboxSeconds),
+        ratio(c.floorSeconds, c.seconds),
+        `finance server peak ${fmt(c.financePeakRssMiB)}`,
+        `${fmt(c.statementsMarkedPayable)} statements, ${fmt(c.declarationsMarkedPayable)} declarations moved`,
+      ]);
+    }
+    out.push(
+      table(
+        ['Run', 'time', '202 → paid', 'floor', 'floor + outbox rows', 'floor ÷ time', 'RSS MiB', 'moved'],
+        rows,
+      ),
+      '',
+      'Floor: the same rows moved by set-based `update … where statement_id = …` statements (declarations, items, ' +
+        'statement) in one transaction, rolled back; "+ outbox rows" adds one `insert … select` of an outbox row per ' +
+        'moved declaration, which the run must also write (one event each). "time" of the payment run is the job\'s ' +
+        "processing in the worker (BullMQ processedOn → finishedOn); 202 → paid is from authorise-payment's answer " +
+        'to the statement reading paid.',
+      '',
+    );
+  }
   if (extra.dqt) {
     const d = extra.dqt;
-    out.push('## Workers', '');
     out.push(
       `**DQT pushes:** ${fmt(d.deliveries)} pending outcome deliveries (distinct participants) pushed by the training worker process ` +
         `to a local receiver answering 204 after ${d.answerMs} ms: ${fmt(d.pushesPerSecond, 1)} pushes/s from the first push to the last ` +
-        `(${fmt(d.received)} received, ${fmt(d.sent)} recorded as sent; first push ${fmt(d.firstPushAfterS, 1)} s after the worker started). ` +
-        'The payment run over 50,000 declarations and the cut-off run are not measured yet.',
+        `(${fmt(d.received)} received, ${fmt(d.sent)} recorded as sent; first push ${fmt(d.firstPushAfterS, 1)} s after the worker started).`,
       '',
     );
   }

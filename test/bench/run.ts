@@ -31,6 +31,13 @@ import { ProcessGroup, run, waitForHttp } from './processes';
 import { compare } from './compare';
 import { BARE_LIST, BARE_SCHEMA_SQL, BARE_SHOW } from './bare';
 import { dqtPushes, type DqtRow } from './dqt-workers';
+import {
+  cutoffRun,
+  deleteQueueKeys,
+  paymentRun,
+  type CutoffRow,
+  type PaymentRunRow,
+} from './finance-workers';
 import { EventLatency, type DrainRow, type LatencyRow } from './event-latency';
 import { RssSampler } from './memory';
 import { EventObserver } from './observer';
@@ -457,6 +464,13 @@ async function main(group: ProcessGroup, s: BenchSettings): Promise<number> {
         (svc) => `http://127.0.0.1:${portOf(s, svc)}`,
       ),
       serviceHeaders: { 'x-npq-internal-secret': s.internalSecret },
+      pids: {
+        gateway: pids.gateway,
+        applications: pids.applications,
+        training: pids.training,
+        finance: pids.finance,
+        bare: pids.bare,
+      },
       log,
       observer,
       runTag: Math.floor(Date.now() / 1000) % 9,
@@ -495,8 +509,37 @@ async function main(group: ProcessGroup, s: BenchSettings): Promise<number> {
       await events.close();
     }
   }
+  let cutoff: CutoffRow | undefined;
+  let payment: PaymentRunRow | undefined;
+  if (!s.skip.includes('workers') && !s.skip.includes('statements')) {
+    const financeCtx = {
+      databaseUrl: url,
+      gateway: `http://127.0.0.1:${portOf(s, 'gateway')}`,
+      adminToken: ADMIN_TOKEN,
+      redisUrl: s.redisUrl,
+      queuePrefix: new Naming(s.namespace).queuePrefix,
+      financePid: pids.finance,
+      log,
+    };
+    // The cut-off first: the finance worker started for the payment run runs a cut-off of its own at start.
+    cutoff = await cutoffRun(financeCtx, s.cutoffDeclarations, 40);
+    log(
+      `cut-off: ${cutoff.status}, ${cutoff.seconds.toFixed(2)} s for ${cutoff.statementsMarkedPayable ?? '?'} statements and ${cutoff.declarationsMarkedPayable ?? '?'} declarations (floor ${cutoff.floorSeconds.toFixed(2)} s, with outbox rows ${cutoff.floorWithOutboxSeconds.toFixed(2)} s)`,
+    );
+    payment = await paymentRun(
+      financeCtx,
+      s.paymentDeclarations,
+      () =>
+        group.startServer('finance-worker', distFile(s, 'finance', 'worker.js'), systemEnv(s), s.repoRoot),
+      s.quick ? 300 : 900,
+    );
+    log(
+      `payment run: ${payment.declarationsPaid} paid, ${payment.declarationsClawedBack} clawed back in ${payment.seconds?.toFixed(2) ?? '>limit'} s (job ${payment.jobSeconds?.toFixed(2) ?? 'n/a'} s${payment.jobFailedReason ? `, FAILED: ${payment.jobFailedReason}` : ''}); worker RSS ${payment.workerIdleRssMiB?.toFixed(0)} → ${payment.workerPeakRssMiB?.toFixed(0)} MiB; floor ${payment.floorSeconds.toFixed(2)} s, with outbox rows ${payment.floorWithOutboxSeconds.toFixed(2)} s`,
+    );
+    if (payment.workerPeakRssMiB !== undefined) rss.peakMiB.set('finance worker', payment.workerPeakRssMiB);
+  }
   let dqt: DqtRow | undefined;
-  if (!s.skip.includes('workers')) {
+  if (!s.skip.includes('workers') && !s.skip.includes('dqt')) {
     dqt = await dqtPushes(
       group,
       url,
@@ -547,6 +590,8 @@ async function main(group: ProcessGroup, s: BenchSettings): Promise<number> {
     writes,
     commandEvents,
     dqt,
+    cutoff,
+    payment,
     latency,
     drain,
     rss: { idle: rss.idleMiB, peak: rss.peakMiB },
@@ -673,6 +718,13 @@ async function cleanup(group: ProcessGroup, s: BenchSettings): Promise<void> {
     log(`dropped database ${s.databaseName}`);
   } catch (err) {
     log(`could not drop ${s.databaseName}: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  // The namespace's BullMQ keys (the workers' queues and jobs), so a later run starts from none.
+  try {
+    const prefix = new Naming(s.namespace).queuePrefix;
+    log(`deleted ${await deleteQueueKeys(s.redisUrl, prefix)} Redis keys under ${prefix}:`);
+  } catch (err) {
+    log(`could not delete the queue keys: ${err instanceof Error ? err.message : String(err)}`);
   }
   // The namespace's JetStream stream (with the backlog phase, 100,000+ messages on the shared NATS).
   try {

@@ -53,7 +53,11 @@ export interface BenchSettings {
    * case (one request at a time), whose events give the command path's commit → projection latency.
    */
   writeConnections: number[];
-  /** Skip phases: BENCH_SKIP=reads,writes,events. */
+  /** Declarations on the one statement of the payment run (BENCH_PAYMENT_DECLARATIONS; --quick 10,000, else 50,000). */
+  paymentDeclarations: number;
+  /** Eligible declarations on the due statements of the cut-off run (BENCH_CUTOFF_DECLARATIONS; --quick 5,000, else 20,000). */
+  cutoffDeclarations: number;
+  /** Skip phases: BENCH_SKIP=reads,writes,events,workers (or only part of the workers: statements, dqt). */
   skip: string[];
   /** Outbox backlog drained (BENCH_BACKLOG; --quick 10,000, else 100,000). */
   backlog: number;
@@ -102,6 +106,8 @@ export function readSettings(): BenchSettings {
     writeConnections: (process.env.BENCH_WRITE_CONNECTIONS ?? '1,10,50').split(',').map(Number),
     skip: (process.env.BENCH_SKIP ?? '').split(',').filter(Boolean),
     backlog: int('BENCH_BACKLOG', quick ? 10_000 : 100_000),
+    paymentDeclarations: int('BENCH_PAYMENT_DECLARATIONS', quick ? 10_000 : 50_000),
+    cutoffDeclarations: int('BENCH_CUTOFF_DECLARATIONS', quick ? 5_000 : 20_000),
     durationS: int('BENCH_DURATION', quick ? 4 : 10),
     warmupS: int('BENCH_WARMUP', quick ? 1 : 3, 0),
     connections: int('BENCH_CONNECTIONS', 10),

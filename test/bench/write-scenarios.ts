@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { SEED_DELIVERY_PARTNERS } from '@npq/finance';
+import { processCpuSeconds } from './cpu';
 import { nowMs, type EventObserver, type LatencySummary } from './observer';
 import type { ProcessGroup } from './processes';
 import { difference, scrapeWaits, waitMeanMs, waitQuantileMs } from './ryw';
@@ -54,6 +55,8 @@ export interface WriteRow {
   waitShareP99?: number;
   /** The step's own events: publish (seen on NATS) → applied, per consuming service. */
   events?: LatencySummary[];
+  /** CPU milliseconds per request of each process of the system during the step (from /proc). */
+  cpuMsPerRequest?: Record<string, number>;
 }
 
 export interface WriteContext {
@@ -69,6 +72,8 @@ export interface WriteContext {
   serviceHeaders: Record<string, string>;
   log: (line: string) => void;
   observer: EventObserver;
+  /** Processes whose CPU per request each step reports (name → pid). */
+  pids?: Record<string, number | undefined>;
   /** Distinguishes this run's people (emails and TRNs must be unique across runs on a kept database). */
   runTag: number;
 }
@@ -173,6 +178,7 @@ export async function writeScenarios(ctx: WriteContext, n: number, connections: 
     const headers: Record<string, string> =
       via === 'gateway' ? { authorization: `Bearer ${ctx.providerToken}` } : {};
     const before = via === 'gateway' ? await scrapeWaits(ctx.serviceOrigins, ctx.serviceHeaders) : undefined;
+    const cpuBefore = Object.entries(ctx.pids ?? {}).map(([n, pid]) => [n, processCpuSeconds(pid)] as const);
     const startedAt = nowMs();
     const result = await runWrites(
       ctx.group,
@@ -180,6 +186,15 @@ export async function writeScenarios(ctx: WriteContext, n: number, connections: 
       ctx.cwd,
     );
     const row: WriteRow = { step: name, label, route, via, connections, result };
+    const sent = requests.length;
+    if (sent > 0 && cpuBefore.length > 0) {
+      row.cpuMsPerRequest = {};
+      for (const [n, before] of cpuBefore) {
+        const after = processCpuSeconds(ctx.pids?.[n]);
+        if (before !== undefined && after !== undefined)
+          row.cpuMsPerRequest[n] = ((after - before) * 1000) / sent;
+      }
+    }
     if (via === 'gateway') {
       // Every confirmation has arrived by the time the answer went out (read-your-writes), so the events
       // published during the step are complete now.

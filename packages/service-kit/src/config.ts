@@ -74,6 +74,8 @@ const schema = z
     BODY_LIMIT_BYTES: positiveInt.default(1024 * 1024),
     READ_YOUR_WRITES_TIMEOUT_MS: z.coerce.number().int().min(0).default(2000),
     OUTBOX_POLL_MS: positiveInt.default(250),
+    /** Most events a consumer applies in one transaction (docs/performance.md, "Event consumers"); 1: one each. */
+    NPQ_CONSUMER_MAX_BATCH: positiveInt.default(50),
     DQT_API_URL: z.string().url().default('http://127.0.0.1:3099'),
     DQT_API_KEY: z.string().min(1).default(DEV_DQT_API_KEY),
     DQT_TIMEOUT_MS: positiveInt.default(30000),

@@ -39,7 +39,12 @@ export async function stageEvent<N extends EventName>(
   naming: Naming,
   event: EventToStage<N>,
 ): Promise<EventEnvelope<N>> {
-  const envelope: EventEnvelope<N> = {
+  const [envelope] = await stageEvents(em, producer, naming, [event]);
+  return envelope!;
+}
+
+function envelopeOf<N extends EventName>(producer: ServiceName, event: EventToStage<N>): EventEnvelope<N> {
+  return {
     id: randomUUID(),
     name: event.name,
     version: EVENT_CATALOGUE[event.name].version,
@@ -49,18 +54,43 @@ export async function stageEvent<N extends EventName>(
     aggregateVersion: event.aggregateVersion,
     data: event.data,
   };
+}
+
+/**
+ * `stageEvent` for many events in one statement (a run that moves thousands of rows: one round trip per
+ * event was most of its time; docs/performance.md, "Workers"). Rows keep the order of `events`.
+ */
+export async function stageEvents<N extends EventName>(
+  em: EntityManager,
+  producer: ServiceName,
+  naming: Naming,
+  events: readonly EventToStage<N>[],
+): Promise<EventEnvelope<N>[]> {
+  const envelopes = events.map((e) => envelopeOf(producer, e));
+  if (envelopes.length === 0) return envelopes;
+  if (envelopes.length === 1) {
+    const [e] = envelopes;
+    await em.execute(
+      `insert into ${table(em, 'outbox')} (id, name, subject, aggregate_id, envelope, created_at) values (?, ?, ?, ?, ?, ?)`,
+      [e!.id, e!.name, naming.subjectFor(e!.name), e!.aggregateId, JSON.stringify(e), new Date()],
+    );
+    return envelopes;
+  }
+  // One JSON parameter, unpacked in order (`with ordinality`), so the outbox sequence follows `events`.
+  const rows = envelopes.map((e) => ({
+    id: e.id,
+    name: e.name,
+    subject: naming.subjectFor(e.name),
+    aggregate_id: e.aggregateId,
+    envelope: e,
+  }));
   await em.execute(
-    `insert into ${table(em, 'outbox')} (id, name, subject, aggregate_id, envelope, created_at) values (?, ?, ?, ?, ?, ?)`,
-    [
-      envelope.id,
-      envelope.name,
-      naming.subjectFor(event.name),
-      envelope.aggregateId,
-      JSON.stringify(envelope),
-      new Date(),
-    ],
+    `insert into ${table(em, 'outbox')} (id, name, subject, aggregate_id, envelope, created_at)
+     select (r->>'id')::uuid, r->>'name', r->>'subject', (r->>'aggregate_id')::uuid, r->'envelope', ?::timestamptz
+     from jsonb_array_elements(?::jsonb) with ordinality as x(r, n) order by n`,
+    [new Date(), JSON.stringify(rows)],
   );
-  return envelope;
+  return envelopes;
 }
 
 interface ClaimedRow {
@@ -129,6 +159,19 @@ export class OutboxRelay {
   private async drain(): Promise<void> {
     while (!this.stopped && (await this.publishPending()) === this.batchSize) {
       // keep going while batches come back full
+    }
+  }
+
+  /**
+   * Publishes everything pending now, batch after batch (a run that staged thousands of events: publishing
+   * them by id would hold them all in memory at once). Returns how many went out.
+   */
+  async publishBacklog(): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const published = await this.publishPending();
+      total += published;
+      if (published < this.batchSize) return total;
     }
   }
 

@@ -79,6 +79,7 @@ export function createConsumer(runtime: ServiceRuntime, handlers: EventHandlers)
     handlers,
     logger: runtime.logger,
     metrics: runtime.metrics,
+    maxBatch: runtime.config.NPQ_CONSUMER_MAX_BATCH,
   });
   runtime.healthChecks.consumer = () => consumer.healthCheck();
   runtime.eventHandlers = handlers;

@@ -57,6 +57,7 @@ describe('loadConfig defaults', () => {
       BODY_LIMIT_BYTES: 1024 * 1024,
       READ_YOUR_WRITES_TIMEOUT_MS: 2000,
       OUTBOX_POLL_MS: 250,
+      NPQ_CONSUMER_MAX_BATCH: 50,
       DQT_API_URL: 'http://127.0.0.1:3099',
       DQT_API_KEY: 'dev-dqt-api-key',
       DQT_TIMEOUT_MS: 30000,

@@ -9,6 +9,7 @@ import {
   type Worker,
 } from '@npq/service-kit';
 import type { Redis } from 'ioredis';
+import type { EventEnvelope } from '@npq/contracts';
 import { CUTOFF_QUEUE, PAYMENT_QUEUE, paymentJobId, type CutoffJobData, type PaymentJobData } from './queues';
 import { runPaymentRun, runStatementCutoff } from '../statements/commands';
 import { StatementSchema } from '../statements/entity';
@@ -68,6 +69,13 @@ export async function startFinanceWorkers(
     return authorised.length;
   };
 
+  // A run's events at once, by id; a run too big to hand them back (statements/commands.ts) leaves them in
+  // the outbox, published here batch after batch (the server's relay would too, within its poll).
+  const publishRun = (run: { events: EventEnvelope[]; eventsStaged: number }): Promise<number> =>
+    run.events.length === run.eventsStaged
+      ? runtime.relay.publishPending(run.events.map((e) => e.id))
+      : runtime.relay.publishBacklog();
+
   const cutoff = createWorker<CutoffJobData>(
     CUTOFF_QUEUE,
     async (job) => {
@@ -76,7 +84,7 @@ export async function startFinanceWorkers(
       }
       const asOf = job.data.asOf ?? today();
       const result = await runStatementCutoff(runtime.orm.em.fork(), runtime.naming, asOf);
-      await runtime.relay.publishPending(result.events.map((e) => e.id)).catch(() => 0);
+      await publishRun(result).catch(() => 0);
       await requeueAuthorisedPayments();
       runtime.logger.info(
         { asOf, statements: result.statementsMarkedPayable, declarations: result.declarationsMarkedPayable },
@@ -95,7 +103,7 @@ export async function startFinanceWorkers(
     PAYMENT_QUEUE,
     async (job) => {
       const result = await runPaymentRun(runtime.orm, runtime.naming, job.data.statementId);
-      await runtime.relay.publishPending(result.events.map((e) => e.id)).catch(() => 0);
+      await publishRun(result).catch(() => 0);
       runtime.logger.info(
         {
           statementId: result.statementId,

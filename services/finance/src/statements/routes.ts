@@ -206,7 +206,9 @@ export function adminStatementRoutes(app: FastifyInstance, deps: AdminStatementD
           },
         },
         // Answer once applications and training have the declarations' new states (statement events have
-        // no consumers to wait for; the relay publishes them).
+        // no consumers to wait for; the relay publishes them). A run that moved more than
+        // RETURNED_EVENTS_LIMIT declarations hands back none and answers without waiting: the relay
+        // publishes them from the outbox (docs/performance.md, "Workers").
         events: result.events.filter((e) => consumersOf(e.name).length > 0),
       };
     });
