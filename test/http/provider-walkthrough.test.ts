@@ -31,7 +31,7 @@ beforeAll(async () => {
     webhooks: { sweepEveryMs: 100, orderingDelayMs: 100 },
   });
   proxy = await new ValidatingProxy(system.gatewayUrl!).start();
-}, 180_000);
+}, 300_000);
 
 afterAll(async () => {
   await proxy?.stop();

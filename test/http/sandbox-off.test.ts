@@ -5,7 +5,7 @@ import { startSystem, type System } from '../support/system';
 let system: System;
 
 beforeAll(async () => {
-  system = await startSystem({ config: { SANDBOX: false } });
+  system = await startSystem({ config: { SANDBOX: false }, webhooks: true });
 });
 
 afterAll(async () => {
@@ -40,6 +40,23 @@ describe('sandbox off (SANDBOX=false)', () => {
       }
     },
   );
+
+  it('webhooks: no internal sandbox purge or unmute, even with the internal credential (404)', async () => {
+    for (const path of ['/internal/sandbox/purge', '/internal/sandbox/unmute']) {
+      const res = await fetch(`${system.webhooks!.url}${path}`, {
+        method: 'POST',
+        headers: {
+          [INTERNAL_HEADERS.secret]: system.config.INTERNAL_API_SECRET,
+          [INTERNAL_HEADERS.scope]: 'admin',
+          'content-type': 'application/json',
+        },
+        body: JSON.stringify({
+          data: { type: 'sandbox-purge', attributes: { lead_provider_id: LEAD_PROVIDERS[0].id } },
+        }),
+      });
+      expect({ path, status: res.status }).toEqual({ path, status: 404 });
+    }
+  });
 
   it('seeds no sandbox data: a provider starts with empty lists', async () => {
     const res = await system.provider(LEAD_PROVIDERS[0].id).get('/api/v3/npq-applications');
