@@ -160,9 +160,10 @@ export class ApplicationQueries {
 
   async trnOf(participantId: string): Promise<string | null> {
     // raw SQL: hot path, see the class comment.
-    const rows: { trn: string | null }[] = await this.em.execute(`select trn from finance.people where id = ?`, [
-      participantId,
-    ]);
+    const rows: { trn: string | null }[] = await this.em.execute(
+      `select trn from finance.people where id = ?`,
+      [participantId],
+    );
     return rows[0]?.trn ?? null;
   }
 }

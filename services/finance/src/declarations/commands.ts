@@ -291,7 +291,8 @@ export async function voidDeclaration(
           updatedAt: at,
         });
       }
-      if (await shouldVoidOutcome(tx, view)) recordProvisionalOutcome(tx, id, 'voided', d.declarationDate, at);
+      if (await shouldVoidOutcome(tx, view))
+        recordProvisionalOutcome(tx, id, 'voided', d.declarationDate, at);
       // One flush: the declaration (version checked and bumped), its item and the outcome.
       await tx.flush();
       const event = await stageDeclarationEvent(

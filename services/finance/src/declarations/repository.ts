@@ -6,9 +6,7 @@ import {
   type DeclarationState,
 } from '@npq/contracts';
 import { pgArray, type EntityManager } from '@npq/service-kit';
-import { ApplicationSchema, OutcomeSchema, PersonSchema, type ApplicationRow } from '../applications/entity';
-import { DeliveryPartnerSchema } from '../delivery-partners/entity';
-import { StatementItemSchema } from '../statements/entity';
+import { ApplicationSchema, type ApplicationRow } from '../applications/entity';
 import { DeclarationSchema, type DeclarationRow } from './entity';
 import { hasPassedFromOutcome } from './rules';
 

@@ -37,7 +37,10 @@ export class DeclarationRepository {
        where application_id = ? and state = any(?::text[]) order by created_at asc, seq asc`,
       [applicationId, pgArray(LIVE_DECLARATION_STATES)],
     );
-    return rows.map((r) => ({ declarationType: r.declaration_type, declarationDate: new Date(r.declaration_date) }));
+    return rows.map((r) => ({
+      declarationType: r.declaration_type,
+      declarationDate: new Date(r.declaration_date),
+    }));
   }
 
   /**
