@@ -1,9 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { UniqueConstraintViolationException } from '@mikro-orm/postgresql';
-import { isLiveDeclarationState, REFUNDABLE_STATEMENT_ITEM_STATES, type EventEnvelope } from '@npq/contracts';
+import { isLiveDeclarationState, type EventEnvelope } from '@npq/contracts';
 import {
   badRequest,
-  findForUpdate,
   forbidden,
   newId,
   notFound,
@@ -23,7 +22,7 @@ import { declarationEventSource, stageDeclarationEvent } from '../events/staging
 import { StatementItemSchema } from '../statements/entity';
 import { StatementRepository } from '../statements/repository';
 import { DeclarationSchema, type DeclarationRow } from './entity';
-import { DeclarationRepository, type DeclarationView } from './repository';
+import { DeclarationRepository, toView, type DeclarationView } from './repository';
 import {
   courseAlternatives,
   courseHasOutcomes,
@@ -122,7 +121,7 @@ export async function createDeclaration(
           courses: courseAlternatives(application.courseIdentifier),
         });
         const state = stateOnCreate({ duplicate: duplicateOf !== null, fundable: isFundable(application) });
-        tx.create(DeclarationSchema, {
+        const created = tx.create(DeclarationSchema, {
           id,
           applicationId: application.id,
           leadProviderId: v.leadProviderId,
@@ -175,13 +174,12 @@ export async function createDeclaration(
         }
         await tx.flush();
 
-        const created = await declarations.findById(id);
-        if (!created) throw new Error(`declaration ${id} vanished`);
+        // The event is built from what was just written (no read back): the unit of work holds the row.
         const event = await stageDeclarationEvent(
           tx,
           naming,
           'declaration.created',
-          declarationEventSource(created),
+          declarationEventSource(toView(created, application)),
           v.outcomePassed,
         );
         return { declarationId: id, events: [event] };
@@ -213,16 +211,20 @@ export async function assertModifiable(
 }
 
 /**
- * The declaration locked for the command (the transaction's fork is clear, so this is a fresh read), with
+ * The declaration locked for the command and managed by the transaction's (clear) fork, with its view, and
  * the same 404/403 as assertModifiable.
  */
-function loadForChange(tx: EntityManager, id: string, leadProviderId: string): Promise<DeclarationRow> {
-  return findForUpdate(tx, DeclarationSchema, id, {
-    leadProviderId,
-    ownerOf: (d) => d.leadProviderId,
-    visible: (d) => d.applicationLeadProviderId === leadProviderId,
-    otherProvider: () => forbidden(MESSAGES.cannotModifyTitle, MESSAGES.cannotModifyDetail),
-  });
+async function loadForChange(
+  tx: EntityManager,
+  id: string,
+  leadProviderId: string,
+): Promise<{ row: DeclarationRow; view: DeclarationView }> {
+  const found = await new DeclarationRepository(tx).lockForChange(id);
+  if (!found) throw notFound();
+  if (found.row.leadProviderId === leadProviderId) return found;
+  if (found.row.applicationLeadProviderId === leadProviderId)
+    throw forbidden(MESSAGES.cannotModifyTitle, MESSAGES.cannotModifyDetail);
+  throw notFound();
 }
 
 /**
@@ -232,7 +234,9 @@ function loadForChange(tx: EntityManager, id: string, leadProviderId: string): P
  */
 async function shouldVoidOutcome(em: EntityManager, d: DeclarationView): Promise<boolean> {
   if (d.declarationType !== 'completed' || !courseHasOutcomes(d.courseIdentifier)) return false;
-  return (await new DeclarationRepository(em).latestCompletedOutcome(d)) !== 'voided';
+  // After the state change, as DfE: the declaration (voided or awaiting clawback now, neither billable nor
+  // voidable) no longer counts among the remaining ones, so it is left out before the change is flushed.
+  return (await new DeclarationRepository(em).latestCompletedOutcome(d, d.id)) !== 'voided';
 }
 
 /**
@@ -248,11 +252,11 @@ export async function voidDeclaration(
 ): Promise<DeclarationCommandResult> {
   return em.transactional(
     async (tx) => {
-      const d = await loadForChange(tx, id, leadProviderId);
+      const { row: d, view } = await loadForChange(tx, id, leadProviderId);
       const errors = new ValidationErrors();
       const at = now();
       const cohort = cohortOrFail(d.cohortIdentifier);
-      const declarationDate = d.declarationDate;
+      const statementItems = new StatementRepository(tx);
 
       if (!voidsByClawback(d.state)) {
         if (d.state === 'voided') errors.add('declaration', MESSAGES.alreadyVoided);
@@ -260,22 +264,14 @@ export async function voidDeclaration(
         d.state = 'voided';
         d.updatedAt = at;
         // Its billing item (the first one still to be paid), if any, is voided with it.
-        const item = await tx.findOne(
-          StatementItemSchema,
-          { declarationId: id, state: { $in: ['eligible', 'ineligible', 'payable'] } },
-          { orderBy: { createdAt: 'asc', id: 'asc' } },
-        );
+        const item = await statementItems.firstUnpaidItem(id);
         if (item) {
           item.state = 'voided';
           item.updatedAt = at;
         }
       } else {
-        const refunded = await tx.count(StatementItemSchema, {
-          declarationId: id,
-          state: { $in: [...REFUNDABLE_STATEMENT_ITEM_STATES] },
-        });
-        if (refunded > 0) errors.add('declaration', MESSAGES.alreadyRefunded);
-        const statement = await new StatementRepository(tx).nextOutputFeeStatement(
+        if (await statementItems.hasRefundableItem(id)) errors.add('declaration', MESSAGES.alreadyRefunded);
+        const statement = await statementItems.nextOutputFeeStatement(
           d.leadProviderId,
           d.cohortIdentifier,
           today(),
@@ -295,20 +291,15 @@ export async function voidDeclaration(
           updatedAt: at,
         });
       }
+      if (await shouldVoidOutcome(tx, view))
+        recordProvisionalOutcome(tx, id, 'voided', d.declarationDate, at);
+      // One flush: the declaration (version checked and bumped), its item and the outcome.
       await tx.flush();
-
-      // After the state change, as DfE: the declaration no longer counts among the remaining ones.
-      const after = await new DeclarationRepository(tx).findById(id);
-      if (!after) throw new Error(`declaration ${id} vanished`);
-      if (await shouldVoidOutcome(tx, after)) {
-        recordProvisionalOutcome(tx, id, 'voided', declarationDate, at);
-        await tx.flush();
-      }
       const event = await stageDeclarationEvent(
         tx,
         naming,
         'declaration.voided',
-        declarationEventSource(after),
+        declarationEventSource({ ...view, state: d.state, updatedAt: d.updatedAt, version: d.version }),
       );
       return { declarationId: id, events: [event] };
     },
@@ -329,7 +320,7 @@ export async function changeDeliveryPartner(
 ): Promise<DeclarationCommandResult> {
   return em.transactional(
     async (tx) => {
-      const d = await loadForChange(tx, id, leadProviderId);
+      const { row: d } = await loadForChange(tx, id, leadProviderId);
       const declarations = new DeclarationRepository(tx);
 
       const rawPrimary = attrs.delivery_partner_id;

@@ -1,6 +1,6 @@
 import { LIVE_DECLARATION_STATES } from '@npq/contracts';
 import { LockMode } from '@mikro-orm/postgresql';
-import type { EntityManager } from '@npq/service-kit';
+import { pgArray, type EntityManager } from '@npq/service-kit';
 import { ApplicationRecordSchema } from '../applications/entity';
 import { OUTCOME_DECLARATION_STATES } from '../outcomes/rules';
 import { DeclarationRecordSchema, type DeclarationRecord } from './entity';
@@ -13,23 +13,34 @@ export class DeclarationRepository {
     return this.em.findOne(DeclarationRecordSchema, { id }, { lockMode: LockMode.PESSIMISTIC_WRITE });
   }
 
-  /** Any declaration at all, voided included (defer). */
-  async hasAny(applicationId: string): Promise<boolean> {
-    return (await this.em.count(DeclarationRecordSchema, { applicationId })) > 0;
-  }
-
-  /** A `started` declaration in any state (withdraw). */
-  async hasStarted(applicationId: string): Promise<boolean> {
-    return (await this.em.count(DeclarationRecordSchema, { applicationId, declarationType: 'started' })) > 0;
+  /**
+   * Whether the application has any declaration at all, voided included (defer), and a `started` one in any
+   * state (withdraw), in one statement.
+   *
+   * raw SQL: measured hot path (every defer, resume and withdraw). Two ORM counts cost 1–2 ms of CPU on the
+   * benchmark machine against 0.2 ms for this statement (docs/performance.md, "The ORM's cost per statement").
+   */
+  async facts(applicationId: string): Promise<{ hasAny: boolean; hasStarted: boolean }> {
+    const rows: { has_any: boolean; has_started: boolean }[] = await this.em.execute(
+      `select exists (select 1 from training.declarations where application_id = ?) as has_any,
+         exists (select 1 from training.declarations where application_id = ? and declaration_type = 'started') as has_started`,
+      [applicationId, applicationId],
+    );
+    return { hasAny: rows[0]!.has_any, hasStarted: rows[0]!.has_started };
   }
 
   /** Submitted, eligible, payable or paid declarations ("billable or changeable"): change-schedule. */
-  async live(applicationId: string): Promise<DeclarationRecord[]> {
-    return this.em.find(
-      DeclarationRecordSchema,
-      { applicationId, state: { $in: [...LIVE_DECLARATION_STATES] } },
-      { orderBy: { createdAt: 'asc', seq: 'asc' } },
+  async live(applicationId: string): Promise<{ declarationType: string; declarationDate: Date }[]> {
+    // raw SQL: measured hot path (every change-schedule), as `facts`.
+    const rows: { declaration_type: string; declaration_date: Date }[] = await this.em.execute(
+      `select declaration_type, declaration_date from training.declarations
+       where application_id = ? and state = any(?::text[]) order by created_at asc, seq asc`,
+      [applicationId, pgArray(LIVE_DECLARATION_STATES)],
     );
+    return rows.map((r) => ({
+      declarationType: r.declaration_type,
+      declarationDate: new Date(r.declaration_date),
+    }));
   }
 
   /**

@@ -102,11 +102,11 @@ function enrolmentRef(target: EnrolmentOfApplication, version: number): Enrolmen
 
 async function statusFacts(ctx: Context): Promise<StatusFacts | null> {
   if (!ctx.target) return null;
-  const id = ctx.target.enrolment.id;
+  const facts = await ctx.declarations.facts(ctx.target.enrolment.id);
   return {
     trainingStatus: ctx.target.enrolment.trainingStatus,
-    hasDeclarations: await ctx.declarations.hasAny(id),
-    hasStartedDeclaration: await ctx.declarations.hasStarted(id),
+    hasDeclarations: facts.hasAny,
+    hasStartedDeclaration: facts.hasStarted,
   };
 }
 
