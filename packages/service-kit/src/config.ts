@@ -11,6 +11,7 @@ const DEV_ADMIN_TOKEN = 'dev-admin-token';
 const DEV_INTERNAL_SECRET = 'dev-internal-secret';
 const DEV_TOKEN_HMAC_SECRET = 'dev-token-hmac-secret';
 const DEV_DQT_API_KEY = 'dev-dqt-api-key';
+const DEV_CONSOLE_SESSION_SECRET = 'dev-console-session-secret';
 
 /**
  * Every variable the platform reads. Defaults serve local development; `NODE_ENV=production` refuses to
@@ -79,18 +80,51 @@ const schema = z
     DQT_TIMEOUT_MS: positiveInt.default(30000),
     /** One webhook request's timeout (docs/webhooks.md). */
     WEBHOOK_TIMEOUT_MS: positiveInt.default(10000),
-  })
-  .superRefine(
+    /** The ops console (services/console, docs/console.md): where it listens. */
+    CONSOLE_HOST: z.string().default('0.0.0.0'),
+    CONSOLE_PORT: port.default(3100),
+    /** The console's Prometheus metrics and detailed readiness (never on its public port, like the gateway's). */
+    CONSOLE_METRICS_PORT: port.default(9465),
+    /** The gateway the console calls (its only API; the admin API under /admin/v1). */
+    CONSOLE_GATEWAY_URL: z.string().url().default('http://127.0.0.1:3000'),
+    /** Keys the console's session cookie signature and the encryption of the admin token held in a session. */
+    CONSOLE_SESSION_SECRET: z.string().min(16).default(DEV_CONSOLE_SESSION_SECRET),
+    /** A console session unused this long (seconds) has ended: the operator signs in again. */
+    CONSOLE_SESSION_IDLE_S: positiveInt.default(1800),
+  });
+
+/** Secrets with their development defaults, which production refuses. */
+const DEV_SECRETS = {
+  NPQ_ADMIN_TOKEN: DEV_ADMIN_TOKEN,
+  INTERNAL_API_SECRET: DEV_INTERNAL_SECRET,
+  TOKEN_HMAC_SECRET: DEV_TOKEN_HMAC_SECRET,
+  DQT_API_KEY: DEV_DQT_API_KEY,
+  CONSOLE_SESSION_SECRET: DEV_CONSOLE_SESSION_SECRET,
+} as const;
+
+export type SecretName = keyof typeof DEV_SECRETS;
+
+/** The secrets the gateway, the services and their workers hold (each must be real in production). */
+export const PLATFORM_SECRETS: readonly SecretName[] = [
+  'NPQ_ADMIN_TOKEN',
+  'INTERNAL_API_SECRET',
+  'TOKEN_HMAC_SECRET',
+  'DQT_API_KEY',
+];
+
+/**
+ * The ops console's only secret: it holds no platform secret (an operator signs in with the admin token,
+ * kept in the server-side session; docs/console.md), so production asks it for none of the others.
+ */
+export const CONSOLE_SECRETS: readonly SecretName[] = ['CONSOLE_SESSION_SECRET'];
+
+/** The schema with the production checks for one process's secrets. */
+function schemaFor(secrets: readonly SecretName[]) {
+  return schema.superRefine(
     (c, ctx) => {
       if (c.NODE_ENV !== 'production') return;
-      const devSecrets: [keyof typeof c, string][] = [
-        ['NPQ_ADMIN_TOKEN', DEV_ADMIN_TOKEN],
-        ['INTERNAL_API_SECRET', DEV_INTERNAL_SECRET],
-        ['TOKEN_HMAC_SECRET', DEV_TOKEN_HMAC_SECRET],
-        ['DQT_API_KEY', DEV_DQT_API_KEY],
-      ];
-      for (const [key, dev] of devSecrets) {
-        if (c[key] === dev) {
+      for (const key of secrets) {
+        if (c[key] === DEV_SECRETS[key]) {
           ctx.addIssue({ code: 'custom', path: [key], message: 'must be set in production' });
         }
       }
@@ -101,11 +135,21 @@ const schema = z
     },
     { when: () => true },
   );
+}
 
 export type Config = z.infer<typeof schema>;
 
 /** Variable-name prefixes that belong to us: an unknown one is almost certainly a typo. */
-const OWNED_PREFIXES = ['NPQ_', 'RATE_LIMIT_', 'DQT_', 'GATEWAY_', 'OUTBOX_', 'READ_YOUR_WRITES_', 'WORKER_'];
+const OWNED_PREFIXES = [
+  'NPQ_',
+  'RATE_LIMIT_',
+  'DQT_',
+  'GATEWAY_',
+  'OUTBOX_',
+  'READ_YOUR_WRITES_',
+  'WORKER_',
+  'CONSOLE_',
+];
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -117,11 +161,13 @@ export class ConfigError extends Error {
 /**
  * Reads and validates the configuration once at boot. Throws a ConfigError listing every problem,
  * including unknown variables with one of our prefixes (a typo such as RATE_LIMT_MAX would otherwise be
- * silently ignored).
+ * silently ignored). In production, each of `secrets` (the process's own; default the platform's) must
+ * differ from its development default.
  */
 export function loadConfig(
   env: NodeJS.ProcessEnv = process.env,
   overrides: Partial<Record<keyof Config, string | number | boolean>> = {},
+  options: { secrets?: readonly SecretName[] } = {},
 ): Config {
   const known = new Set(Object.keys(schema.shape));
   const problems: string[] = [];
@@ -135,7 +181,7 @@ export function loadConfig(
     const value = key in overrides ? overrides[key as keyof Config] : env[key];
     input[key] = value === undefined || value === '' ? undefined : String(value);
   }
-  const parsed = schema.safeParse(input);
+  const parsed = schemaFor(options.secrets ?? PLATFORM_SECRETS).safeParse(input);
   if (!parsed.success) {
     for (const issue of parsed.error.issues) problems.push(`${issue.path.join('.')}: ${issue.message}`);
   }
