@@ -107,6 +107,19 @@ const ADMIN_ROUTES: Array<[string, string, string]> = [
   ['post', '/admin/v1/sandbox/reset', '200'],
   ['get', '/admin/v1/webhook-subscriptions', '200'],
   ['post', '/admin/v1/webhook-subscriptions/{id}/disable', '200'],
+  // The ops console's additions (docs/operations.md, "Admin API for operators").
+  ['get', '/admin/v1/system/status', '200'],
+  ['get', '/admin/v1/parked-messages', '200'],
+  ['get', '/admin/v1/parked-messages/{id}', '200'],
+  ['post', '/admin/v1/parked-messages/{id}/redrive', '200'],
+  ['post', '/admin/v1/parked-messages/{id}/discard', '200'],
+  ['get', '/admin/v1/statements/{id}/breakdown', '200'],
+  ['get', '/admin/v1/statements/{id}/declarations', '200'],
+  ['get', '/admin/v1/participants', '200'],
+  ['get', '/admin/v1/participants/{id}', '200'],
+  ['get', '/admin/v1/participants/{id}/declarations', '200'],
+  ['get', '/admin/v1/participants/{id}/merge-preview', '200'],
+  ['post', '/admin/v1/outcome-deliveries/retry-failed', '202'],
 ];
 
 /** This platform's own provider routes (docs/webhooks.md): a path of their own, no DfE route changed. */

@@ -633,6 +633,29 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/admin/v1/participants": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Find participants by id, TRN or email
+         * @description With `q`: the participants whose id or TRN equals `q` exactly, or whose email equals it ignoring case
+         *     (a retired, merged-away id matches nothing: look for the surviving person). Without `q`: every
+         *     participant. Ordered by `created_at` then `id`, paginated like v3. The list carries no previous names;
+         *     `GET /admin/v1/participants/{id}` has them.
+         */
+        get: operations["adminSearchParticipants"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/admin/v1/participants/{id}": {
         parameters: {
             query?: never;
@@ -640,7 +663,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /**
+         * Retrieve a participant with their applications and id-change trail
+         * @description The person, every application they hold (with any lead provider), and `participant_id_changes`: the ids
+         *     merged into this person. A retired (merged-away) id gives 404; its trail is on the surviving person.
+         */
+        get: operations["adminGetParticipant"];
         put?: never;
         post?: never;
         delete?: never;
@@ -669,6 +697,52 @@ export interface paths {
          *     a participant ID change is recorded, so the v3 API answers 410 for the retired ID.
          */
         post: operations["adminMergeParticipant"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/v1/participants/{id}/declarations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List a participant's declarations across lead providers
+         * @description Every declaration of the person's applications, whoever made it, ordered by `declaration_date`, then
+         *     `created_at`, then `id`, paginated like v3, with the statement it is on (the latest one: a clawed-back
+         *     declaration's clawback statement), or null. Served by finance; an id finance does not know gives an empty
+         *     list.
+         */
+        get: operations["adminListParticipantDeclarations"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/v1/participants/{id}/merge-preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Preview merging a participant into another
+         * @description What `POST /admin/v1/participants/{id}/merge` would do with `into_participant_id`, without doing it: how
+         *     many applications would move, and the reasons it would be refused (`conflicts`, the merge's own 422
+         *     messages; `allowed` is true when there are none). 404 when `{id}` is unknown or retired; a missing,
+         *     unknown or retired `into_participant_id` is a conflict, not an error.
+         */
+        get: operations["adminPreviewParticipantMerge"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -739,6 +813,57 @@ export interface paths {
         };
         /** Retrieve a statement with its calculated totals */
         get: operations["adminGetStatement"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/v1/statements/{id}/breakdown": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Break a statement's total down into its payments
+         * @description The statement's payment calculation (the same one that gives `total_payment` on
+         *     `GET /admin/v1/statements/{id}`), line by line: output payments per course and declaration type,
+         *     targeted delivery funding, service fees per course, clawbacks (negative) per course, declaration type
+         *     and payment type, and adjustments (the statement's own, and its reconcile amount when not zero).
+         *     Special-course contracts are left out, as they are from the totals. `total` equals `total_payment`.
+         *     Amounts are computed exactly and rounded half up to pence for display only, so the rounded lines can
+         *     differ from `total` by a penny.
+         */
+        get: operations["adminGetStatementBreakdown"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/v1/statements/{id}/declarations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List the declarations on a statement (JSON or CSV)
+         * @description Every declaration with an item on the statement, ordered by `declaration_date`, then `id`. `amount` is
+         *     the output payment per participant of the declaration's course on this statement (negative for a
+         *     clawback, `0.00` for a course without a contract or an item that is neither billable nor refundable).
+         *     JSON is paginated like v3. With `Accept: text/csv` the answer is every row at once as CSV
+         *     (`Content-Disposition: attachment; filename="statement-<id>.csv"`), a header row then one row per
+         *     declaration, with the JSON attribute names as columns after `id`.
+         */
+        get: operations["adminListStatementDeclarations"];
         put?: never;
         post?: never;
         delete?: never;
@@ -871,6 +996,136 @@ export interface paths {
          *     outcome is no longer the latest outcome of its declaration (a later pass, fail or void superseded it).
          */
         post: operations["adminRetryOutcomeDelivery"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/v1/outcome-deliveries/retry-failed": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Re-send every failed DQT outcome delivery
+         * @description No body. Every `failed` delivery that `POST /admin/v1/outcome-deliveries/{id}/retry` would accept (its
+         *     outcome is still the latest of its declaration) is queued again, as that route does one by one;
+         *     `queued` says how many. Sending it again queues nothing new (they are pending by then).
+         */
+        post: operations["adminRetryFailedOutcomeDeliveries"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/v1/system/status": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The platform's health at a glance
+         * @description Served by the gateway, which asks every service at once over its internal port and waits about a second
+         *     for each. A service that does not answer in time is `down` and contributes nothing (its queues,
+         *     consumers, outbox and parked counts are missing and the counts it owns are null); the answer is still
+         *     200. `dependencies` are as the gateway itself sees them (Postgres, Redis, NATS). docs/operations.md,
+         *     "System status", says what each figure means.
+         */
+        get: operations["adminGetSystemStatus"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/v1/parked-messages": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List parked (poison) messages of every service
+         * @description Events a service's consumer gave up on (docs/operations.md, "Parked messages"), from every service,
+         *     newest first (`parked_at`, then `id`), paginated like v3. `state` (or `filter[state]`) chooses which:
+         *     `parked` (the default), `redriven` or `discarded`; anything else gives 400. A service that does not
+         *     answer is left out. The payload is not listed (it may hold personal data).
+         */
+        get: operations["adminListParkedMessages"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/v1/parked-messages/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Retrieve a parked message with its payload */
+        get: operations["adminGetParkedMessage"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/v1/parked-messages/{id}/redrive": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Apply a parked message again
+         * @description No body. Runs the message through its consumer's handler again, with the inbox check, so its effect
+         *     happens once: `redriven` when the handler succeeded (or the event had been applied already). When it
+         *     fails again the answer is 409 and the message stays `parked` with `deliveries` one higher. Redriving a
+         *     `redriven` message answers 200 and does nothing; a `discarded` one gives 409. Unknown id: 404.
+         */
+        post: operations["adminRedriveParkedMessage"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/v1/parked-messages/{id}/discard": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Give up on a parked message
+         * @description No body. The message is kept, for audit, as `discarded` and never applied. Discarding it again answers
+         *     200 and changes nothing; a `redriven` message gives 409 (its effect is done). Unknown id: 404.
+         */
+        post: operations["adminDiscardParkedMessage"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2438,6 +2693,355 @@ export interface components {
         WebhookDeliveryAttemptsResponse: {
             data: components["schemas"]["WebhookDeliveryAttempt"][];
         };
+        /** @description A participant as found by the search (no previous names). */
+        AdminParticipantSummary: {
+            id: components["schemas"]["Uuid"];
+            /** @enum {string} */
+            type: "participant";
+            attributes: {
+                full_name: string;
+                email: string | null;
+                teacher_reference_number: string | null;
+                teacher_reference_number_validated: boolean;
+                created_at: components["schemas"]["Timestamp"];
+                updated_at: components["schemas"]["Timestamp"];
+            };
+        };
+        /** @description A list of participants. */
+        AdminParticipantSummariesResponse: {
+            data: components["schemas"]["AdminParticipantSummary"][];
+        };
+        /** @description One of a participant's applications, as an operator needs it. */
+        AdminParticipantApplication: {
+            id: components["schemas"]["Uuid"];
+            lead_provider_id: components["schemas"]["Uuid"];
+            course_identifier: components["schemas"]["CourseIdentifier"];
+            cohort: components["schemas"]["CohortYear"];
+            status: components["schemas"]["ApplicationStatus"];
+            /** @description The enrolment's training status once accepted, else null. */
+            training_status: components["schemas"]["TrainingStatus"] | null;
+            funded_place: boolean | null;
+            created_at: components["schemas"]["Timestamp"];
+        };
+        /** @description A participant with their applications and the ids merged into them. */
+        AdminParticipantDetail: {
+            id: components["schemas"]["Uuid"];
+            /** @enum {string} */
+            type: "participant";
+            attributes: {
+                full_name: string;
+                email: string | null;
+                teacher_reference_number: string | null;
+                teacher_reference_number_validated: boolean;
+                previous_names: string[];
+                created_at: components["schemas"]["Timestamp"];
+                updated_at: components["schemas"]["Timestamp"];
+                /** @description Oldest first. */
+                applications: components["schemas"]["AdminParticipantApplication"][];
+                /** @description Ids retired into this participant, oldest first. */
+                participant_id_changes: components["schemas"]["ParticipantIdChange"][];
+            };
+        };
+        /** @description A single participant with applications and id changes. */
+        AdminParticipantDetailResponse: {
+            data: components["schemas"]["AdminParticipantDetail"];
+        };
+        /** @description One of a participant's declarations (any lead provider). */
+        AdminParticipantDeclaration: {
+            id: components["schemas"]["Uuid"];
+            /** @enum {string} */
+            type: "participant-declaration";
+            attributes: {
+                lead_provider_id: components["schemas"]["Uuid"];
+                course_identifier: components["schemas"]["CourseIdentifier"];
+                declaration_type: components["schemas"]["DeclarationType"];
+                declaration_date: components["schemas"]["Timestamp"];
+                state: components["schemas"]["DeclarationState"];
+                statement_id: components["schemas"]["NullableUuid"];
+            };
+        };
+        /** @description A list of a participant's declarations. */
+        AdminParticipantDeclarationsResponse: {
+            data: components["schemas"]["AdminParticipantDeclaration"][];
+        };
+        /** @description What a merge would do. */
+        ParticipantMergePreview: {
+            /** @description The participant that would be retired (`from_participant_id`). */
+            id: components["schemas"]["Uuid"];
+            /** @enum {string} */
+            type: "participant-merge-preview";
+            attributes: {
+                from_participant_id: components["schemas"]["Uuid"];
+                /** @description As sent (null when it was not sent). */
+                into_participant_id: string | null;
+                applications_moving: number;
+                /** @description Why the merge would be refused (the merge's own messages); empty when allowed. */
+                conflicts: string[];
+                allowed: boolean;
+            };
+        };
+        /** @description A merge preview. */
+        ParticipantMergePreviewResponse: {
+            data: components["schemas"]["ParticipantMergePreview"];
+        };
+        /** @description Output payments (or clawbacks) of one course and declaration type. */
+        StatementBreakdownLine: {
+            course_identifier: components["schemas"]["CourseIdentifier"];
+            declaration_type: components["schemas"]["DeclarationType"];
+            /** @description Participants (each counted once per course and declaration type). */
+            count: number;
+            unit_price: components["schemas"]["MoneyAmount"];
+            subtotal: components["schemas"]["MoneyAmount"];
+        };
+        /**
+         * @description Clawbacks of one course, declaration type and payment type (`output`, or `targeted_delivery_funding`
+         *     for started declarations); `subtotal` is negative.
+         */
+        StatementBreakdownClawback: {
+            course_identifier: components["schemas"]["CourseIdentifier"];
+            declaration_type: components["schemas"]["DeclarationType"];
+            /** @enum {string} */
+            payment_type: "output" | "targeted_delivery_funding";
+            count: number;
+            unit_price: components["schemas"]["MoneyAmount"];
+            subtotal: components["schemas"]["MoneyAmount"];
+        };
+        /**
+         * @description The service fee of one course: `participants` (the recruitment target) × `monthly_fee` (per participant),
+         *     or, for a contract with a fixed monthly fee, `participants` null and `monthly_fee` = `subtotal`.
+         */
+        StatementBreakdownServiceFee: {
+            course_identifier: components["schemas"]["CourseIdentifier"];
+            participants: number | null;
+            monthly_fee: components["schemas"]["MoneyAmount"];
+            subtotal: components["schemas"]["MoneyAmount"];
+        };
+        /** @description A statement's payment calculation, line by line. */
+        StatementBreakdown: {
+            id: components["schemas"]["Uuid"];
+            /** @enum {string} */
+            type: "statement-breakdown";
+            attributes: {
+                lead_provider_id: components["schemas"]["Uuid"];
+                cohort: components["schemas"]["CohortYear"];
+                month: components["schemas"]["MonthName"];
+                year: string;
+                state: components["schemas"]["StatementState"];
+                /** @description The cut-off date (`cut_off_date` of the statement). */
+                deadline_date: components["schemas"]["NullableDate"];
+                payment_date: components["schemas"]["NullableDate"];
+                marked_as_paid_at: components["schemas"]["NullableTimestamp"];
+                /** @description Lines with a count above zero, by course then declaration type. */
+                output_payments: components["schemas"]["StatementBreakdownLine"][];
+                /**
+                 * @description Paid targeted delivery funding (its clawbacks are in `clawbacks`). `unit_price` is null when the
+                 *     courses counted have different rates.
+                 */
+                targeted_delivery_funding: {
+                    count: number;
+                    unit_price: components["schemas"]["MoneyAmount"] | null;
+                    subtotal: components["schemas"]["MoneyAmount"];
+                };
+                /** @description Courses with a service fee above zero. */
+                service_fees: components["schemas"]["StatementBreakdownServiceFee"][];
+                clawbacks: components["schemas"]["StatementBreakdownClawback"][];
+                /** @description The statement's adjustments, oldest first, then its reconcile amount when not zero. */
+                adjustments: {
+                    description: string;
+                    amount: components["schemas"]["MoneyAmount"];
+                }[];
+                /** @description Equals the statement's `total_payment`. */
+                total: components["schemas"]["MoneyAmount"];
+            };
+        };
+        /** @description A statement breakdown. */
+        StatementBreakdownResponse: {
+            data: components["schemas"]["StatementBreakdown"];
+        };
+        /** @description A declaration with an item on a statement. */
+        AdminStatementDeclaration: {
+            id: components["schemas"]["Uuid"];
+            /** @enum {string} */
+            type: "statement-declaration";
+            attributes: {
+                participant_id: components["schemas"]["Uuid"];
+                course_identifier: components["schemas"]["CourseIdentifier"];
+                declaration_type: components["schemas"]["DeclarationType"];
+                state: components["schemas"]["DeclarationState"];
+                declaration_date: components["schemas"]["Timestamp"];
+                amount: components["schemas"]["MoneyAmount"];
+            };
+        };
+        /** @description A list of a statement's declarations. */
+        AdminStatementDeclarationsResponse: {
+            data: components["schemas"]["AdminStatementDeclaration"][];
+        };
+        /** @description How many failed deliveries were queued again. */
+        OutcomeDeliveryRetryResponse: {
+            data: {
+                /** @enum {string} */
+                type: "outcome-delivery-retry";
+                attributes: {
+                    queued: number;
+                };
+            };
+        };
+        /**
+         * @description `parked` until an operator redrives (`redriven`) or discards (`discarded`) it.
+         * @enum {string}
+         */
+        ParkedMessageState: "parked" | "redriven" | "discarded";
+        /**
+         * @description A service that consumes events.
+         * @enum {string}
+         */
+        ParkedMessageService: "applications" | "training" | "finance" | "webhooks";
+        /** @description The attributes of a parked message. */
+        ParkedMessageAttributes: {
+            service: components["schemas"]["ParkedMessageService"];
+            /** @description The durable consumer that parked it. */
+            consumer: string;
+            /** @example npq.<namespace>.declaration.created */
+            subject: string;
+            /** @description The event's id, or null when the message could not be read as an event. */
+            event_id: components["schemas"]["NullableUuid"];
+            /** @description The last failure. */
+            error: string;
+            /** @description Deliveries before it was parked, plus failed redrives. */
+            deliveries: number;
+            parked_at: components["schemas"]["Timestamp"];
+            state: components["schemas"]["ParkedMessageState"];
+            /** @description When it was redriven or discarded. */
+            resolved_at: components["schemas"]["NullableTimestamp"];
+        };
+        /** @description The attributes of a parked message and its payload. */
+        ParkedMessageDetailAttributes: {
+            service: components["schemas"]["ParkedMessageService"];
+            /** @description The durable consumer that parked it. */
+            consumer: string;
+            /** @example npq.<namespace>.declaration.created */
+            subject: string;
+            /** @description The event's id, or null when the message could not be read as an event. */
+            event_id: components["schemas"]["NullableUuid"];
+            /** @description The last failure. */
+            error: string;
+            /** @description Deliveries before it was parked, plus failed redrives. */
+            deliveries: number;
+            parked_at: components["schemas"]["Timestamp"];
+            state: components["schemas"]["ParkedMessageState"];
+            /** @description When it was redriven or discarded. */
+            resolved_at: components["schemas"]["NullableTimestamp"];
+            /** @description The message body as it was received (normally the event envelope as JSON text). */
+            payload: string;
+        };
+        /** @description A parked message, without its payload. */
+        ParkedMessage: {
+            id: components["schemas"]["Uuid"];
+            /** @enum {string} */
+            type: "parked-message";
+            attributes: components["schemas"]["ParkedMessageAttributes"];
+        };
+        /** @description A parked message with its payload (it may hold personal data). */
+        ParkedMessageDetail: {
+            id: components["schemas"]["Uuid"];
+            /** @enum {string} */
+            type: "parked-message";
+            attributes: components["schemas"]["ParkedMessageDetailAttributes"];
+        };
+        /** @description A single parked message. */
+        ParkedMessageResponse: {
+            data: components["schemas"]["ParkedMessage"];
+        };
+        /** @description A single parked message with its payload. */
+        ParkedMessageDetailResponse: {
+            data: components["schemas"]["ParkedMessageDetail"];
+        };
+        /** @description A list of parked messages. */
+        ParkedMessagesResponse: {
+            data: components["schemas"]["ParkedMessage"][];
+        };
+        /** @description Parked message filters. */
+        ParkedMessagesFilter: {
+            /** @description Same as the `state` parameter (which wins when both are sent). */
+            state?: components["schemas"]["ParkedMessageState"];
+        };
+        /** @enum {string} */
+        UpDown: "up" | "down";
+        /** @description The platform's health (docs/operations.md, "System status"). */
+        SystemStatus: {
+            /** @enum {string} */
+            id: "current";
+            /** @enum {string} */
+            type: "system-status";
+            attributes: {
+                generated_at: components["schemas"]["Timestamp"];
+                services: {
+                    /** @enum {string} */
+                    name: "gateway" | "applications" | "training" | "finance" | "webhooks";
+                    status: components["schemas"]["UpDown"];
+                }[];
+                dependencies: {
+                    /** @enum {string} */
+                    name: "postgres" | "redis" | "nats";
+                    status: components["schemas"]["UpDown"];
+                }[];
+                /** @description The BullMQ queues of each service's workers. */
+                queues: {
+                    service: string;
+                    name: string;
+                    waiting: number;
+                    active: number;
+                    delayed: number;
+                    failed: number;
+                    oldest_waiting_age_seconds: number | null;
+                }[];
+                /** @description Each service's durable JetStream consumer. */
+                consumers: {
+                    service: string;
+                    consumer: string;
+                    /** @description Events in the stream the consumer has not been given yet. */
+                    pending: number;
+                    /** @description Events given out and not yet acknowledged. */
+                    ack_pending: number;
+                    /** @description Events given out more than once and not yet acknowledged. */
+                    redelivered: number;
+                }[];
+                outbox: {
+                    service: string;
+                    /** @description Events committed and not yet published. */
+                    backlog: number;
+                    oldest_age_seconds: number | null;
+                }[];
+                /** @description Messages in state `parked` per service. */
+                parked_messages: {
+                    service: string;
+                    count: number;
+                }[];
+                /** @description DQT deliveries (training); null counts while training is down. */
+                outcome_deliveries: {
+                    pending: number | null;
+                    failed: number | null;
+                };
+                /** @description Subscriptions by state (webhooks); null counts while webhooks is down. */
+                webhook_subscriptions: {
+                    active: number | null;
+                    failing: number | null;
+                    disabled: number | null;
+                };
+                /**
+                 * @description Statements (finance) that are `payable` and not yet authorised, and authorised but not yet paid;
+                 *     null counts while finance is down.
+                 */
+                statements_due: {
+                    payable: number | null;
+                    authorised_unpaid: number | null;
+                };
+            };
+        };
+        /** @description The system status. */
+        SystemStatusResponse: {
+            data: components["schemas"]["SystemStatus"];
+        };
     };
     responses: {
         /** @description A single NPQ application. */
@@ -2621,6 +3225,15 @@ export interface components {
                 "application/json": components["schemas"]["LegacyError"];
             };
         };
+        /** @description The request conflicts with the resource's state (e.g. a redrive whose handler failed again). */
+        Conflict: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["ErrorsEnvelope"];
+            };
+        };
         /** @description The participant ID was retired when the participant was merged into another one. */
         Gone: {
             headers: {
@@ -2732,6 +3345,8 @@ export interface components {
         ApiTokensFilter: components["schemas"]["ApiTokensFilter"];
         /** @description Filter outcome deliveries. Must be an object, and `state` a known state; anything else gives 400. */
         OutcomeDeliveriesFilter: components["schemas"]["OutcomeDeliveriesFilter"];
+        /** @description Filter parked messages. Must be an object, and `state` a known state; anything else gives 400. */
+        ParkedMessagesFilter: components["schemas"]["ParkedMessagesFilter"];
         /** @description The delivery's UUID; anything else (or another subscription's delivery) gives 404. */
         DeliveryId: string;
         /** @description Filter deliveries. Must be an object, and `state` a known state; anything else gives 400. */
@@ -3825,6 +4440,73 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
+    adminSearchParticipants: {
+        parameters: {
+            query?: {
+                /** @description A participant id, a TRN or an email address. */
+                q?: string;
+                /**
+                 * @description `page[page]` (default 1) and `page[per_page]` (default 100, maximum 3000; larger values are clamped to
+                 *     3000). Values are read as leading integers (`10abc` is 10). A value below 1 or non-numeric gives 400.
+                 *     A page past the end gives `{"data": []}`. A non-object `page` (`?page=2`), and an array or object
+                 *     value inside it (`page[per_page][]=5`), are ignored.
+                 */
+                page?: components["parameters"]["Page"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The matching participants. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminParticipantSummariesResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorised"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    adminGetParticipant: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The resource's UUID. Any string is accepted in the path; a value that is not a UUID (or not visible to
+                 *     the caller) gives 404, never 400.
+                 */
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The participant. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminParticipantDetailResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorised"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
     adminUpdateParticipant: {
         parameters: {
             query?: never;
@@ -3908,6 +4590,80 @@ export interface operations {
             404: components["responses"]["NotFound"];
             413: components["responses"]["PayloadTooLarge"];
             422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    adminListParticipantDeclarations: {
+        parameters: {
+            query?: {
+                /**
+                 * @description `page[page]` (default 1) and `page[per_page]` (default 100, maximum 3000; larger values are clamped to
+                 *     3000). Values are read as leading integers (`10abc` is 10). A value below 1 or non-numeric gives 400.
+                 *     A page past the end gives `{"data": []}`. A non-object `page` (`?page=2`), and an array or object
+                 *     value inside it (`page[per_page][]=5`), are ignored.
+                 */
+                page?: components["parameters"]["Page"];
+            };
+            header?: never;
+            path: {
+                /**
+                 * @description The resource's UUID. Any string is accepted in the path; a value that is not a UUID (or not visible to
+                 *     the caller) gives 404, never 400.
+                 */
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The participant's declarations. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminParticipantDeclarationsResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorised"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    adminPreviewParticipantMerge: {
+        parameters: {
+            query: {
+                /** @description The participant that would be kept. */
+                into_participant_id: string;
+            };
+            header?: never;
+            path: {
+                /**
+                 * @description The resource's UUID. Any string is accepted in the path; a value that is not a UUID (or not visible to
+                 *     the caller) gives 404, never 400.
+                 */
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The preview. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ParticipantMergePreviewResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorised"];
+            404: components["responses"]["NotFound"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalServerError"];
             503: components["responses"]["ServiceUnavailable"];
@@ -4090,6 +4846,81 @@ export interface operations {
         requestBody?: never;
         responses: {
             200: components["responses"]["AdminStatementOk"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorised"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    adminGetStatementBreakdown: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The resource's UUID. Any string is accepted in the path; a value that is not a UUID (or not visible to
+                 *     the caller) gives 404, never 400.
+                 */
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The breakdown. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StatementBreakdownResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorised"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    adminListStatementDeclarations: {
+        parameters: {
+            query?: {
+                /**
+                 * @description `page[page]` (default 1) and `page[per_page]` (default 100, maximum 3000; larger values are clamped to
+                 *     3000). Values are read as leading integers (`10abc` is 10). A value below 1 or non-numeric gives 400.
+                 *     A page past the end gives `{"data": []}`. A non-object `page` (`?page=2`), and an array or object
+                 *     value inside it (`page[per_page][]=5`), are ignored.
+                 */
+                page?: components["parameters"]["Page"];
+            };
+            header?: never;
+            path: {
+                /**
+                 * @description The resource's UUID. Any string is accepted in the path; a value that is not a UUID (or not visible to
+                 *     the caller) gives 404, never 400.
+                 */
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The statement's declarations. */
+            200: {
+                headers: {
+                    /** @description With `Accept: text/csv` only, `attachment; filename="statement-<id>.csv"`. */
+                    "Content-Disposition"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminStatementDeclarationsResponse"];
+                    "text/csv": string;
+                };
+            };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorised"];
             404: components["responses"]["NotFound"];
@@ -4326,6 +5157,194 @@ export interface operations {
             404: components["responses"]["NotFound"];
             413: components["responses"]["PayloadTooLarge"];
             422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    adminRetryFailedOutcomeDeliveries: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description How many deliveries were queued again. */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OutcomeDeliveryRetryResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorised"];
+            413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    adminGetSystemStatus: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The status. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SystemStatusResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorised"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    adminListParkedMessages: {
+        parameters: {
+            query?: {
+                /** @description Which messages to list (default `parked`). */
+                state?: components["schemas"]["ParkedMessageState"];
+                /** @description Filter parked messages. Must be an object, and `state` a known state; anything else gives 400. */
+                filter?: components["parameters"]["ParkedMessagesFilter"];
+                /**
+                 * @description `page[page]` (default 1) and `page[per_page]` (default 100, maximum 3000; larger values are clamped to
+                 *     3000). Values are read as leading integers (`10abc` is 10). A value below 1 or non-numeric gives 400.
+                 *     A page past the end gives `{"data": []}`. A non-object `page` (`?page=2`), and an array or object
+                 *     value inside it (`page[per_page][]=5`), are ignored.
+                 */
+                page?: components["parameters"]["Page"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The parked messages. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ParkedMessagesResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorised"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    adminGetParkedMessage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The resource's UUID. Any string is accepted in the path; a value that is not a UUID (or not visible to
+                 *     the caller) gives 404, never 400.
+                 */
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The message, with the payload as received. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ParkedMessageDetailResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorised"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    adminRedriveParkedMessage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The resource's UUID. Any string is accepted in the path; a value that is not a UUID (or not visible to
+                 *     the caller) gives 404, never 400.
+                 */
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The message after the redrive. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ParkedMessageResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorised"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    adminDiscardParkedMessage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The resource's UUID. Any string is accepted in the path; a value that is not a UUID (or not visible to
+                 *     the caller) gives 404, never 400.
+                 */
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The message, discarded. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ParkedMessageResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorised"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalServerError"];
             503: components["responses"]["ServiceUnavailable"];
