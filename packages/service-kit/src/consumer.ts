@@ -436,16 +436,11 @@ export class EventConsumer {
 
   /** Applies the event once: false when the inbox already had it. */
   async apply(envelope: EventEnvelope, handler: EventHandler<EventName>): Promise<boolean> {
-    return this.options.orm.em.fork().transactional(async (em) => {
-      const inserted: unknown[] = await em.execute(
-        `insert into ${table(em, 'inbox')} (event_id, consumer, name, applied_at) values (?, ?, ?, now())
-         on conflict do nothing returning event_id`,
-        [envelope.id, this.options.consumer, envelope.name],
+    return this.options.orm.em
+      .fork()
+      .transactional((em) =>
+        applyOnce(em, this.options.consumer, envelope, handler, this.options.messaging.naming),
       );
-      if (inserted.length === 0) return false;
-      await handler(em, envelope, { naming: this.options.messaging.naming });
-      return true;
-    });
   }
 
   private async databaseReachable(): Promise<boolean> {
@@ -542,16 +537,60 @@ export class EventConsumer {
   }
 }
 
+/**
+ * The one way an event reaches a handler, inside the caller's transaction: the inbox row `(event id,
+ * consumer)` first, then the handler, so the effect happens once whoever applies it (the consumer, or an
+ * operator's redrive of a parked message). False when the inbox already had the event.
+ */
+export async function applyOnce(
+  em: EntityManager,
+  consumer: string,
+  envelope: EventEnvelope,
+  handler: EventHandler<EventName>,
+  naming: Naming,
+): Promise<boolean> {
+  const inserted: unknown[] = await em.execute(
+    `insert into ${table(em, 'inbox')} (event_id, consumer, name, applied_at) values (?, ?, ?, now())
+     on conflict do nothing returning event_id`,
+    [envelope.id, consumer, envelope.name],
+  );
+  if (inserted.length === 0) return false;
+  await handler(em, envelope, { naming });
+  return true;
+}
+
+/**
+ * The handler a message's subject names, and the message read as that event's envelope; `error` says why
+ * not (the same reading the consumer does before it applies a message).
+ */
+export function readEventMessage(
+  subject: string,
+  data: string,
+  handlers: EventHandlers,
+  naming: Naming,
+): { envelope: EventEnvelope; handler: EventHandler<EventName> } | { error: string } {
+  const name = eventNameForSubject(subject, naming.eventSubjectPrefix);
+  const handler = name ? handlers[name] : undefined;
+  if (!name || !handler) return { error: `no handler for subject ${subject}` };
+  try {
+    const envelope = JSON.parse(data) as EventEnvelope;
+    if (typeof envelope.id !== 'string' || envelope.name !== name) throw new Error('not an event envelope');
+    return { envelope, handler: handler as EventHandler<EventName> };
+  } catch (err) {
+    return { error: errorMessage(err) };
+  }
+}
+
 /** `base * 2^n`, capped. */
 function backoff(n: number, baseMs: number, capMs: number): number {
   return Math.min(capMs, baseMs * 2 ** Math.min(Math.max(0, n), 30));
 }
 
-/** Number of parked (poison) messages, for health and metrics. */
+/** Number of parked (poison) messages still waiting for an operator, for health and metrics. */
 export async function countParked(orm: MikroORM): Promise<number> {
   const em = orm.em.fork();
   const rows: { count: string }[] = await em.execute(
-    `select count(*)::text as count from ${table(em, 'parked_messages')}`,
+    `select count(*)::text as count from ${table(em, 'parked_messages')} where state = 'parked'`,
   );
   return Number(rows[0]?.count ?? 0);
 }

@@ -65,11 +65,11 @@ export function registerServiceGauges(
   collected(
     registry,
     'parked_messages',
-    'Poison messages parked (waiting for an operator)',
+    'Poison messages parked and not yet redriven or discarded (waiting for an operator)',
     [],
     async (g) => {
       const rows: { n: string }[] = await schema().execute(
-        `select count(*)::text as n from ${table('parked_messages')}`,
+        `select count(*)::text as n from ${table('parked_messages')} where state = 'parked'`,
       );
       g.set(Number(rows[0]?.n ?? 0));
     },

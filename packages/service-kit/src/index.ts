@@ -28,3 +28,5 @@ export * from './admin-attributes';
 export * from './sql-list';
 export * from './sandbox-ids';
 export * from './sandbox-purge';
+export * from './parked-messages';
+export * from './internal-ops';

@@ -62,7 +62,14 @@ export const InboxSchema = new EntitySchema<InboxRow>({
   },
 });
 
-/** Poison messages: delivered too often without being applied; kept for ops to inspect and replay. */
+/** What became of a parked message (docs/operations.md, "Parked messages"). */
+export const PARKED_MESSAGE_STATES = ['parked', 'redriven', 'discarded'] as const;
+export type ParkedMessageState = (typeof PARKED_MESSAGE_STATES)[number];
+
+/**
+ * Poison messages: delivered too often without being applied; kept for ops to inspect, then redrive
+ * (apply again through the consumer's handler) or discard. Resolved rows stay, for audit.
+ */
 export interface ParkedMessageRow {
   id: string;
   consumer: string;
@@ -72,6 +79,8 @@ export interface ParkedMessageRow {
   error: string;
   deliveries: number;
   parkedAt: Date;
+  state: ParkedMessageState;
+  resolvedAt: Date | null;
 }
 
 export const ParkedMessageSchema = new EntitySchema<ParkedMessageRow>({
@@ -86,7 +95,10 @@ export const ParkedMessageSchema = new EntitySchema<ParkedMessageRow>({
     error: { type: 'text' },
     deliveries: { type: 'integer' },
     parkedAt: { type: 'Date', columnType: 'timestamptz', defaultRaw: 'now()' },
+    state: { enum: true, items: [...PARKED_MESSAGE_STATES], default: 'parked' },
+    resolvedAt: { type: 'Date', columnType: 'timestamptz', nullable: true },
   },
+  indexes: [{ name: 'parked_messages_state_idx', properties: ['state', 'parkedAt'] }],
 });
 
 /**

@@ -10,6 +10,7 @@ import type { Closer } from './lifecycle';
 import { createHttpApp, type HealthCheck, type HttpApp } from './http';
 import { Registry } from './metrics';
 import { enableSandboxIds } from './sandbox-ids';
+import { addInternalOpsRoutes, type InternalOpsOptions } from './internal-ops';
 
 /** What every service process holds: config, logger, database, messaging, its outbox relay. */
 export interface ServiceRuntime {
@@ -28,6 +29,11 @@ export interface ServiceRuntime {
    * request, so a check added after the HTTP app was built still counts.
    */
   healthChecks: Record<string, HealthCheck>;
+  /**
+   * The handlers of the process's event consumer, once created (`createConsumer`): an operator's redrive of
+   * a parked message goes through them (internal-ops.ts).
+   */
+  eventHandlers?: EventHandlers;
 }
 
 export interface RuntimeOptions {
@@ -75,6 +81,7 @@ export function createConsumer(runtime: ServiceRuntime, handlers: EventHandlers)
     metrics: runtime.metrics,
   });
   runtime.healthChecks.consumer = () => consumer.healthCheck();
+  runtime.eventHandlers = handlers;
   return consumer;
 }
 
@@ -92,9 +99,12 @@ export function runtimeClosers(runtime: ServiceRuntime): Closer[] {
   ];
 }
 
-/** A service's HTTP app: internal credential required, request ORM fork, health checks on its runtime. */
-export function createServiceHttpApp(runtime: ServiceRuntime): HttpApp {
-  return createHttpApp({
+/**
+ * A service's HTTP app: internal credential required, request ORM fork, health checks on its runtime, and
+ * the kit's internal operator routes (status, parked messages; internal-ops.ts).
+ */
+export function createServiceHttpApp(runtime: ServiceRuntime, ops: InternalOpsOptions = {}): HttpApp {
+  const http = createHttpApp({
     logger: runtime.logger,
     bodyLimit: runtime.config.BODY_LIMIT_BYTES,
     internalSecret: runtime.config.INTERNAL_API_SECRET,
@@ -103,4 +113,6 @@ export function createServiceHttpApp(runtime: ServiceRuntime): HttpApp {
     maxEventLoopDelayMs: runtime.config.NPQ_MAX_EVENT_LOOP_DELAY_MS,
     metrics: runtime.metrics,
   });
+  addInternalOpsRoutes(http.app, runtime, ops);
+  return http;
 }

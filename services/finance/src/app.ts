@@ -10,13 +10,18 @@ import {
 import type { Redis } from 'ioredis';
 import { declarationRoutes } from './declarations/routes';
 import { deliveryPartnerRoutes } from './delivery-partners/routes';
-import { PAYMENT_QUEUE, type PaymentJobData } from './jobs/queues';
+import { CUTOFF_QUEUE, PAYMENT_QUEUE, type PaymentJobData } from './jobs/queues';
+import { StatementRepository } from './statements/repository';
 import { sandboxRoutes } from './sandbox/routes';
 import { adminStatementRoutes, statementRoutes } from './statements/routes';
 
 /** The finance service's HTTP API (never listens; server.ts does). */
 export function buildFinanceApp(runtime: ServiceRuntime): HttpApp {
-  const http = createServiceHttpApp(runtime);
+  // The status page's figures (docs/operations.md, "System status"): the statement queues and what is due.
+  const http = createServiceHttpApp(runtime, {
+    queues: [CUTOFF_QUEUE, PAYMENT_QUEUE],
+    status: async (em) => ({ statements_due: await new StatementRepository(em).countDue() }),
+  });
   // Authorising a payment queues the payment run for the worker; the connection opens on first use. It is on
   // the request path, so it fails fast while Redis is unreachable (no offline queue, short timeouts) and logs
   // through pino: the authorisation stands and the worker's payment sweep queues it later

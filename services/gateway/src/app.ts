@@ -26,6 +26,8 @@ import { InFlightLimiter } from './rate-limit/in-flight';
 import { RateLimiter } from './rate-limit/rate-limiter';
 import { tokenRoutes } from './tokens/routes';
 import { sandboxRoutes } from './sandbox/routes';
+import { ServiceFanOut } from './ops/fan-out';
+import { opsRoutes } from './ops/routes';
 import { Sandbox } from './sandbox/sandbox';
 import { tokenFromHeader } from './tokens/token-digest';
 
@@ -234,6 +236,12 @@ export async function buildGateway(deps: GatewayDeps): Promise<HttpApp> {
     tokenRoutes(admin, config.TOKEN_HMAC_SECRET, tokenCache);
     // The sandbox dataset's reset (docs/sandbox.md); absent (404) outside the sandbox.
     sandboxRoutes(admin, config.SANDBOX ? new Sandbox({ config, logger, upstreams }) : undefined);
+    // System status and parked messages: asked of every service (docs/operations.md).
+    opsRoutes(admin, {
+      fanOut: new ServiceFanOut(upstreams, config.INTERNAL_API_SECRET),
+      orm,
+      redis: deps.redis,
+    });
   });
 
   await docsRoutes(app);

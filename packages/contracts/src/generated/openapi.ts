@@ -5165,7 +5165,18 @@ export interface operations {
     adminRetryFailedOutcomeDeliveries: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Makes a retry of this write safe (docs/operations.md, "Idempotency-Key"): a unique value per intended
+                 *     effect, e.g. a UUID, 1 to 255 visible ASCII characters (anything else is a 400). The first successful
+                 *     answer is stored with the effect, in one transaction, and kept at least 24 hours for the caller. The
+                 *     same key with the same request (method, path and JSON body) gets that answer again, status and body, with
+                 *     `Idempotent-Replayed: true`, and nothing is done twice; with a different request it is a 422 whose error
+                 *     title is `Idempotency-Key`. A request sent while another with the same key is still running waits for it
+                 *     and then gets its answer. A refused request (4xx) stores nothing, so its key can be sent again.
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -5174,6 +5185,7 @@ export interface operations {
             /** @description How many deliveries were queued again. */
             202: {
                 headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
                     [name: string]: unknown;
                 };
                 content: {

@@ -68,6 +68,18 @@ export class StatementRepository {
     return this.list(filterWhere(q), q);
   }
 
+  /**
+   * Statements waiting on payment (the operators' status page): payable and not yet authorised, and
+   * authorised (`marked_as_paid_at` set) but not yet paid by the payment run.
+   */
+  async countDue(): Promise<{ payable: number; authorised_unpaid: number }> {
+    const [payable, authorised] = await Promise.all([
+      this.em.count(StatementSchema, { state: 'payable', markedAsPaidAt: null }),
+      this.em.count(StatementSchema, { state: 'payable', markedAsPaidAt: { $ne: null } }),
+    ]);
+    return { payable, authorised_unpaid: authorised };
+  }
+
   findById(id: string): Promise<StatementView | null> {
     return this.em.findOne(StatementSchema, { id });
   }

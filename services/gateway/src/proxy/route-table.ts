@@ -19,6 +19,10 @@ const OWNERS: [RegExp, Owner][] = [
   [/^\/api\/v3\/(participant-declarations|statements|delivery-partners)(\/|$)/, 'finance'],
   [/^\/api\/(teacher-record-service|teaching-record-system)\//, 'training'],
   [/^\/admin\/v1\/(lead-providers|api-tokens|teacher-record-service|sandbox)(\/|$)/, 'gateway'],
+  // Served by the gateway asking every service (docs/operations.md, "System status", "Parked messages").
+  [/^\/admin\/v1\/(system|parked-messages)(\/|$)/, 'gateway'],
+  // A person's declarations are finance's, under the applications-owned participants path: first.
+  [/^\/admin\/v1\/participants\/[^/]+\/declarations$/, 'finance'],
   [/^\/admin\/v1\/(npq-applications|participants)(\/|$)/, 'applications'],
   [/^\/admin\/v1\/outcome-deliveries(\/|$)/, 'training'],
   [/^\/admin\/v1\/(delivery-partners|statements|finance)(\/|$)/, 'finance'],

@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { LockMode } from '@mikro-orm/postgresql';
 import type { EntityManager } from '@npq/service-kit';
-import type { OutcomeView } from '../outcomes/repository';
+import { OutcomeRepository, type OutcomeView } from '../outcomes/repository';
 import { PersonRepository } from '../people/repository';
 import { OutcomeDeliveryAttemptSchema, OutcomeDeliverySchema, type OutcomeDelivery } from './entity';
 import { DeliveryRepository } from './repository';
-import { pushFor, stateAfterAttempt, type Verdict } from './rules';
+import { pushFor, retryRefusal, stateAfterAttempt, type Verdict } from './rules';
 
 /**
  * Decides, in the outcome's transaction, whether DQT must hear about it (rules.ts `pushFor`) and writes its
@@ -141,4 +141,29 @@ export async function requeue(
 ): Promise<void> {
   Object.assign(delivery, { state: 'pending', jobId, updatedAt: at });
   await em.flush();
+}
+
+/**
+ * Puts every failed delivery that may go out again (rules.ts `retryRefusal`: its outcome is still the latest
+ * of its declaration) back in the queue, each under a new job id, as the one-by-one retry does; the sweep
+ * queues them. Rows are locked (`skip locked`: one a concurrent retry holds is that retry's). Returns how
+ * many were queued again.
+ */
+export async function retryFailedDeliveries(em: EntityManager, at: Date): Promise<number> {
+  return em.transactional(async (tx) => {
+    const failed = await tx.find(
+      OutcomeDeliverySchema,
+      { state: 'failed' },
+      { orderBy: { seq: 'asc' }, lockMode: LockMode.PESSIMISTIC_PARTIAL_WRITE },
+    );
+    const outcomes = new OutcomeRepository(tx);
+    let queued = 0;
+    for (const delivery of failed) {
+      const latest = await outcomes.latestOf(delivery.declarationId);
+      if (retryRefusal(delivery, latest?.id ?? null)) continue;
+      await requeue(tx, delivery, `${delivery.outcomeId}-retry-${randomUUID().slice(0, 8)}`, at);
+      queued++;
+    }
+    return queued;
+  });
 }

@@ -29,6 +29,15 @@ export class DeliveryRepository {
     });
   }
 
+  /** Pending and failed deliveries (the operators' status page). */
+  async countOpen(): Promise<{ pending: number; failed: number }> {
+    const [pending, failed] = await Promise.all([
+      this.em.count(OutcomeDeliverySchema, { state: 'pending' }),
+      this.em.count(OutcomeDeliverySchema, { state: 'failed' }),
+    ]);
+    return { pending, failed };
+  }
+
   /** Pending deliveries, oldest first: what the sweep (re)queues. */
   async pending(limit: number): Promise<OutcomeDelivery[]> {
     return this.em.find(OutcomeDeliverySchema, { state: 'pending' }, { orderBy: { seq: 'asc' }, limit });

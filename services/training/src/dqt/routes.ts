@@ -16,7 +16,7 @@ import {
   type ServiceRuntime,
 } from '@npq/service-kit';
 import { OutcomeRepository } from '../outcomes/repository';
-import { requeue } from './commands';
+import { requeue, retryFailedDeliveries } from './commands';
 import { OutcomeDeliverySchema, type DeliveryState } from './entity';
 import { DELIVERY_STATES, DeliveryRepository } from './repository';
 import { retryRefusal } from './rules';
@@ -47,6 +47,16 @@ export function outcomeDeliveryRoutes(app: FastifyInstance, runtime: ServiceRunt
     if (!(await repo.findById(id))) throw notFound();
     const attempts = await repo.attemptsOf(id, page);
     return list(attempts.map(serializeAttempt));
+  });
+
+  /** Every failed delivery that may go out again, back in the queue (dqt/commands.ts `retryFailedDeliveries`). */
+  app.post('/admin/v1/outcome-deliveries/retry-failed', async (req, reply) => {
+    requireAdmin(req);
+    assertFilterShape(req.query as Query);
+    return runIdempotent(req, reply, runtime, async (em) => {
+      const queued = await retryFailedDeliveries(em, now());
+      return { status: 202, body: { data: { type: 'outcome-delivery-retry', attributes: { queued } } } };
+    });
   });
 
   /**

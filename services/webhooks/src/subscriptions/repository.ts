@@ -40,6 +40,14 @@ export class SubscriptionRepository {
   }
 
   /** The provider's subscriptions that take `type` and are not disabled. */
+  /** Subscriptions per state (the operators' status page, docs/operations.md "System status"). */
+  async countByState(): Promise<{ active: number; failing: number; disabled: number }> {
+    const [active, failing, disabled] = await Promise.all(
+      (['active', 'failing', 'disabled'] as const).map((state) => this.em.count(SubscriptionSchema, { state })),
+    );
+    return { active: active!, failing: failing!, disabled: disabled! };
+  }
+
   async receiving(leadProviderId: string, type: string): Promise<Subscription[]> {
     const subs = await this.em.find(SubscriptionSchema, { leadProviderId, state: { $ne: 'disabled' } });
     return subs.filter((s) => s.eventTypes.includes(type));
