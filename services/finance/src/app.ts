@@ -8,7 +8,7 @@ import {
   type ServiceRuntime,
 } from '@npq/service-kit';
 import type { Redis } from 'ioredis';
-import { declarationRoutes } from './declarations/routes';
+import { adminDeclarationRoutes, declarationRoutes } from './declarations/routes';
 import { deliveryPartnerRoutes } from './delivery-partners/routes';
 import { CUTOFF_QUEUE, PAYMENT_QUEUE, type PaymentJobData } from './jobs/queues';
 import { StatementRepository } from './statements/repository';
@@ -45,6 +45,7 @@ export function buildFinanceApp(runtime: ServiceRuntime): HttpApp {
   });
 
   declarationRoutes(http.app, runtime);
+  adminDeclarationRoutes(http.app);
   statementRoutes(http.app);
   adminStatementRoutes(http.app, { runtime, paymentQueue: queue });
   deliveryPartnerRoutes(http.app, runtime);

@@ -86,6 +86,72 @@ export async function updateParticipant(
   }
 }
 
+/** The merge's first check of `into_participant_id` (present, a UUID, not the same person). */
+function mergeTarget(intoId: unknown, retiredId: string): { into: string } | { refusal: string } {
+  if (typeof intoId !== 'string' || intoId.trim() === '')
+    return { refusal: "The '#/into_participant_id' must be present" };
+  const into = intoId.trim().toLowerCase();
+  if (!isUuid(into)) return { refusal: "The '#/into_participant_id' must be a participant ID (a UUID)" };
+  if (into === retiredId) return { refusal: 'A participant cannot be merged into itself' };
+  return { into };
+}
+
+/** Why the person to keep cannot take the merge: unknown, or retired itself. */
+function mergeKeptRefusal(into: string, kept: Person | undefined | null): string | undefined {
+  if (!kept) return `The participant '${into}' does not exist`;
+  if (kept.retiredIntoId) return `The participant '${into}' has been replaced with '${kept.retiredIntoId}'`;
+  return undefined;
+}
+
+/** The accepted-twice clash a merge refuses (rules.ts `mergeClash`), as its message. */
+async function mergeClashRefusal(
+  em: EntityManager,
+  retiredId: string,
+  keptId: string,
+): Promise<string | undefined> {
+  const clash = mergeClash(
+    await acceptedApplicationsOf(em, retiredId),
+    await acceptedApplicationsOf(em, keptId),
+  );
+  return clash
+    ? `Both participants have an accepted application for ${clash.courseIdentifier} in cohort ${clash.cohortIdentifier}; withdraw or reject one first`
+    : undefined;
+}
+
+export interface MergePreview {
+  fromParticipantId: string;
+  intoParticipantId: string | null;
+  applicationsMoving: number;
+  conflicts: string[];
+}
+
+/**
+ * What `mergeParticipants` would do, without locks or changes (GET …/merge-preview): the same checks and
+ * messages, all of them collected instead of the first one thrown. 404 for an unknown or retired `{id}`.
+ */
+export async function previewMerge(em: EntityManager, retiredId: string, intoId: unknown): Promise<MergePreview> {
+  const retired = await em.findOne(PersonSchema, { id: retiredId });
+  if (!retired || retired.retiredIntoId) throw notFound();
+  const conflicts: string[] = [];
+  const target = mergeTarget(intoId, retired.id);
+  if ('refusal' in target) conflicts.push(target.refusal);
+  else {
+    const kept = await em.findOne(PersonSchema, { id: target.into });
+    const keptRefusal = mergeKeptRefusal(target.into, kept);
+    if (keptRefusal) conflicts.push(keptRefusal);
+    else {
+      const clash = await mergeClashRefusal(em, retired.id, target.into);
+      if (clash) conflicts.push(clash);
+    }
+  }
+  return {
+    fromParticipantId: retired.id,
+    intoParticipantId: typeof intoId === 'string' && intoId !== '' ? intoId.trim().toLowerCase() : null,
+    applicationsMoving: await em.count(ApplicationSchema, { personId: retired.id }),
+    conflicts,
+  };
+}
+
 export interface MergeResult {
   change: ParticipantIdChange;
   events: EventEnvelope[];
@@ -107,12 +173,10 @@ export async function mergeParticipants(
     const retired = await tx.findOne(PersonSchema, { id: retiredId });
     if (!retired) throw notFound();
     const invalid = (detail: string) => unprocessable([{ title: 'into_participant_id', detail }]);
-    if (typeof intoId !== 'string' || intoId.trim() === '')
-      throw invalid("The '#/into_participant_id' must be present");
-    const into = intoId.trim().toLowerCase();
     // Checked before any query: a value that is not a UUID names no participant (and must not reach SQL).
-    if (!isUuid(into)) throw invalid("The '#/into_participant_id' must be a participant ID (a UUID)");
-    if (into === retired.id) throw invalid('A participant cannot be merged into itself');
+    const target = mergeTarget(intoId, retired.id);
+    if ('refusal' in target) throw invalid(target.refusal);
+    const into = target.into;
     if (retired.retiredIntoId) throw participantReplaced(retired);
 
     // Both people locked in a fixed order, so two merges of the same pair cannot deadlock or interleave;
@@ -123,20 +187,12 @@ export async function mergeParticipants(
       { lockMode: LockMode.PESSIMISTIC_WRITE, orderBy: { id: 'asc' }, refresh: true },
     );
     const kept = locked.find((p) => p.id === into);
-    if (!kept) throw invalid(`The participant '${into}' does not exist`);
-    if (kept.retiredIntoId)
-      throw invalid(`The participant '${into}' has been replaced with '${kept.retiredIntoId}'`);
+    const keptRefusal = mergeKeptRefusal(into, kept);
+    if (keptRefusal || !kept) throw invalid(keptRefusal ?? '');
     if (retired.retiredIntoId) throw participantReplaced(retired);
 
-    const clash = mergeClash(
-      await acceptedApplicationsOf(tx, retired.id),
-      await acceptedApplicationsOf(tx, kept.id),
-    );
-    if (clash) {
-      throw invalid(
-        `Both participants have an accepted application for ${clash.courseIdentifier} in cohort ${clash.cohortIdentifier}; withdraw or reject one first`,
-      );
-    }
+    const clash = await mergeClashRefusal(tx, retired.id, kept.id);
+    if (clash) throw invalid(clash);
 
     const at = now();
     const moved = await tx.find(

@@ -335,3 +335,109 @@ export class DeclarationRepository {
     return outcome?.state;
   }
 }
+
+/** A declaration with an item on a statement (the operators' statement view). */
+export interface StatementDeclarationView {
+  id: string;
+  participantId: string;
+  courseIdentifier: string;
+  declarationType: string;
+  state: DeclarationState;
+  declarationDate: Date;
+  /** The item's state on this statement (billable, refundable or neither). */
+  itemState: string;
+}
+
+/**
+ * The declarations with an item on a statement, by declaration date then id (and the item's creation, for
+ * a declaration billed and clawed back on the same statement). `limit` undefined: all of them (the CSV).
+ */
+export async function statementDeclarations(
+  em: EntityManager,
+  statementId: string,
+  page: { limit: number; offset: number } | undefined,
+): Promise<StatementDeclarationView[]> {
+  // raw SQL: a three-table join read as flat rows, which the ORM's entity queries cannot return.
+  const rows: {
+    id: string;
+    participant_id: string;
+    course_identifier: string;
+    declaration_type: string;
+    state: DeclarationState;
+    declaration_date: Date;
+    item_state: string;
+  }[] = await em.execute(
+    `select d.id, a.participant_id, a.course_identifier, d.declaration_type, d.state, d.declaration_date,
+            si.state as item_state
+       from finance.statement_items si
+       join finance.declarations d on d.id = si.declaration_id
+       join finance.applications a on a.id = d.application_id
+      where si.statement_id = ?
+      order by d.declaration_date, d.id, si.created_at
+      ${page ? 'limit ? offset ?' : ''}`,
+    page ? [statementId, page.limit, page.offset] : [statementId],
+  );
+  return rows.map((r) => ({
+    id: r.id,
+    participantId: r.participant_id,
+    courseIdentifier: r.course_identifier,
+    declarationType: r.declaration_type,
+    state: r.state,
+    declarationDate: new Date(r.declaration_date),
+    itemState: r.item_state,
+  }));
+}
+
+/** A person's declaration as operators see it, with its latest statement. */
+export interface ParticipantDeclarationView {
+  id: string;
+  leadProviderId: string;
+  courseIdentifier: string;
+  declarationType: string;
+  declarationDate: Date;
+  state: DeclarationState;
+  statementId: string | null;
+}
+
+/**
+ * Every declaration of a person's applications, whoever made it, by declaration date, creation and id,
+ * with the statement of its latest item (a clawed-back declaration's clawback statement).
+ */
+export async function participantDeclarations(
+  em: EntityManager,
+  participantId: string,
+  page: { limit: number; offset: number },
+): Promise<ParticipantDeclarationView[]> {
+  // raw SQL: the latest statement item per declaration (a lateral join), which the ORM cannot express.
+  const rows: {
+    id: string;
+    lead_provider_id: string;
+    course_identifier: string;
+    declaration_type: string;
+    declaration_date: Date;
+    state: DeclarationState;
+    statement_id: string | null;
+  }[] = await em.execute(
+    `select d.id, d.lead_provider_id, a.course_identifier, d.declaration_type, d.declaration_date, d.state,
+            si.statement_id
+       from finance.declarations d
+       join finance.applications a on a.id = d.application_id
+       left join lateral (
+         select statement_id from finance.statement_items
+          where declaration_id = d.id order by created_at desc, id desc limit 1
+       ) si on true
+      where a.participant_id = ?
+      order by d.declaration_date, d.created_at, d.id
+      limit ? offset ?`,
+    [participantId, page.limit, page.offset],
+  );
+  return rows.map((r) => ({
+    id: r.id,
+    leadProviderId: r.lead_provider_id,
+    courseIdentifier: r.course_identifier,
+    declarationType: r.declaration_type,
+    declarationDate: new Date(r.declaration_date),
+    state: r.state,
+    statementId: r.statement_id,
+  }));
+}

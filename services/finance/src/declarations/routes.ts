@@ -18,8 +18,12 @@ import {
   voidDeclaration,
   type DeclarationCommandResult,
 } from './commands';
-import { DeclarationRepository } from './repository';
-import { serializeDeclaration, type DeclarationResource } from './serializer';
+import { DeclarationRepository, participantDeclarations } from './repository';
+import {
+  serializeDeclaration,
+  serializeParticipantDeclaration,
+  type DeclarationResource,
+} from './serializer';
 import { validateCreate } from './validation';
 
 type WithId = FastifyRequest<{ Params: { id: string } }>;
@@ -118,4 +122,15 @@ export function declarationRoutes(app: FastifyInstance, runtime: ServiceRuntime)
       return respond(req, await changeDeliveryPartner(req.em, leadProviderId, id, attrs));
     },
   );
+}
+
+/** `GET /admin/v1/participants/{id}/declarations`: a person's declarations across providers (operators). */
+export function adminDeclarationRoutes(app: FastifyInstance): void {
+  app.get<{ Params: { id: string } }>('/admin/v1/participants/:id/declarations', async (req) => {
+    const q = ListQuery.forAdmin(req);
+    const page = q.page();
+    if (!isUuid(req.params.id)) return list([]);
+    const rows = await participantDeclarations(req.em, req.params.id.toLowerCase(), page);
+    return list(rows.map(serializeParticipantDeclaration));
+  });
 }

@@ -1,7 +1,7 @@
 import { dasherizeState, leadProviderById, type ApiComponents } from '@npq/contracts';
 import { toRfc3339 } from '@npq/service-kit';
 import { ineligibleForFundingReason, upliftPaid } from './rules';
-import type { DeclarationExtras, DeclarationView } from './repository';
+import type { DeclarationExtras, DeclarationView, ParticipantDeclarationView } from './repository';
 
 type Schemas = ApiComponents['schemas'];
 export type DeclarationResource = Schemas['ParticipantDeclaration'];
@@ -35,6 +35,24 @@ export function serializeDeclaration(v: DeclarationView, x: DeclarationExtras): 
       ineligible_for_funding_reason: ineligibleForFundingReason(v),
       created_at: toRfc3339(v.createdAt),
       updated_at: toRfc3339(v.updatedAt),
+    },
+  };
+}
+
+/** A person's declaration as operators see it (any lead provider), with its latest statement. */
+export function serializeParticipantDeclaration(
+  d: ParticipantDeclarationView,
+): Schemas['AdminParticipantDeclaration'] {
+  return {
+    id: d.id,
+    type: 'participant-declaration',
+    attributes: {
+      lead_provider_id: d.leadProviderId,
+      course_identifier: d.courseIdentifier as Schemas['CourseIdentifier'],
+      declaration_type: d.declarationType as Schemas['DeclarationType'],
+      declaration_date: toRfc3339(d.declarationDate),
+      state: dasherizeState(d.state),
+      statement_id: d.statementId,
     },
   };
 }

@@ -26,6 +26,10 @@ interface CountRowRaw {
   refundable: string;
   tdf: string;
   tdf_refundable: string;
+  refundable_started: string;
+  refundable_retained_1: string;
+  refundable_retained_2: string;
+  refundable_completed: string;
 }
 
 const BILLABLE = `si.state in ${sqlList(BILLABLE_STATEMENT_ITEM_STATES)}`;
@@ -59,7 +63,11 @@ export async function calculateStatements(
        count(distinct a.participant_id) filter (where ${BILLABLE} and d.declaration_type = 'completed') as completed,
        count(distinct (a.participant_id, d.declaration_type)) filter (where ${REFUNDABLE}) as refundable,
        count(distinct a.participant_id) filter (where ${BILLABLE} and ${TDF}) as tdf,
-       count(distinct a.participant_id) filter (where ${REFUNDABLE} and ${TDF}) as tdf_refundable
+       count(distinct a.participant_id) filter (where ${REFUNDABLE} and ${TDF}) as tdf_refundable,
+       count(distinct a.participant_id) filter (where ${REFUNDABLE} and d.declaration_type = 'started') as refundable_started,
+       count(distinct a.participant_id) filter (where ${REFUNDABLE} and d.declaration_type = 'retained-1') as refundable_retained_1,
+       count(distinct a.participant_id) filter (where ${REFUNDABLE} and d.declaration_type = 'retained-2') as refundable_retained_2,
+       count(distinct a.participant_id) filter (where ${REFUNDABLE} and d.declaration_type = 'completed') as refundable_completed
      from finance.statement_items si
      join finance.declarations d on d.id = si.declaration_id
      join finance.applications a on a.id = d.application_id
@@ -101,6 +109,12 @@ export async function calculateStatements(
         refundable: Number(c.refundable),
         tdf: Number(c.tdf),
         tdfRefundable: Number(c.tdf_refundable),
+        refundableByType: {
+          started: Number(c.refundable_started),
+          'retained-1': Number(c.refundable_retained_1),
+          'retained-2': Number(c.refundable_retained_2),
+          completed: Number(c.refundable_completed),
+        },
       },
     ]),
   );
@@ -138,4 +152,17 @@ export async function calculateStatements(
     );
   }
   return result;
+}
+
+/** A statement's adjustments as the calculation reads them (same rows, same order), with descriptions. */
+export async function statementAdjustments(
+  em: EntityManager,
+  statementId: string,
+): Promise<{ description: string; amount: string }[]> {
+  const rows = await em.find(
+    AdjustmentSchema,
+    { statementId },
+    { orderBy: { createdAt: 'asc', id: 'asc' }, fields: ['description', 'amount'] },
+  );
+  return rows.map((r) => ({ description: r.description, amount: r.amount }));
 }

@@ -1,5 +1,9 @@
 import { Decimal } from 'decimal.js';
-import { UPLIFT_INELIGIBLE_COURSES } from '@npq/contracts';
+import {
+  BILLABLE_STATEMENT_ITEM_STATES,
+  REFUNDABLE_STATEMENT_ITEM_STATES,
+  UPLIFT_INELIGIBLE_COURSES,
+} from '@npq/contracts';
 import type { ContractTemplateRow } from '../statements/entity';
 
 /**
@@ -46,7 +50,15 @@ export interface CourseCounts {
   refundable: number;
   tdf: number;
   tdfRefundable: number;
+  /**
+   * `refundable` split by declaration type (the statement breakdown's clawback lines); they add up to
+   * `refundable`, since a participant counts once per type.
+   */
+  refundableByType?: Partial<Record<DeclarationType, number>>;
 }
+
+export const DECLARATION_TYPES = ['started', 'retained-1', 'retained-2', 'completed'] as const;
+export type DeclarationType = (typeof DECLARATION_TYPES)[number];
 
 export const NO_COUNTS: CourseCounts = {
   started: 0,
@@ -63,6 +75,12 @@ export interface CourseCalculation {
   specialCourse: boolean;
   counts: CourseCounts;
   billable: number;
+  /** The service fee's parts: recruitment target × per-participant fee, or null for a fixed monthly fee. */
+  serviceFeeParticipants: number | null;
+  serviceFeePerParticipant: Money;
+  /** Whether TDF applies to this course on this statement, and its rate per participant. */
+  hasTargetedDeliveryFunding: boolean;
+  targetedDeliveryFundingRate: Money;
   outputPerParticipant: Money;
   outputPaymentSubtotal: Money;
   /** Positive amount to claw back (shown negative). */
@@ -119,6 +137,10 @@ export function calculateCourse(
     specialCourse: contract.specialCourse,
     counts,
     billable,
+    serviceFeeParticipants: contract.monthlyServiceFee === null ? contract.recruitmentTarget : null,
+    serviceFeePerParticipant,
+    hasTargetedDeliveryFunding: hasTdf,
+    targetedDeliveryFundingRate: tdfRate,
     outputPerParticipant,
     outputPaymentSubtotal,
     clawbackPayment,
@@ -195,4 +217,127 @@ export function calculateStatement(input: {
     totalCompleted: counted.reduce((n, c) => n + c.counts.completed, 0),
     totalVoided: input.voidedDeclarations,
   };
+}
+
+/** Counts per declaration type of a course's billable participants. */
+function billableOf(counts: CourseCounts, type: DeclarationType): number {
+  switch (type) {
+    case 'started':
+      return counts.started;
+    case 'retained-1':
+      return counts.retained1;
+    case 'retained-2':
+      return counts.retained2;
+    case 'completed':
+      return counts.completed;
+  }
+}
+
+export interface BreakdownLine {
+  courseIdentifier: string;
+  declarationType: DeclarationType;
+  count: number;
+  unitPrice: Money;
+  /** Positive for a payment, negative for a clawback. */
+  subtotal: Money;
+}
+
+export interface StatementBreakdown {
+  outputPayments: BreakdownLine[];
+  targetedDeliveryFunding: { count: number; unitPrice: Money | null; subtotal: Money };
+  serviceFees: { courseIdentifier: string; participants: number | null; monthlyFee: Money; subtotal: Money }[];
+  clawbacks: (BreakdownLine & { paymentType: 'output' | 'targeted_delivery_funding' })[];
+  adjustments: { description: string; amount: Money }[];
+  total: Money;
+}
+
+/**
+ * A statement's calculation (`calculateStatement`, docs/domain.md#money) line by line, for operators: the
+ * same courses (special courses left out, as from the totals) and the same amounts, so the lines add up to
+ * `totalPayment` exactly before display rounding. Nothing is calculated that the calculation did not.
+ */
+export function breakdownStatement(
+  calculation: StatementCalculation,
+  adjustments: { description: string; amount: string }[],
+): StatementBreakdown {
+  const counted = calculation.courses.filter((c) => !c.specialCourse);
+  const outputPayments: BreakdownLine[] = [];
+  const clawbacks: StatementBreakdown['clawbacks'] = [];
+  for (const course of counted) {
+    for (const type of DECLARATION_TYPES) {
+      const count = billableOf(course.counts, type);
+      if (count > 0) {
+        outputPayments.push({
+          courseIdentifier: course.courseIdentifier,
+          declarationType: type,
+          count,
+          unitPrice: course.outputPerParticipant,
+          subtotal: course.outputPerParticipant.times(count),
+        });
+      }
+      const refunded = course.counts.refundableByType?.[type] ?? 0;
+      if (refunded > 0) {
+        clawbacks.push({
+          courseIdentifier: course.courseIdentifier,
+          declarationType: type,
+          paymentType: 'output',
+          count: refunded,
+          unitPrice: course.outputPerParticipant,
+          subtotal: course.outputPerParticipant.times(refunded).negated(),
+        });
+      }
+    }
+    if (course.hasTargetedDeliveryFunding && course.counts.tdfRefundable > 0) {
+      clawbacks.push({
+        courseIdentifier: course.courseIdentifier,
+        declarationType: 'started',
+        paymentType: 'targeted_delivery_funding',
+        count: course.counts.tdfRefundable,
+        unitPrice: course.targetedDeliveryFundingRate,
+        subtotal: course.targetedDeliveryFundingClawback.negated(),
+      });
+    }
+  }
+  const tdfCourses = counted.filter((c) => c.hasTargetedDeliveryFunding);
+  const rates = new Set(
+    tdfCourses.filter((c) => c.counts.tdf > 0).map((c) => c.targetedDeliveryFundingRate.toFixed(2)),
+  );
+  const lines = [
+    ...adjustments.map((a) => ({ description: a.description, amount: money(a.amount) })),
+    ...(calculation.reconcileAmount.isZero()
+      ? []
+      : [{ description: 'Reconcile amount', amount: calculation.reconcileAmount }]),
+  ];
+  return {
+    outputPayments,
+    targetedDeliveryFunding: {
+      count: tdfCourses.reduce((n, c) => n + c.counts.tdf, 0),
+      unitPrice: rates.size === 1 ? money([...rates][0]!) : null,
+      subtotal: calculation.totalTargetedDeliveryFunding,
+    },
+    serviceFees: counted
+      .filter((c) => !c.serviceFees.isZero())
+      .map((c) => ({
+        courseIdentifier: c.courseIdentifier,
+        participants: c.serviceFeeParticipants,
+        monthlyFee: c.serviceFeeParticipants === null ? c.serviceFees : c.serviceFeePerParticipant,
+        subtotal: c.serviceFees,
+      })),
+    clawbacks,
+    adjustments: lines,
+    total: calculation.totalPayment,
+  };
+}
+
+/**
+ * What one statement item is worth on its statement (the operators' declaration list): the course's output
+ * payment per participant, negative for an item being clawed back, nothing for an item neither billable
+ * nor refundable (ineligible, voided) or a course without a contract on the statement.
+ */
+export function itemAmount(outputPerParticipant: Money | undefined, itemState: string): Money {
+  if (!outputPerParticipant) return ZERO;
+  if ((BILLABLE_STATEMENT_ITEM_STATES as readonly string[]).includes(itemState)) return outputPerParticipant;
+  if ((REFUNDABLE_STATEMENT_ITEM_STATES as readonly string[]).includes(itemState))
+    return outputPerParticipant.negated();
+  return ZERO;
 }

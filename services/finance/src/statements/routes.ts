@@ -16,10 +16,18 @@ import {
   type ServiceRuntime,
 } from '@npq/service-kit';
 import { paymentJobId, type PaymentJobData } from '../jobs/queues';
-import { calculateStatements } from '../payments/repository';
+import { statementDeclarations } from '../declarations/repository';
+import { calculateStatements, statementAdjustments } from '../payments/repository';
+import { breakdownStatement, itemAmount } from '../payments/rules';
 import { authorisePayment, runStatementCutoff } from './commands';
 import { StatementRepository, type StatementView } from './repository';
-import { serializeAdminStatement, serializeStatement } from './serializer';
+import {
+  serializeAdminStatement,
+  serializeBreakdown,
+  serializeStatement,
+  serializeStatementDeclaration,
+  statementDeclarationsCsv,
+} from './serializer';
 
 /** GET /api/v3/statements[/{id}]: the caller's output-fee statements only (others are invisible: 404). */
 export function statementRoutes(app: FastifyInstance): void {
@@ -105,6 +113,42 @@ export function adminStatementRoutes(app: FastifyInstance, deps: AdminStatementD
     const row = await new StatementRepository(req.em).findById(req.params.id.toLowerCase());
     if (!row) throw notFound();
     return { data: (await withCalculation(req.em, [row]))[0] };
+  });
+
+  /** The statement's total line by line (payments/rules.ts `breakdownStatement`; docs/operations.md). */
+  app.get<{ Params: { id: string } }>('/admin/v1/statements/:id/breakdown', async (req) => {
+    requireAdmin(req);
+    if (!isUuid(req.params.id)) throw notFound();
+    const row = await new StatementRepository(req.em).findById(req.params.id.toLowerCase());
+    if (!row) throw notFound();
+    const calculation = (await calculateStatements(req.em, [row])).get(row.id)!;
+    const breakdown = breakdownStatement(calculation, await statementAdjustments(req.em, row.id));
+    return { data: serializeBreakdown(row, breakdown) };
+  });
+
+  /** The statement's declarations: JSON pages, or every row as CSV with `Accept: text/csv`. */
+  app.get<{ Params: { id: string } }>('/admin/v1/statements/:id/declarations', async (req, reply) => {
+    const q = ListQuery.forAdmin(req);
+    const page = q.page();
+    if (!isUuid(req.params.id)) throw notFound();
+    const row = await new StatementRepository(req.em).findById(req.params.id.toLowerCase());
+    if (!row) throw notFound();
+    const csv = /\btext\/csv\b/i.test(req.headers.accept ?? '');
+    const [views, calculations] = await Promise.all([
+      statementDeclarations(req.em, row.id, csv ? undefined : page),
+      calculateStatements(req.em, [row]),
+    ]);
+    const perParticipant = new Map(
+      calculations.get(row.id)!.courses.map((c) => [c.courseIdentifier, c.outputPerParticipant]),
+    );
+    const rows = views.map((d) =>
+      serializeStatementDeclaration(d, itemAmount(perParticipant.get(d.courseIdentifier), d.itemState)),
+    );
+    if (!csv) return list(rows);
+    return reply
+      .type('text/csv')
+      .header('content-disposition', `attachment; filename="statement-${row.id}.csv"`)
+      .send(statementDeclarationsCsv(rows));
   });
 
   app.post<{ Params: { id: string } }>('/admin/v1/statements/:id/authorise-payment', async (req, reply) => {

@@ -1,6 +1,7 @@
-import type { ApiComponents } from '@npq/contracts';
+import { dasherizeState, type ApiComponents } from '@npq/contracts';
 import { toRfc3339 } from '@npq/service-kit';
-import { formatMoney, type StatementCalculation } from '../payments/rules';
+import type { StatementDeclarationView } from '../declarations/repository';
+import { formatMoney, type Money, type StatementBreakdown, type StatementCalculation } from '../payments/rules';
 import type { StatementView } from './repository';
 
 type Schemas = ApiComponents['schemas'];
@@ -90,4 +91,92 @@ export function serializeAdminStatement(s: StatementView, c: StatementCalculatio
       })),
     },
   };
+}
+
+type Course = Schemas['CourseIdentifier'];
+
+/** The statement's calculation line by line (payments/rules.ts `breakdownStatement`), money as 2-decimal strings. */
+export function serializeBreakdown(s: StatementView, b: StatementBreakdown): Schemas['StatementBreakdown'] {
+  return {
+    id: s.id,
+    type: 'statement-breakdown',
+    attributes: {
+      lead_provider_id: s.leadProviderId,
+      cohort: String(s.cohortStartYear),
+      month: monthName(s.month),
+      year: String(s.year),
+      state: s.state,
+      deadline_date: s.deadlineDate,
+      payment_date: s.paymentDate,
+      marked_as_paid_at: toRfc3339(s.markedAsPaidAt),
+      output_payments: b.outputPayments.map((l) => ({
+        course_identifier: l.courseIdentifier as Course,
+        declaration_type: l.declarationType,
+        count: l.count,
+        unit_price: formatMoney(l.unitPrice),
+        subtotal: formatMoney(l.subtotal),
+      })),
+      targeted_delivery_funding: {
+        count: b.targetedDeliveryFunding.count,
+        unit_price:
+          b.targetedDeliveryFunding.unitPrice === null ? null : formatMoney(b.targetedDeliveryFunding.unitPrice),
+        subtotal: formatMoney(b.targetedDeliveryFunding.subtotal),
+      },
+      service_fees: b.serviceFees.map((f) => ({
+        course_identifier: f.courseIdentifier as Course,
+        participants: f.participants,
+        monthly_fee: formatMoney(f.monthlyFee),
+        subtotal: formatMoney(f.subtotal),
+      })),
+      clawbacks: b.clawbacks.map((l) => ({
+        course_identifier: l.courseIdentifier as Course,
+        declaration_type: l.declarationType,
+        payment_type: l.paymentType,
+        count: l.count,
+        unit_price: formatMoney(l.unitPrice),
+        subtotal: formatMoney(l.subtotal),
+      })),
+      adjustments: b.adjustments.map((a) => ({ description: a.description, amount: formatMoney(a.amount) })),
+      total: formatMoney(b.total),
+    },
+  };
+}
+
+/** A declaration on a statement, with what its item is worth there. */
+export function serializeStatementDeclaration(
+  d: StatementDeclarationView,
+  amount: Money,
+): Schemas['AdminStatementDeclaration'] {
+  return {
+    id: d.id,
+    type: 'statement-declaration',
+    attributes: {
+      participant_id: d.participantId,
+      course_identifier: d.courseIdentifier as Course,
+      declaration_type: d.declarationType as Schemas['DeclarationType'],
+      state: dasherizeState(d.state),
+      declaration_date: toRfc3339(d.declarationDate),
+      amount: formatMoney(amount),
+    },
+  };
+}
+
+const CSV_COLUMNS = [
+  'participant_id',
+  'course_identifier',
+  'declaration_type',
+  'state',
+  'declaration_date',
+  'amount',
+] as const;
+
+function csvField(value: string): string {
+  return /[",\r\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
+}
+
+/** The same rows as CSV: a header row (`id` then the attribute names), one line per declaration, CRLF-free. */
+export function statementDeclarationsCsv(rows: Schemas['AdminStatementDeclaration'][]): string {
+  const lines = [['id', ...CSV_COLUMNS].join(',')];
+  for (const r of rows) lines.push([r.id, ...CSV_COLUMNS.map((c) => r.attributes[c])].map(csvField).join(','));
+  return `${lines.join('\n')}\n`;
 }
