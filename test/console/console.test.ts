@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -12,7 +13,7 @@ import { createRedis, PLATFORM_QUEUES } from '@npq/service-kit';
 import { TEST_REDIS_URL } from '@npq/test-kit';
 import { ADMIN_TOKEN, startSystem, type System } from '../support/system';
 import { CHROMIUM, startConsole, type RunningConsole } from '../support/console';
-import { AMBITION, createApplication } from '../support/fixtures';
+import { AMBITION, createAcceptedApplication, createApplication } from '../support/fixtures';
 import { eventually } from '../support/eventually';
 
 /**
@@ -75,7 +76,8 @@ beforeAll(async () => {
     listen: true,
     sandbox: true,
     webhooks: true,
-    config: { DQT_API_URL: receiver.url, DQT_API_KEY: DQT_KEY, DQT_TIMEOUT_MS: 5000 },
+    // The sandbox seed waits for each write to reach the other services; this machine may be busy.
+    config: { DQT_API_URL: receiver.url, DQT_API_KEY: DQT_KEY, DQT_TIMEOUT_MS: 5000, READ_YOUR_WRITES_TIMEOUT_MS: 20_000 },
   });
   dqtRedis = createRedis(TEST_REDIS_URL, 'console-test-dqt');
   dqt = createDqtPushService(system.services.training.runtime, dqtRedis, {
@@ -123,17 +125,8 @@ async function checkPage(p: Page, name: string): Promise<void> {
   await p.screenshot({ path: path.join(ARTEFACTS, `${name}.png`), fullPage: true });
 }
 
-/** Reloads until the text shows (effects a worker applies after the click). */
-async function reloadUntil(p: Page, text: string | RegExp, timeoutMs = 30_000): Promise<void> {
-  await eventually(
-    async () => {
-      await p.reload();
-      return p.getByText(text).count();
-    },
-    (n) => n > 0,
-    timeoutMs,
-  );
-}
+/** The one-time banner an action leaves on the page it leads to. */
+const banner = (p: Page) => p.locator('.govuk-notification-banner').innerText();
 
 const adminGet = async (url: string) => {
   const res = await system.admin.get(url);
@@ -189,8 +182,12 @@ describe('overview', () => {
     await page.goto(`${app.url}/`);
     await expect(page.getByRole('heading', { name: 'Overview' }).isVisible()).resolves.toBe(true);
     const status = (await adminGet('/admin/v1/system/status')).data.attributes;
-    for (const s of status.services) await expect(page.getByRole('cell', { name: s.name, exact: true }).count()).resolves.toBeGreaterThan(0);
-    for (const q of status.queues) await expect(page.getByRole('cell', { name: q.name, exact: true }).count()).resolves.toBeGreaterThan(0);
+    for (const row of [...status.services, ...status.dependencies, ...status.queues]) {
+      await expect(page.getByRole('rowheader', { name: row.name, exact: true }).count()).resolves.toBeGreaterThan(0);
+    }
+    for (const c of status.consumers) {
+      await expect(page.getByRole('rowheader', { name: c.consumer, exact: true }).count()).resolves.toBe(1);
+    }
     await expect(page.getByText('Statements payable, not yet authorised').isVisible()).resolves.toBe(true);
     await checkPage(page, 'overview');
   });
@@ -254,7 +251,7 @@ describe('statements', () => {
     await expect(page.getByRole('heading', { level: 1 }).innerText()).resolves.toContain('Authorise payment');
     await checkPage(page, 'statement-authorise');
     await page.getByRole('button', { name: 'Confirm and authorise payment' }).click();
-    await expect(page.getByText('Payment authorised', { exact: true }).isVisible()).resolves.toBe(true);
+    await expect(banner(page)).resolves.toContain('Payment authorised');
     // The page follows the payment run by itself (its script polls) until the statement is paid.
     await page.getByTestId('statement-progress').getByText('Paid (now)').waitFor({ timeout: 30_000 });
     const after = (await adminGet(`/admin/v1/statements/${payable.id}`)).data.attributes;
@@ -282,7 +279,7 @@ describe('API tokens', () => {
     await page.locator('tr', { hasText: created.id }).getByRole('link', { name: /Revoke/ }).click();
     await checkPage(page, 'api-token-revoke');
     await page.getByRole('button', { name: 'Revoke token' }).click();
-    await expect(page.getByText('API token revoked').isVisible()).resolves.toBe(true);
+    await expect(banner(page)).resolves.toContain('API token revoked');
     expect((await asProvider.get('/api/v3/statements')).status).toBe(401);
   });
 
@@ -308,29 +305,29 @@ describe('participants', () => {
     await page.getByRole('link', { name: duplicate.attributes.full_name }).click();
     expect(new URL(page.url()).pathname).toBe(`/participants/${duplicateId}`);
 
-    await page.getByRole('link', { name: 'Merge into another participant' }).click();
+    await page.getByRole('button', { name: 'Merge into another participant' }).click();
     await page.getByLabel('Participant id to keep').fill(keptId);
     await page.getByRole('button', { name: 'Preview the merge' }).click();
     await expect(page.getByRole('heading', { name: 'Check the merge' }).isVisible()).resolves.toBe(true);
     await expect(page.locator('.govuk-summary-list').innerText()).resolves.toMatch(/Applications moving\s+1/);
     await checkPage(page, 'participant-merge-preview');
     await page.getByRole('button', { name: 'Confirm merge' }).click();
-    await expect(page.getByText('Participants merged').isVisible()).resolves.toBe(true);
+    await expect(banner(page)).resolves.toContain('Participants merged');
     expect(new URL(page.url()).pathname).toBe(`/participants/${keptId}`);
     await expect(page.locator('table', { hasText: 'From (retired)' }).innerText()).resolves.toContain(duplicateId);
     expect((await system.admin.get(`/admin/v1/participants/${duplicateId}`)).status).toBe(404);
 
-    await page.getByRole('link', { name: 'Change identity' }).click();
+    await page.getByRole('button', { name: 'Change identity' }).click();
     await page.getByLabel('Full name').fill('Renamed Person');
     await page.getByRole('button', { name: 'Save changes' }).click();
-    await expect(page.getByText('Identity changed').isVisible()).resolves.toBe(true);
+    await expect(banner(page)).resolves.toContain('Identity changed');
     const detail = (await adminGet(`/admin/v1/participants/${keptId}`)).data.attributes;
     expect(detail.full_name).toBe('Renamed Person');
     expect(detail.previous_names).toContain(kept.attributes.full_name);
     expect(detail.applications).toHaveLength(2);
     await checkPage(page, 'participant');
 
-    await page.getByRole('link', { name: 'Change identity' }).click();
+    await page.getByRole('button', { name: 'Change identity' }).click();
     await checkPage(page, 'participant-edit');
   });
 });
@@ -352,20 +349,90 @@ describe('DQT deliveries', () => {
 
     receiver.accepting = true;
     await page.getByRole('button', { name: 'Retry this delivery' }).click();
-    await expect(page.getByText('Delivery queued again').isVisible()).resolves.toBe(true);
-    await reloadUntil(page, /^Sent$/);
+    await expect(banner(page)).resolves.toContain('Delivery queued again');
+    await eventually(
+      async () => {
+        await page.reload();
+        return page.getByTestId('delivery-state').innerText();
+      },
+      (state) => state.trim() === 'Sent',
+      30_000,
+    );
     const attempts = (await adminGet(`/admin/v1/outcome-deliveries/${id}/attempts`)).data;
     expect(attempts.at(-1).attributes.status_code).toBe(204);
 
     const failed = (await adminGet('/admin/v1/outcome-deliveries?filter[state]=failed&page[per_page]=1000')).data;
     await page.goto(`${app.url}/outcome-deliveries?state=failed`);
     await page.getByRole('button', { name: 'Retry all failed deliveries' }).click();
-    await expect(page.getByText(`${failed.length} failed deliveries queued again`).isVisible()).resolves.toBe(true);
+    await expect(banner(page)).resolves.toContain(`${failed.length} failed deliveries queued again`);
     await eventually(
       () => adminGet('/admin/v1/outcome-deliveries?filter[state]=failed&page[per_page]=1000'),
       (b) => b.data.length === 0,
       30_000,
     );
+  });
+});
+
+describe('parked messages', () => {
+  const sql = <T>(query: string, params: unknown[] = []) =>
+    system.services.training.runtime.orm.em.fork().execute<T[]>(query, params);
+
+  it('shows what failed, why and how often, and redrives a message once its cause is fixed', async () => {
+    const accepted = await createAcceptedApplication(
+      system,
+      { full_name: 'Before Redrive' },
+      { at: '2025-09-15T10:00:00Z' },
+    );
+    const participantId = accepted.attributes.participant_id as string;
+    // A defect in training: it cannot apply person.updated events (the database up), so it parks one.
+    await sql(`create or replace function training.console_defect() returns trigger language plpgsql as
+      $$ begin raise exception 'simulated defect'; end $$`);
+    await sql(`create trigger console_defect before insert on training.inbox for each row
+      when (new.name = 'person.updated') execute function training.console_defect()`);
+    try {
+      const patched = await system.admin.patch(`/admin/v1/participants/${participantId}`, {
+        data: { type: 'participant', attributes: { full_name: 'After Redrive' } },
+      });
+      expect(patched.status).toBe(200);
+      await eventually(
+        () => adminGet('/admin/v1/parked-messages?page[per_page]=3000'),
+        (b) => b.data.some((m: any) => m.attributes.service === 'training' && m.attributes.error.includes('simulated defect')),
+        60_000,
+      );
+    } finally {
+      // The fix.
+      await sql('drop trigger if exists console_defect on training.inbox');
+      await sql('drop function if exists training.console_defect()');
+    }
+    await page.goto(`${app.url}/parked-messages`);
+    const row = page.locator('tbody tr', { hasText: 'simulated defect' });
+    await expect(row.innerText()).resolves.toContain('training');
+    await checkPage(page, 'parked-messages');
+    await row.getByRole('link').click();
+    await expect(page.locator('.govuk-summary-list').innerText()).resolves.toMatch(/Deliveries\s+5/);
+    await checkPage(page, 'parked-message');
+    await page.getByRole('button', { name: 'Redrive' }).click();
+    await expect(banner(page)).resolves.toContain('Message redriven: its handler applied it');
+    await expect(page.locator('.govuk-summary-list').innerText()).resolves.toMatch(/State\s+Redriven/);
+    const fresh = await system.provider(AMBITION.id).get(`/api/v3/participants/npq/${participantId}`);
+    expect(fresh.body.data.attributes.full_name).toBe('After Redrive');
+  });
+
+  it('discards a message that can never be applied (kept for audit)', async () => {
+    const { js, naming } = system.services.training.runtime.messaging;
+    const subject = naming.subjectFor('person.updated');
+    await js.publish(subject, new TextEncoder().encode('this is not an event'), { msgID: randomUUID() });
+    const parked = await eventually(
+      () => adminGet('/admin/v1/parked-messages?page[per_page]=3000'),
+      (b) => b.data.filter((m: any) => m.attributes.event_id === null).length === 3,
+      30_000,
+    );
+    const message = parked.data.find((m: any) => m.attributes.event_id === null && m.attributes.service === 'training');
+    await page.goto(`${app.url}/parked-messages/${message.id}`);
+    await page.getByRole('button', { name: 'Discard' }).click();
+    await expect(banner(page)).resolves.toContain('Message discarded');
+    await page.goto(`${app.url}/parked-messages?state=discarded`);
+    await expect(page.locator('tbody').innerText()).resolves.toContain(subject);
   });
 });
 
@@ -426,6 +493,11 @@ describe('CSRF and sessions', () => {
       await ctx.addCookies([cookie]);
       await p.goto(`${short.url}/`);
       expect(new URL(p.url()).pathname).toBe('/sign-in');
+      expect(short.logs.filter((l) => l.audit === true).map((l) => l.action)).toEqual([
+        'sign-in',
+        'sign-in',
+        'sign-out',
+      ]);
     } finally {
       await ctx.close();
       await short.close();
@@ -447,6 +519,8 @@ describe('audit log', () => {
       'participant.update-identity',
       'outcome-delivery.retry',
       'outcome-delivery.retry-failed',
+      'parked-message.redrive',
+      'parked-message.discard',
     ]) {
       expect(actions).toContain(action);
     }
@@ -459,5 +533,6 @@ describe('audit log', () => {
     expect(all).not.toContain(ADMIN_TOKEN);
     expect(all).not.toContain('@example.com');
     expect(all).not.toContain('Renamed Person');
+    expect(all).not.toContain('Redrive');
   });
 });

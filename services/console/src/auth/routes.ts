@@ -25,6 +25,14 @@ export function safeNext(value: unknown): string {
     : '/';
 }
 
+function originHost(origin: string): string | undefined {
+  try {
+    return new URL(origin).host;
+  } catch {
+    return undefined;
+  }
+}
+
 function formField(req: FastifyRequest, name: string): string | undefined {
   const body = req.body as Record<string, unknown> | undefined;
   const value = body?.[name];
@@ -71,8 +79,12 @@ export function requireSession(ctx: ConsoleContext, options: { api?: boolean } =
     // Not a form (the queue dashboard's fetch calls): only from a page of this origin. Browsers always
     // send Origin on these; the SameSite=Strict cookie already keeps other sites' requests signed out.
     const origin = req.headers.origin;
-    if (!options.api || typeof origin !== 'string' || new URL(origin).host !== req.headers.host) {
-      throw new CsrfError('This request did not come from a page of this console.');
+    if (!options.api || typeof origin !== 'string' || originHost(origin) !== req.headers.host) {
+      const refusal = new CsrfError('This request did not come from a page of this console.');
+      if (!options.api) throw refusal;
+      // The dashboard's routes have bull-board's own error handler: answer here.
+      req.log.warn({ reason: refusal.message }, 'request refused: CSRF');
+      await reply.status(403).send({ error: refusal.message });
     }
   };
 }

@@ -46,14 +46,19 @@ export async function queueRoutes(
       },
     },
   });
-  // Every change made through the dashboard (retry, promote, clean, remove...) is an audited action.
+  // Every change made through the dashboard (retry, promote, clean, remove...) is an audited action, named
+  // after the route's fixed words (e.g. `/queues/api/queues/:queueName/:jobId/retry` is `queue.retry`).
   app.addHook('onResponse', async (req, reply) => {
-    if (req.method === 'GET' || req.method === 'HEAD') return;
+    if (req.method === 'GET' || req.method === 'HEAD' || !req.consoleSession) return;
     const params = req.params as Record<string, string | undefined>;
+    const words = (req.routeOptions.url ?? '')
+      .replace(`${QUEUES_PATH}/api/`, '')
+      .split('/')
+      .filter((w) => w !== '' && !w.startsWith(':') && w !== 'queues');
     audit(
       req,
-      `queue.${req.routeOptions.url?.replace(`${QUEUES_PATH}/api/`, '').replace(/[/:]+/g, '.') ?? 'action'}`,
-      { queue: params.queueName, job_id: params.jobId },
+      `queue.${words.join('.') || 'action'}`,
+      { queue: params.queueName, job_id: params.jobId, status: params.queueStatus },
       reply.statusCode < 400 ? 'done' : 'refused',
       { status: reply.statusCode },
     );

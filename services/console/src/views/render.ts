@@ -10,7 +10,7 @@ const NAVIGATION = [
   { href: '/outcome-deliveries', text: 'DQT deliveries' },
   { href: '/parked-messages', text: 'Parked messages' },
   { href: '/queues', text: 'Queues' },
-  { href: '/lead-providers', text: 'Lead providers' },
+  { href: '/lead-providers', text: 'Providers' },
   { href: '/webhook-subscriptions', text: 'Webhooks' },
 ];
 
