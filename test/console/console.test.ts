@@ -50,7 +50,7 @@ class DqtReceiver {
       });
     });
     await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
-    this.url = `http://127.0.0.1:${(this.server!.address() as AddressInfo).port}`;
+    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
   }
 
   async stop(): Promise<void> {
@@ -77,7 +77,12 @@ beforeAll(async () => {
     sandbox: true,
     webhooks: true,
     // The sandbox seed waits for each write to reach the other services; this machine may be busy.
-    config: { DQT_API_URL: receiver.url, DQT_API_KEY: DQT_KEY, DQT_TIMEOUT_MS: 5000, READ_YOUR_WRITES_TIMEOUT_MS: 20_000 },
+    config: {
+      DQT_API_URL: receiver.url,
+      DQT_API_KEY: DQT_KEY,
+      DQT_TIMEOUT_MS: 5000,
+      READ_YOUR_WRITES_TIMEOUT_MS: 20_000,
+    },
   });
   dqtRedis = createRedis(TEST_REDIS_URL, 'console-test-dqt');
   dqt = createDqtPushService(system.services.training.runtime, dqtRedis, {
@@ -183,7 +188,9 @@ describe('overview', () => {
     await expect(page.getByRole('heading', { name: 'Overview' }).isVisible()).resolves.toBe(true);
     const status = (await adminGet('/admin/v1/system/status')).data.attributes;
     for (const row of [...status.services, ...status.dependencies, ...status.queues]) {
-      await expect(page.getByRole('rowheader', { name: row.name, exact: true }).count()).resolves.toBeGreaterThan(0);
+      await expect(
+        page.getByRole('rowheader', { name: row.name, exact: true }).count(),
+      ).resolves.toBeGreaterThan(0);
     }
     for (const c of status.consumers) {
       await expect(page.getByRole('rowheader', { name: c.consumer, exact: true }).count()).resolves.toBe(1);
@@ -214,19 +221,27 @@ describe('statements', () => {
     const breakdown = (await adminGet(`/admin/v1/statements/${id}/breakdown`)).data.attributes;
     expect(breakdown.total).toBe(statement.total_payment);
     const money = new Intl.NumberFormat('en-GB', { style: 'currency', currency: 'GBP' });
-    await expect(page.getByTestId('statement-total').innerText()).resolves.toBe(money.format(Number(breakdown.total)));
+    await expect(page.getByTestId('statement-total').innerText()).resolves.toBe(
+      money.format(Number(breakdown.total)),
+    );
     for (const line of breakdown.output_payments) {
-      await expect(page.getByRole('cell', { name: money.format(Number(line.subtotal)) }).count()).resolves.toBeGreaterThan(0);
+      await expect(
+        page.getByRole('cell', { name: money.format(Number(line.subtotal)) }).count(),
+      ).resolves.toBeGreaterThan(0);
     }
     // The chart: one bar per statement of the cohort, this one marked.
-    const cohort = (await adminGet(
-      `/admin/v1/statements?filter[lead_provider_id]=${AMBITION.id}&filter[cohort]=${statement.cohort}&page[per_page]=1000`,
-    )).data.filter((s: any) => s.attributes.cohort_suffix === statement.cohort_suffix);
+    const cohort = (
+      await adminGet(
+        `/admin/v1/statements?filter[lead_provider_id]=${AMBITION.id}&filter[cohort]=${statement.cohort}&page[per_page]=1000`,
+      )
+    ).data.filter((s: any) => s.attributes.cohort_suffix === statement.cohort_suffix);
     await expect(page.locator('svg.console-chart rect').count()).resolves.toBe(cohort.length);
     await expect(page.locator('svg.console-chart rect.console-chart__bar--current').count()).resolves.toBe(1);
     const declarations = (await adminGet(`/admin/v1/statements/${id}/declarations?page[per_page]=50`)).data;
     expect(declarations.length).toBeGreaterThan(0);
-    await expect(page.locator('a', { hasText: declarations[0].attributes.participant_id }).count()).resolves.toBeGreaterThan(0);
+    await expect(
+      page.locator('a', { hasText: declarations[0].attributes.participant_id }).count(),
+    ).resolves.toBeGreaterThan(0);
     await checkPage(page, 'statement');
 
     const [download] = await Promise.all([
@@ -236,17 +251,21 @@ describe('statements', () => {
     expect(download.suggestedFilename()).toBe(`statement-${id}.csv`);
     const csv = await (await download.createReadStream()).toArray();
     const lines = Buffer.concat(csv).toString('utf8').trim().split('\n');
-    expect(lines[0]).toBe('id,participant_id,course_identifier,declaration_type,state,declaration_date,amount');
+    expect(lines[0]).toBe(
+      'id,participant_id,course_identifier,declaration_type,state,declaration_date,amount',
+    );
     expect(lines).toHaveLength(declarations.length + 1);
   });
 
   it('authorises a payment after a confirmation, then follows it until the statement is paid', async () => {
-    const payable = (await adminGet(`/admin/v1/statements?filter[state]=payable&page[per_page]=1000`)).data.find(
-      (s: any) => s.attributes.output_fee && s.attributes.marked_as_paid_at === null,
-    );
+    const payable = (
+      await adminGet(`/admin/v1/statements?filter[state]=payable&page[per_page]=1000`)
+    ).data.find((s: any) => s.attributes.output_fee && s.attributes.marked_as_paid_at === null);
     expect(payable).toBeDefined();
     await page.goto(`${app.url}/statements/${payable.id}`);
-    await expect(page.getByTestId('statement-progress').innerText()).resolves.toContain('Payable after the cut-off (now)');
+    await expect(page.getByTestId('statement-progress').innerText()).resolves.toContain(
+      'Payable after the cut-off (now)',
+    );
     await page.getByRole('button', { name: 'Authorise payment' }).click();
     await expect(page.getByRole('heading', { level: 1 }).innerText()).resolves.toContain('Authorise payment');
     await checkPage(page, 'statement-authorise');
@@ -276,7 +295,10 @@ describe('API tokens', () => {
 
     const tokens = (await adminGet(`/admin/v1/api-tokens?filter[lead_provider_id]=${AMBITION.id}`)).data;
     const created = tokens.filter((t: any) => !t.attributes.bootstrap).at(-1);
-    await page.locator('tr', { hasText: created.id }).getByRole('link', { name: /Revoke/ }).click();
+    await page
+      .locator('tr', { hasText: created.id })
+      .getByRole('link', { name: /Revoke/ })
+      .click();
     await checkPage(page, 'api-token-revoke');
     await page.getByRole('button', { name: 'Revoke token' }).click();
     await expect(banner(page)).resolves.toContain('API token revoked');
@@ -285,7 +307,9 @@ describe('API tokens', () => {
 
   it('lists webhook subscriptions with their delivery health', async () => {
     await page.goto(`${app.url}/webhook-subscriptions`);
-    await expect(page.getByRole('heading', { name: 'Webhook subscriptions' }).isVisible()).resolves.toBe(true);
+    await expect(page.getByRole('heading', { name: 'Webhook subscriptions' }).isVisible()).resolves.toBe(
+      true,
+    );
     await checkPage(page, 'webhook-subscriptions');
   });
 });
@@ -314,7 +338,9 @@ describe('participants', () => {
     await page.getByRole('button', { name: 'Confirm merge' }).click();
     await expect(banner(page)).resolves.toContain('Participants merged');
     expect(new URL(page.url()).pathname).toBe(`/participants/${keptId}`);
-    await expect(page.locator('table', { hasText: 'From (retired)' }).innerText()).resolves.toContain(duplicateId);
+    await expect(page.locator('table', { hasText: 'From (retired)' }).innerText()).resolves.toContain(
+      duplicateId,
+    );
     expect((await system.admin.get(`/admin/v1/participants/${duplicateId}`)).status).toBe(404);
 
     await page.getByRole('button', { name: 'Change identity' }).click();
@@ -361,7 +387,8 @@ describe('DQT deliveries', () => {
     const attempts = (await adminGet(`/admin/v1/outcome-deliveries/${id}/attempts`)).data;
     expect(attempts.at(-1).attributes.status_code).toBe(204);
 
-    const failed = (await adminGet('/admin/v1/outcome-deliveries?filter[state]=failed&page[per_page]=1000')).data;
+    const failed = (await adminGet('/admin/v1/outcome-deliveries?filter[state]=failed&page[per_page]=1000'))
+      .data;
     await page.goto(`${app.url}/outcome-deliveries?state=failed`);
     await page.getByRole('button', { name: 'Retry all failed deliveries' }).click();
     await expect(banner(page)).resolves.toContain(`${failed.length} failed deliveries queued again`);
@@ -396,7 +423,11 @@ describe('parked messages', () => {
       expect(patched.status).toBe(200);
       await eventually(
         () => adminGet('/admin/v1/parked-messages?page[per_page]=3000'),
-        (b) => b.data.some((m: any) => m.attributes.service === 'training' && m.attributes.error.includes('simulated defect')),
+        (b) =>
+          b.data.some(
+            (m: any) =>
+              m.attributes.service === 'training' && m.attributes.error.includes('simulated defect'),
+          ),
         60_000,
       );
     } finally {
@@ -427,7 +458,9 @@ describe('parked messages', () => {
       (b) => b.data.filter((m: any) => m.attributes.event_id === null).length === 3,
       30_000,
     );
-    const message = parked.data.find((m: any) => m.attributes.event_id === null && m.attributes.service === 'training');
+    const message = parked.data.find(
+      (m: any) => m.attributes.event_id === null && m.attributes.service === 'training',
+    );
     await page.goto(`${app.url}/parked-messages/${message.id}`);
     await page.getByRole('button', { name: 'Discard' }).click();
     await expect(banner(page)).resolves.toContain('Message discarded');
@@ -452,7 +485,8 @@ describe('queues', () => {
 
 describe('CSRF and sessions', () => {
   it('refuses a form without the session CSRF token, and a dashboard call from another origin', async () => {
-    const before = (await adminGet(`/admin/v1/api-tokens?filter[lead_provider_id]=${AMBITION.id}`)).data.length;
+    const before = (await adminGet(`/admin/v1/api-tokens?filter[lead_provider_id]=${AMBITION.id}`)).data
+      .length;
     const withoutToken = await context.request.post(`${app.url}/lead-providers/${AMBITION.id}/api-tokens`, {
       form: {},
       maxRedirects: 0,
@@ -463,12 +497,16 @@ describe('CSRF and sessions', () => {
       maxRedirects: 0,
     });
     expect(wrongToken.status()).toBe(403);
-    const fromElsewhere = await context.request.put(`${app.url}/queues/api/queues/${DQT_PUSH_QUEUE}/retry/failed`, {
-      headers: { origin: 'https://evil.example' },
-      maxRedirects: 0,
-    });
+    const fromElsewhere = await context.request.put(
+      `${app.url}/queues/api/queues/${DQT_PUSH_QUEUE}/retry/failed`,
+      {
+        headers: { origin: 'https://evil.example' },
+        maxRedirects: 0,
+      },
+    );
     expect(fromElsewhere.status()).toBe(403);
-    const after = (await adminGet(`/admin/v1/api-tokens?filter[lead_provider_id]=${AMBITION.id}`)).data.length;
+    const after = (await adminGet(`/admin/v1/api-tokens?filter[lead_provider_id]=${AMBITION.id}`)).data
+      .length;
     expect(after).toBe(before);
   });
 

@@ -620,39 +620,47 @@ async function consoles(): Promise<void> {
         if (r.status !== 200) throw new Error(`${path}: ${r.status} ${r.body.slice(0, 300)}`);
       }
       const m = await fetchInside(name, '9465', '/metrics');
-      if (!m.body.includes('http_request_duration_seconds')) throw new Error('/metrics has no request histogram');
+      if (!m.body.includes('http_request_duration_seconds'))
+        throw new Error('/metrics has no request histogram');
       const open = await fetchInside(name, '3100', '/metrics');
       if (open.status !== 404) throw new Error(`/metrics on the public port: ${open.status}`);
     });
   }
-  await check('console: sign in on one replica, the session works on the other; CSRF refuses a bare form', async () => {
-    const [a, b] = CONSOLES as [string, string];
-    // NODE_ENV=test: cookies are Secure with the __Host- prefix (the browser rule; fetch sends them as given).
-    const form = await fetch(`${a}/sign-in`);
-    const signInCookie = cookieOf(form, '__Host-npq-console-sign-in');
-    const signedIn = await fetch(`${a}/sign-in`, {
-      method: 'POST',
-      redirect: 'manual',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: signInCookie },
-      body: new URLSearchParams({ _csrf: csrfField(await form.text()), token: ADMIN_TOKEN, next: '/' }),
-    });
-    if (signedIn.status !== 303) throw new Error(`sign-in: ${signedIn.status} ${(await signedIn.text()).slice(0, 300)}`);
-    const session = cookieOf(signedIn, '__Host-npq-console-session');
-    if (!/HttpOnly/i.test(signedIn.headers.getSetCookie().join(';')) || !/SameSite=Strict/i.test(signedIn.headers.getSetCookie().join(';')))
-      throw new Error('the session cookie is not HttpOnly and SameSite=Strict');
-    const overview = await fetch(`${b}/`, { headers: { cookie: session }, redirect: 'manual' });
-    const html = await overview.text();
-    if (overview.status !== 200 || !html.includes('Services and workers'))
-      throw new Error(`overview on the other replica: ${overview.status} ${html.slice(0, 300)}`);
-    const bare = await fetch(`${b}/lead-providers/${AMBITION.id}/api-tokens`, {
-      method: 'POST',
-      redirect: 'manual',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: session },
-      body: '',
-    });
-    if (bare.status !== 403) throw new Error(`a form without the CSRF token: ${bare.status}`);
-    return 'signed in on console-a, overview from console-b';
-  });
+  await check(
+    'console: sign in on one replica, the session works on the other; CSRF refuses a bare form',
+    async () => {
+      const [a, b] = CONSOLES as [string, string];
+      // NODE_ENV=test: cookies are Secure with the __Host- prefix (the browser rule; fetch sends them as given).
+      const form = await fetch(`${a}/sign-in`);
+      const signInCookie = cookieOf(form, '__Host-npq-console-sign-in');
+      const signedIn = await fetch(`${a}/sign-in`, {
+        method: 'POST',
+        redirect: 'manual',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: signInCookie },
+        body: new URLSearchParams({ _csrf: csrfField(await form.text()), token: ADMIN_TOKEN, next: '/' }),
+      });
+      if (signedIn.status !== 303)
+        throw new Error(`sign-in: ${signedIn.status} ${(await signedIn.text()).slice(0, 300)}`);
+      const session = cookieOf(signedIn, '__Host-npq-console-session');
+      if (
+        !/HttpOnly/i.test(signedIn.headers.getSetCookie().join(';')) ||
+        !/SameSite=Strict/i.test(signedIn.headers.getSetCookie().join(';'))
+      )
+        throw new Error('the session cookie is not HttpOnly and SameSite=Strict');
+      const overview = await fetch(`${b}/`, { headers: { cookie: session }, redirect: 'manual' });
+      const html = await overview.text();
+      if (overview.status !== 200 || !html.includes('Services and workers'))
+        throw new Error(`overview on the other replica: ${overview.status} ${html.slice(0, 300)}`);
+      const bare = await fetch(`${b}/lead-providers/${AMBITION.id}/api-tokens`, {
+        method: 'POST',
+        redirect: 'manual',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: session },
+        body: '',
+      });
+      if (bare.status !== 403) throw new Error(`a form without the CSRF token: ${bare.status}`);
+      return 'signed in on console-a, overview from console-b';
+    },
+  );
 }
 
 async function main(): Promise<void> {

@@ -27,7 +27,8 @@ export async function startConsole(
   system: System,
   overrides: Partial<Record<keyof Config, string | number | boolean>> = {},
 ): Promise<RunningConsole> {
-  if (!system.gatewayUrl) throw new Error('the console needs the gateway on a socket: startSystem({ listen: true })');
+  if (!system.gatewayUrl)
+    throw new Error('the console needs the gateway on a socket: startSystem({ listen: true })');
   const config = loadConfig(
     {},
     {
@@ -44,7 +45,10 @@ export async function startConsole(
       logs.push(JSON.parse(line) as Record<string, unknown>);
     },
   });
-  const redis: Redis = new IORedis(config.REDIS_URL, { connectionName: 'console-test', maxRetriesPerRequest: 1 });
+  const redis: Redis = new IORedis(config.REDIS_URL, {
+    connectionName: 'console-test',
+    maxRetriesPerRequest: 1,
+  });
   const queueConnection = createRedis(config.REDIS_URL, 'console-queues-test');
   const http = await buildConsole({ config, logger, redis, queueConnection });
   await http.app.listen({ host: '127.0.0.1', port: 0 });

@@ -1,13 +1,18 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import path from 'node:path';
-import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, {
+  type FastifyError,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+} from 'fastify';
 import formbody from '@fastify/formbody';
 import cookie from '@fastify/cookie';
 import fastifyStatic from '@fastify/static';
 import view from '@fastify/view';
 import nunjucks from 'nunjucks';
 import type { Redis } from 'ioredis';
-import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Histogram, Registry } from 'prom-client';
 import {
   addOpsRoutes,
   counter,
@@ -18,7 +23,7 @@ import {
   type HttpApp,
   type Logger,
 } from '@npq/service-kit';
-import type { ConsoleContext } from './context';
+import type { ActiveSession, ConsoleContext } from './context';
 import { GatewayError } from './gateway/client';
 import { SessionKeys } from './session/keys';
 import { SessionStore } from './session/store';
@@ -54,7 +59,7 @@ export interface ConsoleOptions {
 declare module 'fastify' {
   interface FastifyRequest {
     /** The signed-in operator, on every page behind sign-in. */
-    consoleSession: import('./context').ActiveSession | undefined;
+    consoleSession: ActiveSession | undefined;
     /** This response's CSP nonce (govuk-frontend's template has one inline script). */
     cspNonce: string;
   }
@@ -131,10 +136,12 @@ export async function buildConsole(options: ConsoleOptions): Promise<HttpApp> {
     // `__Host-`: the browser keeps it only when Secure, for this host and path / (no subdomain can set it).
     sessionCookie: secureCookies ? '__Host-npq-console-session' : 'npq-console-session',
     signInCookie: secureCookies ? '__Host-npq-console-sign-in' : 'npq-console-sign-in',
-    actions: counter(registry, 'console_actions_total', 'Operator actions by action and outcome', [
-      'action',
-      'outcome',
-    ]) as Counter<'action' | 'outcome'>,
+    actions: counter<'action' | 'outcome'>(
+      registry,
+      'console_actions_total',
+      'Operator actions by action and outcome',
+      ['action', 'outcome'],
+    ),
   };
 
   const app = Fastify({
@@ -199,7 +206,11 @@ export async function buildConsole(options: ConsoleOptions): Promise<HttpApp> {
   });
   app.addHook('onResponse', async (req, reply) => {
     duration.observe(
-      { method: req.method, route: req.routeOptions.url ?? 'unmatched', status_code: String(reply.statusCode) },
+      {
+        method: req.method,
+        route: req.routeOptions.url ?? 'unmatched',
+        status_code: String(reply.statusCode),
+      },
       reply.elapsedTime / 1000,
     );
   });
@@ -226,7 +237,12 @@ export async function buildConsole(options: ConsoleOptions): Promise<HttpApp> {
     }
     if (isDependencyUnavailable(err)) {
       req.log.warn({ reason: err.message }, 'request refused: dependency unavailable');
-      return renderError(req, reply, 503, 'The console cannot reach its session store. Try again in a minute.');
+      return renderError(
+        req,
+        reply,
+        503,
+        'The console cannot reach its session store. Try again in a minute.',
+      );
     }
     const status = (err as FastifyError).statusCode;
     if (typeof status === 'number' && status >= 400 && status < 500) {

@@ -9,7 +9,7 @@ const counts = new Intl.NumberFormat('en-GB');
 export function money(value: unknown): string {
   if (value === null || value === undefined || value === '') return '–';
   const n = typeof value === 'number' ? value : Number(value);
-  return Number.isFinite(n) ? pounds.format(n) : String(value);
+  return Number.isFinite(n) ? pounds.format(n) : typeof value === 'string' ? value : '–';
 }
 
 export function amount(value: unknown): number {

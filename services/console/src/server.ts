@@ -27,7 +27,11 @@ async function main(): Promise<void> {
     logger,
     'console',
   );
-  const queueConnection = logRedisErrors(createRedis(config.REDIS_URL, 'console-queues'), logger, 'console-queues');
+  const queueConnection = logRedisErrors(
+    createRedis(config.REDIS_URL, 'console-queues'),
+    logger,
+    'console-queues',
+  );
   const http = await buildConsole({ config, logger, redis, queueConnection });
   let draining = false;
   const ops = createOpsServer({
@@ -57,6 +61,8 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  process.stderr.write(`console failed to start: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.stderr.write(
+    `console failed to start: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+  );
   process.exit(1);
 });

@@ -8,7 +8,9 @@ import { page, renderError } from '../views/render';
 
 /** A form came back without this session's CSRF token (docs/console.md, "CSRF"). */
 export class CsrfError extends Error {
-  constructor(message = 'The form has expired or did not come from this console. Go back, reload it and try again.') {
+  constructor(
+    message = 'The form has expired or did not come from this console. Go back, reload it and try again.',
+  ) {
     super(message);
     this.name = 'CsrfError';
   }
@@ -20,7 +22,9 @@ const SIGN_IN_FAILURES_WINDOW_S = 300;
 
 /** Where to go after signing in: a path of this console only (never another site). */
 export function safeNext(value: unknown): string {
-  return typeof value === 'string' && /^\/(?![/\\])[\w\-./?=&%~+]*$/.test(value) && !value.startsWith('/sign-')
+  return typeof value === 'string' &&
+    /^\/(?![/\\])[\w\-./?=&%~+]*$/.test(value) &&
+    !value.startsWith('/sign-')
     ? value
     : '/';
 }
@@ -99,7 +103,11 @@ export function authRoutes(app: FastifyInstance, ctx: ConsoleContext): void {
   };
 
   /** The sign-in form's CSRF token: a nonce in a signed, short-lived cookie that the form sends back. */
-  const signInForm = async (req: FastifyRequest, reply: FastifyReply, extra: Record<string, unknown> = {}) => {
+  const signInForm = async (
+    req: FastifyRequest,
+    reply: FastifyReply,
+    extra: Record<string, unknown> = {},
+  ) => {
     const nonce = SessionKeys.randomId();
     void reply.setCookie(ctx.signInCookie, ctx.keys.sign(nonce), { ...cookieOptions, maxAge: 3600 });
     const query = req.query as Record<string, unknown>;
@@ -116,7 +124,8 @@ export function authRoutes(app: FastifyInstance, ctx: ConsoleContext): void {
   app.get('/sign-in', async (req, reply) => {
     const signed = req.cookies[ctx.sessionCookie];
     const id = signed ? ctx.keys.unsign(signed) : undefined;
-    if (id && (await ctx.store.load(id))) return reply.redirect(safeNext((req.query as { next?: unknown }).next), 303);
+    if (id && (await ctx.store.load(id)))
+      return reply.redirect(safeNext((req.query as { next?: unknown }).next), 303);
     return signInForm(req, reply);
   });
 

@@ -1,4 +1,4 @@
-import { GatewayClient, type Resource } from './client';
+import type { GatewayClient, Resource } from './client';
 import type {
   AdminStatement,
   ApiTokenRecord,
@@ -100,7 +100,10 @@ export class AdminApi {
   }
 
   /** Every statement of one provider and cohort (for the chart over the cohort's months). */
-  cohortStatements(leadProviderId: string, cohort: string): Promise<Resource<AdminStatement['attributes']>[]> {
+  cohortStatements(
+    leadProviderId: string,
+    cohort: string,
+  ): Promise<Resource<AdminStatement['attributes']>[]> {
     return this.client.all('/admin/v1/statements', {
       'filter[lead_provider_id]': leadProviderId,
       'filter[cohort]': cohort,
@@ -135,7 +138,9 @@ export class AdminApi {
 
   /** Idempotent per confirmation: a double submit of the same confirmation authorises once. */
   async authorisePayment(id: string, idempotencyKey: string): Promise<void> {
-    await this.client.request('POST', `/admin/v1/statements/${enc(id)}/authorise-payment`, { idempotencyKey });
+    await this.client.request('POST', `/admin/v1/statements/${enc(id)}/authorise-payment`, {
+      idempotencyKey,
+    });
   }
 
   // ---- participants --------------------------------------------------------------------------------------
@@ -195,7 +200,11 @@ export class AdminApi {
 
   /** One delivery (the admin API lists them; there is no read of one). */
   async outcomeDelivery(id: string): Promise<Resource<OutcomeDelivery['attributes']> | undefined> {
-    const all = await this.client.all<OutcomeDelivery['attributes']>('/admin/v1/outcome-deliveries', {}, 10_000);
+    const all = await this.client.all<OutcomeDelivery['attributes']>(
+      '/admin/v1/outcome-deliveries',
+      {},
+      10_000,
+    );
     return all.find((d) => d.id === id);
   }
 

@@ -61,7 +61,7 @@ function problemsOf(body: unknown, status: number): GatewayProblem[] {
         const x = (e ?? {}) as { title?: unknown; detail?: unknown };
         return {
           title: typeof x.title === 'string' ? x.title : 'error',
-          detail: typeof x.detail === 'string' ? x.detail : String(x.title ?? 'error'),
+          detail: typeof x.detail === 'string' ? x.detail : typeof x.title === 'string' ? x.title : 'error',
         };
       });
     }
@@ -118,7 +118,8 @@ export class GatewayClient {
         signal: AbortSignal.timeout(this.timeoutMs),
       });
     } catch (err) {
-      const reason = err instanceof Error && err.name === 'TimeoutError' ? 'did not answer in time' : 'is unreachable';
+      const reason =
+        err instanceof Error && err.name === 'TimeoutError' ? 'did not answer in time' : 'is unreachable';
       throw new GatewayError(0, [{ title: 'gateway', detail: `The admin API ${reason}` }]);
     }
     const text = await res.text();

@@ -19,10 +19,12 @@ export function leadProviderRoutes(app: FastifyInstance): void {
     ]);
     const rows = providers.map((p) => ({
       ...p,
-      activeTokens: tokens.filter((t) => t.attributes.lead_provider_id === p.id && !t.attributes.revoked_at).length,
-      subscriptions: subscriptions.filter((s) => s.attributes.lead_provider_id === p.id).length,
-      failing: subscriptions.filter((s) => s.attributes.lead_provider_id === p.id && s.attributes.state === 'failing')
+      activeTokens: tokens.filter((t) => t.attributes.lead_provider_id === p.id && !t.attributes.revoked_at)
         .length,
+      subscriptions: subscriptions.filter((s) => s.attributes.lead_provider_id === p.id).length,
+      failing: subscriptions.filter(
+        (s) => s.attributes.lead_provider_id === p.id && s.attributes.state === 'failing',
+      ).length,
     }));
     return page(req, reply, 'lead-providers/index.njk', { title: 'Lead providers', providers: rows });
   });
@@ -76,7 +78,10 @@ export function leadProviderRoutes(app: FastifyInstance): void {
     const id = idParam(req);
     if (!id) return renderError(req, reply, 404);
     const body = req.body as Record<string, unknown>;
-    const providerId = typeof body.lead_provider_id === 'string' && UUID.test(body.lead_provider_id) ? body.lead_provider_id : undefined;
+    const providerId =
+      typeof body.lead_provider_id === 'string' && UUID.test(body.lead_provider_id)
+        ? body.lead_provider_id
+        : undefined;
     await req.consoleSession!.api.revokeApiToken(id);
     audit(req, 'api-token.revoke', { api_token_id: id, lead_provider_id: providerId });
     await setFlash(req, { kind: 'success', title: 'API token revoked', text: 'It gets 401 from now on.' });

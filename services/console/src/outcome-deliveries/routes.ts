@@ -21,13 +21,21 @@ export function outcomeDeliveryRoutes(app: FastifyInstance): void {
     const stateParam = param(query, 'state');
     const state = STATES.find((s) => s === stateParam) ?? (stateParam === 'all' ? undefined : 'failed');
     const current = pageNumber(query.page);
-    const deliveries = await req.consoleSession!.api.outcomeDeliveries(state, { page: current, perPage: PER_PAGE });
+    const deliveries = await req.consoleSession!.api.outcomeDeliveries(state, {
+      page: current,
+      perPage: PER_PAGE,
+    });
     return page(req, reply, 'outcome-deliveries/index.njk', {
       title: 'DQT deliveries',
       state: state ?? 'all',
       states: [...STATES, 'all'],
       deliveries,
-      pagination: pagination('/outcome-deliveries', { state: state ?? 'all' }, current, deliveries.length === PER_PAGE),
+      pagination: pagination(
+        '/outcome-deliveries',
+        { state: state ?? 'all' },
+        current,
+        deliveries.length === PER_PAGE,
+      ),
     });
   });
 
@@ -35,7 +43,10 @@ export function outcomeDeliveryRoutes(app: FastifyInstance): void {
     const id = deliveryId(req);
     if (!id) return renderError(req, reply, 404);
     const api = req.consoleSession!.api;
-    const [delivery, attempts] = await Promise.all([api.outcomeDelivery(id), api.outcomeDeliveryAttempts(id)]);
+    const [delivery, attempts] = await Promise.all([
+      api.outcomeDelivery(id),
+      api.outcomeDeliveryAttempts(id),
+    ]);
     if (!delivery) return renderError(req, reply, 404);
     return page(req, reply, 'outcome-deliveries/show.njk', {
       title: 'DQT delivery',
@@ -50,7 +61,10 @@ export function outcomeDeliveryRoutes(app: FastifyInstance): void {
     if (!id) return renderError(req, reply, 404);
     const key = (req.body as Record<string, unknown>).idempotency_key;
     try {
-      await req.consoleSession!.api.retryOutcomeDelivery(id, typeof key === 'string' && UUID.test(key) ? key : randomUUID());
+      await req.consoleSession!.api.retryOutcomeDelivery(
+        id,
+        typeof key === 'string' && UUID.test(key) ? key : randomUUID(),
+      );
     } catch (err) {
       if (err instanceof GatewayError && err.status === 422) {
         audit(req, 'outcome-delivery.retry', { delivery_id: id }, 'refused', { status: 422 });

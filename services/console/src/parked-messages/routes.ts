@@ -21,7 +21,12 @@ export function parkedMessageRoutes(app: FastifyInstance): void {
     const stateParam = param(req.query, 'state');
     const state = STATES.find((s) => s === stateParam) ?? 'parked';
     const messages = await req.consoleSession!.api.parkedMessages(state);
-    return page(req, reply, 'parked-messages/index.njk', { title: 'Parked messages', state, states: STATES, messages });
+    return page(req, reply, 'parked-messages/index.njk', {
+      title: 'Parked messages',
+      state,
+      states: STATES,
+      messages,
+    });
   });
 
   app.get('/parked-messages/:id', async (req, reply) => {
@@ -31,7 +36,10 @@ export function parkedMessageRoutes(app: FastifyInstance): void {
     return page(req, reply, 'parked-messages/show.njk', {
       title: 'Parked message',
       message,
-      payload: message.attributes.payload === undefined ? undefined : JSON.stringify(message.attributes.payload, null, 2),
+      payload:
+        message.attributes.payload === undefined
+          ? undefined
+          : JSON.stringify(message.attributes.payload, null, 2),
     });
   });
 
@@ -45,7 +53,9 @@ export function parkedMessageRoutes(app: FastifyInstance): void {
         else await api.discardParkedMessage(id);
       } catch (err) {
         if (err instanceof GatewayError && (err.status === 409 || err.status === 422)) {
-          audit(req, `parked-message.${action}`, { parked_message_id: id }, 'refused', { status: err.status });
+          audit(req, `parked-message.${action}`, { parked_message_id: id }, 'refused', {
+            status: err.status,
+          });
           await setFlash(req, {
             kind: 'important',
             title: action === 'redrive' ? 'The handler failed again' : 'Not discarded',

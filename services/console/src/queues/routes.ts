@@ -34,8 +34,7 @@ export async function queueRoutes(
   serverAdapter.setBasePath(QUEUES_PATH);
   createBullBoard({
     queues: queues.map(
-      (q, i) =>
-        new BullMQAdapter(q, { description: `${PLATFORM_QUEUES[i]!.service} worker` }),
+      (q, i) => new BullMQAdapter(q, { description: `${PLATFORM_QUEUES[i]!.service} worker` }),
     ),
     serverAdapter,
     options: {

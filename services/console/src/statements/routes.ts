@@ -142,7 +142,10 @@ export function statementRoutes(app: FastifyInstance): void {
     const id = statementId(req);
     if (!id) return renderError(req, reply, 404);
     const body = req.body as Record<string, unknown>;
-    const key = typeof body.idempotency_key === 'string' && UUID.test(body.idempotency_key) ? body.idempotency_key : randomUUID();
+    const key =
+      typeof body.idempotency_key === 'string' && UUID.test(body.idempotency_key)
+        ? body.idempotency_key
+        : randomUUID();
     try {
       await req.consoleSession!.api.authorisePayment(id, key);
     } catch (err) {

@@ -66,7 +66,13 @@ export async function page(
 /** Puts a banner in the session for the next page (after a redirect). */
 export async function setFlash(
   req: FastifyRequest,
-  flash: { kind: 'success' | 'important'; title: string; text?: string; secret?: string; secretLabel?: string },
+  flash: {
+    kind: 'success' | 'important';
+    title: string;
+    text?: string;
+    secret?: string;
+    secretLabel?: string;
+  },
 ): Promise<void> {
   const session = req.consoleSession;
   if (!session) return;
@@ -82,7 +88,10 @@ const ERRORS: Record<number, { title: string; text: string }> = {
   404: { title: 'Page not found', text: 'If you typed the web address, check it is correct.' },
   413: { title: 'Too large', text: 'What you sent is too large.' },
   422: { title: 'The admin API refused this', text: 'Nothing was changed.' },
-  429: { title: 'Too many attempts', text: 'Too many sign-in attempts failed. Wait a few minutes and try again.' },
+  429: {
+    title: 'Too many attempts',
+    text: 'Too many sign-in attempts failed. Wait a few minutes and try again.',
+  },
   500: { title: 'Sorry, there is a problem with the console', text: 'Try again later.' },
   503: {
     title: 'Sorry, the service is unavailable',

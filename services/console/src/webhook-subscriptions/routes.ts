@@ -17,7 +17,10 @@ export function webhookSubscriptionRoutes(app: FastifyInstance): void {
     const stateParam = param(req.query, 'state');
     const state = STATES.find((s) => s === stateParam);
     const api = req.consoleSession!.api;
-    const [subscriptions, providers] = await Promise.all([api.webhookSubscriptions({ state }), api.leadProviders()]);
+    const [subscriptions, providers] = await Promise.all([
+      api.webhookSubscriptions({ state }),
+      api.leadProviders(),
+    ]);
     return page(req, reply, 'webhook-subscriptions/index.njk', {
       title: 'Webhook subscriptions',
       state: state ?? 'all',
@@ -32,7 +35,11 @@ export function webhookSubscriptionRoutes(app: FastifyInstance): void {
     if (!id) return renderError(req, reply, 404);
     await req.consoleSession!.api.disableWebhookSubscription(id);
     audit(req, 'webhook-subscription.disable', { webhook_subscription_id: id });
-    await setFlash(req, { kind: 'success', title: 'Subscription disabled', text: 'Nothing more is sent to it.' });
+    await setFlash(req, {
+      kind: 'success',
+      title: 'Subscription disabled',
+      text: 'Nothing more is sent to it.',
+    });
     const back = (req.body as Record<string, unknown>).lead_provider_id;
     return reply.redirect(
       typeof back === 'string' && UUID.test(back) ? `/lead-providers/${back}` : '/webhook-subscriptions',
