@@ -5,9 +5,24 @@ import { createDqtPushService, type DqtPushService } from '@npq/training';
 import { createRedis } from '@npq/service-kit';
 import { TEST_REDIS_URL } from '@npq/test-kit';
 import { startSystem, type System } from '../support/system';
-import { AMBITION, BPN, CHURCH, createAcceptedApplication, createApplication, samePerson } from '../support/fixtures';
+import {
+  AMBITION,
+  BPN,
+  CHURCH,
+  createAcceptedApplication,
+  createApplication,
+  samePerson,
+} from '../support/fixtures';
 import { eventually } from '../support/eventually';
-import { adminStatements, at, authoriseAndPay, declareOk, runCutoff, startedAttributes, statementFor } from '../support/finance';
+import {
+  adminStatements,
+  at,
+  authoriseAndPay,
+  declareOk,
+  runCutoff,
+  startedAttributes,
+  statementFor,
+} from '../support/finance';
 import { FakeDqt, newTrn, passedOutcomeFor } from '../support/dqt';
 
 // The operators' admin API (docs/operations.md, "Admin API for operators"), through the gateway with every
@@ -165,7 +180,8 @@ describe('parked messages', () => {
     // Training, finance and webhooks handle person.updated: each parks it (a message that cannot be read as
     // an event is parked at once).
     const rows = await eventually(
-      async () => (await parked()).filter((m) => m.attributes.subject === subject && m.attributes.event_id === null),
+      async () =>
+        (await parked()).filter((m) => m.attributes.subject === subject && m.attributes.event_id === null),
       (found) => found.length === 3,
       10_000,
     );
@@ -205,7 +221,10 @@ describe('parked messages', () => {
 
     const discarded = await system.admin.post(`/admin/v1/parked-messages/${row.id}/discard`);
     expect(discarded.status).toBe(200);
-    expect(discarded.body.data.attributes).toMatchObject({ state: 'discarded', resolved_at: expect.any(String) });
+    expect(discarded.body.data.attributes).toMatchObject({
+      state: 'discarded',
+      resolved_at: expect.any(String),
+    });
     expect(discarded.body.data.attributes).not.toHaveProperty('payload');
     const twice = await system.admin.post(`/admin/v1/parked-messages/${row.id}/discard`);
     expect(twice.status).toBe(200);
@@ -226,7 +245,11 @@ describe('parked messages', () => {
 
   it('redrives a message parked through a defect once it is fixed: applied once, idempotent', async () => {
     const { participantId } = await (async () => {
-      const app = await createAcceptedApplication(system, { full_name: 'Before Redrive' }, { at: '2025-09-15T10:00:00Z' });
+      const app = await createAcceptedApplication(
+        system,
+        { full_name: 'Before Redrive' },
+        { at: '2025-09-15T10:00:00Z' },
+      );
       return { participantId: app.attributes.participant_id as string };
     })();
     // The defect: training cannot apply person.updated events (its inbox insert fails, the database up).
@@ -256,18 +279,33 @@ describe('parked messages', () => {
       const provider = system.provider(AMBITION.id);
       const stale = await provider.get(`/api/v3/participants/npq/${participantId}`);
       expect(stale.body.data.attributes.full_name).toBe('Before Redrive');
+      // Redriven before the fix: the handler fails again, nothing of it is kept, one delivery more.
+      const tooEarly = await system.admin.post(`/admin/v1/parked-messages/${message.id}/redrive`);
+      expect(tooEarly.status).toBe(409);
+      expect(tooEarly.body.errors[0].detail).toContain('simulated defect');
+      const still = await system.admin.get(`/admin/v1/parked-messages/${message.id}`);
+      expect(still.body.data.attributes).toMatchObject({ state: 'parked', deliveries: 6, resolved_at: null });
+      expect(
+        (await provider.get(`/api/v3/participants/npq/${participantId}`)).body.data.attributes.full_name,
+      ).toBe('Before Redrive');
     } finally {
       // The fix.
       await sql(`drop trigger if exists admin_ops_defect on training.inbox`);
       await sql(`drop function if exists training.admin_ops_defect()`);
     }
 
-    const redriven = await system.admin.post(`/admin/v1/parked-messages/${message.id}/redrive`);
+    // Two operators at once: both see it redriven; the row lock lets one apply it, the other finds it done.
+    const [redriven, concurrent] = await Promise.all([
+      system.admin.post(`/admin/v1/parked-messages/${message.id}/redrive`),
+      system.admin.post(`/admin/v1/parked-messages/${message.id}/redrive`),
+    ]);
     expect(redriven.status).toBe(200);
+    expect(concurrent.status).toBe(200);
+    expect(concurrent.body.data.attributes.resolved_at).toBe(redriven.body.data.attributes.resolved_at);
     expect(redriven.body.data).toMatchObject({
       id: message.id,
       type: 'parked-message',
-      attributes: { state: 'redriven', resolved_at: expect.any(String), deliveries: 5 },
+      attributes: { state: 'redriven', resolved_at: expect.any(String), deliveries: 6 },
     });
     const provider = system.provider(AMBITION.id);
     const fresh = await provider.get(`/api/v3/participants/npq/${participantId}`);
@@ -311,7 +349,12 @@ describe('statements', () => {
   const specialist = (overrides: Record<string, unknown> = {}) =>
     createAcceptedApplication(
       system,
-      { lead_provider_id: CHURCH.id, cohort: '2024', course_identifier: 'npq-leading-teaching', ...overrides },
+      {
+        lead_provider_id: CHURCH.id,
+        cohort: '2024',
+        course_identifier: 'npq-leading-teaching',
+        ...overrides,
+      },
       { at: '2024-09-15T10:00:00Z' },
     );
   const church = () => system.provider(CHURCH.id);
@@ -359,8 +402,15 @@ describe('statements', () => {
       }
     }
     for (const id of clawed) {
-      const res = await church().put(`/api/v3/participant-declarations/${id}/void`, undefined, at('2025-04-10T09:00:00Z'));
-      expect(res.body.data.attributes).toMatchObject({ state: 'awaiting-clawback', clawback_statement_id: june.id });
+      const res = await church().put(
+        `/api/v3/participant-declarations/${id}/void`,
+        undefined,
+        at('2025-04-10T09:00:00Z'),
+      );
+      expect(res.body.data.attributes).toMatchObject({
+        state: 'awaiting-clawback',
+        clawback_statement_id: june.id,
+      });
       onJune.push(id);
     }
     june = (await system.admin.get(`/admin/v1/statements/${june.id}`)).body.data;
@@ -424,7 +474,9 @@ describe('statements', () => {
     expect(rows.every((r) => r.type === 'statement-declaration')).toBe(true);
     const clawback = rows.find((r) => r.attributes.state === 'awaiting-clawback')!;
     expect(Number(clawback.attributes.amount)).toBeLessThan(0);
-    const page = await system.admin.get(`/admin/v1/statements/${june.id}/declarations?page[per_page]=5&page[page]=2`);
+    const page = await system.admin.get(
+      `/admin/v1/statements/${june.id}/declarations?page[per_page]=5&page[page]=2`,
+    );
     expect(page.body.data.map((r: Row) => r.id)).toEqual(rows.slice(5, 10).map((r) => r.id));
 
     const csv = await system.admin.get(`/admin/v1/statements/${june.id}/declarations`, {
@@ -434,7 +486,9 @@ describe('statements', () => {
     expect(csv.headers['content-type']).toMatch(/^text\/csv/);
     expect(csv.headers['content-disposition']).toBe(`attachment; filename="statement-${june.id}.csv"`);
     const lines = csv.text.trimEnd().split('\n');
-    expect(lines[0]).toBe('id,participant_id,course_identifier,declaration_type,state,declaration_date,amount');
+    expect(lines[0]).toBe(
+      'id,participant_id,course_identifier,declaration_type,state,declaration_date,amount',
+    );
     expect(lines.slice(1)).toEqual(
       rows.map((r) =>
         [
@@ -451,7 +505,9 @@ describe('statements', () => {
   });
 
   it('filters statements by state; 404 for unknown statements', async () => {
-    const paid = await system.admin.get(`/admin/v1/statements?filter[lead_provider_id]=${CHURCH.id}&filter[state]=paid`);
+    const paid = await system.admin.get(
+      `/admin/v1/statements?filter[lead_provider_id]=${CHURCH.id}&filter[state]=paid`,
+    );
     expect(paid.status).toBe(200);
     expect(paid.body.data.length).toBeGreaterThan(0);
     expect(paid.body.data.every((s: Row) => s.attributes.state === 'paid')).toBe(true);
@@ -490,7 +546,13 @@ describe('people', () => {
   });
 
   it('finds a person by id, TRN or email (any case), and nobody by anything else', async () => {
-    for (const q of [person.id, person.id.toUpperCase(), person.trn, person.email, person.email.toLowerCase()]) {
+    for (const q of [
+      person.id,
+      person.id.toUpperCase(),
+      person.trn,
+      person.email,
+      person.email.toLowerCase(),
+    ]) {
       const res = await system.admin.get(`/admin/v1/participants?q=${encodeURIComponent(q)}`);
       expect([q, res.status, res.body.data.map((p: Row) => p.id)]).toEqual([q, 200, [person.id]]);
     }
@@ -514,7 +576,10 @@ describe('people', () => {
   });
 
   it('shows a person with every application and, after a merge, the id-change trail', async () => {
-    const duplicate = await createApplication(system.admin, { lead_provider_id: CHURCH.id, course_identifier: 'npq-leading-teaching' });
+    const duplicate = await createApplication(system.admin, {
+      lead_provider_id: CHURCH.id,
+      course_identifier: 'npq-leading-teaching',
+    });
     const duplicateId = duplicate.attributes.participant_id as string;
 
     const preview = await system.admin.get(
@@ -539,7 +604,9 @@ describe('people', () => {
       allowed: false,
       conflicts: [`The participant '${UNKNOWN}' does not exist`],
     });
-    const intoItself = await system.admin.get(`/admin/v1/participants/${duplicateId}/merge-preview?into_participant_id=${duplicateId}`);
+    const intoItself = await system.admin.get(
+      `/admin/v1/participants/${duplicateId}/merge-preview?into_participant_id=${duplicateId}`,
+    );
     expect(intoItself.body.data.attributes.conflicts).toEqual(['A participant cannot be merged into itself']);
 
     const merged = await system.admin.post(`/admin/v1/participants/${duplicateId}/merge`, {
@@ -567,7 +634,11 @@ describe('people', () => {
       funded_place: true,
       created_at: expect.any(String),
     });
-    expect(a.applications[1]).toMatchObject({ lead_provider_id: BPN.id, status: 'pending', training_status: null });
+    expect(a.applications[1]).toMatchObject({
+      lead_provider_id: BPN.id,
+      status: 'pending',
+      training_status: null,
+    });
     expect(a.participant_id_changes).toEqual([
       { from_participant_id: duplicateId, to_participant_id: person.id, changed_at: expect.any(String) },
     ]);
@@ -576,13 +647,20 @@ describe('people', () => {
     expect((await system.admin.get(`/admin/v1/participants/${duplicateId}`)).status).toBe(404);
     expect((await system.admin.get(`/admin/v1/participants?q=${duplicateId}`)).body.data).toEqual([]);
     expect(
-      (await system.admin.get(`/admin/v1/participants/${duplicateId}/merge-preview?into_participant_id=${person.id}`))
-        .status,
+      (
+        await system.admin.get(
+          `/admin/v1/participants/${duplicateId}/merge-preview?into_participant_id=${person.id}`,
+        )
+      ).status,
     ).toBe(404);
   });
 
   it('previews a merge that would leave a person accepted twice as not allowed', async () => {
-    const other = await createAcceptedApplication(system, { course_identifier: 'npq-headship' }, { at: '2025-09-15T10:00:00Z' });
+    const other = await createAcceptedApplication(
+      system,
+      { course_identifier: 'npq-headship' },
+      { at: '2025-09-15T10:00:00Z' },
+    );
     const res = await system.admin.get(
       `/admin/v1/participants/${other.attributes.participant_id}/merge-preview?into_participant_id=${person.id}`,
     );
@@ -642,7 +720,9 @@ describe('POST /admin/v1/outcome-deliveries/retry-failed', () => {
     healthy = true;
     const res = await system.admin.post('/admin/v1/outcome-deliveries/retry-failed');
     expect(res.status).toBe(202);
-    expect(res.body).toEqual({ data: { type: 'outcome-delivery-retry', attributes: { queued: expect.any(Number) } } });
+    expect(res.body).toEqual({
+      data: { type: 'outcome-delivery-retry', attributes: { queued: expect.any(Number) } },
+    });
     expect(res.body.data.attributes.queued).toBeGreaterThanOrEqual(1);
     const sent = await eventually(deliveryOf, (d) => d?.attributes.state === 'sent', 10_000);
     expect(sent!.attributes.last_status_code).toBe(204);

@@ -90,12 +90,18 @@ export function addInternalOpsRoutes(
   const openQueues = async (): Promise<Queue[]> => {
     redis ??= createRequestPathRedis(runtime.config.REDIS_URL, `${service}-ops`, runtime.logger, 500);
     if (redis.status !== 'ready') {
+      const connection = redis;
       await new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error('redis not ready')), 400);
-        redis!.once('ready', () => {
+        // The listener goes with the timeout, so a status page polled while Redis is away leaks none.
+        const ready = () => {
           clearTimeout(timer);
           resolve();
-        });
+        };
+        const timer = setTimeout(() => {
+          connection.off('ready', ready);
+          reject(new Error('redis not ready'));
+        }, 400);
+        connection.once('ready', ready);
       });
     }
     queues ??= queueNames.map((name) =>
@@ -123,7 +129,9 @@ export function addInternalOpsRoutes(
           active: counts.active ?? 0,
           delayed: counts.delayed ?? 0,
           failed: counts.failed ?? 0,
-          oldest_waiting_age_seconds: oldest ? Math.max(0, Math.round((Date.now() - oldest.timestamp) / 1000)) : null,
+          oldest_waiting_age_seconds: oldest
+            ? Math.max(0, Math.round((Date.now() - oldest.timestamp) / 1000))
+            : null,
         };
       }),
     );
@@ -187,8 +195,10 @@ export function addInternalOpsRoutes(
     requireAdmin(req);
     const query = req.query as Record<string, unknown>;
     const state = query.state ?? 'parked';
-    if (!isParkedMessageState(state)) throw badRequest("The 'state' must be one of parked, redriven, discarded");
-    const limit = Math.min(MAX_LIST, Math.max(1, Number.parseInt(String(query.limit ?? MAX_LIST), 10) || 1));
+    if (!isParkedMessageState(state))
+      throw badRequest("The 'state' must be one of parked, redriven, discarded");
+    const asked = typeof query.limit === 'string' ? Number.parseInt(query.limit, 10) : MAX_LIST;
+    const limit = Math.min(MAX_LIST, Math.max(1, Number.isNaN(asked) ? MAX_LIST : asked));
     const rows = await listParkedMessages(orm, state, limit);
     return { data: rows.map((m) => parkedMessageJson(service, m, false)) };
   });

@@ -130,7 +130,12 @@ export async function redriveParkedMessage(ctx: RedriveContext, id: string): Pro
         throw conflict('state', 'The message was discarded; it cannot be redriven.');
       }
       if (!ctx.consumer) return { failed: 'this service has no event consumer' };
-      const read = readEventMessage(message.subject, message.payload ?? '', ctx.consumer.handlers, ctx.naming);
+      const read = readEventMessage(
+        message.subject,
+        message.payload ?? '',
+        ctx.consumer.handlers,
+        ctx.naming,
+      );
       if ('error' in read) return { failed: read.error };
       try {
         // A savepoint: a failing handler's writes are undone, the row lock stays for the update below.
@@ -140,10 +145,9 @@ export async function redriveParkedMessage(ctx: RedriveContext, id: string): Pro
       } catch (err) {
         return { failed: err instanceof Error ? err.message : String(err) };
       }
-      await em.execute(
-        `update ${table(em)} set state = 'redriven', resolved_at = now() where id = ?`,
-        [message.id],
-      );
+      await em.execute(`update ${table(em)} set state = 'redriven', resolved_at = now() where id = ?`, [
+        message.id,
+      ]);
       return (await load(em, message.id, false))!;
     });
   if (!('failed' in outcome)) return outcome;

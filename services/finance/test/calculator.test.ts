@@ -1,4 +1,5 @@
 import {
+  breakdownStatement,
   calculateCourse,
   formatMoney,
   money,
@@ -163,5 +164,97 @@ describe('payment calculation (docs/domain.md#money)', () => {
     expect(formatMoney(money('-0.001'))).toBe('0.00');
     expect(formatMoney(money('-320'))).toBe('-320.00');
     expect(formatMoney(money('1e-30').plus('0.1').plus('0.2'))).toBe('0.30');
+  });
+});
+
+describe('statement breakdown (docs/domain.md#money): the calculation line by line', () => {
+  const lines = (b: ReturnType<typeof breakdownStatement>) => [
+    ...b.outputPayments.map((l) => l.subtotal),
+    b.targetedDeliveryFunding.subtotal,
+    ...b.serviceFees.map((f) => f.subtotal),
+    ...b.clawbacks.map((l) => l.subtotal),
+    ...b.adjustments.map((a) => a.amount),
+  ];
+
+  it('splits the worked example into lines that add up exactly to its total', () => {
+    const counts = {
+      ...EXAMPLE_COUNTS,
+      tdfRefundable: 1,
+      refundable: 3,
+      refundableByType: { started: 1, 'retained-1': 2 },
+    };
+    const special = {
+      ...FACTORY,
+      courseIdentifier: 'npq-early-headship-coaching-offer',
+      specialCourse: true,
+    };
+    const s = calculateStatement({
+      period: { year: 2025, month: 6, cohortStartYear: 2024 },
+      contracts: [
+        { terms: FACTORY, counts },
+        { terms: special, counts: { ...NO_COUNTS, started: 5 } },
+      ],
+      adjustments: ['250.00', '-100.00'],
+      reconcileAmount: '12.34',
+      voidedDeclarations: 0,
+    });
+    const b = breakdownStatement(s, [
+      { description: 'Bonus', amount: '250.00' },
+      { description: 'Correction', amount: '-100.00' },
+    ]);
+    expect(
+      b.outputPayments.map((l) => [l.courseIdentifier, l.declarationType, l.count, formatMoney(l.subtotal)]),
+    ).toEqual([
+      ['npq-leading-teaching', 'started', 10, '1600.00'],
+      ['npq-leading-teaching', 'retained-1', 4, '640.00'],
+    ]);
+    expect(
+      b.clawbacks.map((l) => [l.declarationType, l.paymentType, l.count, formatMoney(l.subtotal)]),
+    ).toEqual([
+      ['started', 'output', 1, '-160.00'],
+      ['retained-1', 'output', 2, '-320.00'],
+      ['started', 'targeted_delivery_funding', 1, '-100.00'],
+    ]);
+    expect(b.targetedDeliveryFunding).toMatchObject({ count: 3 });
+    expect(formatMoney(b.targetedDeliveryFunding.unitPrice!)).toBe('100.00');
+    expect(
+      b.serviceFees.map((f) => [f.participants, formatMoney(f.monthlyFee), formatMoney(f.subtotal)]),
+    ).toEqual([[72, '16.84', '1212.63']]);
+    expect(b.adjustments.map((a) => [a.description, formatMoney(a.amount)])).toEqual([
+      ['Bonus', '250.00'],
+      ['Correction', '-100.00'],
+      ['Reconcile amount', '12.34'],
+    ]);
+    // Exactly, before display rounding; the special course is in neither.
+    expect(
+      lines(b)
+        .reduce((sum, v) => sum.plus(v), money(0))
+        .equals(s.totalPayment),
+    ).toBe(true);
+    expect(b.total).toBe(s.totalPayment);
+  });
+
+  it('a fixed monthly fee is one line without participants; TDF outside its period has no lines', () => {
+    const s = calculateStatement({
+      period: { year: 2025, month: 11, cohortStartYear: 2024 },
+      contracts: [
+        {
+          terms: { ...FACTORY, monthlyServiceFee: '500.00' },
+          counts: { ...EXAMPLE_COUNTS, tdfRefundable: 1, refundableByType: { 'retained-1': 2 } },
+        },
+      ],
+      adjustments: [],
+      reconcileAmount: null,
+      voidedDeclarations: 0,
+    });
+    const b = breakdownStatement(s, []);
+    expect(b.serviceFees.map((f) => [f.participants, formatMoney(f.monthlyFee)])).toEqual([[null, '500.00']]);
+    expect(b.targetedDeliveryFunding).toMatchObject({ count: 0, unitPrice: null });
+    expect(b.clawbacks.filter((l) => l.paymentType === 'targeted_delivery_funding')).toEqual([]);
+    expect(
+      lines(b)
+        .reduce((sum, v) => sum.plus(v), money(0))
+        .equals(s.totalPayment),
+    ).toBe(true);
   });
 });

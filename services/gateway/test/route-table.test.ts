@@ -36,6 +36,16 @@ describe('gateway route table', () => {
     ['/admin/v1/finance/statement-cutoffs', 'finance', 'admin'],
     ['/api/v3/webhook-subscriptions/{id}/ping', 'webhooks', 'lead_provider'],
     ['/admin/v1/webhook-subscriptions', 'webhooks', 'admin'],
+    // The operators' additions (docs/operations.md): gateway fan-out, and a finance path under participants.
+    ['/admin/v1/system/status', 'gateway', 'admin'],
+    ['/admin/v1/parked-messages', 'gateway', 'admin'],
+    ['/admin/v1/parked-messages/{id}/redrive', 'gateway', 'admin'],
+    ['/admin/v1/participants', 'applications', 'admin'],
+    ['/admin/v1/participants/{id}', 'applications', 'admin'],
+    ['/admin/v1/participants/{id}/merge-preview', 'applications', 'admin'],
+    ['/admin/v1/participants/{id}/declarations', 'finance', 'admin'],
+    ['/admin/v1/statements/{id}/breakdown', 'finance', 'admin'],
+    ['/admin/v1/outcome-deliveries/retry-failed', 'training', 'admin'],
   ])('%s belongs to %s (%s)', (path, owner, scope) => {
     expect(ownerOf(path)).toBe(owner);
     expect(scopeOf(path)).toBe(scope);

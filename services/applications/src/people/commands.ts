@@ -129,7 +129,11 @@ export interface MergePreview {
  * What `mergeParticipants` would do, without locks or changes (GET …/merge-preview): the same checks and
  * messages, all of them collected instead of the first one thrown. 404 for an unknown or retired `{id}`.
  */
-export async function previewMerge(em: EntityManager, retiredId: string, intoId: unknown): Promise<MergePreview> {
+export async function previewMerge(
+  em: EntityManager,
+  retiredId: string,
+  intoId: unknown,
+): Promise<MergePreview> {
   const retired = await em.findOne(PersonSchema, { id: retiredId });
   if (!retired || retired.retiredIntoId) throw notFound();
   const conflicts: string[] = [];

@@ -27,7 +27,11 @@ export function peopleRoutes(app: FastifyInstance, runtime: ServiceRuntime): voi
     const q = ListQuery.forAdmin(req);
     const page = q.page();
     const term = (req.query as Record<string, unknown>).q;
-    const people = await searchPeople(req.em, typeof term === 'string' && term !== '' ? term : undefined, page);
+    const people = await searchPeople(
+      req.em,
+      typeof term === 'string' && term !== '' ? term : undefined,
+      page,
+    );
     return list(people.map(serializeParticipantSummary));
   });
 
@@ -35,7 +39,10 @@ export function peopleRoutes(app: FastifyInstance, runtime: ServiceRuntime): voi
   app.get<{ Params: { id: string } }>('/admin/v1/participants/:id', async (req) => {
     requireAdmin(req);
     if (!isUuid(req.params.id)) throw notFound();
-    const person = await req.em.findOne(PersonSchema, { id: req.params.id.toLowerCase(), retiredIntoId: null });
+    const person = await req.em.findOne(PersonSchema, {
+      id: req.params.id.toLowerCase(),
+      retiredIntoId: null,
+    });
     if (!person) throw notFound();
     const [applications, changes] = await Promise.all([
       applicationsOfPerson(req.em, person.id),

@@ -245,7 +245,12 @@ export interface BreakdownLine {
 export interface StatementBreakdown {
   outputPayments: BreakdownLine[];
   targetedDeliveryFunding: { count: number; unitPrice: Money | null; subtotal: Money };
-  serviceFees: { courseIdentifier: string; participants: number | null; monthlyFee: Money; subtotal: Money }[];
+  serviceFees: {
+    courseIdentifier: string;
+    participants: number | null;
+    monthlyFee: Money;
+    subtotal: Money;
+  }[];
   clawbacks: (BreakdownLine & { paymentType: 'output' | 'targeted_delivery_funding' })[];
   adjustments: { description: string; amount: Money }[];
   total: Money;

@@ -1,7 +1,12 @@
 import { dasherizeState, type ApiComponents } from '@npq/contracts';
 import { toRfc3339 } from '@npq/service-kit';
 import type { StatementDeclarationView } from '../declarations/repository';
-import { formatMoney, type Money, type StatementBreakdown, type StatementCalculation } from '../payments/rules';
+import {
+  formatMoney,
+  type Money,
+  type StatementBreakdown,
+  type StatementCalculation,
+} from '../payments/rules';
 import type { StatementView } from './repository';
 
 type Schemas = ApiComponents['schemas'];
@@ -119,7 +124,9 @@ export function serializeBreakdown(s: StatementView, b: StatementBreakdown): Sch
       targeted_delivery_funding: {
         count: b.targetedDeliveryFunding.count,
         unit_price:
-          b.targetedDeliveryFunding.unitPrice === null ? null : formatMoney(b.targetedDeliveryFunding.unitPrice),
+          b.targetedDeliveryFunding.unitPrice === null
+            ? null
+            : formatMoney(b.targetedDeliveryFunding.unitPrice),
         subtotal: formatMoney(b.targetedDeliveryFunding.subtotal),
       },
       service_fees: b.serviceFees.map((f) => ({
@@ -177,6 +184,7 @@ function csvField(value: string): string {
 /** The same rows as CSV: a header row (`id` then the attribute names), one line per declaration, CRLF-free. */
 export function statementDeclarationsCsv(rows: Schemas['AdminStatementDeclaration'][]): string {
   const lines = [['id', ...CSV_COLUMNS].join(',')];
-  for (const r of rows) lines.push([r.id, ...CSV_COLUMNS.map((c) => r.attributes[c])].map(csvField).join(','));
+  for (const r of rows)
+    lines.push([r.id, ...CSV_COLUMNS.map((c) => r.attributes[c])].map(csvField).join(','));
   return `${lines.join('\n')}\n`;
 }

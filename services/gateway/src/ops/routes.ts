@@ -151,18 +151,20 @@ export function opsRoutes(
     return { data: parkedResource(found.body.data, true) };
   });
 
-  const act = (action: 'redrive' | 'discard') => async (req: { params: { id: string }; id: string }, reply: FastifyReply) => {
-    const found = await locate(req.params.id, req.id);
-    const answer = await fanOut.call<{ data: ParkedAttributes } | Record<string, unknown>>(
-      found.service,
-      'POST',
-      `/internal/ops/parked-messages/${encodeURIComponent(found.body.data.id)}/${action}`,
-      req.id,
-    );
-    if (!answer) return reply.status(503).send({ error: 'Service unavailable' });
-    if (answer.status !== 200) return reply.status(answer.status).send(answer.body);
-    return { data: parkedResource((answer.body as { data: ParkedAttributes }).data, false) };
-  };
+  const act =
+    (action: 'redrive' | 'discard') =>
+    async (req: { params: { id: string }; id: string }, reply: FastifyReply) => {
+      const found = await locate(req.params.id, req.id);
+      const answer = await fanOut.call<{ data: ParkedAttributes } | Record<string, unknown>>(
+        found.service,
+        'POST',
+        `/internal/ops/parked-messages/${encodeURIComponent(found.body.data.id)}/${action}`,
+        req.id,
+      );
+      if (!answer) return reply.status(503).send({ error: 'Service unavailable' });
+      if (answer.status !== 200) return reply.status(answer.status).send(answer.body);
+      return { data: parkedResource((answer.body as { data: ParkedAttributes }).data, false) };
+    };
   app.post<{ Params: { id: string } }>('/admin/v1/parked-messages/:id/redrive', act('redrive'));
   app.post<{ Params: { id: string } }>('/admin/v1/parked-messages/:id/discard', act('discard'));
 }

@@ -43,7 +43,9 @@ export class SubscriptionRepository {
   /** Subscriptions per state (the operators' status page, docs/operations.md "System status"). */
   async countByState(): Promise<{ active: number; failing: number; disabled: number }> {
     const [active, failing, disabled] = await Promise.all(
-      (['active', 'failing', 'disabled'] as const).map((state) => this.em.count(SubscriptionSchema, { state })),
+      (['active', 'failing', 'disabled'] as const).map((state) =>
+        this.em.count(SubscriptionSchema, { state }),
+      ),
     );
     return { active: active!, failing: failing!, disabled: disabled! };
   }
