@@ -99,7 +99,7 @@ beforeAll(async () => {
   browser = await chromium.launch({ executablePath: CHROMIUM });
   context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
   page = await context.newPage();
-}, 300_000);
+}, 600_000);
 
 afterAll(async () => {
   await context?.close();
