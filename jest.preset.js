@@ -17,7 +17,10 @@ module.exports = {
   },
   transformIgnorePatterns: [`/node_modules/(?!(\\.pnpm/)?(${esmOnly.join('|')})[@/])`],
   moduleNameMapper: {
-    '^@npq/(gateway|applications|training|finance|webhooks)$': path.join(__dirname, 'services/$1/src'),
+    '^@npq/(gateway|applications|training|finance|webhooks|console)$': path.join(
+      __dirname,
+      'services/$1/src',
+    ),
     // The client package's directory (packages/client) differs from its published name.
     '^@npq/lead-provider-client$': path.join(__dirname, 'packages/client/src'),
     '^@npq/([a-z-]+)$': path.join(__dirname, 'packages/$1/src'),

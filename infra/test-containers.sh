@@ -2,9 +2,9 @@
 # The platform in real containers, end to end (CI runs it; README "Containers" has its duration):
 #   1. podman, runc, debootstrap, podman-compose from Debian (installed when missing); the base images
 #      built without an image registry and cached (infra/containers/ensure-podman.sh);
-#   2. every image built from infra/Dockerfile (gateway, applications, training, finance, webhooks);
+#   2. every image built from infra/Dockerfile (gateway, applications, training, finance, webhooks, console);
 #   3. the whole system up with compose (infra/compose.yaml): PostgreSQL, Redis, NATS JetStream, the
-#      migrations and seeds, two replicas of every service and worker, two gateways;
+#      migrations and seeds, two replicas of every service and worker, two gateways, two ops consoles;
 #   4. test/containers/check.ts against it: a functional slice of the black-box suite (responses checked
 #      against the OpenAPI document), the workers' probes and metrics, then kill-and-restart of one replica
 #      of each component under write load, with the no-lost-write / applied-once / outbox / parked checks;
@@ -39,14 +39,15 @@ fail() {
 # Random secrets for this run (the compose file has no defaults for them).
 secret() { od -An -tx1 -N16 /dev/urandom | tr -d ' \n'; }
 export POSTGRES_PASSWORD="$(secret)" NPQ_ADMIN_TOKEN="$(secret)" INTERNAL_API_SECRET="$(secret)"
-export TOKEN_HMAC_SECRET="$(secret)" DQT_API_KEY="$(secret)" LOG_LEVEL="${LOG_LEVEL:-warn}"
+export TOKEN_HMAC_SECRET="$(secret)" DQT_API_KEY="$(secret)" CONSOLE_SESSION_SECRET="$(secret)"
+export LOG_LEVEL="${LOG_LEVEL:-warn}"
 # Free loopback ports for what is published (the gateways and the stand-in DQT's request log): other
 # processes on the machine may hold the defaults.
-read -r GATEWAY_A_PORT GATEWAY_B_PORT DQT_PORT < <(node -e "
+read -r GATEWAY_A_PORT GATEWAY_B_PORT DQT_PORT CONSOLE_A_PORT CONSOLE_B_PORT < <(node -e "
 const net = require('node:net');
-Promise.all([0, 1, 2].map(() => new Promise((ok) => { const s = net.createServer().listen(0, '127.0.0.1', () => { const p = s.address().port; s.close(() => ok(p)); }); })))
+Promise.all([0, 1, 2, 3, 4].map(() => new Promise((ok) => { const s = net.createServer().listen(0, '127.0.0.1', () => { const p = s.address().port; s.close(() => ok(p)); }); })))
   .then((ports) => console.log(ports.join(' ')));")
-export GATEWAY_A_PORT GATEWAY_B_PORT DQT_PORT
+export GATEWAY_A_PORT GATEWAY_B_PORT DQT_PORT CONSOLE_A_PORT CONSOLE_B_PORT
 
 teardown() {
   local rc=$?
@@ -90,7 +91,7 @@ say "images from infra/Dockerfile"
 mkdir -p "$WORK/context"
 git ls-files -z --cached --others --exclude-standard |
   tar --null -T - --ignore-failed-read -cf - 2>/dev/null | tar -C "$WORK/context" -xf -
-for target in gateway applications training finance webhooks; do
+for target in gateway applications training finance webhooks console; do
   if podman build -q --format docker -f "$WORK/context/infra/Dockerfile" --target "$target" -t "localhost/npq-$target:local" "$WORK/context" >"$WORK/build-$target.log" 2>&1; then
     pass "image npq-$target ($(podman image inspect --format '{{.Size}}' "localhost/npq-$target:local" | awk '{printf "%d MB", $1/1000000}'))"
   else
@@ -99,7 +100,7 @@ for target in gateway applications training finance webhooks; do
     exit 1
   fi
 done
-for target in gateway applications training finance webhooks; do
+for target in gateway applications training finance webhooks console; do
   user="$(podman image inspect --format '{{.Config.User}}' "localhost/npq-$target:local")"
   entry="$(podman image inspect --format '{{join .Config.Entrypoint " "}}' "localhost/npq-$target:local")"
   health="$(podman image inspect --format '{{if .Config.Healthcheck}}yes{{end}}' "localhost/npq-$target:local")"
@@ -168,14 +169,14 @@ done
   exit 1
 }
 
-say "compose: two replicas of every service and worker, two gateways"
+say "compose: two replicas of every service and worker, two gateways, two ops consoles"
 SERVICES=(applications training finance webhooks applications-worker training-worker finance-worker webhooks-worker
-  gateway-a gateway-b)
+  gateway-a gateway-b console-a console-b)
 APPS=()
 for svc in applications training finance webhooks applications-worker training-worker finance-worker webhooks-worker; do
   APPS+=("npq_${svc}_1" "npq_${svc}_2")
 done
-APPS+=(npq-gateway-a npq-gateway-b)
+APPS+=(npq-gateway-a npq-gateway-b npq-console-a npq-console-b)
 "${COMPOSE[@]}" up -d --no-deps "${SERVICES[@]}" >>"$WORK/up.log" 2>&1 || {
   cat "$WORK/up.log"
   exit 1
@@ -199,6 +200,7 @@ fi
 say "functional slice, probes and metrics, kill-and-restart under load (test/containers/check.ts)"
 export NPQ_GATEWAYS="http://127.0.0.1:$GATEWAY_A_PORT,http://127.0.0.1:$GATEWAY_B_PORT"
 export NPQ_DQT_URL="http://127.0.0.1:$DQT_PORT" CHECK_REPORT="$WORK/report.json"
+export NPQ_CONSOLES="http://127.0.0.1:$CONSOLE_A_PORT,http://127.0.0.1:$CONSOLE_B_PORT"
 (cd test && timeout 900 pnpm exec tsx containers/check.ts) || true
 if [[ -f "$WORK/report.json" ]]; then
   read -r p f < <(node -e "const r=require('$WORK/report.json');console.log(r.passed,r.failed)")

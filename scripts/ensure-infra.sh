@@ -8,7 +8,22 @@
 #
 # Needs only bash and coreutils: reachability is tested with bash's /dev/tcp (and pg_isready if present).
 #   INFRA_TIMEOUT_S  seconds to wait for each service to answer after starting it (default 60)
+#
+#   --with-browser   also install Debian's Chromium (/usr/bin/chromium) when it is missing: the ops console's
+#                    browser tests drive it through playwright-core (no browser download; scripts/test.sh
+#                    passes this flag). CHROMIUM_PATH names another Chromium instead.
 set -euo pipefail
+
+WITH_BROWSER=false
+for arg in "$@"; do
+  case "$arg" in
+    --with-browser) WITH_BROWSER=true ;;
+    *)
+      printf '[ensure-infra] ERROR: unknown argument %s (only --with-browser)\n' "$arg" >&2
+      exit 2
+      ;;
+  esac
+done
 
 DATABASE_URL="${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/npq}"
 REDIS_URL="${REDIS_URL:-redis://127.0.0.1:6379}"
@@ -185,6 +200,19 @@ ensure_nats() {
     die "NATS at $host:$port started without JetStream (another nats-server on that port?)"
 }
 
+# Debian's Chromium for the console's Playwright tests (test/console/): installed from Debian's packages only.
+ensure_chromium() {
+  local bin="${CHROMIUM_PATH:-/usr/bin/chromium}"
+  if [[ -x "$bin" ]]; then
+    log "Chromium is installed ($bin)"
+    return
+  fi
+  [[ -z "${CHROMIUM_PATH:-}" ]] || die "CHROMIUM_PATH=$bin is not an executable"
+  apt_install chromium
+  [[ -x "$bin" ]] || die "apt-get installed chromium, but $bin is missing"
+}
+
 ensure_postgres
 ensure_redis
 ensure_nats
+[[ "$WITH_BROWSER" == false ]] || ensure_chromium

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Starts the whole platform on this machine: installs what it needs (pnpm, Node dependencies; Postgres,
-# Redis and NATS when none is reachable), builds, migrates, seeds, then runs the gateway, the four services
-# and the four workers as children of this script and prints the gateway URL and tokens.
+# Redis and NATS when none is reachable), builds, migrates, seeds, then runs the gateway, the four services,
+# the four workers and the ops console as children of this script and prints the gateway URL, the console
+# URL and tokens.
 #
 #   bash scripts/start.sh              full start
 #   bash scripts/start.sh --no-build   quick restart: skip pnpm install and the build
@@ -169,6 +170,7 @@ declare -A SERVICE_PORT=(
   [finance]="${FINANCE_PORT:-3003}"
   [webhooks]="${WEBHOOKS_PORT:-3004}"
 )
+CONSOLE_PORT_VALUE="${CONSOLE_PORT:-3100}"
 ADMIN_TOKEN="${NPQ_ADMIN_TOKEN:-dev-admin-token}"
 GATEWAY_HOST_VALUE="${GATEWAY_HOST:-0.0.0.0}"
 SERVICE_HOST_VALUE="${SERVICE_HOST:-127.0.0.1}"
@@ -190,6 +192,15 @@ export APPLICATIONS_URL="${APPLICATIONS_URL:-http://$URL_HOST:${SERVICE_PORT[app
 export TRAINING_URL="${TRAINING_URL:-http://$URL_HOST:${SERVICE_PORT[training]}}"
 export FINANCE_URL="${FINANCE_URL:-http://$URL_HOST:${SERVICE_PORT[finance]}}"
 export WEBHOOKS_URL="${WEBHOOKS_URL:-http://$URL_HOST:${SERVICE_PORT[webhooks]}}"
+# The console listens where the gateway does (CONSOLE_HOST, default 0.0.0.0) and calls it on loopback.
+CONSOLE_HOST_VALUE="${CONSOLE_HOST:-0.0.0.0}"
+case "$CONSOLE_HOST_VALUE" in
+  0.0.0.0 | :: | "[::]") CONSOLE_PUBLIC_HOST=localhost CONSOLE_PROBE_HOST=127.0.0.1 ;;
+  *) CONSOLE_PUBLIC_HOST="$CONSOLE_HOST_VALUE" CONSOLE_PROBE_HOST="$CONSOLE_HOST_VALUE" ;;
+esac
+[[ "$CONSOLE_PUBLIC_HOST" == *:* ]] && CONSOLE_PUBLIC_HOST="[$CONSOLE_PUBLIC_HOST]"
+CONSOLE_URL="http://$CONSOLE_PUBLIC_HOST:$CONSOLE_PORT_VALUE"
+export CONSOLE_GATEWAY_URL="${CONSOLE_GATEWAY_URL:-http://$GATEWAY_PROBE_HOST:$GATEWAY_PORT_VALUE}"
 
 mkdir -p "$LOG_DIR"
 
@@ -197,9 +208,9 @@ mkdir -p "$LOG_DIR"
 if [[ -f "$ROOT/.run/start.pid" ]] && kill -0 "$(cat "$ROOT/.run/start.pid")" 2>/dev/null; then
   die "scripts/start.sh is already running (pid $(cat "$ROOT/.run/start.pid")); stop it with Ctrl-C or: kill $(cat "$ROOT/.run/start.pid")"
 fi
-for p in "$GATEWAY_PORT_VALUE" "${SERVICE_PORT[applications]}" "${SERVICE_PORT[training]}" "${SERVICE_PORT[finance]}" "${SERVICE_PORT[webhooks]}"; do
+for p in "$GATEWAY_PORT_VALUE" "${SERVICE_PORT[applications]}" "${SERVICE_PORT[training]}" "${SERVICE_PORT[finance]}" "${SERVICE_PORT[webhooks]}" "$CONSOLE_PORT_VALUE" "${CONSOLE_METRICS_PORT:-9465}"; do
   if port_in_use 127.0.0.1 "$p"; then
-    die "port $p is already in use (another instance running?); stop it or choose other ports (GATEWAY_PORT, APPLICATIONS_PORT, TRAINING_PORT, FINANCE_PORT, WEBHOOKS_PORT)"
+    die "port $p is already in use (another instance running?); stop it or choose other ports (GATEWAY_PORT, APPLICATIONS_PORT, TRAINING_PORT, FINANCE_PORT, WEBHOOKS_PORT, CONSOLE_PORT, CONSOLE_METRICS_PORT)"
   fi
 done
 echo $$ >"$ROOT/.run/start.pid"
@@ -217,7 +228,7 @@ if [[ "$BUILD" == true ]]; then
   pnpm install --frozen-lockfile
 else
   [[ -d node_modules ]] || die "--no-build: node_modules is missing; run without --no-build first"
-  for svc in "${SERVICES[@]}"; do
+  for svc in "${SERVICES[@]}" console; do
     [[ -f "services/$svc/dist/server.js" ]] || die "--no-build: services/$svc/dist is missing; run without --no-build first"
   done
 fi
@@ -264,6 +275,7 @@ spawn gateway node services/gateway/dist/server.js
 for svc in applications training finance webhooks; do
   spawn "$svc-worker" node "services/$svc/dist/worker.js"
 done
+spawn console node services/console/dist/server.js
 
 say "Waiting for /health/ready"
 declare -A READY=()
@@ -271,10 +283,12 @@ deadline=$((SECONDS + START_TIMEOUT_S))
 while :; do
   check_children
   pending=()
-  for name in gateway applications training finance webhooks; do
+  for name in gateway applications training finance webhooks console; do
     [[ -n "${READY[$name]:-}" ]] && continue
     if [[ "$name" == gateway ]]; then
       code="$(http_status "$GATEWAY_PROBE_HOST" "$GATEWAY_PORT_VALUE" /health/ready)"
+    elif [[ "$name" == console ]]; then
+      code="$(http_status "$CONSOLE_PROBE_HOST" "$CONSOLE_PORT_VALUE" /health/ready)"
     else
       code="$(http_status "$PROBE_HOST" "${SERVICE_PORT[$name]}" /health/ready)"
     fi
@@ -337,8 +351,9 @@ say "NPQ Lead Provider API is running"
 cat <<EOF
   Gateway:      $GATEWAY_URL
   Swagger UI:   $GATEWAY_URL/api/docs/v3
-  Admin token:  $ADMIN_TOKEN   (NPQ_ADMIN_TOKEN; for /admin/v1)
-  Sandbox:      ${SANDBOX:-true}   Logs: .run/logs/   Processes: gateway, applications, training, finance, webhooks, 4 workers
+  Ops console:  $CONSOLE_URL   (sign in with the admin token; docs/console.md)
+  Admin token:  $ADMIN_TOKEN   (NPQ_ADMIN_TOKEN; for /admin/v1 and the console)
+  Sandbox:      ${SANDBOX:-true}   Logs: .run/logs/   Processes: gateway, applications, training, finance, webhooks, 4 workers, console
 
   API tokens (one bootstrap token per lead provider, for /api/v3; all tokens: GET /admin/v1/api-tokens):
 EOF

@@ -16,8 +16,8 @@ npq_ensure_node
 npq_ensure_pnpm
 echo "==> Installing dependencies (pnpm install --frozen-lockfile)"
 pnpm install --frozen-lockfile
-echo "==> Checking PostgreSQL, Redis and NATS"
-bash "$ROOT/scripts/ensure-infra.sh"
+echo "==> Checking PostgreSQL, Redis and NATS, and Chromium for the console's browser tests"
+bash "$ROOT/scripts/ensure-infra.sh" --with-browser
 
 echo "==> pnpm test"
 mkdir -p "$ROOT/.run"

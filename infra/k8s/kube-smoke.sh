@@ -23,6 +23,7 @@ const secret = {
   INTERNAL_API_SECRET: process.env.INTERNAL_API_SECRET,
   TOKEN_HMAC_SECRET: process.env.TOKEN_HMAC_SECRET,
   DQT_API_KEY: process.env.DQT_API_KEY,
+  CONSOLE_SESSION_SECRET: process.env.CONSOLE_SESSION_SECRET,
 };
 // A single NATS server here: the stream exists already (compose created it with one replica).
 const env = { ...config.data, ...secret, NPQ_STREAM_REPLICAS: '1' };
@@ -30,9 +31,11 @@ const out = [];
 for (const d of docs.filter((d) => d.kind === 'Deployment')) {
   d.spec.replicas = 1;
   for (const c of d.spec.template.spec.containers) {
-    c.image = 'localhost/' + c.image.split('/').pop().replace(/^(gateway|applications|training|finance|webhooks)(:.*)?$/, 'npq-\$1') + ':local';
+    c.image = 'localhost/' + c.image.split('/').pop().replace(/^(gateway|applications|training|finance|webhooks|console)(:.*)?$/, 'npq-\$1') + ':local';
     delete c.envFrom;
-    c.env = [...Object.entries(env).map(([name, value]) => ({ name, value: String(value) })), ...(c.env ?? [])];
+    // The Deployment's own values win (the console's gateway URL, say); valueFrom references become values.
+    const own = (c.env ?? []).map((e) => (e.valueFrom?.configMapKeyRef ? { name: e.name, value: String(env[e.valueFrom.configMapKeyRef.key]) } : e));
+    c.env = [...Object.entries(env).filter(([name]) => !own.some((e) => e.name === name)).map(([name, value]) => ({ name, value: String(value) })), ...own];
     delete c.ports;
     delete c.lifecycle;
   }
@@ -47,7 +50,7 @@ podman kube play --network npq_default "$WORK/kube.yaml" >"$WORK/kube-play.log" 
   exit 1
 }
 status=0
-for pod in $(podman pod ps --format '{{.Name}}' | grep -E '^(gateway|applications|training|finance|webhooks)(-worker)?-pod'); do
+for pod in $(podman pod ps --format '{{.Name}}' | grep -E '^(gateway|applications|training|finance|webhooks|console)(-worker)?-pod'); do
   ctr="$(podman ps -a --pod --format '{{.Names}} {{.PodName}}' | awk -v p="$pod" '$2 == p && $1 !~ /infra/ {print $1}' | head -n1)"
   envs="$(podman inspect --format '{{range .Config.Env}}{{println .}}{{end}}' "$ctr")"
   port="$(sed -n 's/^WORKER_HTTP_PORT=//p' <<<"$envs" | head -n1)"

@@ -7,6 +7,9 @@
  *      declarations, an outcome pushed to DQT, statements, refusals (401, 404, 422).
  *   2. Every worker replica serves /health/live, /health/ready and /metrics (WORKER_HTTP_PORT), and every
  *      service's /metrics has the outbox, consumer and parked-message gauges.
+ *   2b. The two ops consoles (docs/console.md): probes and metrics on their ops port, sign-in with the admin
+ *      token on one and the same session cookie served by the other (sessions in Redis), the overview read
+ *      through their gateway, CSRF refusing a form without the token.
  *   3. Chaos: under steady write load (intake → accept → declaration, some with a passed completion whose
  *      outcome a worker pushes to DQT), one replica of each service, each worker and one gateway is killed
  *      (`podman kill`, SIGKILL) and started again, one after the other. Afterwards: every 2xx write is
@@ -29,6 +32,7 @@ const run = promisify(execFile);
 const GATEWAYS = (process.env.NPQ_GATEWAYS ?? 'http://127.0.0.1:3100,http://127.0.0.1:3101').split(',');
 const ADMIN_TOKEN = process.env.NPQ_ADMIN_TOKEN ?? '';
 const DQT_URL = process.env.NPQ_DQT_URL ?? 'http://127.0.0.1:3199';
+const CONSOLES = (process.env.NPQ_CONSOLES ?? 'http://127.0.0.1:3110,http://127.0.0.1:3111').split(',');
 const REPORT = process.env.CHECK_REPORT ?? '/tmp/npq-containers-report.json';
 const CHAOS_WORKERS = Number(process.env.CHAOS_CONCURRENCY ?? 4);
 // Container names of infra/compose.yaml: npq_<service>_<n> for replicas, npq-<name> for the rest.
@@ -595,11 +599,76 @@ async function gaugesAfterLoad(): Promise<void> {
   });
 }
 
+// ---- 2b. the ops consoles ------------------------------------------------------------------------------------
+/** The form's hidden CSRF field of an HTML page. */
+function csrfField(html: string): string {
+  const m = /name="_csrf" value="([^"]+)"/.exec(html);
+  if (!m) throw new Error('no _csrf field on the page');
+  return m[1]!;
+}
+function cookieOf(res: Response, name: string): string {
+  const cookie = res.headers.getSetCookie().find((c) => c.startsWith(`${name}=`));
+  if (!cookie) throw new Error(`no ${name} cookie (set: ${res.headers.getSetCookie().join(' | ')})`);
+  return cookie.split(';')[0]!;
+}
+
+async function consoles(): Promise<void> {
+  for (const name of ['npq-console-a', 'npq-console-b']) {
+    await check(`${name}: /health/live, /health/ready, /metrics on its ops port (9465)`, async () => {
+      for (const path of ['/health/live', '/health/ready']) {
+        const r = await fetchInside(name, '9465', path);
+        if (r.status !== 200) throw new Error(`${path}: ${r.status} ${r.body.slice(0, 300)}`);
+      }
+      const m = await fetchInside(name, '9465', '/metrics');
+      if (!m.body.includes('http_request_duration_seconds'))
+        throw new Error('/metrics has no request histogram');
+      const open = await fetchInside(name, '3100', '/metrics');
+      if (open.status !== 404) throw new Error(`/metrics on the public port: ${open.status}`);
+    });
+  }
+  await check(
+    'console: sign in on one replica, the session works on the other; CSRF refuses a bare form',
+    async () => {
+      const [a, b] = CONSOLES as [string, string];
+      // NODE_ENV=test: cookies are Secure with the __Host- prefix (the browser rule; fetch sends them as given).
+      const form = await fetch(`${a}/sign-in`);
+      const signInCookie = cookieOf(form, '__Host-npq-console-sign-in');
+      const signedIn = await fetch(`${a}/sign-in`, {
+        method: 'POST',
+        redirect: 'manual',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: signInCookie },
+        body: new URLSearchParams({ _csrf: csrfField(await form.text()), token: ADMIN_TOKEN, next: '/' }),
+      });
+      if (signedIn.status !== 303)
+        throw new Error(`sign-in: ${signedIn.status} ${(await signedIn.text()).slice(0, 300)}`);
+      const session = cookieOf(signedIn, '__Host-npq-console-session');
+      if (
+        !/HttpOnly/i.test(signedIn.headers.getSetCookie().join(';')) ||
+        !/SameSite=Strict/i.test(signedIn.headers.getSetCookie().join(';'))
+      )
+        throw new Error('the session cookie is not HttpOnly and SameSite=Strict');
+      const overview = await fetch(`${b}/`, { headers: { cookie: session }, redirect: 'manual' });
+      const html = await overview.text();
+      if (overview.status !== 200 || !html.includes('Services and workers'))
+        throw new Error(`overview on the other replica: ${overview.status} ${html.slice(0, 300)}`);
+      const bare = await fetch(`${b}/lead-providers/${AMBITION.id}/api-tokens`, {
+        method: 'POST',
+        redirect: 'manual',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: session },
+        body: '',
+      });
+      if (bare.status !== 403) throw new Error(`a form without the CSRF token: ${bare.status}`);
+      return 'signed in on console-a, overview from console-b';
+    },
+  );
+}
+
 async function main(): Promise<void> {
   const t0 = Date.now();
   await functional();
   if (provider) {
     await probes();
+    await consoles();
     await chaos();
     await gaugesAfterLoad();
   }

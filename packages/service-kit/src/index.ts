@@ -13,6 +13,7 @@ export * from './consumer';
 export * from './read-your-writes';
 export * from './idempotency';
 export * from './queues';
+export * from './queue-names';
 export * from './redis';
 export * from './http';
 export * from './input';

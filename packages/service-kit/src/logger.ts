@@ -26,9 +26,14 @@ const REDACT = [
   'token',
 ];
 
-/** TRNs appear in the teacher-record-service path; everything else in our URLs is an id. */
+/**
+ * TRNs appear in the teacher-record-service path, and a TRN or an email in the admin participant search's
+ * `q` (the ops console's search, docs/console.md); everything else in our URLs is an id.
+ */
 export function scrubUrl(url: string): string {
-  return url.replace(/(\/qualifications\/)[^/?#]+/, '$1[redacted]');
+  return url
+    .replace(/(\/qualifications\/)[^/?#]+/, '$1[redacted]')
+    .replace(/([?&]q=)[^&#]*/g, '$1[redacted]');
 }
 
 export function loggerOptions(service: string, level: string): LoggerOptions {

@@ -1,4 +1,4 @@
-import { ConfigError, loadConfig, type Config } from '../src/config';
+import { ConfigError, CONSOLE_SECRETS, loadConfig, type Config } from '../src/config';
 
 /** Runs loadConfig and returns the ConfigError's problems (fails the test if it does not throw one). */
 function problemsOf(env: NodeJS.ProcessEnv, overrides: Parameters<typeof loadConfig>[1] = {}): string[] {
@@ -62,6 +62,12 @@ describe('loadConfig defaults', () => {
       DQT_API_KEY: 'dev-dqt-api-key',
       DQT_TIMEOUT_MS: 30000,
       WEBHOOK_TIMEOUT_MS: 10000,
+      CONSOLE_HOST: '0.0.0.0',
+      CONSOLE_PORT: 3100,
+      CONSOLE_METRICS_PORT: 9465,
+      CONSOLE_GATEWAY_URL: 'http://127.0.0.1:3000',
+      CONSOLE_SESSION_SECRET: 'dev-console-session-secret',
+      CONSOLE_SESSION_IDLE_S: 1800,
     });
   });
 
@@ -268,6 +274,26 @@ describe('loadConfig in production', () => {
       ]);
     },
   );
+
+  it('asks the ops console for its own secret only (it holds none of the platform secrets)', () => {
+    const consoleOnly = { secrets: CONSOLE_SECRETS };
+    const problems = (env: NodeJS.ProcessEnv) => {
+      try {
+        loadConfig(env, {}, consoleOnly);
+      } catch (err) {
+        return (err as ConfigError).problems;
+      }
+      return [];
+    };
+    expect(problems({ NODE_ENV: 'production', SANDBOX: 'false' })).toEqual([
+      'CONSOLE_SESSION_SECRET: must be set in production',
+    ]);
+    expect(
+      problems({ NODE_ENV: 'production', SANDBOX: 'false', CONSOLE_SESSION_SECRET: 'a-real-console-secret' }),
+    ).toEqual([]);
+    // The platform's processes do not need the console's secret.
+    expect(() => loadConfig(PRODUCTION_ENV)).not.toThrow();
+  });
 
   it('refuses SANDBOX=true', () => {
     expect(problemsOf({ ...PRODUCTION_ENV, SANDBOX: 'true' })).toEqual([

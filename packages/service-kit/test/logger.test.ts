@@ -167,6 +167,15 @@ describe('scrubUrl', () => {
     );
   });
 
+  it("hides the admin participant search's term (an email or a TRN)", () => {
+    expect(scrubUrl('/admin/v1/participants?q=someone%40example.com&page[page]=2')).toBe(
+      '/admin/v1/participants?q=[redacted]&page[page]=2',
+    );
+    expect(scrubUrl(`/admin/v1/participants?page[page]=1&q=${TRN}`)).toBe(
+      '/admin/v1/participants?page[page]=1&q=[redacted]',
+    );
+  });
+
   it('leaves other URLs alone', () => {
     for (const url of [
       '/api/v3/participants/npq/1b9f0e44-5c1a-4d6a-8e0f-3b2c1d4e5f60',
