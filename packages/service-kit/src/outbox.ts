@@ -102,6 +102,15 @@ interface ClaimedRow {
 
 const MAX_FAILED_PASS_DELAY_MS = 5_000;
 
+/**
+ * How long the relay waits before its next pass. While Postgres is down every pass fails: it backs off
+ * (doubling, at most 5 s) instead of logging an error every poll; the first pass after Postgres is back
+ * publishes the backlog (docs/operations.md).
+ */
+export function failedPassDelayMs(pollMs: number, failedPasses: number): number {
+  return Math.min(MAX_FAILED_PASS_DELAY_MS, pollMs * 2 ** Math.min(failedPasses, 20));
+}
+
 export interface RelayOptions {
   orm: MikroORM;
   js: JetStreamClient;
@@ -142,15 +151,18 @@ export class OutboxRelay {
         })
         .catch((err: unknown) => {
           this.failedPasses++;
-          this.options.logger.error({ err, failedPasses: this.failedPasses }, 'outbox relay pass failed');
+          this.options.logger.error(
+            {
+              err,
+              failedPasses: this.failedPasses,
+              nextPassInMs: failedPassDelayMs(this.options.pollMs, this.failedPasses),
+            },
+            'outbox relay pass failed',
+          );
         })
         .finally(() => {
           this.running = undefined;
-          // While Postgres is down every pass fails: back off (doubling, at most 5 s) instead of logging an
-          // error every poll; the first pass after it is back publishes the backlog (docs/operations.md).
-          this.schedule(
-            Math.min(MAX_FAILED_PASS_DELAY_MS, this.options.pollMs * 2 ** Math.min(this.failedPasses, 20)),
-          );
+          this.schedule(failedPassDelayMs(this.options.pollMs, this.failedPasses));
         });
     }, delayMs);
   }
