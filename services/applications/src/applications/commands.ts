@@ -255,12 +255,17 @@ export async function applyEnrolmentChange(
   changedAt: Date,
   change: EnrolmentChange,
 ): Promise<void> {
-  const application = await em.findOne(
-    ApplicationSchema,
-    { id: applicationId },
-    { lockMode: LockMode.PESSIMISTIC_WRITE },
+  // raw SQL: hot path (every participant action's event lands here); a locking ORM findOne cost 1.3–1.7 ms
+  // of CPU per event against about 0.3 ms for this statement and `em.map` (docs/performance.md, "The ORM's
+  // cost per statement"). The row is handed to the unit of work, so the change is still written by the
+  // consumer's flush with the version check.
+  const rows: Record<string, unknown>[] = await em.execute(
+    'select * from applications.applications where id = ? for update',
+    [applicationId],
   );
-  if (!application || application.enrolmentVersion >= enrolmentVersion) return;
+  if (!rows[0]) return;
+  const application = em.map(ApplicationSchema, rows[0]);
+  if (application.enrolmentVersion >= enrolmentVersion) return;
   Object.assign(application, change);
   application.enrolmentVersion = enrolmentVersion;
   if (changedAt > application.updatedAt) application.updatedAt = changedAt;

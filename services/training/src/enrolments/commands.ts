@@ -117,7 +117,12 @@ async function changeStatus(
 ): Promise<EventEnvelope[]> {
   const target = ctx.target!;
   const at = now();
-  ctx.enrolments.changeTrainingStatus(target, { state, reason, leadProviderId: ctx.leadProviderId, at });
+  await ctx.enrolments.changeTrainingStatus(target, {
+    state,
+    reason,
+    leadProviderId: ctx.leadProviderId,
+    at,
+  });
   const version = await ctx.enrolments.save(target);
   return [
     await stageTrainingStatusChanged(ctx.em, ctx.naming, enrolmentRef(target, version), {
