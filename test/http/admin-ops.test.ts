@@ -17,11 +17,10 @@ import { eventually } from '../support/eventually';
 import {
   adminStatements,
   at,
-  authoriseAndPay,
   declareOk,
   runCutoff,
   startedAttributes,
-  statementFor,
+  seedWorkedExample,
 } from '../support/finance';
 import { FakeDqt, newTrn, passedOutcomeFor } from '../support/dqt';
 
@@ -343,76 +342,21 @@ describe('parked messages', () => {
 });
 
 describe('statements', () => {
-  // Church, cohort 2024, specialist course (as docs/domain.md's worked example): two retained-1 paid on March
-  // 2025 and voided (clawed back on June), ten started (three with targeted delivery funding) and four
-  // retained-1 on June.
-  const specialist = (overrides: Record<string, unknown> = {}) =>
-    createAcceptedApplication(
-      system,
-      {
-        lead_provider_id: CHURCH.id,
-        cohort: '2024',
-        course_identifier: 'npq-leading-teaching',
-        ...overrides,
-      },
-      { at: '2024-09-15T10:00:00Z' },
-    );
-  const church = () => system.provider(CHURCH.id);
-  const attributes = (participantId: string, overrides: Record<string, unknown>) =>
-    startedAttributes(participantId, { course_identifier: 'npq-leading-teaching', ...overrides });
+  // docs/domain.md's worked example (test/support/finance.ts, seedWorkedExample): June's statement holds ten
+  // started declarations, four retained-1 and the clawback of the two voided retained-1.
   let june: { id: string; attributes: Record<string, any> };
   const onJune: string[] = [];
 
   beforeAll(async () => {
-    const march = await statementFor(system, CHURCH.id, '2024a', 2025, 'March');
-    june = await statementFor(system, CHURCH.id, '2024a', 2025, 'June');
-    const clawed: string[] = [];
-    for (let i = 0; i < 2; i++) {
-      const app = await specialist();
-      const d = await declareOk(
-        church(),
-        attributes(app.attributes.participant_id, {
-          declaration_type: 'retained-1',
-          declaration_date: '2025-02-01T10:00:00Z',
-        }),
-        '2025-02-10T09:00:00Z',
-      );
-      clawed.push(d.id);
-    }
-    await runCutoff(system, '2025-02-24');
-    await authoriseAndPay(system, march.id, '2025-02-25T09:00:00Z');
-    for (let i = 0; i < 10; i++) {
-      const app = await specialist({ targeted_delivery_funding_eligibility: i < 3 });
-      const d = await declareOk(
-        church(),
-        attributes(app.attributes.participant_id, { declaration_date: '2025-03-01T10:00:00Z' }),
-        '2025-03-05T09:00:00Z',
-      );
-      onJune.push(d.id);
-      if (i >= 6) {
-        const r = await declareOk(
-          church(),
-          attributes(app.attributes.participant_id, {
-            declaration_type: 'retained-1',
-            declaration_date: '2025-04-01T10:00:00Z',
-          }),
-          '2025-04-02T09:00:00Z',
-        );
-        onJune.push(r.id);
-      }
-    }
-    for (const id of clawed) {
-      const res = await church().put(
-        `/api/v3/participant-declarations/${id}/void`,
-        undefined,
-        at('2025-04-10T09:00:00Z'),
-      );
+    const example = await seedWorkedExample(system);
+    june = example.june;
+    for (const s of example.starters) onJune.push(s.started.id, ...(s.retained ? [s.retained] : []));
+    for (const res of example.voids)
       expect(res.body.data.attributes).toMatchObject({
         state: 'awaiting-clawback',
         clawback_statement_id: june.id,
       });
-      onJune.push(id);
-    }
+    onJune.push(...example.clawed.map((d) => d.id));
     june = (await system.admin.get(`/admin/v1/statements/${june.id}`)).body.data;
   });
 

@@ -1,7 +1,7 @@
 import { LEAD_PROVIDERS, seedStatementPeriods } from '@npq/contracts';
 import { runPaymentRun } from '@npq/finance';
 import { startSystem, type System } from '../support/system';
-import { AMBITION, CHURCH, createAcceptedApplication } from '../support/fixtures';
+import { AMBITION, CHURCH } from '../support/fixtures';
 import {
   acceptedParticipant,
   adminStatements,
@@ -12,6 +12,7 @@ import {
   runCutoff,
   startedAttributes,
   statementFor,
+  seedWorkedExample,
 } from '../support/finance';
 import { eventually } from '../support/eventually';
 
@@ -40,69 +41,25 @@ async function sql<T = Record<string, unknown>>(query: string, params: unknown[]
 }
 
 describe('the worked example of docs/domain.md, "Money" (June 2025 statement, cohort 2024, specialist course)', () => {
-  const specialist = (overrides: Record<string, unknown> = {}) =>
-    createAcceptedApplication(
-      system,
-      {
-        lead_provider_id: CHURCH.id,
-        cohort: '2024',
-        course_identifier: 'npq-leading-teaching',
-        ...overrides,
-      },
-      { at: '2024-09-15T10:00:00Z' },
-    );
-  const attributes = (participantId: string, overrides: Record<string, unknown>) =>
-    startedAttributes(participantId, { course_identifier: 'npq-leading-teaching', ...overrides });
   let june: { id: string };
   const starters: { id: string; tdf: boolean }[] = [];
   const clawedBack: string[] = [];
 
   beforeAll(async () => {
-    const march = await statementFor(system, CHURCH.id, '2024a', 2025, 'March');
-    june = await statementFor(system, CHURCH.id, '2024a', 2025, 'June');
-
-    // Two retained-1 declarations paid on the March statement, voided later: clawed back on June's.
-    for (let i = 0; i < 2; i++) {
-      const app = await specialist();
-      const d = await declareOk(
-        church(),
-        attributes(app.attributes.participant_id, {
-          declaration_type: 'retained-1',
-          declaration_date: '2025-02-01T10:00:00Z',
-        }),
-        '2025-02-10T09:00:00Z',
-      );
+    const example = await seedWorkedExample(system);
+    const march = example.march;
+    june = example.june;
+    // The two retained-1 declarations were paid on the March statement; voided later, clawed back on June's.
+    for (const d of example.clawed) {
       expect(d.attributes.statement_id).toBe(march.id);
       clawedBack.push(d.id);
     }
-    await runCutoff(system, '2025-02-24');
-    await authoriseAndPay(system, march.id, '2025-02-25T09:00:00Z');
-
-    // Ten participants with started declarations (three with targeted delivery funding), four of them
-    // also retained-1, all on June's statement.
-    for (let i = 0; i < 10; i++) {
-      const tdf = i < 3;
-      const app = await specialist({ targeted_delivery_funding_eligibility: tdf });
-      const d = await declareOk(
-        church(),
-        attributes(app.attributes.participant_id, { declaration_date: '2025-03-01T10:00:00Z' }),
-        '2025-03-05T09:00:00Z',
-      );
-      expect(d.attributes.statement_id).toBe(june.id);
-      starters.push({ id: d.id, tdf });
-      if (i >= 6) {
-        await declareOk(
-          church(),
-          attributes(app.attributes.participant_id, {
-            declaration_type: 'retained-1',
-            declaration_date: '2025-04-01T10:00:00Z',
-          }),
-          '2025-04-02T09:00:00Z',
-        );
-      }
+    // The ten started declarations (three with targeted delivery funding) are all on June's statement.
+    for (const s of example.starters) {
+      expect(s.started.attributes.statement_id).toBe(june.id);
+      starters.push({ id: s.started.id, tdf: s.tdf });
     }
-    for (const id of clawedBack) {
-      const res = await voidIt(church(), id, '2025-04-10T09:00:00Z');
+    for (const res of example.voids) {
       expect(res.body.data.attributes).toMatchObject({
         state: 'awaiting-clawback',
         statement_id: march.id,

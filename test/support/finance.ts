@@ -1,7 +1,7 @@
 import { addCalendarDays } from '@npq/contracts';
 import { SEED_DELIVERY_PARTNERS } from '@npq/finance';
 import type { ApiClient, ApiResponse } from '@npq/test-kit';
-import { createAcceptedApplication } from './fixtures';
+import { CHURCH, createAcceptedApplication } from './fixtures';
 import { eventually } from './eventually';
 import { publishEvent } from './events';
 import type { System } from './system';
@@ -273,4 +273,79 @@ export async function transferApplication(
       },
     },
   );
+}
+
+/**
+ * docs/domain.md's worked example ("Money"): Church, cohort 2024, specialist course. Two retained-1
+ * declarations paid on March 2025's statement and then voided (clawed back on June's); ten started (the
+ * first three with targeted delivery funding), the last four also retained-1, all on June's statement.
+ * Returns every answer, so each test asserts what it is about.
+ */
+export async function seedWorkedExample(system: System) {
+  const church = system.provider(CHURCH.id);
+  const specialist = (overrides: Record<string, unknown> = {}) =>
+    createAcceptedApplication(
+      system,
+      {
+        lead_provider_id: CHURCH.id,
+        cohort: '2024',
+        course_identifier: 'npq-leading-teaching',
+        ...overrides,
+      },
+      { at: '2024-09-15T10:00:00Z' },
+    );
+  const attributes = (participantId: string, overrides: Record<string, unknown>) =>
+    startedAttributes(participantId, { course_identifier: 'npq-leading-teaching', ...overrides });
+  const march = await statementFor(system, CHURCH.id, '2024a', 2025, 'March');
+  const june = await statementFor(system, CHURCH.id, '2024a', 2025, 'June');
+
+  const clawed: Awaited<ReturnType<typeof declareOk>>[] = [];
+  for (let i = 0; i < 2; i++) {
+    const app = await specialist();
+    clawed.push(
+      await declareOk(
+        church,
+        attributes(app.attributes.participant_id, {
+          declaration_type: 'retained-1',
+          declaration_date: '2025-02-01T10:00:00Z',
+        }),
+        '2025-02-10T09:00:00Z',
+      ),
+    );
+  }
+  await runCutoff(system, '2025-02-24');
+  await authoriseAndPay(system, march.id, '2025-02-25T09:00:00Z');
+
+  const starters: { started: Awaited<ReturnType<typeof declareOk>>; tdf: boolean; retained?: string }[] = [];
+  for (let i = 0; i < 10; i++) {
+    const tdf = i < 3;
+    const app = await specialist({ targeted_delivery_funding_eligibility: tdf });
+    const started = await declareOk(
+      church,
+      attributes(app.attributes.participant_id, { declaration_date: '2025-03-01T10:00:00Z' }),
+      '2025-03-05T09:00:00Z',
+    );
+    const retained =
+      i >= 6
+        ? await declareOk(
+            church,
+            attributes(app.attributes.participant_id, {
+              declaration_type: 'retained-1',
+              declaration_date: '2025-04-01T10:00:00Z',
+            }),
+            '2025-04-02T09:00:00Z',
+          )
+        : undefined;
+    starters.push({ started, tdf, ...(retained ? { retained: retained.id } : {}) });
+  }
+  const voids: ApiResponse[] = [];
+  for (const d of clawed)
+    voids.push(
+      await church.put(
+        `/api/v3/participant-declarations/${d.id}/void`,
+        undefined,
+        at('2025-04-10T09:00:00Z'),
+      ),
+    );
+  return { march, june, clawed, starters, voids };
 }
