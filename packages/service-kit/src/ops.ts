@@ -1,6 +1,8 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
+import type { HttpApp } from './http';
+import { closeOnSignal, type Closer } from './lifecycle';
 
 export type HealthCheck = () => Promise<unknown>;
 
@@ -89,4 +91,48 @@ export function createOpsServer(options: OpsServerOptions): FastifyInstance {
     void reply.status(404).send({ error: 'Resource not found' });
   });
   return app as unknown as FastifyInstance;
+}
+
+export interface PublicServerOptions {
+  http: HttpApp;
+  logger: Logger;
+  healthChecks: Record<string, HealthCheck>;
+  host: string;
+  port: number;
+  /** Prometheus and the detailed readiness: never on the public port. */
+  opsPort: number;
+  /** Closed after both servers, in this order (Redis, the ORM, ...). */
+  resources: Closer[];
+}
+
+/**
+ * A public HTTP process beside its ops server (the gateway, the console): both listen, and on SIGTERM the
+ * readiness turns 503 first, then the public port, the ops port and the resources close in that order.
+ */
+export async function servePublicWithOps(options: PublicServerOptions): Promise<void> {
+  const { http, logger } = options;
+  let draining = false;
+  const ops = createOpsServer({
+    logger,
+    registry: http.metrics,
+    healthChecks: options.healthChecks,
+    isDraining: () => draining,
+  });
+  closeOnSignal(
+    [
+      {
+        name: 'readiness',
+        close: async () => {
+          draining = true;
+          http.markDraining();
+        },
+      },
+      { name: 'http', close: () => http.app.close() },
+      { name: 'ops', close: () => ops.close() },
+      ...options.resources,
+    ],
+    logger,
+  );
+  await ops.listen({ host: options.host, port: options.opsPort });
+  await http.app.listen({ host: options.host, port: options.port });
 }

@@ -1,11 +1,10 @@
 import IORedis from 'ioredis';
 import {
-  closeOnSignal,
   CONSOLE_SECRETS,
-  createOpsServer,
   createRedis,
   loadConfig,
   logRedisErrors,
+  servePublicWithOps,
 } from '@npq/service-kit';
 import { buildConsole } from './app';
 import { createConsoleLogger } from './logger';
@@ -33,31 +32,18 @@ async function main(): Promise<void> {
     'console-queues',
   );
   const http = await buildConsole({ config, logger, redis, queueConnection });
-  let draining = false;
-  const ops = createOpsServer({
+  await servePublicWithOps({
+    http,
     logger,
-    registry: http.metrics,
     healthChecks: { redis: () => redis.ping() },
-    isDraining: () => draining,
-  });
-  closeOnSignal(
-    [
-      {
-        name: 'readiness',
-        close: async () => {
-          draining = true;
-          http.markDraining();
-        },
-      },
-      { name: 'http', close: () => http.app.close() },
-      { name: 'ops', close: () => ops.close() },
+    host: config.CONSOLE_HOST,
+    port: config.CONSOLE_PORT,
+    opsPort: config.CONSOLE_METRICS_PORT,
+    resources: [
       { name: 'redis', close: () => redis.quit() },
       { name: 'queue redis', close: () => queueConnection.quit() },
     ],
-    logger,
-  );
-  await ops.listen({ host: config.CONSOLE_HOST, port: config.CONSOLE_METRICS_PORT });
-  await http.app.listen({ host: config.CONSOLE_HOST, port: config.CONSOLE_PORT });
+  });
 }
 
 main().catch((err: unknown) => {

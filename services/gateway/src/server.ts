@@ -1,11 +1,10 @@
 import {
-  closeOnSignal,
   createLogger,
-  createOpsServer,
   createOrm,
   createRequestPathRedis,
   loadConfig,
   Naming,
+  servePublicWithOps,
 } from '@npq/service-kit';
 import { buildGateway } from './app';
 import { gatewayOrmSettings } from './orm-settings';
@@ -23,35 +22,22 @@ async function main(): Promise<void> {
     redis,
     keyPrefix: new Naming(config.NPQ_NAMESPACE).queuePrefix,
   });
-  let draining = false;
   // Prometheus and the detailed readiness live on their own port, never on the public one.
-  const ops = createOpsServer({
+  await servePublicWithOps({
+    http,
     logger,
-    registry: http.metrics,
     healthChecks: {
       postgres: () => orm.em.fork().execute('select 1'),
       redis: () => redis.ping(),
     },
-    isDraining: () => draining,
-  });
-  closeOnSignal(
-    [
-      {
-        name: 'readiness',
-        close: async () => {
-          draining = true;
-          http.markDraining();
-        },
-      },
-      { name: 'http', close: () => http.app.close() },
-      { name: 'ops', close: () => ops.close() },
+    host: config.GATEWAY_HOST,
+    port: config.GATEWAY_PORT,
+    opsPort: config.GATEWAY_METRICS_PORT,
+    resources: [
       { name: 'redis', close: () => redis.quit() },
       { name: 'orm', close: () => orm.close() },
     ],
-    logger,
-  );
-  await ops.listen({ host: config.GATEWAY_HOST, port: config.GATEWAY_METRICS_PORT });
-  await http.app.listen({ host: config.GATEWAY_HOST, port: config.GATEWAY_PORT });
+  });
 }
 
 main().catch((err: unknown) => {
