@@ -248,7 +248,7 @@ export class DeclarationRepository {
 
   /**
    * The declaration a command changes, its row locked for the rest of the transaction and managed by the
-   * unit of work (the command's changes are flushed with a version check), with the application its view
+   * unit of work (the command's changes are written with a version check), with the application its view
    * shows. Null when there is no such declaration.
    *
    * raw SQL: one `select … for update` for the row and its application, handed to the unit of work with

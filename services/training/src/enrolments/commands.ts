@@ -117,13 +117,12 @@ async function changeStatus(
 ): Promise<EventEnvelope[]> {
   const target = ctx.target!;
   const at = now();
-  await ctx.enrolments.changeTrainingStatus(target, {
+  const version = await ctx.enrolments.changeTrainingStatus(target, {
     state,
     reason,
     leadProviderId: ctx.leadProviderId,
     at,
   });
-  const version = await ctx.enrolments.save(target);
   return [
     await stageTrainingStatusChanged(ctx.em, ctx.naming, enrolmentRef(target, version), {
       trainingStatus: state,
@@ -195,13 +194,12 @@ async function changeSchedule(ctx: Context): Promise<EventEnvelope[]> {
     target.enrolment.eligibleForFunding,
   );
   const at = now();
-  ctx.enrolments.changeSchedule(target, {
+  const version = await ctx.enrolments.changeSchedule(target, {
     scheduleIdentifier: newSchedule.identifier,
     cohortIdentifier: targetCohort.identifier,
     fundedPlace,
     at,
   });
-  const version = await ctx.enrolments.save(target);
   return [
     await stageScheduleChanged(ctx.em, ctx.naming, enrolmentRef(target, version), {
       scheduleIdentifier: newSchedule.identifier,

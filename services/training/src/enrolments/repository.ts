@@ -1,5 +1,5 @@
 import type { TrainingStatus } from '@npq/contracts';
-import type { EntityManager } from '@npq/service-kit';
+import { writeChanges, type EntityManager } from '@npq/service-kit';
 import { ApplicationRecordSchema, type ApplicationRecord } from '../applications/entity';
 import { EnrolmentSchema, type Enrolment } from './entity';
 
@@ -26,8 +26,8 @@ export class EnrolmentRepository {
     // enrolments, a locking findOne, a refreshing findOne) cost 3–4 ms of CPU per action on the benchmark
     // machine; these two statements about 0.5 ms (docs/performance.md, "The ORM's cost per statement").
     // The first finds and locks the enrolment in one statement (the id is chosen before the lock is taken,
-    // as a separate lookup would). The two rows are handed to the unit of work with `em.map`, so the
-    // command's changes are still flushed by it, the enrolment with its version check.
+    // as a separate lookup would). The two rows become entities with `em.map`; the command's changes are
+    // written by `write` below, the enrolment with its version check.
     const enrolments: Record<string, unknown>[] = await this.em.execute(
       `select * from training.enrolments where id = (
          select a.id from training.applications a join training.enrolments e on e.id = a.id
@@ -49,46 +49,53 @@ export class EnrolmentRepository {
     return { application, enrolment: this.em.map(EnrolmentSchema, enrolments[0]) };
   }
 
-  /** A new training status and its state row, made by this provider. */
+  /**
+   * A new training status and its state row, made by this provider. Returns the enrolment's new version,
+   * which its events carry.
+   */
   async changeTrainingStatus(
     target: EnrolmentOfApplication,
     change: { state: TrainingStatus; reason: string | null; leadProviderId: string; at: Date },
-  ): Promise<void> {
+  ): Promise<number> {
     // raw SQL: append-only history row on a hot path (defer, resume, withdraw); in the unit of work its
     // change set and flush cost more CPU than the statement (docs/performance.md, "The ORM's cost per
-    // statement"). The enrolment itself is still written by the flush, with its version check.
+    // statement").
     await this.em.execute(
       'insert into training.application_states (application_id, lead_provider_id, state, reason, created_at) values (?, ?, ?, ?, ?)',
       [target.enrolment.id, change.leadProviderId, change.state, change.reason, change.at],
     );
     target.enrolment.trainingStatus = change.state;
-    this.touch(target, change.at);
+    return this.write(target, ['trainingStatus'], change.at);
   }
 
+  /** A new schedule, cohort and funded place; returns the enrolment's new version. */
   changeSchedule(
     target: EnrolmentOfApplication,
     change: { scheduleIdentifier: string; cohortIdentifier: string; fundedPlace: boolean | null; at: Date },
-  ): void {
+  ): Promise<number> {
     Object.assign(target.enrolment, {
       scheduleIdentifier: change.scheduleIdentifier,
       cohortIdentifier: change.cohortIdentifier,
       fundedPlace: change.fundedPlace,
     });
-    this.touch(target, change.at);
+    return this.write(target, ['scheduleIdentifier', 'cohortIdentifier', 'fundedPlace'], change.at);
   }
 
   /**
-   * Writes the changes; the enrolment's version moves on (optimistic lock: a write it did not see fails
-   * the command instead of being overwritten). Returns the new version, which its events carry.
+   * Writes the changed columns. The enrolment's version moves on (optimistic lock: a write it did not see
+   * fails the command instead of being overwritten); the application changes too (DfE writes both on one
+   * row). One statement each rather than the flush: every participant action takes this path, which
+   * `pnpm bench` measures (docs/performance.md, "Writing changed rows").
    */
-  async save(target: EnrolmentOfApplication): Promise<number> {
-    await this.em.flush();
-    return target.enrolment.version;
-  }
-
-  /** The enrolment changed, and so did the application (DfE writes both on one row). */
-  private touch(target: EnrolmentOfApplication, at: Date): void {
+  private async write(
+    target: EnrolmentOfApplication,
+    changed: (keyof Enrolment)[],
+    at: Date,
+  ): Promise<number> {
     target.enrolment.updatedAt = at;
     target.application.updatedAt = at;
+    await writeChanges(this.em, target.enrolment, [...changed, 'updatedAt']);
+    await writeChanges(this.em, target.application, ['updatedAt']);
+    return target.enrolment.version;
   }
 }
