@@ -1,12 +1,19 @@
-import { OptimisticLockError, wrap, type EntityManager, type EntityProperty } from '@mikro-orm/postgresql';
+import {
+  OptimisticLockError,
+  wrap,
+  type EntityManager,
+  type EntityProperty,
+  type Type,
+} from '@mikro-orm/postgresql';
 
 /** The statement for one entity type and set of properties, built once from the entity's metadata. */
 interface Statement {
+  className: string;
   sql: string;
-  /** Property of each `?` of the `set` list, in order. */
-  properties: string[];
+  /** Property of each `?` of the `set` list, in order, with its custom type (if any) for the conversion. */
+  assigned: { property: string; type: Type<unknown> | undefined }[];
   primaryKey: string;
-  /** Version property and its column, when the entity is versioned. */
+  /** Version property and its column name, when the entity is versioned. */
   version?: { property: string; column: string };
 }
 
@@ -22,25 +29,25 @@ function statementFor(em: EntityManager, entity: object, properties: readonly st
 
   const props = meta.properties as Record<string, EntityProperty | undefined>;
   const column = (property: string): string => {
-    const prop = props[property];
-    if (!prop?.fieldNames?.[0]) throw new Error(`${meta.className} has no column for ${property}`);
-    return `"${prop.fieldNames[0]}"`;
+    const name = props[property]?.fieldNames?.[0];
+    if (!name) throw new Error(`${meta.className} has no column for ${property}`);
+    return name;
   };
   const [primaryKey] = meta.primaryKeys as string[];
   if (!primaryKey || meta.primaryKeys.length !== 1)
     throw new Error(`${meta.className} needs one primary key`);
   const schema = meta.schema ?? em.config.get('schema');
-  const table = `"${schema}"."${meta.tableName}"`;
-  const assignments = properties.map((p) => `${column(p)} = ?`);
+  const assignments = properties.map((p) => `"${column(p)}" = ?`);
   const versionProperty = meta.versionProperty as string | undefined;
   const version = versionProperty
     ? { property: versionProperty, column: column(versionProperty) }
     : undefined;
-  if (version) assignments.push(`${version.column} = ${version.column} + 1`);
-  const where = `${column(primaryKey)} = ?${version ? ` and ${version.column} = ?` : ''}`;
+  if (version) assignments.push(`"${version.column}" = "${version.column}" + 1`);
+  const where = `"${column(primaryKey)}" = ?${version ? ` and "${version.column}" = ?` : ''}`;
   const statement: Statement = {
-    sql: `update ${table} set ${assignments.join(', ')} where ${where} returning ${version?.column ?? column(primaryKey)}`,
-    properties: [...properties],
+    className: meta.className,
+    sql: `update "${schema}"."${meta.tableName}" set ${assignments.join(', ')} where ${where} returning "${version?.column ?? column(primaryKey)}"`,
+    assigned: properties.map((property) => ({ property, type: props[property]?.customType })),
     primaryKey,
     version,
   };
@@ -66,23 +73,18 @@ export async function writeChanges<T extends object>(
 ): Promise<void> {
   if (properties.length === 0) return;
   const statement = statementFor(em, entity, properties);
-  const meta = wrap(entity, true).__meta;
   const platform = em.getPlatform();
   const row = entity as Record<string, unknown>;
-  const params = statement.properties.map((p) => {
-    const type = (meta.properties as Record<string, EntityProperty | undefined>)[p]?.customType;
-    return type ? (type.convertToDatabaseValue(row[p], platform, { mode: 'query' }) as unknown) : row[p];
-  });
+  const params = statement.assigned.map(({ property, type }) =>
+    type ? type.convertToDatabaseValue(row[property], platform, { mode: 'query' }) : row[property],
+  );
   params.push(row[statement.primaryKey]);
   if (statement.version) params.push(row[statement.version.property]);
   const written: Record<string, unknown>[] = await em.execute(statement.sql, params);
   if (!written[0]) {
     if (statement.version) throw OptimisticLockError.lockFailed(entity);
-    throw new Error(`${meta.className} ${String(row[statement.primaryKey])} not found`);
+    throw new Error(`${statement.className} ${String(row[statement.primaryKey])} not found`);
   }
-  if (statement.version) {
-    const columnName = statement.version.column.slice(1, -1);
-    row[statement.version.property] = Number(written[0][columnName]);
-  }
+  if (statement.version) row[statement.version.property] = Number(written[0][statement.version.column]);
   em.getUnitOfWork().unsetIdentity(entity);
 }
