@@ -7,6 +7,8 @@ import {
   daysInMonth,
   isCalendarDateWithin,
   isIsoCalendarDate,
+  MONTH_NAMES,
+  monthName,
   startOfCalendarMonth,
 } from '../src/reference';
 
@@ -89,5 +91,15 @@ describe('calendar dates', () => {
       if (original === undefined) delete process.env.TZ;
       else process.env.TZ = original;
     }
+  });
+});
+
+describe('month names', () => {
+  it('names months 1-12 as the API writes a statement month, and refuses anything else', () => {
+    expect(MONTH_NAMES).toHaveLength(12);
+    expect(monthName(1)).toBe('January');
+    expect(monthName(12)).toBe('December');
+    expect(() => monthName(0)).toThrow(RangeError);
+    expect(() => monthName(13)).toThrow(RangeError);
   });
 });

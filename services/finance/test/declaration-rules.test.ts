@@ -1,3 +1,4 @@
+import { monthName } from '@npq/contracts';
 import { ValidationErrors } from '@npq/service-kit';
 import {
   castDeclarationDate,
@@ -17,7 +18,6 @@ import {
   voidsByClawback,
 } from '../src/declarations/rules';
 import { seedUuid } from '../src/seed';
-import { monthName } from '../src/statements/serializer';
 
 const ASO = 'npq-additional-support-offer';
 const EHCO = 'npq-early-headship-coaching-offer';

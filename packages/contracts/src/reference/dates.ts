@@ -86,3 +86,28 @@ export function isCalendarDateWithin(
 ): boolean {
   return date >= from && date <= to;
 }
+
+/** Month names as the API writes a statement's `month` ("January" … "December"). */
+export const MONTH_NAMES = [
+  'January',
+  'February',
+  'March',
+  'April',
+  'May',
+  'June',
+  'July',
+  'August',
+  'September',
+  'October',
+  'November',
+  'December',
+] as const;
+
+export type MonthName = (typeof MONTH_NAMES)[number];
+
+/** The name of `month` (1–12); a RangeError for anything else. */
+export function monthName(month: number): MonthName {
+  const name = MONTH_NAMES[month - 1];
+  if (!name) throw new RangeError(`month ${month} is not 1-12`);
+  return name;
+}

@@ -1,19 +1,5 @@
+import { MONTH_NAMES } from '@npq/contracts';
 import { amount, money } from '../format';
-
-const MONTHS = [
-  'January',
-  'February',
-  'March',
-  'April',
-  'May',
-  'June',
-  'July',
-  'August',
-  'September',
-  'October',
-  'November',
-  'December',
-];
 
 export interface ChartStatement {
   id: string;
@@ -50,7 +36,7 @@ export interface Chart {
 
 /** The month's order in time: statements are sorted by year, then month. */
 function monthIndex(s: { month: string; year: string }): number {
-  return Number(s.year) * 12 + Math.max(0, MONTHS.indexOf(s.month));
+  return Number(s.year) * 12 + Math.max(0, (MONTH_NAMES as readonly string[]).indexOf(s.month));
 }
 
 /** A round step for the value axis: 1, 2 or 5 times a power of ten, giving about four ticks. */

@@ -1,4 +1,4 @@
-import { dasherizeState, type ApiComponents } from '@npq/contracts';
+import { dasherizeState, monthName, type ApiComponents } from '@npq/contracts';
 import { toRfc3339 } from '@npq/service-kit';
 import type { StatementDeclarationView } from '../declarations/repository';
 import {
@@ -12,27 +12,6 @@ import type { StatementView } from './repository';
 type Schemas = ApiComponents['schemas'];
 export type StatementResource = Schemas['Statement'];
 export type AdminStatementResource = Schemas['AdminStatement'];
-
-const MONTH_NAMES = [
-  'January',
-  'February',
-  'March',
-  'April',
-  'May',
-  'June',
-  'July',
-  'August',
-  'September',
-  'October',
-  'November',
-  'December',
-] as const;
-
-export function monthName(month: number): (typeof MONTH_NAMES)[number] {
-  const name = MONTH_NAMES[month - 1];
-  if (!name) throw new RangeError(`month ${month} is not 1-12`);
-  return name;
-}
 
 function v3Attributes(s: StatementView): Schemas['StatementAttributes'] {
   return {
