@@ -230,6 +230,35 @@ export function toApiError(err: unknown, bodyLimit: number): ApiError {
 }
 
 /**
+ * The `onResponse` hook observing `http_request_duration_seconds` by method, route and status: the same
+ * histogram for every HTTP process (the services, the gateway, the console).
+ */
+export function requestDurationHook(
+  registry: Registry,
+): (
+  req: { method: string; routeOptions: { url?: string } },
+  reply: { statusCode: number; elapsedTime: number },
+) => Promise<void> {
+  const duration = new Histogram({
+    name: 'http_request_duration_seconds',
+    help: 'HTTP request duration by route and status',
+    labelNames: ['method', 'route', 'status_code'] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: [registry],
+  });
+  return async (req, reply) => {
+    duration.observe(
+      {
+        method: req.method,
+        route: req.routeOptions.url ?? 'unmatched',
+        status_code: String(reply.statusCode),
+      },
+      reply.elapsedTime / 1000,
+    );
+  };
+}
+
+/**
  * The Fastify instance every process starts from: request ids, JSON-only bodies with DfE's error shapes,
  * body limit, query parsing with nested `filter[...]`/`page[...]`, the per-request clock and ORM fork,
  * the internal credential check, health, readiness and Prometheus metrics.
@@ -288,13 +317,6 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
 
   const registry = options.metrics ?? new Registry();
   collectDefaultMetrics({ register: registry });
-  const duration = new Histogram({
-    name: 'http_request_duration_seconds',
-    help: 'HTTP request duration by route and status',
-    labelNames: ['method', 'route', 'status_code'] as const,
-    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
-    registers: [registry],
-  });
 
   let draining = false;
 
@@ -395,16 +417,7 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
     return payload;
   });
 
-  app.addHook('onResponse', async (req, reply) => {
-    duration.observe(
-      {
-        method: req.method,
-        route: req.routeOptions.url ?? 'unmatched',
-        status_code: String(reply.statusCode),
-      },
-      reply.elapsedTime / 1000,
-    );
-  });
+  app.addHook('onResponse', requestDurationHook(registry));
 
   app.setErrorHandler((err, req, reply) => {
     // The client went away while sending its request: nobody is left to answer, and nothing is wrong here.

@@ -12,12 +12,13 @@ import fastifyStatic from '@fastify/static';
 import view from '@fastify/view';
 import nunjucks from 'nunjucks';
 import type { Redis } from 'ioredis';
-import { collectDefaultMetrics, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Registry } from 'prom-client';
 import {
   addOpsRoutes,
   counter,
   isDependencyUnavailable,
   Naming,
+  requestDurationHook,
   type Config,
   type HealthCheck,
   type HttpApp,
@@ -114,13 +115,6 @@ export async function buildConsole(options: ConsoleOptions): Promise<HttpApp> {
   const { config, logger, redis } = options;
   const registry = options.metrics ?? new Registry();
   collectDefaultMetrics({ register: registry });
-  const duration = new Histogram({
-    name: 'http_request_duration_seconds',
-    help: 'HTTP request duration by route and status',
-    labelNames: ['method', 'route', 'status_code'] as const,
-    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
-    registers: [registry],
-  });
   const secureCookies = config.NODE_ENV !== 'development';
   const prefix = new Naming(config.NPQ_NAMESPACE).queuePrefix;
   const ctx: ConsoleContext = {
@@ -204,16 +198,7 @@ export async function buildConsole(options: ConsoleOptions): Promise<HttpApp> {
     }
     return payload;
   });
-  app.addHook('onResponse', async (req, reply) => {
-    duration.observe(
-      {
-        method: req.method,
-        route: req.routeOptions.url ?? 'unmatched',
-        status_code: String(reply.statusCode),
-      },
-      reply.elapsedTime / 1000,
-    );
-  });
+  app.addHook('onResponse', requestDurationHook(registry));
 
   app.setErrorHandler(async (err: FastifyError | Error, req: FastifyRequest, reply: FastifyReply) => {
     if (err instanceof GatewayError && err.unauthorised) {
