@@ -7,6 +7,7 @@ export * from './jsonapi';
 export * from './query';
 export * from './logger';
 export * from './orm';
+export * from './upsert-row';
 export * from './write-changes';
 export * from './messaging';
 export * from './outbox';

@@ -1,10 +1,5 @@
-import {
-  OptimisticLockError,
-  wrap,
-  type EntityManager,
-  type EntityProperty,
-  type Type,
-} from '@mikro-orm/postgresql';
+import { OptimisticLockError, wrap, type EntityManager, type Type } from '@mikro-orm/postgresql';
+import { databaseValue, rowTable, statementCache } from './row-sql';
 
 /** The statement for one entity type and set of properties, built once from the entity's metadata. */
 interface Statement {
@@ -17,42 +12,28 @@ interface Statement {
   version?: { property: string; column: string };
 }
 
-const statements = new WeakMap<object, Map<string, Statement>>();
+const cached = statementCache<Statement>();
 
-function statementFor(em: EntityManager, entity: object, properties: readonly string[]): Statement {
-  const meta = wrap(entity, true).__meta;
-  let byProperties = statements.get(meta);
-  if (!byProperties) statements.set(meta, (byProperties = new Map<string, Statement>()));
-  const key = properties.join(',');
-  const known = byProperties.get(key);
-  if (known) return known;
-
-  const props = meta.properties as Record<string, EntityProperty | undefined>;
-  const column = (property: string): string => {
-    const name = props[property]?.fieldNames?.[0];
-    if (!name) throw new Error(`${meta.className} has no column for ${property}`);
-    return name;
-  };
-  const [primaryKey] = meta.primaryKeys as string[];
-  if (!primaryKey || meta.primaryKeys.length !== 1)
-    throw new Error(`${meta.className} needs one primary key`);
-  const schema = meta.schema ?? em.config.get('schema');
-  const assignments = properties.map((p) => `"${column(p)}" = ?`);
+function build(
+  em: EntityManager,
+  meta: Parameters<typeof rowTable>[1],
+  properties: readonly string[],
+): Statement {
+  const table = rowTable(em, meta);
+  const assignments = properties.map((p) => `"${table.column(p)}" = ?`);
   const versionProperty = meta.versionProperty as string | undefined;
   const version = versionProperty
-    ? { property: versionProperty, column: column(versionProperty) }
+    ? { property: versionProperty, column: table.column(versionProperty) }
     : undefined;
   if (version) assignments.push(`"${version.column}" = "${version.column}" + 1`);
-  const where = `"${column(primaryKey)}" = ?${version ? ` and "${version.column}" = ?` : ''}`;
-  const statement: Statement = {
-    className: meta.className,
-    sql: `update "${schema}"."${meta.tableName}" set ${assignments.join(', ')} where ${where} returning "${version?.column ?? column(primaryKey)}"`,
-    assigned: properties.map((property) => ({ property, type: props[property]?.customType })),
-    primaryKey,
+  const where = `"${table.column(table.primaryKey)}" = ?${version ? ` and "${version.column}" = ?` : ''}`;
+  return {
+    className: table.className,
+    sql: `update ${table.qualifiedName} set ${assignments.join(', ')} where ${where} returning "${version?.column ?? table.column(table.primaryKey)}"`,
+    assigned: properties.map((property) => ({ property, type: table.type(property) })),
+    primaryKey: table.primaryKey,
     version,
   };
-  byProperties.set(key, statement);
-  return statement;
 }
 
 /**
@@ -72,12 +53,11 @@ export async function writeChanges<T extends object>(
   properties: readonly (keyof T & string)[],
 ): Promise<void> {
   if (properties.length === 0) return;
-  const statement = statementFor(em, entity, properties);
+  const meta = wrap(entity, true).__meta;
+  const statement = cached(meta, properties.join(','), () => build(em, meta, properties));
   const platform = em.getPlatform();
   const row = entity as Record<string, unknown>;
-  const params = statement.assigned.map(({ property, type }) =>
-    type ? type.convertToDatabaseValue(row[property], platform, { mode: 'query' }) : row[property],
-  );
+  const params = statement.assigned.map(({ property, type }) => databaseValue(type, row[property], platform));
   params.push(row[statement.primaryKey]);
   if (statement.version) params.push(row[statement.version.property]);
   const written: Record<string, unknown>[] = await em.execute(statement.sql, params);

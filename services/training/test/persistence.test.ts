@@ -1,10 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import { OptimisticLockError } from '@mikro-orm/postgresql';
-import type { ApplicationSnapshotV1, EventEnvelope, PersonSnapshotV1 } from '@npq/contracts';
+import type {
+  ApplicationSnapshotV1,
+  DeclarationSnapshotV1,
+  EventEnvelope,
+  PersonSnapshotV1,
+} from '@npq/contracts';
 import { createOrm, migrateUp, type EntityManager, type MikroORM } from '@npq/service-kit';
 import { createTestDatabase, type TestDatabase } from '@npq/test-kit';
 import { applyApplicationSnapshot } from '../src/applications/commands';
 import { ApplicationRecordSchema } from '../src/applications/entity';
+import { applyDeclarationSnapshot } from '../src/declarations/commands';
+import { DeclarationRecordSchema } from '../src/declarations/entity';
 import { finishAttempt, INTERRUPTED_ERROR, startAttempt } from '../src/dqt/commands';
 import { OutcomeDeliveryAttemptSchema, OutcomeDeliverySchema } from '../src/dqt/entity';
 import { DeliveryRepository } from '../src/dqt/repository';
@@ -108,6 +115,35 @@ describe('application snapshots', () => {
     expect(record.version).toBe(4);
   });
 
+  it('a pending snapshot opens no enrolment; one naming a merged-away participant attaches to the kept one', async () => {
+    const kept = randomUUID();
+    const retired = randomUUID();
+    const person = (participantId: string, retiredIntoParticipantId: string | null): PersonSnapshotV1 => ({
+      participantId,
+      fullName: 'Name',
+      email: null,
+      trn: null,
+      trnVerified: false,
+      previousNames: [],
+      retiredIntoParticipantId,
+      createdAt: '2025-01-01T00:00:00.000Z',
+      significantlyUpdatedAt: '2025-01-01T00:00:00.000Z',
+      version: 1,
+    });
+    await inTx(async (em) => {
+      await upsertPerson(em, person(kept, null));
+      await upsertPerson(em, person(retired, kept));
+    });
+    const a = snapshot({ participantId: retired, status: 'pending', acceptedAt: null });
+    await inTx((em) => applyApplicationSnapshot(em, envelope(a, 1)));
+    const em = orm.em.fork();
+    expect(await em.findOneOrFail(ApplicationRecordSchema, { id: a.applicationId })).toMatchObject({
+      participantId: kept,
+      status: 'pending',
+    });
+    expect(await em.count(EnrolmentSchema, { id: a.applicationId })).toBe(0);
+  });
+
   it("the enrolment's version is an optimistic lock: a write based on a stale read fails", async () => {
     const a = snapshot();
     await inTx((em) => applyApplicationSnapshot(em, envelope(a, 1)));
@@ -157,6 +193,33 @@ describe('person snapshots', () => {
       retiredIntoId: into,
       version: 4,
     });
+  });
+});
+
+describe('declaration snapshots', () => {
+  it('apply in version order; a stale or repeated one reports that it was not applied', async () => {
+    const d: DeclarationSnapshotV1 = {
+      declarationId: randomUUID(),
+      applicationId: randomUUID(),
+      participantId: randomUUID(),
+      leadProviderId: LEAD_PROVIDER,
+      courseIdentifier: 'npq-headship',
+      declarationType: 'completed',
+      declarationDate: '2026-05-31T00:00:00.000Z',
+      state: 'eligible',
+      hasPassed: true,
+      createdAt: '2026-06-01T00:00:00.000Z',
+      updatedAt: '2026-06-01T00:00:00.000Z',
+    };
+    expect(await inTx((em) => applyDeclarationSnapshot(em, d, 1))).toBe(true);
+    expect(await inTx((em) => applyDeclarationSnapshot(em, d, 1))).toBe(false);
+    const voided = { ...d, state: 'voided' as const, updatedAt: '2026-06-02T00:00:00.000Z' };
+    expect(await inTx((em) => applyDeclarationSnapshot(em, voided, 2))).toBe(true);
+    expect(await inTx((em) => applyDeclarationSnapshot(em, d, 1))).toBe(false);
+    const rows = await orm.em.fork().find(DeclarationRecordSchema, { id: d.declarationId });
+    expect(rows).toEqual([
+      expect.objectContaining({ state: 'voided', version: 2, updatedAt: new Date(voided.updatedAt) }),
+    ]);
   });
 });
 

@@ -1,6 +1,5 @@
-import { raw } from '@mikro-orm/postgresql';
 import type { DeclarationSnapshotV1 } from '@npq/contracts';
-import type { EntityManager } from '@npq/service-kit';
+import { upsertRow, type EntityManager } from '@npq/service-kit';
 import { DeclarationProjectionSchema } from './entity';
 
 /**
@@ -13,19 +12,20 @@ export async function applyDeclarationSnapshot(
   declaration: DeclarationSnapshotV1,
   version: number,
 ): Promise<void> {
-  await em
-    .createQueryBuilder(DeclarationProjectionSchema)
-    .insert({
+  await upsertRow(
+    em,
+    DeclarationProjectionSchema,
+    {
       declarationId: declaration.declarationId,
       applicationId: declaration.applicationId,
       declarationType: declaration.declarationType,
       state: declaration.state,
       version,
       updatedAt: new Date(declaration.updatedAt),
-    })
-    .onConflict('declarationId')
-    .merge(['applicationId', 'state', 'declarationType', 'version', 'updatedAt'])
-    // raw SQL: `excluded` (the row that conflicted) has no name in the QueryBuilder.
-    .where({ version: { $lt: raw('excluded.version') } })
-    .execute();
+    },
+    {
+      update: ['applicationId', 'state', 'declarationType', 'version', 'updatedAt'],
+      onlyIf: { property: 'version', storedIs: '<' },
+    },
+  );
 }

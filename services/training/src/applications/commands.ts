@@ -1,6 +1,5 @@
-import type { QueryResult } from '@mikro-orm/postgresql';
 import type { ApplicationSnapshotV1, EventEnvelope, EventName } from '@npq/contracts';
-import type { EntityManager } from '@npq/service-kit';
+import { upsertRow, type EntityManager } from '@npq/service-kit';
 import { ApplicationStateSchema, EnrolmentSchema } from '../enrolments/entity';
 import { PersonRepository } from '../people/repository';
 import { ApplicationRecordSchema } from './entity';
@@ -25,9 +24,10 @@ export async function applyApplicationSnapshot(
 ): Promise<void> {
   const a: ApplicationSnapshotV1 = envelope.data.application;
   const version = envelope.aggregateVersion;
-  await em
-    .createQueryBuilder(ApplicationRecordSchema)
-    .insert({
+  await upsertRow(
+    em,
+    ApplicationRecordSchema,
+    {
       id: a.applicationId,
       participantId: await new PersonRepository(em).currentParticipantId(a.participantId),
       leadProviderId: a.leadProviderId,
@@ -36,17 +36,19 @@ export async function applyApplicationSnapshot(
       createdAt: new Date(a.createdAt),
       updatedAt: new Date(a.updatedAt),
       version,
-    })
-    .onConflict('id')
-    .merge(['participantId', 'leadProviderId', 'courseIdentifier', 'status', 'updatedAt', 'version'])
-    .where({ version: { $lt: version } })
-    .execute<QueryResult>('run');
+    },
+    {
+      update: ['participantId', 'leadProviderId', 'courseIdentifier', 'status', 'updatedAt', 'version'],
+      onlyIf: { property: 'version', storedIs: '<' },
+    },
+  );
 
   if (a.status === 'accepted' && a.acceptedAt) {
     const acceptedAt = new Date(a.acceptedAt);
-    const opened = await em
-      .createQueryBuilder(EnrolmentSchema)
-      .insert({
+    const opened = await upsertRow(
+      em,
+      EnrolmentSchema,
+      {
         id: a.applicationId,
         scheduleIdentifier: a.scheduleIdentifier,
         cohortIdentifier: a.cohortIdentifier,
@@ -60,11 +62,10 @@ export async function applyApplicationSnapshot(
         version: 1,
         createdAt: acceptedAt,
         updatedAt: acceptedAt,
-      })
-      .onConflict('id')
-      .ignore()
-      .execute<QueryResult>('run');
-    if (opened.affectedRows > 0) {
+      },
+      { update: [] },
+    );
+    if (opened) {
       em.create(ApplicationStateSchema, {
         applicationId: a.applicationId,
         leadProviderId: a.leadProviderId,
@@ -76,6 +77,11 @@ export async function applyApplicationSnapshot(
       return;
     }
   }
+
+  // A pending snapshot never reaches an enrolment: the enrolment is opened by an accepted snapshot, which
+  // follows every pending one (docs/domain.md, "Application states"), so its application version is already
+  // past this one.
+  if (a.status === 'pending') return;
 
   // The columns applications owns, in its version order. (Like every write, this moves the enrolment's
   // optimistic-lock version on.)

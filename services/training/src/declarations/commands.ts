@@ -1,6 +1,5 @@
-import type { QueryResult } from '@mikro-orm/postgresql';
 import type { DeclarationSnapshotV1 } from '@npq/contracts';
-import type { EntityManager } from '@npq/service-kit';
+import { upsertRow, type EntityManager } from '@npq/service-kit';
 import { DeclarationRecordSchema } from './entity';
 
 /**
@@ -12,9 +11,10 @@ export async function applyDeclarationSnapshot(
   d: DeclarationSnapshotV1,
   version: number,
 ): Promise<boolean> {
-  const result = await em
-    .createQueryBuilder(DeclarationRecordSchema)
-    .insert({
+  return upsertRow(
+    em,
+    DeclarationRecordSchema,
+    {
       id: d.declarationId,
       applicationId: d.applicationId,
       leadProviderId: d.leadProviderId,
@@ -25,19 +25,20 @@ export async function applyDeclarationSnapshot(
       createdAt: new Date(d.createdAt),
       updatedAt: new Date(d.updatedAt),
       version,
-    })
-    .onConflict('id')
-    .merge([
-      'applicationId',
-      'leadProviderId',
-      'courseIdentifier',
-      'declarationType',
-      'declarationDate',
-      'state',
-      'updatedAt',
-      'version',
-    ])
-    .where({ version: { $lt: version } })
-    .execute<QueryResult>('run');
-  return result.affectedRows > 0;
+    },
+    {
+      on: 'id',
+      update: [
+        'applicationId',
+        'leadProviderId',
+        'courseIdentifier',
+        'declarationType',
+        'declarationDate',
+        'state',
+        'updatedAt',
+        'version',
+      ],
+      onlyIf: { property: 'version', storedIs: '<' },
+    },
+  );
 }

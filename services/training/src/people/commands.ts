@@ -1,5 +1,5 @@
 import type { PersonSnapshotV1 } from '@npq/contracts';
-import type { EntityManager } from '@npq/service-kit';
+import { upsertRow, type EntityManager } from '@npq/service-kit';
 import { ApplicationRecordSchema } from '../applications/entity';
 import { ParticipantIdChangeSchema, PersonSchema } from './entity';
 
@@ -15,11 +15,11 @@ export async function upsertPerson(
   fallbackVersion = 0,
 ): Promise<void> {
   const version = p.version ?? fallbackVersion;
-  const significantlyUpdatedAt = new Date(p.significantlyUpdatedAt);
   // One statement, so replicas applying two snapshots of one person at once cannot both insert it.
-  await em
-    .createQueryBuilder(PersonSchema)
-    .insert({
+  await upsertRow(
+    em,
+    PersonSchema,
+    {
       id: p.participantId,
       fullName: p.fullName,
       email: p.email,
@@ -28,17 +28,25 @@ export async function upsertPerson(
       previousNames: p.previousNames,
       retiredIntoId: p.retiredIntoParticipantId,
       createdAt: new Date(p.createdAt),
-      significantlyUpdatedAt,
+      significantlyUpdatedAt: new Date(p.significantlyUpdatedAt),
       version,
-    })
-    .onConflict('id')
-    .merge(['fullName', 'email', 'trn', 'trnVerified', 'previousNames', 'significantlyUpdatedAt', 'version'])
-    .where(
-      version > 0
-        ? { version: { $lte: version } }
-        : { significantlyUpdatedAt: { $lte: significantlyUpdatedAt } },
-    )
-    .execute('run');
+    },
+    {
+      update: [
+        'fullName',
+        'email',
+        'trn',
+        'trnVerified',
+        'previousNames',
+        'significantlyUpdatedAt',
+        'version',
+      ],
+      onlyIf:
+        version > 0
+          ? { property: 'version', storedIs: '<=' }
+          : { property: 'significantlyUpdatedAt', storedIs: '<=' },
+    },
+  );
   if (p.retiredIntoParticipantId) {
     await em.nativeUpdate(
       PersonSchema,
@@ -88,17 +96,17 @@ export async function applyMerge(em: EntityManager, m: MergeInput): Promise<void
     toParticipantId: m.toParticipantId,
   });
   if (recorded > 0) return;
-  await em
-    .createQueryBuilder(ParticipantIdChangeSchema)
-    .insert({
+  await upsertRow(
+    em,
+    ParticipantIdChangeSchema,
+    {
       id: m.changeId,
       personId: m.toParticipantId,
       fromParticipantId: m.fromParticipantId,
       toParticipantId: m.toParticipantId,
       createdAt: m.changedAt,
       updatedAt: m.changedAt,
-    })
-    .onConflict('id')
-    .ignore()
-    .execute('run');
+    },
+    { update: [] },
+  );
 }

@@ -16,7 +16,11 @@ export class PersonRepository {
   async currentParticipantId(participantId: string): Promise<string> {
     let id = participantId;
     for (let hop = 0; hop < 10; hop++) {
-      const person = await this.em.findOne(PersonSchema, { id }, { fields: ['retiredIntoId'] });
+      const person = await this.em
+        .createQueryBuilder(PersonSchema)
+        .select('retiredIntoId')
+        .where({ id })
+        .execute<Pick<Person, 'retiredIntoId'> | undefined>('get');
       const next = person?.retiredIntoId;
       if (!next) return id;
       id = next;
