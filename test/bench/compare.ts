@@ -1,11 +1,11 @@
 /**
  * `pnpm bench --compare <git-ref>`: before/after of a change in one command, on the same machine minutes
  * apart. Checks the ref out into a detached worktree ($TMPDIR/npq-bench-compare/<sha>, kept for next time),
- * installs it from the local pnpm store and builds it, then runs this tree's harness twice: against the
- * ref's build and against this tree's build (same data, same bare baselines, same settings; any other
- * flags such as --quick are passed on). Writes results/compare-<sha>.{md,json} and results/compare-HEAD.*,
- * and prints, per scenario, both runs' ratio to its bare baseline (what is comparable across runs on a
- * busy machine) and p99. "slower" marks a ratio more than 10% below the ref's.
+ * installs it from the local pnpm store and builds it, then runs this tree's harness four times, ordered
+ * ref, this tree, this tree, ref (same data, same bare baselines, same settings; any other flags such as
+ * --quick are passed on). Writes results/compare-<sha>-{1,2}.{md,json}, results/compare-HEAD-{1,2}.* and
+ * results/compare-<sha>-vs-HEAD.md: per scenario, each pair's req/s and this tree's ratio to the ref with
+ * the order cancelled. "slower" marks a ratio below 0.9.
  *
  * The harness's seed SQL is this tree's: a ref with a different applications schema cannot be compared
  * this way (run `pnpm bench` in a checkout of it instead).
@@ -40,20 +40,27 @@ function sh(
   });
 }
 
-function rowsOf(name: string): JsonRow[] {
-  return (JSON.parse(readFileSync(path.join(resultsDir, `${name}.json`), 'utf8')) as { scenarios: JsonRow[] })
-    .scenarios;
-}
-
 export async function compare(): Promise<void> {
   const argv = process.argv.slice(2);
   const at = argv.indexOf('--compare');
   const ref = argv[at + 1];
   if (!ref || ref.startsWith('--')) throw new Error('usage: pnpm bench --compare <git-ref> [--quick]');
-  const passOn = argv.filter((_, i) => i !== at && i !== at + 1);
+  const reportOnly = argv.includes('--report-only');
+  const passOn = argv.filter((a, i) => i !== at && i !== at + 1 && a !== '--report-only');
   const sha = (await sh('git', ['rev-parse', '--short', `${ref}^{commit}`], repoRoot)).trim();
   // Outside the repository, so that lint, tsc, knip and jest never see a second copy of the code.
   const worktree = path.join(os.tmpdir(), 'npq-bench-compare', sha);
+  // A-B-B-A: the second half of a run is faster (the bare baseline, the same code in both halves, moved by
+  // up to 25% on a quiet machine: docs/performance.md), so a single pair favours whichever build runs
+  // second. Each build runs once first and once second; the geometric mean of the two pairs' ratios cancels
+  // the position.
+  const runs: [string, string][] = [
+    [`compare-${sha}-1`, worktree],
+    ['compare-HEAD-1', repoRoot],
+    ['compare-HEAD-2', repoRoot],
+    [`compare-${sha}-2`, worktree],
+  ];
+  if (reportOnly) return writeReport(ref, sha, runs);
   if (!existsSync(worktree)) {
     mkdirSync(path.dirname(worktree), { recursive: true });
     log(`checking ${ref} (${sha}) out into ${path.relative(repoRoot, worktree)}`);
@@ -63,12 +70,8 @@ export async function compare(): Promise<void> {
   await sh('pnpm', ['install', '--frozen-lockfile', '--offline'], worktree);
   await sh('pnpm', ['-w', 'build'], worktree);
 
-  const runs: [string, string][] = [
-    [`compare-${sha}`, worktree],
-    ['compare-HEAD', repoRoot],
-  ];
   for (const [name, root] of runs) {
-    log(`benchmarking ${name === 'compare-HEAD' ? 'this tree' : `${ref} (${sha})`}`);
+    log(`benchmarking ${name.startsWith('compare-HEAD') ? 'this tree' : `${ref} (${sha})`} (${name})`);
     await new Promise<void>((resolve, reject) => {
       const child = spawn(
         process.execPath,
@@ -86,28 +89,119 @@ export async function compare(): Promise<void> {
     });
   }
 
-  const before = new Map(rowsOf(`compare-${sha}`).map((r) => [`${r.scenario}|${r.via}|${r.connections}`, r]));
+  writeReport(ref, sha, runs);
+}
+
+interface BenchJson {
+  scenarios: JsonRow[];
+  event_latency_relay_path?: {
+    label: string;
+    commitToApplied: { consumer: string; p50: number; p99: number }[];
+  }[];
+  outbox_drain?: { relaySeconds: number; appliedSeconds: number } | null;
+  dqt_pushes?: { pushesPerSecond: number } | null;
+  statement_cutoff?: { seconds: number } | null;
+  payment_run?: { seconds: number; jobSeconds: number } | null;
+}
+
+/** The events and workers figures of one run, by name; `higher` says which way is better. */
+function figuresOf(json: BenchJson): Map<string, { value: number; higher: boolean }> {
+  const figures = new Map<string, { value: number; higher: boolean }>();
+  const lower = (name: string, value: number | undefined) =>
+    value !== undefined && value > 0 && figures.set(name, { value, higher: false });
+  for (const load of json.event_latency_relay_path ?? []) {
+    for (const c of load.commitToApplied) {
+      lower(`Event commit → applied, ${load.label}, ${c.consumer}: p50 ms`, c.p50);
+      lower(`Event commit → applied, ${load.label}, ${c.consumer}: p99 ms`, c.p99);
+    }
+  }
+  lower('Outbox backlog: relay published, s', json.outbox_drain?.relaySeconds);
+  lower('Outbox backlog: all applied, s', json.outbox_drain?.appliedSeconds);
+  if (json.dqt_pushes)
+    figures.set('DQT pushes per s', { value: json.dqt_pushes.pushesPerSecond, higher: true });
+  lower('Statement cut-off, s', json.statement_cutoff?.seconds);
+  lower('Payment run: authorise → paid, s', json.payment_run?.seconds);
+  lower('Payment run: job, s', json.payment_run?.jobSeconds);
+  return figures;
+}
+
+/** Writes results/compare-<sha>-vs-HEAD.md from the four runs' JSON (`--report-only` rewrites it alone). */
+function writeReport(ref: string, sha: string, runs: [string, string][]): void {
+  const [refFirst, headSecond, headFirst, refSecond] = runs.map(
+    ([name]) => JSON.parse(readFileSync(path.join(resultsDir, `${name}.json`), 'utf8')) as BenchJson,
+  ) as [BenchJson, BenchJson, BenchJson, BenchJson];
+  const keyOf = (r: JsonRow) => `${r.scenario}|${r.via}|${r.connections}`;
+  const byKey = (json: BenchJson) => new Map(json.scenarios.map((r) => [keyOf(r), r]));
+  const [r1s, h1s, h2s, r2s] = [refFirst, headSecond, headFirst, refSecond].map(byKey) as [
+    Map<string, JsonRow>,
+    Map<string, JsonRow>,
+    Map<string, JsonRow>,
+    Map<string, JsonRow>,
+  ];
+  const cpu = (r: JsonRow | undefined) =>
+    r?.cpu_ms_per_request
+      ? Object.entries(r.cpu_ms_per_request)
+          .filter(([service]) => service !== 'bare')
+          .map(([service, v]) => `${service} ${v.toFixed(1)}`)
+          .join(' · ')
+      : '';
   const lines = [
     `# Bench compare: ${ref} (${sha}) → this tree`,
     '',
-    'Ratios are to the bare baseline measured in the same run; on a shared machine they, not absolute figures, are comparable.',
+    `Four runs, ordered ${ref}, this tree, this tree, ${ref}. "Ratio" is this tree's req/s over ${ref}'s, the`,
+    'geometric mean of the two pairs (this tree second, then first), which cancels the order effect. The same',
+    'build moves by up to 30% between runs, so ratios within ±10% are noise; "slower" marks a ratio below 0.9.',
     '',
-    '| Scenario | Via | conns | ratio before | ratio after | p99 before ms | p99 after ms | verdict |',
-    '| --- | --- | ---: | ---: | ---: | ---: | ---: | --- |',
+    `| Scenario | Via | conns | ${ref} → this tree (req/s) | this tree → ${ref} (req/s) | ratio | CPU ms/req per service, ${ref} / this tree (second pair) | verdict |`,
+    '| --- | --- | ---: | ---: | ---: | ---: | --- | --- |',
   ];
   let slower = 0;
-  for (const r of rowsOf('compare-HEAD')) {
-    const b = before.get(`${r.scenario}|${r.via}|${r.connections}`);
-    if (!b || r.via === 'bare') continue;
-    const rb = b.ratio ?? b.req_per_s;
-    const ra = r.ratio ?? r.req_per_s;
-    const verdict = ra < rb * 0.9 ? 'slower' : ra > rb * 1.1 ? 'faster' : 'same';
+  for (const [key, h1] of h1s) {
+    const r1 = r1s.get(key);
+    const h2 = h2s.get(key);
+    const r2 = r2s.get(key);
+    if (!r1 || !h2 || !r2 || h1.via === 'bare') continue;
+    const ratio = Math.sqrt((h1.req_per_s / r1.req_per_s) * (h2.req_per_s / r2.req_per_s));
+    const verdict = ratio < 0.9 ? 'slower' : ratio > 1.1 ? 'faster' : 'same';
     if (verdict === 'slower') slower++;
     lines.push(
-      `| ${r.scenario} | ${r.via} | ${r.connections} | ${b.ratio?.toFixed(2) ?? `${b.req_per_s.toFixed(0)} req/s`} | ${r.ratio?.toFixed(2) ?? `${r.req_per_s.toFixed(0)} req/s`} | ${b.p99_ms.toFixed(1)} | ${r.p99_ms.toFixed(1)} | ${verdict} |`,
+      `| ${h1.scenario} | ${h1.via} | ${h1.connections} | ${r1.req_per_s.toFixed(0)} → ${h1.req_per_s.toFixed(0)} | ${h2.req_per_s.toFixed(0)} → ${r2.req_per_s.toFixed(0)} | ${ratio.toFixed(2)}× | ${cpu(r2)} / ${cpu(h2)} | ${verdict} |`,
     );
   }
-  lines.push('', slower === 0 ? 'Bench no slower.' : `${slower} scenario(s) slower by more than 10%.`, '');
+
+  const [f1, g1, g2, f2] = [refFirst, headSecond, headFirst, refSecond].map(figuresOf) as [
+    ReturnType<typeof figuresOf>,
+    ReturnType<typeof figuresOf>,
+    ReturnType<typeof figuresOf>,
+    ReturnType<typeof figuresOf>,
+  ];
+  const figureLines: string[] = [];
+  for (const [name, h1] of g1) {
+    const r1 = f1.get(name);
+    const h2 = g2.get(name);
+    const r2 = f2.get(name);
+    if (!r1 || !h2 || !r2) continue;
+    // Oriented so that above 1 is better for this tree, whichever way the figure is better.
+    const pair = (h: number, r: number) => (h1.higher ? h / r : r / h);
+    const ratio = Math.sqrt(pair(h1.value, r1.value) * pair(h2.value, r2.value));
+    const verdict = ratio < 0.9 ? 'slower' : ratio > 1.1 ? 'faster' : 'same';
+    if (verdict === 'slower') slower++;
+    const n = (v: number) => v.toFixed(v < 10 ? 1 : 0);
+    figureLines.push(
+      `| ${name} | ${n(r1.value)} → ${n(h1.value)} | ${n(h2.value)} → ${n(r2.value)} | ${ratio.toFixed(2)}× | ${verdict} |`,
+    );
+  }
+  if (figureLines.length > 0) {
+    lines.push(
+      '',
+      `Events and workers ("ratio" above 1: this tree is better, whichever way the figure is better):`,
+      '',
+      `| Figure | ${ref} → this tree | this tree → ${ref} | ratio | verdict |`,
+      '| --- | ---: | ---: | ---: | --- |',
+      ...figureLines,
+    );
+  }
+  lines.push('', slower === 0 ? 'Bench no slower.' : `${slower} figure(s) slower by more than 10%.`, '');
   const report = lines.join('\n');
   writeFileSync(path.join(resultsDir, `compare-${sha}-vs-HEAD.md`), report);
   process.stdout.write(`${report}\n`);
