@@ -61,6 +61,11 @@ export interface BenchSettings {
   skip: string[];
   /** Outbox backlog drained (BENCH_BACKLOG; --quick 10,000, else 100,000). */
   backlog: number;
+  /**
+   * Seconds of each unloaded event-latency measure at 20 events/s (BENCH_EVENT_SECONDS; --quick 5, else 10).
+   * Its p99 is the 2nd-highest of 200 events at 10 s; a compare of tails wants 60 s (1,200 events).
+   */
+  eventSeconds: number;
 }
 
 /** `--name value` or `--name=value` on the command line. */
@@ -106,6 +111,7 @@ export function readSettings(): BenchSettings {
     writeConnections: (process.env.BENCH_WRITE_CONNECTIONS ?? '1,10,50').split(',').map(Number),
     skip: (process.env.BENCH_SKIP ?? '').split(',').filter(Boolean),
     backlog: int('BENCH_BACKLOG', quick ? 10_000 : 100_000),
+    eventSeconds: int('BENCH_EVENT_SECONDS', quick ? 5 : 10),
     paymentDeclarations: int('BENCH_PAYMENT_DECLARATIONS', quick ? 10_000 : 50_000),
     cutoffDeclarations: int('BENCH_CUTOFF_DECLARATIONS', quick ? 5_000 : 20_000),
     durationS: int('BENCH_DURATION', quick ? 4 : 10),
