@@ -125,6 +125,19 @@ function figuresOf(json: BenchJson): Map<string, { value: number; higher: boolea
   return figures;
 }
 
+/**
+ * This tree's figure over the ref's, as the geometric mean of the two pairs (this tree second, then first),
+ * oriented so that above 1 is better for this tree whichever way the figure is better; and its verdict.
+ */
+function orderCancelled(
+  runs: { refFirst: number; headSecond: number; headFirst: number; refSecond: number },
+  higherIsBetter: boolean,
+): { ratio: number; verdict: 'slower' | 'same' | 'faster' } {
+  const pair = (head: number, ref: number) => (higherIsBetter ? head / ref : ref / head);
+  const ratio = Math.sqrt(pair(runs.headSecond, runs.refFirst) * pair(runs.headFirst, runs.refSecond));
+  return { ratio, verdict: ratio < 0.9 ? 'slower' : ratio > 1.1 ? 'faster' : 'same' };
+}
+
 /** Writes results/compare-<sha>-vs-HEAD.md from the four runs' JSON (`--report-only` rewrites it alone). */
 function writeReport(ref: string, sha: string, runs: [string, string][]): void {
   const [refFirst, headSecond, headFirst, refSecond] = runs.map(
@@ -161,8 +174,10 @@ function writeReport(ref: string, sha: string, runs: [string, string][]): void {
     const h2 = h2s.get(key);
     const r2 = r2s.get(key);
     if (!r1 || !h2 || !r2 || h1.via === 'bare') continue;
-    const ratio = Math.sqrt((h1.req_per_s / r1.req_per_s) * (h2.req_per_s / r2.req_per_s));
-    const verdict = ratio < 0.9 ? 'slower' : ratio > 1.1 ? 'faster' : 'same';
+    const { ratio, verdict } = orderCancelled(
+      { refFirst: r1.req_per_s, headSecond: h1.req_per_s, headFirst: h2.req_per_s, refSecond: r2.req_per_s },
+      true,
+    );
     if (verdict === 'slower') slower++;
     lines.push(
       `| ${h1.scenario} | ${h1.via} | ${h1.connections} | ${r1.req_per_s.toFixed(0)} → ${h1.req_per_s.toFixed(0)} | ${h2.req_per_s.toFixed(0)} → ${r2.req_per_s.toFixed(0)} | ${ratio.toFixed(2)}× | ${cpu(r2)} / ${cpu(h2)} | ${verdict} |`,
@@ -181,10 +196,10 @@ function writeReport(ref: string, sha: string, runs: [string, string][]): void {
     const h2 = g2.get(name);
     const r2 = f2.get(name);
     if (!r1 || !h2 || !r2) continue;
-    // Oriented so that above 1 is better for this tree, whichever way the figure is better.
-    const pair = (h: number, r: number) => (h1.higher ? h / r : r / h);
-    const ratio = Math.sqrt(pair(h1.value, r1.value) * pair(h2.value, r2.value));
-    const verdict = ratio < 0.9 ? 'slower' : ratio > 1.1 ? 'faster' : 'same';
+    const { ratio, verdict } = orderCancelled(
+      { refFirst: r1.value, headSecond: h1.value, headFirst: h2.value, refSecond: r2.value },
+      h1.higher,
+    );
     if (verdict === 'slower') slower++;
     const n = (v: number) => v.toFixed(v < 10 ? 1 : 0);
     figureLines.push(

@@ -9,7 +9,6 @@ export interface RowTable {
   className: string;
   /** `"schema"."table"`. */
   qualifiedName: string;
-  tableName: string;
   primaryKey: string;
   column(property: string): string;
   type(property: string): Type<unknown> | undefined;
@@ -24,7 +23,6 @@ export function rowTable(em: EntityManager, meta: EntityMetadata): RowTable {
   return {
     className: meta.className,
     qualifiedName: `"${schema}"."${meta.tableName}"`,
-    tableName: meta.tableName,
     primaryKey,
     column(property) {
       const name = props[property]?.fieldNames?.[0];

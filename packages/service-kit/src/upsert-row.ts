@@ -4,7 +4,7 @@ import { databaseValue, rowTable, statementCache } from './row-sql';
 export interface UpsertOptions<T> {
   /** The unique property a stored row conflicts on; the primary key when not named. */
   on?: keyof T & string;
-  /** When a row with the same primary key is stored: the properties it takes from the new row (none: kept). */
+  /** When a conflicting row is stored: the properties it takes from the new row (none: it is kept as it is). */
   update: readonly (keyof T & string)[];
   /**
    * …and only when the stored row's property is below (`<`) or at most (`<=`) the new row's: a projection
@@ -21,14 +21,14 @@ interface Statement {
 const cached = statementCache<Statement>();
 
 /**
- * Inserts a row, or on a conflict (primary key, or the unique property named) updates the named properties (optionally only over an older
- * row), in one `insert … on conflict … do update … where`: two replicas applying events of one aggregate at
- * once cannot both insert it, and an older snapshot never overwrites a newer one. True when a row was
- * inserted or updated.
+ * Inserts a row, or on a conflict (primary key, or the unique property named) updates the named properties
+ * (optionally only over an older row), in one `insert … on conflict … do update … where`: two replicas
+ * applying events of one aggregate at once cannot both insert it, and an older snapshot never overwrites a
+ * newer one. True when a row was inserted or updated.
  *
  * raw SQL, built from the entity's metadata (table, columns, custom types) and cached per property list:
  * the QueryBuilder's `insert().onConflict().merge().where()` costs 0.47–0.60 ms of CPU per call, this
- * 0.35–0.41 ms; used by the projections' event consumers (docs/performance.md, "Writing changed rows").
+ * 0.35–0.41 ms; used by the projections' event consumers (docs/performance.md, "Applying snapshots").
  * Not for an entity the unit of work manages in the same transaction: this bypasses the identity map.
  */
 export async function upsertRow<T extends object>(

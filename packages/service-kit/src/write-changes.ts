@@ -1,4 +1,10 @@
-import { OptimisticLockError, wrap, type EntityManager, type Type } from '@mikro-orm/postgresql';
+import {
+  OptimisticLockError,
+  wrap,
+  type EntityManager,
+  type EntityMetadata,
+  type Type,
+} from '@mikro-orm/postgresql';
 import { databaseValue, rowTable, statementCache } from './row-sql';
 
 /** The statement for one entity type and set of properties, built once from the entity's metadata. */
@@ -14,11 +20,7 @@ interface Statement {
 
 const cached = statementCache<Statement>();
 
-function build(
-  em: EntityManager,
-  meta: Parameters<typeof rowTable>[1],
-  properties: readonly string[],
-): Statement {
+function build(em: EntityManager, meta: EntityMetadata, properties: readonly string[]): Statement {
   const table = rowTable(em, meta);
   const assignments = properties.map((p) => `"${table.column(p)}" = ?`);
   const versionProperty = meta.versionProperty as string | undefined;

@@ -1,6 +1,6 @@
 import { BigIntType, EntitySchema } from '@mikro-orm/postgresql';
-import { createTestDatabase, type TestDatabase } from '@npq/test-kit';
-import { createOrm, upsertRow, type MikroORM } from '../src';
+import { upsertRow } from '../src';
+import { entitySchemaOrm } from './entity-schema-orm';
 
 /**
  * upsertRow on real Postgres: insert, or update the named columns over an older row only, through the
@@ -52,29 +52,11 @@ const EntrySchema = new EntitySchema<Entry>({
 const ID = '00000000-0000-4000-8000-000000000001';
 const at = (minute: number) => new Date(Date.UTC(2026, 11, 7, 9, minute));
 
-let db: TestDatabase;
-let orm: MikroORM;
-
-beforeAll(async () => {
-  db = await createTestDatabase();
-  orm = await createOrm({
-    schema: SCHEMA,
-    clientUrl: db.url,
-    entities: [SnapshotSchema, EntrySchema],
-    migrationsDir: __dirname,
-    messagingTables: false,
-  });
-  await orm.schema.create();
-});
+const orm = entitySchemaOrm(SCHEMA, [SnapshotSchema, EntrySchema]);
 
 beforeEach(async () => {
-  await orm.em.fork().execute(`delete from ${SCHEMA}.snapshots`);
-  await orm.em.fork().execute(`delete from ${SCHEMA}.entries`);
-});
-
-afterAll(async () => {
-  await orm?.close(true);
-  await db?.drop();
+  await orm().em.fork().execute(`delete from ${SCHEMA}.snapshots`);
+  await orm().em.fork().execute(`delete from ${SCHEMA}.entries`);
 });
 
 const byVersion = {
@@ -92,15 +74,15 @@ const snapshot = (version: number, label: string): Partial<Snapshot> => ({
 });
 
 async function stored(): Promise<Record<string, unknown>[]> {
-  const rows: Record<string, unknown>[] = await orm.em
-    .fork()
+  const rows: Record<string, unknown>[] = await orm()
+    .em.fork()
     .execute(`select label_text, names, payload, note, version, updated_at from ${SCHEMA}.snapshots`);
   return rows.map((row) => ({ ...row, updated_at: new Date(String(row.updated_at)) }));
 }
 
 test('inserts a new row through its columns and types; a property left undefined takes its default', async () => {
   const written = await upsertRow(
-    orm.em.fork(),
+    orm().em.fork(),
     SnapshotSchema,
     { ...snapshot(1, 'first'), note: undefined },
     byVersion,
@@ -119,10 +101,15 @@ test('inserts a new row through its columns and types; a property left undefined
 });
 
 test('a newer snapshot updates the named columns only; an older or equal one changes nothing', async () => {
-  await upsertRow(orm.em.fork(), SnapshotSchema, { ...snapshot(2, 'second'), note: 'kept' }, byVersion);
+  await upsertRow(orm().em.fork(), SnapshotSchema, { ...snapshot(2, 'second'), note: 'kept' }, byVersion);
 
   expect(
-    await upsertRow(orm.em.fork(), SnapshotSchema, { ...snapshot(3, 'third'), note: 'not named' }, byVersion),
+    await upsertRow(
+      orm().em.fork(),
+      SnapshotSchema,
+      { ...snapshot(3, 'third'), note: 'not named' },
+      byVersion,
+    ),
   ).toBe(true);
   expect(await stored()).toEqual([
     expect.objectContaining({
@@ -133,13 +120,13 @@ test('a newer snapshot updates the named columns only; an older or equal one cha
     }),
   ]);
 
-  expect(await upsertRow(orm.em.fork(), SnapshotSchema, snapshot(1, 'older'), byVersion)).toBe(false);
-  expect(await upsertRow(orm.em.fork(), SnapshotSchema, snapshot(3, 'equal'), byVersion)).toBe(false);
+  expect(await upsertRow(orm().em.fork(), SnapshotSchema, snapshot(1, 'older'), byVersion)).toBe(false);
+  expect(await upsertRow(orm().em.fork(), SnapshotSchema, snapshot(3, 'equal'), byVersion)).toBe(false);
   expect(await stored()).toEqual([expect.objectContaining({ label_text: 'third', version: 3 })]);
 });
 
 test("'<=' applies a snapshot equal to the stored one; no condition always updates; no properties keeps the row", async () => {
-  const em = () => orm.em.fork();
+  const em = () => orm().em.fork();
   await upsertRow(em(), SnapshotSchema, snapshot(2, 'second'), byVersion);
   const atMost = { update: ['label'], onlyIf: { property: 'updatedAt', storedIs: '<=' } } as const;
   expect(
@@ -161,21 +148,23 @@ test('conflicts on the unique property named instead of the primary key', async 
     update: ['state', 'version'],
     onlyIf: { property: 'version', storedIs: '<' },
   } as const;
-  const em = () => orm.em.fork();
+  const em = () => orm().em.fork();
   expect(await upsertRow(em(), EntrySchema, { id: ID, state: 'created', version: 1 }, on)).toBe(true);
   expect(await upsertRow(em(), EntrySchema, { id: ID, state: 'voided', version: 2 }, on)).toBe(true);
   expect(await upsertRow(em(), EntrySchema, { id: ID, state: 'late', version: 1 }, on)).toBe(false);
-  expect(await orm.em.fork().execute(`select id, state, version from ${SCHEMA}.entries`)).toEqual([
+  expect(await orm().em.fork().execute(`select id, state, version from ${SCHEMA}.entries`)).toEqual([
     { id: ID, state: 'voided', version: 2 },
   ]);
 });
 
 test('inside a transaction that rolls back, nothing is written', async () => {
   await expect(
-    orm.em.fork().transactional(async (em) => {
-      await upsertRow(em, SnapshotSchema, snapshot(1, 'rolled back'), byVersion);
-      throw new Error('abort');
-    }),
+    orm()
+      .em.fork()
+      .transactional(async (em) => {
+        await upsertRow(em, SnapshotSchema, snapshot(1, 'rolled back'), byVersion);
+        throw new Error('abort');
+      }),
   ).rejects.toThrow('abort');
   expect(await stored()).toEqual([]);
 });

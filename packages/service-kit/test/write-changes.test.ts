@@ -1,6 +1,6 @@
 import { EntitySchema } from '@mikro-orm/postgresql';
-import { createTestDatabase, type TestDatabase } from '@npq/test-kit';
-import { createOrm, isTransientConflict, writeChanges, type MikroORM } from '../src';
+import { isTransientConflict, writeChanges, type MikroORM } from '../src';
+import { entitySchemaOrm } from './entity-schema-orm';
 
 /**
  * writeChanges on real Postgres: the same effect as the unit of work's flush of one changed row (named
@@ -42,23 +42,10 @@ const TagSchema = new EntitySchema<Tag>({
 const ID = '00000000-0000-4000-8000-000000000001';
 const TAG = '00000000-0000-4000-8000-000000000002';
 
-let db: TestDatabase;
-let orm: MikroORM;
-
-beforeAll(async () => {
-  db = await createTestDatabase();
-  orm = await createOrm({
-    schema: SCHEMA,
-    clientUrl: db.url,
-    entities: [ThingSchema, TagSchema],
-    migrationsDir: __dirname,
-    messagingTables: false,
-  });
-  await orm.schema.create();
-});
+const orm = entitySchemaOrm(SCHEMA, [ThingSchema, TagSchema]);
 
 beforeEach(async () => {
-  const em = orm.em.fork();
+  const em = orm().em.fork();
   await em.execute(`delete from ${SCHEMA}.things`);
   await em.execute(`delete from ${SCHEMA}.tags`);
   await em.execute(
@@ -66,11 +53,6 @@ beforeEach(async () => {
     [ID],
   );
   await em.execute(`insert into ${SCHEMA}.tags (id, name) values (?, 'first')`, [TAG]);
-});
-
-afterAll(async () => {
-  await orm?.close(true);
-  await db?.drop();
 });
 
 async function load(em: ReturnType<MikroORM['em']['fork']>): Promise<Thing> {
@@ -81,8 +63,8 @@ async function load(em: ReturnType<MikroORM['em']['fork']>): Promise<Thing> {
 }
 
 async function stored(): Promise<Record<string, unknown>> {
-  const rows: Record<string, unknown>[] = await orm.em
-    .fork()
+  const rows: Record<string, unknown>[] = await orm()
+    .em.fork()
     .execute(`select label_text, note, payload, version, updated_at from ${SCHEMA}.things where id = ?`, [
       ID,
     ]);
@@ -91,15 +73,17 @@ async function stored(): Promise<Record<string, unknown>> {
 
 test('writes the named properties only, through their columns and types, and moves the version on', async () => {
   const at = new Date('2026-12-06T10:00:00.000Z');
-  const version = await orm.em.fork().transactional(async (em) => {
-    const thing = await load(em);
-    thing.label = 'new';
-    thing.payload = { b: [1, 2] };
-    thing.updatedAt = at;
-    thing.note = 'not named, so not written';
-    await writeChanges(em, thing, ['label', 'payload', 'updatedAt']);
-    return thing.version;
-  });
+  const version = await orm()
+    .em.fork()
+    .transactional(async (em) => {
+      const thing = await load(em);
+      thing.label = 'new';
+      thing.payload = { b: [1, 2] };
+      thing.updatedAt = at;
+      thing.note = 'not named, so not written';
+      await writeChanges(em, thing, ['label', 'payload', 'updatedAt']);
+      return thing.version;
+    });
   expect(version).toBe(2);
   expect(await stored()).toEqual({
     label_text: 'new',
@@ -111,22 +95,24 @@ test('writes the named properties only, through their columns and types, and mov
 });
 
 test('the flush at the end of the transaction does not write the row again', async () => {
-  await orm.em.fork().transactional(async (em) => {
-    const thing = await load(em);
-    thing.label = 'once';
-    await writeChanges(em, thing, ['label']);
-    // A later change to the detached entity is not the unit of work's to write.
-    thing.label = 'not written';
-    await em.flush();
-  });
+  await orm()
+    .em.fork()
+    .transactional(async (em) => {
+      const thing = await load(em);
+      thing.label = 'once';
+      await writeChanges(em, thing, ['label']);
+      // A later change to the detached entity is not the unit of work's to write.
+      thing.label = 'not written';
+      await em.flush();
+    });
   expect(await stored()).toMatchObject({ label_text: 'once', version: 2 });
 });
 
 test('a row whose version moved after it was read: OptimisticLockError, a transient conflict, nothing written', async () => {
-  const stale = orm.em.fork();
+  const stale = orm().em.fork();
   const thing = await load(stale);
-  await orm.em
-    .fork()
+  await orm()
+    .em.fork()
     .execute(`update ${SCHEMA}.things set version = 2, note = 'other writer' where id = ?`, [ID]);
   thing.label = 'lost';
   const err = await writeChanges(stale, thing, ['label']).catch((e: unknown) => e);
@@ -136,22 +122,22 @@ test('a row whose version moved after it was read: OptimisticLockError, a transi
 });
 
 test('an entity without a version column is written by its primary key; a missing row is an error', async () => {
-  const em = orm.em.fork();
+  const em = orm().em.fork();
   const rows: Record<string, unknown>[] = await em.execute(`select * from ${SCHEMA}.tags where id = ?`, [
     TAG,
   ]);
   const tag = em.map(TagSchema, rows[0]!);
   tag.name = 'second';
   await writeChanges(em, tag, ['name']);
-  expect(await orm.em.fork().execute(`select name from ${SCHEMA}.tags`)).toEqual([{ name: 'second' }]);
+  expect(await orm().em.fork().execute(`select name from ${SCHEMA}.tags`)).toEqual([{ name: 'second' }]);
 
-  const other = orm.em.fork();
+  const other = orm().em.fork();
   const gone = other.map(TagSchema, { id: '00000000-0000-4000-8000-000000000003', name: 'x' });
   await expect(writeChanges(other, gone, ['name'])).rejects.toThrow('not found');
 });
 
 test('nothing named: no statement, the entity stays managed', async () => {
-  const em = orm.em.fork();
+  const em = orm().em.fork();
   const thing = await load(em);
   await writeChanges(em, thing, []);
   thing.label = 'by the flush';
